@@ -1,0 +1,228 @@
+# libforget — plain GNU make. `make help` lists the targets.
+#
+# Everything built goes under $(B) (default build/). Static and shared
+# objects live in separate folders; only the shared ones get -fPIC and
+# hidden visibility. The version comes from include/forget/version.h.
+
+.SUFFIXES:
+.DELETE_ON_ERROR:
+
+B ?= build
+Q := $(if $(V),,@)
+
+version_field = $(shell sed -n 's/^\#define FORGET_VERSION_$(1) \([0-9][0-9]*\).*/\1/p' include/forget/version.h)
+MAJOR := $(call version_field,MAJOR)
+MINOR := $(call version_field,MINOR)
+PATCH := $(call version_field,PATCH)
+VERSION := $(MAJOR).$(MINOR).$(PATCH)
+
+CC ?= cc
+CXX ?= c++
+AR ?= ar
+CFLAGS ?= -O2 -g
+WERROR ?= -Werror
+WARNINGS := -Wall -Wextra $(WERROR) -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wpointer-arith -Wvla -Wformat=2
+SANITIZERS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+              -fno-omit-frame-pointer
+SAN_FLAGS := $(if $(SAN),$(SANITIZERS))
+ALL_CFLAGS = -std=c11 $(WARNINGS) $(CFLAGS) $(SAN_FLAGS)
+LIB_CPPFLAGS := -Iinclude -Ilib -D_GNU_SOURCE -DFORGET_BUILDING_DLL
+BLAS_LIBS ?= -lblas -llapack -llapacke
+LIBS := $(BLAS_LIBS) -lz -lm -lpthread
+LDFLAGS ?=
+
+CHECK_CFLAGS = $(shell pkg-config --cflags check)
+CHECK_LIBS = $(shell pkg-config --libs check)
+
+# ---- installation paths ----
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+INSTALL ?= install
+DESTDIR ?=
+
+# ---- what is built ----
+LIB_SRCS := $(sort $(wildcard lib/*/*.c))
+STATIC_OBJS := $(LIB_SRCS:lib/%.c=$(B)/static/%.o)
+SHARED_OBJS := $(LIB_SRCS:lib/%.c=$(B)/shared/%.o)
+SONAME := libforget.so.$(MAJOR)
+SHLIB := $(B)/libforget.so.$(VERSION)
+STLIB := $(B)/libforget.a
+HEADERS := $(sort $(wildcard include/forget/*.h))
+
+TEST_SRCS := $(sort $(wildcard tests/*.c))
+TEST_OBJS := $(TEST_SRCS:tests/%.c=$(B)/tests/%.o)
+TEST_SHARED := $(B)/tests/check-shared
+TEST_STATIC := $(B)/tests/check-static
+
+EXAMPLE_SRCS := $(sort $(wildcard examples/c/*.c))
+EXAMPLES := $(EXAMPLE_SRCS:examples/c/%.c=$(B)/examples/%)
+
+DEPS_STAMP := $(B)/.deps-build
+
+.PHONY: all lib help check check-shared check-static headertest sanitize \
+        valgrind examples example install install-lib install-headers \
+        install-pc uninstall clean deps-check
+
+all: lib
+
+lib: $(STLIB) $(SHLIB) $(B)/libforget.so.$(MAJOR) $(B)/libforget.so \
+     $(B)/forget.pc
+
+help:
+	@echo 'make              build/libforget.a and build/libforget.so.$(VERSION)'
+	@echo 'make check        the Check suites against the shared and the static library'
+	@echo 'make headertest   each public header alone as C99, C11 and C++11'
+	@echo 'make sanitize     the suites under ASan+UBSan (objects in build/asan)'
+	@echo 'make valgrind     the suites under valgrind, CK_FORK=no'
+	@echo 'make example      build and run examples/c'
+	@echo 'make install      PREFIX, DESTDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR'
+	@echo 'variables: CC, CFLAGS, BLAS_LIBS (default -lblas -llapack -llapacke), V=1'
+
+# The packages are checked (and installed when run as root) once per
+# build folder; `make deps-check` forces it.
+$(DEPS_STAMP):
+	$(Q)mkdir -p $(@D)
+	$(Q)sh tools/deps.sh build
+	$(Q)touch $@
+
+deps-check:
+	$(Q)sh tools/deps.sh check
+
+# ---- the library ----
+$(B)/static/%.o: lib/%.c | $(DEPS_STAMP)
+	$(Q)mkdir -p $(@D)
+	@$(if $(Q),echo '  CC      $<')
+	$(Q)$(CC) $(LIB_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/shared/%.o: lib/%.c | $(DEPS_STAMP)
+	$(Q)mkdir -p $(@D)
+	@$(if $(Q),echo '  CC [pic] $<')
+	$(Q)$(CC) $(LIB_CPPFLAGS) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c -o $@ $<
+
+$(STLIB): $(STATIC_OBJS)
+	@$(if $(Q),echo '  AR      $@')
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+$(SHLIB): $(SHARED_OBJS) lib/forget.map
+	@$(if $(Q),echo '  LD      $@')
+	$(Q)$(CC) $(ALL_CFLAGS) -shared -Wl,-soname,$(SONAME) \
+	    -Wl,--version-script=lib/forget.map -Wl,--no-undefined $(LDFLAGS) \
+	    -o $@ $(SHARED_OBJS) $(LIBS)
+
+$(B)/libforget.so.$(MAJOR): $(SHLIB)
+	$(Q)ln -sf libforget.so.$(VERSION) $@
+
+$(B)/libforget.so: $(B)/libforget.so.$(MAJOR)
+	$(Q)ln -sf libforget.so.$(MAJOR) $@
+
+PC_LIBDIR = $(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))
+PC_INCLUDEDIR = $(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))
+$(B)/forget.pc: pkgconfig/forget.pc.in include/forget/version.h
+	$(Q)mkdir -p $(@D)
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(PC_LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(PC_INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|@LIBS_PRIVATE@|$(LIBS)|' $< > $@
+
+# ---- tests ----
+$(B)/tests/%.o: tests/%.c $(HEADERS) | $(DEPS_STAMP)
+	$(Q)mkdir -p $(@D)
+	@$(if $(Q),echo '  CC      $<')
+	$(Q)$(CC) -Iinclude -D_GNU_SOURCE $(CHECK_CFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(TEST_SHARED): $(TEST_OBJS) $(SHLIB) $(B)/libforget.so
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(TEST_OBJS) -L$(B) -lforget \
+	    -Wl,-rpath,'$$ORIGIN/..' $(CHECK_LIBS) -lz -lm -lpthread
+
+$(TEST_STATIC): $(TEST_OBJS) $(STLIB)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(TEST_OBJS) $(STLIB) $(LIBS) $(CHECK_LIBS)
+
+check: deps-check
+	$(Q)$(MAKE) --no-print-directory check-shared check-static
+
+check-shared: $(TEST_SHARED)
+	@echo '== Check suites against the shared library ($(SHLIB))'
+	$(Q)$(TEST_SHARED)
+
+check-static: $(TEST_STATIC)
+	@echo '== Check suites against the static library ($(STLIB))'
+	$(Q)$(TEST_STATIC)
+
+sanitize: deps-check
+	$(Q)$(MAKE) --no-print-directory B=$(B)/asan SAN=1 $(B)/asan/tests/check-static
+	@echo '== Check suites under ASan+UBSan'
+	$(Q)CK_FORK=no ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    $(B)/asan/tests/check-static
+
+VALGRIND ?= valgrind
+valgrind: deps-check $(TEST_STATIC) $(TEST_SHARED)
+	$(Q)sh tools/deps.sh valgrind
+	@echo '== Check suites under valgrind (static, then shared)'
+	$(Q)for t in $(TEST_STATIC) $(TEST_SHARED); do \
+	    CK_FORK=no $(VALGRIND) -q --error-exitcode=99 --leak-check=full \
+	        --errors-for-leak-kinds=definite,indirect,possible \
+	        --show-leak-kinds=definite,indirect,possible $$t || exit 1; \
+	done
+
+# Each public header alone, as C99, C11 and C++11, pedantic, no warnings.
+headertest: | $(DEPS_STAMP)
+	$(Q)mkdir -p $(B)/headertest
+	$(Q)for h in $(HEADERS:include/%=%); do \
+	    n=$$(echo $$h | tr '/.' '__'); \
+	    printf '#include <%s>\nint main(void) { return 0; }\n' $$h > $(B)/headertest/$$n.c; \
+	    for std in c99 c11; do \
+	        $(CC) -std=$$std -Wall -Wextra -pedantic -Werror -Iinclude \
+	            -c -o /dev/null $(B)/headertest/$$n.c || exit 1; \
+	    done; \
+	    cp $(B)/headertest/$$n.c $(B)/headertest/$$n.cpp; \
+	    $(CXX) -std=c++11 -Wall -Wextra -pedantic -Werror -Iinclude \
+	        -c -o /dev/null $(B)/headertest/$$n.cpp || exit 1; \
+	    echo "  header  $$h: c99 c11 c++11 ok"; \
+	done
+
+# ---- examples ----
+$(B)/examples/%: examples/c/%.c $(SHLIB) $(B)/libforget.so
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=c99 -Wall -Wextra $(WERROR) $(CFLAGS) -Iinclude -o $@ $< \
+	    -L$(B) -lforget -Wl,-rpath,'$$ORIGIN/..'
+
+examples: $(EXAMPLES)
+
+example: $(EXAMPLES)
+	$(Q)for e in $(EXAMPLES); do echo "== $$e"; $$e || exit 1; done
+
+# ---- install ----
+install: install-lib install-headers install-pc
+
+install-lib: lib
+	$(INSTALL) -d $(DESTDIR)$(LIBDIR)
+	$(INSTALL) -m 644 $(STLIB) $(DESTDIR)$(LIBDIR)/
+	$(INSTALL) -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)/
+	ln -sf libforget.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libforget.so.$(MAJOR)
+	ln -sf libforget.so.$(MAJOR) $(DESTDIR)$(LIBDIR)/libforget.so
+
+install-headers:
+	$(INSTALL) -d $(DESTDIR)$(INCLUDEDIR)/forget
+	$(INSTALL) -m 644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/forget/
+
+install-pc: $(B)/forget.pc
+	$(INSTALL) -d $(DESTDIR)$(PKGCONFIGDIR)
+	$(INSTALL) -m 644 $(B)/forget.pc $(DESTDIR)$(PKGCONFIGDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libforget.a \
+	      $(DESTDIR)$(LIBDIR)/libforget.so.$(VERSION) \
+	      $(DESTDIR)$(LIBDIR)/libforget.so.$(MAJOR) \
+	      $(DESTDIR)$(LIBDIR)/libforget.so \
+	      $(DESTDIR)$(PKGCONFIGDIR)/forget.pc \
+	      $(HEADERS:include/forget/%=$(DESTDIR)$(INCLUDEDIR)/forget/%)
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/forget 2>/dev/null
+
+clean:
+	rm -rf $(B)
+
+-include $(STATIC_OBJS:.o=.d) $(SHARED_OBJS:.o=.d) $(TEST_OBJS:.o=.d)

@@ -1,0 +1,132 @@
+/*
+ * libforget — the method-backend ABI, for authors of unlearning methods.
+ *
+ * A method is a table of function pointers registered by name. The
+ * built-in methods use exactly this interface; a host adds its own with
+ * forget_register_method(). This header has its own ABI version: a table
+ * is accepted when its major matches FORGET_BACKEND_ABI_MAJOR, and its
+ * struct_size tells the registry which (append-only) fields it has.
+ */
+#ifndef FORGET_BACKEND_H
+#define FORGET_BACKEND_H
+
+#include "forget.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FORGET_BACKEND_ABI_MAJOR 1
+#define FORGET_BACKEND_ABI_MINOR 0
+/* MAJOR * 65536 + MINOR, written out; put it in forget_method.abi_version. */
+#define FORGET_BACKEND_ABI_VERSION 65536
+
+/* Parsed parameter values (see forget_params_parse). */
+typedef struct forget_params forget_params;
+
+/* The context of one prepare or forget call: progress, cancel, report. */
+typedef struct forget_run forget_run;
+
+typedef struct forget_method {
+    /* sizeof(forget_method) as the author compiled it. */
+    size_t struct_size;
+    /* FORGET_BACKEND_ABI_VERSION as the author compiled it. */
+    uint32_t abi_version;
+    /* FORGET_METHOD_* capability flags. */
+    uint32_t flags;
+    /* [a-z0-9_-]{1,63}; copied by the registry. */
+    const char *name;
+    /* One line; must stay valid while registered. */
+    const char *description;
+    /* Parameter table (may be NULL when n_params is 0), its length, and
+     * sizeof(forget_param_def) as the author compiled it. Must stay valid
+     * while registered. */
+    const forget_param_def *params;
+    size_t n_params;
+    size_t param_def_size;
+
+    /* Make the method's state for one model (NULL for methods flagged
+     * FORGET_METHOD_NO_MODEL when the host passed none). The params are
+     * parsed against the table and live only during the call. */
+    int (*create)(void **state, forget_model *model,
+                  const forget_params *params, void *user_data);
+    /* Precompute from the training data. */
+    int (*prepare)(void *state, const forget_dataset *train,
+                   forget_run *run);
+    /* Forget rows (never empty). On failure the model and state must be
+     * exactly as before the call. */
+    int (*forget)(void *state, const forget_dataset *rows, forget_run *run);
+    /* Free the state. */
+    void (*destroy)(void *state);
+
+    /* ---- optional fields: a table may end before any of them ---- */
+    /* Passed to create. */
+    void *user_data;
+} forget_method;
+
+/* The smallest struct_size the registry accepts is
+ * offsetof(forget_method, user_data): every field up to destroy. */
+
+/* Register a method (after forget_init). The table is copied; the strings
+ * and parameter table it points to must stay valid until the last
+ * forget_shutdown(). Errors: FORGET_E_EXISTS (name taken),
+ * FORGET_E_VERSION (other ABI major, or a table or parameter definition
+ * smaller than this ABI's minimum), FORGET_E_INVALID (bad name, missing
+ * function, bad parameter table: each default must parse), FORGET_E_NOMEM
+ * (the registry holds 64 methods at most). */
+FORGET_API int forget_register_method(const forget_method *method);
+
+/* ---- Parameters ---- */
+
+/* Parse text ("key=value ..."; NULL or "" for all defaults) against a
+ * table. owner names the table in messages ("method 'ssd'"). Unknown
+ * keys, keys given twice, bad values, values out of range and missing
+ * required keys are FORGET_E_PARAM with a message naming the key. */
+FORGET_API int forget_params_parse(forget_params **out,
+                                   const forget_param_def *defs,
+                                   size_t n_defs, size_t def_size,
+                                   const char *owner, const char *text);
+FORGET_API void forget_params_free(forget_params *p);
+
+/* Typed getters. FORGET_E_NOT_FOUND for a name not in the table,
+ * FORGET_E_INVALID when the type does not match (a double getter also
+ * reads INT parameters; the string getter reads every type's text). */
+FORGET_API int forget_params_int(const forget_params *p, const char *name,
+                                 int64_t *value);
+FORGET_API int forget_params_double(const forget_params *p, const char *name,
+                                    double *value);
+FORGET_API int forget_params_bool(const forget_params *p, const char *name,
+                                  int *value);
+/* ENUM: the index of the choice in the choices list. */
+FORGET_API int forget_params_enum(const forget_params *p, const char *name,
+                                  size_t *index);
+/* The value's text (the default's text when not given); valid while p
+ * lives. */
+FORGET_API int forget_params_string(const forget_params *p, const char *name,
+                                    const char **value);
+/* 1 if the key was given in the text, 0 if its default is in force. */
+FORGET_API int forget_params_given(const forget_params *p, const char *name,
+                                   int *given);
+
+/* ---- The run context passed to prepare and forget ---- */
+
+/* Report progress; returns FORGET_E_CANCELED (with a message set) when
+ * the host's callback asks to stop: return it from your function after
+ * undoing any change. fraction is clamped to [0,1]. */
+FORGET_API int forget_run_progress(forget_run *run, double fraction);
+/* Add (or replace) a named figure in this call's report. key: at most 63
+ * bytes. */
+FORGET_API int forget_run_report(forget_run *run, const char *key,
+                                 double value);
+/* Threads this call may use (forget_get_threads()). */
+FORGET_API int32_t forget_run_threads(const forget_run *run);
+
+/* Set the calling thread's error message (printf-free: the text is
+ * copied as is) and return code, for backends to report their errors. */
+FORGET_API int forget_set_error(int code, const char *message);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FORGET_BACKEND_H */

@@ -1,0 +1,306 @@
+/*
+ * libforget — machine unlearning for embedded hosts.
+ *
+ * The public API. C99, usable from C++ (extern "C"), cffi, ctypes and
+ * bindgen without changes: opaque handles, fixed-width integers, size_t for
+ * sizes, buffers as pointer + length, UTF-8 strings, callbacks with a
+ * trailing user_data pointer, no function-like macros.
+ *
+ * Rules that hold for every function below (docs/API.md has the detail):
+ *  - Functions that can fail return int: FORGET_OK (0) or a negative
+ *    FORGET_E_* code. forget_last_error() then holds a message for the
+ *    calling thread. On failure, outputs and objects are left as they were.
+ *  - forget_init() must be called before any function that creates an
+ *    object or consults the method registry (those return FORGET_E_STATE
+ *    otherwise). Version, error and allocator functions work without it.
+ *  - *_free(NULL) is a no-op. A handle is used by one thread at a time.
+ */
+#ifndef FORGET_FORGET_H
+#define FORGET_FORGET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "version.h"
+
+#ifndef FORGET_API
+#  if defined(_WIN32) && defined(FORGET_BUILDING_DLL)
+#    define FORGET_API __declspec(dllexport)
+#  elif defined(_WIN32) && defined(FORGET_USING_DLL)
+#    define FORGET_API __declspec(dllimport)
+#  elif defined(__GNUC__) && __GNUC__ >= 4
+#    define FORGET_API __attribute__((visibility("default")))
+#  else
+#    define FORGET_API
+#  endif
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Status codes. Fixed numbers, never reused.                          */
+/* ------------------------------------------------------------------ */
+#define FORGET_OK 0
+#define FORGET_E_INVALID (-1)     /* bad argument: NULL, size, NaN, ... */
+#define FORGET_E_NOMEM (-2)       /* an allocation failed */
+#define FORGET_E_IO (-3)          /* a file could not be opened/read/written */
+#define FORGET_E_FORMAT (-4)      /* a file or buffer is malformed */
+#define FORGET_E_NOT_FOUND (-5)   /* a named thing (id, method, key) is absent */
+#define FORGET_E_EXISTS (-6)      /* a name is already registered */
+#define FORGET_E_VERSION (-7)     /* ABI or format version not supported */
+#define FORGET_E_NUMERIC (-8)     /* a numeric failure (not positive definite) */
+#define FORGET_E_CANCELED (-9)    /* the progress callback asked to stop */
+#define FORGET_E_UNSUPPORTED (-10) /* the operation is not offered here */
+#define FORGET_E_STATE (-11)      /* wrong time: not initialised, not prepared */
+#define FORGET_E_PARAM (-12)      /* a parameter string is wrong */
+#define FORGET_E_INTERNAL (-13)   /* a bug in libforget or a backend */
+
+/* Static English text for a code ("invalid argument"); never NULL. */
+FORGET_API const char *forget_strerror(int code);
+
+/* The message of the last failure on the calling thread, or "" if none.
+ * Valid until the next libforget call on this thread. Not cleared by
+ * successful calls: read it right after a call returned an error. */
+FORGET_API const char *forget_last_error(void);
+
+/* The code of the last failure on the calling thread (0 if none). */
+FORGET_API int forget_last_error_code(void);
+
+/* ------------------------------------------------------------------ */
+/* Version                                                             */
+/* ------------------------------------------------------------------ */
+/* The library's version as MAJOR*10000 + MINOR*100 + PATCH. Compare with
+ * FORGET_VERSION_NUMBER to detect a header/library mismatch. */
+FORGET_API uint32_t forget_version_number(void);
+FORGET_API const char *forget_version_string(void);
+
+/* ------------------------------------------------------------------ */
+/* Library lifetime, memory, threads                                   */
+/* ------------------------------------------------------------------ */
+
+/* Reference-counted. The first call registers the built-in methods; every
+ * call must be balanced by forget_shutdown(). Thread-safe. */
+FORGET_API int forget_init(void);
+
+/* Drops one reference. The last one clears the method registry; it is
+ * refused with FORGET_E_STATE while objects are alive (free them first).
+ * Returns FORGET_E_STATE when called without a matching forget_init(). */
+FORGET_API int forget_shutdown(void);
+
+typedef void *(*forget_malloc_fn)(size_t size, void *user_data);
+typedef void *(*forget_realloc_fn)(void *ptr, size_t size, void *user_data);
+typedef void (*forget_free_fn)(void *ptr, void *user_data);
+
+/* Route every allocation libforget makes through these hooks. All three
+ * NULL restores the C library's. Refused with FORGET_E_STATE while any
+ * allocation made by libforget is alive (set it before creating objects).
+ * Passing some but not all hooks is FORGET_E_INVALID. */
+FORGET_API int forget_set_allocator(forget_malloc_fn malloc_fn,
+                                    forget_realloc_fn realloc_fn,
+                                    forget_free_fn free_fn, void *user_data);
+
+/* Threads libforget may use for its own parallel work (SISA shards,
+ * blocked kernels). 0 = one per online processor (the default). Never
+ * changes the BLAS library's own thread setting. Range 0..1024. */
+FORGET_API int forget_set_threads(int32_t threads);
+/* The effective count (0 is resolved to the processor count). */
+FORGET_API int32_t forget_get_threads(void);
+
+/* ------------------------------------------------------------------ */
+/* Parameters: every model kind and method declares a table of these.  */
+/* Parameter strings are "key=value" pairs separated by spaces or      */
+/* commas; values may be double-quoted ("a b", with \" and \\).        */
+/* Numbers are read and written without the locale.                     */
+/* ------------------------------------------------------------------ */
+#define FORGET_PARAM_INT 1     /* 64-bit signed integer */
+#define FORGET_PARAM_DOUBLE 2  /* finite double */
+#define FORGET_PARAM_BOOL 3    /* true/false, 1/0, yes/no, on/off */
+#define FORGET_PARAM_ENUM 4    /* one of the '|'-separated choices */
+#define FORGET_PARAM_STRING 5  /* any text */
+
+/* One declared parameter. Append-only: fields are only ever added at the
+ * end, and tables carry their element size (see backend.h). */
+typedef struct forget_param_def {
+    const char *name;          /* [a-z0-9_]+ */
+    int32_t type;              /* FORGET_PARAM_* */
+    const char *default_value; /* text form; NULL = the key is required */
+    double min;                /* INT/DOUBLE: inclusive range; no range */
+    double max;                /*   when min > max */
+    const char *choices;       /* ENUM: "sample|batch"; else NULL */
+    const char *doc;           /* one line of English */
+} forget_param_def;
+
+/* ------------------------------------------------------------------ */
+/* Datasets: n rows of d float32 features, a class label (int32) or a  */
+/* regression target vector (float32) per row, and a unique 64-bit      */
+/* sample id per row (deletion requests name ids).                      */
+/* ------------------------------------------------------------------ */
+typedef struct forget_dataset forget_dataset;
+
+#define FORGET_TASK_CLASSIFICATION 1
+#define FORGET_TASK_REGRESSION 2
+
+/* Copies the host's arrays. x is n*d row-major; labels are n values >= 0
+ * (the class count is the largest label + 1); ids may be NULL for
+ * 0..n-1, otherwise n distinct values. NaN/Inf features are rejected
+ * naming the row. n may be 0 (x, labels and ids may then be NULL). */
+FORGET_API int forget_dataset_create(forget_dataset **out, size_t n, size_t d,
+                                     const float *x, const int32_t *labels,
+                                     const uint64_t *ids);
+
+/* The same for regression: targets is n*target_dim row-major, finite. */
+FORGET_API int forget_dataset_create_regression(forget_dataset **out,
+                                                size_t n, size_t d,
+                                                const float *x,
+                                                const float *targets,
+                                                size_t target_dim,
+                                                const uint64_t *ids);
+
+FORGET_API void forget_dataset_free(forget_dataset *ds);
+
+FORGET_API size_t forget_dataset_rows(const forget_dataset *ds);
+FORGET_API size_t forget_dataset_features(const forget_dataset *ds);
+/* FORGET_TASK_CLASSIFICATION or FORGET_TASK_REGRESSION; 0 for NULL. */
+FORGET_API int32_t forget_dataset_task(const forget_dataset *ds);
+/* Classification: largest label + 1 (kept by subsets). Regression: 0. */
+FORGET_API size_t forget_dataset_classes(const forget_dataset *ds);
+/* Regression: columns of the target. Classification: 0. */
+FORGET_API size_t forget_dataset_target_dim(const forget_dataset *ds);
+
+/* Read-only views, valid while the dataset lives; NULL when absent or
+ * when the dataset has no rows. */
+FORGET_API const float *forget_dataset_x(const forget_dataset *ds);
+FORGET_API const int32_t *forget_dataset_labels(const forget_dataset *ds);
+FORGET_API const float *forget_dataset_targets(const forget_dataset *ds);
+FORGET_API const uint64_t *forget_dataset_ids(const forget_dataset *ds);
+
+/* The row holding sample id; FORGET_E_NOT_FOUND if none. */
+FORGET_API int forget_dataset_find(const forget_dataset *ds, uint64_t id,
+                                   size_t *row);
+
+/* New datasets made from an existing one. Rows keep the source's order
+ * (not the order of the id list), so a subset is the same whatever order
+ * a request names its ids in. */
+/* Rows whose ids are listed. A missing id is FORGET_E_NOT_FOUND naming
+ * it; an id listed twice is FORGET_E_INVALID. */
+FORGET_API int forget_dataset_subset_ids(forget_dataset **out,
+                                         const forget_dataset *ds,
+                                         const uint64_t *ids, size_t count);
+/* Rows whose ids are NOT listed (D minus the ids). Same checks. */
+FORGET_API int forget_dataset_exclude_ids(forget_dataset **out,
+                                          const forget_dataset *ds,
+                                          const uint64_t *ids, size_t count);
+/* D minus the rows of remove (matched by id; every id of remove must be
+ * in ds). */
+FORGET_API int forget_dataset_complement(forget_dataset **out,
+                                         const forget_dataset *ds,
+                                         const forget_dataset *remove);
+/* Rows of one class (classification only; may be empty). */
+FORGET_API int forget_dataset_subset_class(forget_dataset **out,
+                                           const forget_dataset *ds,
+                                           int32_t label);
+/* Rows [begin, end). */
+FORGET_API int forget_dataset_slice(forget_dataset **out,
+                                    const forget_dataset *ds, size_t begin,
+                                    size_t end);
+
+/* IDX files (MNIST's format), gzip-compressed or plain. images: any
+ * element type, first dimension = rows, the rest flattened to features;
+ * labels: one dimension of unsigned bytes or int32 >= 0, same row count.
+ * params: "normalize=true" (divide unsigned bytes by 255, signed by 127),
+ * "limit=0" (read only the first N rows; 0 = all). */
+FORGET_API int forget_dataset_load_idx(forget_dataset **out,
+                                       const char *images_path,
+                                       const char *labels_path,
+                                       const char *params);
+
+/* CSV (plain or gzip). params: "label=0" (column of the label or target;
+ * -1 = last), "header=false", "task=classification|regression",
+ * "delimiter=," (one character), "id=-1" (column of sample ids; -1 =
+ * none, ids are then 0..n-1). Bad fields are reported with their line and
+ * column. */
+FORGET_API int forget_dataset_load_csv(forget_dataset **out, const char *path,
+                                       const char *params);
+
+/* ------------------------------------------------------------------ */
+/* Methods (the registry) and unlearners                               */
+/* ------------------------------------------------------------------ */
+typedef struct forget_model forget_model;
+typedef struct forget_unlearner forget_unlearner;
+typedef struct forget_report forget_report;
+
+/* Capability flags of a method (forget_method_flags). */
+#define FORGET_METHOD_EXACT 1u           /* result equals a retrain */
+#define FORGET_METHOD_NEEDS_RETAINED 2u  /* forget needs the retained data */
+#define FORGET_METHOD_NO_MODEL 4u        /* may be created without a model */
+
+/* Enumeration: indices 0..count-1, in registration order. */
+FORGET_API size_t forget_method_count(void);
+/* NULL when index is out of range or the library is not initialised. */
+FORGET_API const char *forget_method_name(size_t index);
+/* Description and capability flags of a registered method. */
+FORGET_API int forget_method_describe(const char *method,
+                                      const char **description,
+                                      uint32_t *flags);
+/* The method's parameter table: count, then each entry by index. The
+ * pointers stay valid until the last forget_shutdown(). */
+FORGET_API int forget_method_param_count(const char *method, size_t *count);
+FORGET_API int forget_method_param(const char *method, size_t index,
+                                   const forget_param_def **def);
+
+/* Progress: fraction in [0,1] of the current call; stage is a short
+ * English word ("prepare", "forget", ...). Return nonzero to cancel: the
+ * call then fails with FORGET_E_CANCELED and changes nothing. */
+typedef int (*forget_progress_fn)(double fraction, const char *stage,
+                                  void *user_data);
+
+/* An unlearner binds one method to one model. The model is borrowed: it
+ * must outlive the unlearner, and the unlearner's forget calls change it.
+ * model may be NULL only for methods flagged FORGET_METHOD_NO_MODEL.
+ * params is the method's parameter string (NULL or "" for defaults). */
+FORGET_API int forget_unlearner_create(forget_unlearner **out,
+                                       const char *method,
+                                       forget_model *model,
+                                       const char *params);
+FORGET_API void forget_unlearner_free(forget_unlearner *u);
+
+/* Precompute what the method needs from the training data. */
+FORGET_API int forget_unlearner_prepare(forget_unlearner *u,
+                                        const forget_dataset *train);
+
+/* Remove the influence of these rows. Refused with FORGET_E_STATE before
+ * prepare and FORGET_E_INVALID for an empty set. On failure the model and
+ * the unlearner are exactly as before. */
+FORGET_API int forget_unlearner_forget(forget_unlearner *u,
+                                       const forget_dataset *rows);
+
+/* Per-object progress callback (NULL to remove). */
+FORGET_API int forget_unlearner_set_progress(forget_unlearner *u,
+                                             forget_progress_fn fn,
+                                             void *user_data);
+
+FORGET_API const char *forget_unlearner_method(const forget_unlearner *u);
+FORGET_API forget_model *forget_unlearner_model(const forget_unlearner *u);
+/* 1 after a successful prepare, else 0. */
+FORGET_API int forget_unlearner_is_prepared(const forget_unlearner *u);
+
+/* The report of the last successful prepare or forget, owned by the
+ * unlearner (valid until its next call); NULL before the first. */
+FORGET_API const forget_report *forget_unlearner_report(
+    const forget_unlearner *u);
+
+/* A report is a list of named figures ("seconds", "dampened", ...). */
+FORGET_API size_t forget_report_count(const forget_report *r);
+FORGET_API const char *forget_report_key(const forget_report *r, size_t i);
+FORGET_API double forget_report_value(const forget_report *r, size_t i);
+/* The value of key; FORGET_E_NOT_FOUND if absent. */
+FORGET_API int forget_report_get(const forget_report *r, const char *key,
+                                 double *value);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FORGET_FORGET_H */

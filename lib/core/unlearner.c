@@ -1,0 +1,179 @@
+/* The unlearner handle: one registered method bound to one model. It
+ * dispatches to the method's table and keeps the promise that a failed
+ * call changes nothing it owns (the backend keeps it for its state). */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/params.h"
+#include "core/registry.h"
+#include "core/report.h"
+#include "core/runtime.h"
+
+struct forget_unlearner {
+    const forget_method *method;
+    void *state;
+    forget_model *model;
+    forget_report *report; /* of the last successful call, or NULL */
+    forget_progress_fn progress;
+    void *progress_user;
+    int prepared;
+};
+
+/* Turn a backend's status into ours: a failure without a message of its
+ * own gets one naming the method and the step. */
+static int fg_backend_status(const forget_method *m, const char *step, int rc)
+{
+    if (rc == FORGET_OK)
+        return FORGET_OK;
+    if (rc > 0 || rc < FORGET_E_INTERNAL)
+        return fg_error(FORGET_E_INTERNAL, "method '%s' returned the "
+                        "unknown status %d from %s", m->name, rc, step);
+    if (forget_last_error_code() != rc)
+        fg_error(rc, "method '%s' failed in %s: %s", m->name, step,
+                 forget_strerror(rc));
+    return rc;
+}
+
+static double fg_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int forget_unlearner_create(forget_unlearner **out, const char *method,
+                            forget_model *model, const char *params)
+{
+    FG_CHECK_ARG(out);
+    FG_CHECK_ARG(method);
+    int rc = fg_require_init(__func__);
+    if (rc != FORGET_OK)
+        return rc;
+    const forget_method *m = fg_registry_find(method);
+    if (m == NULL)
+        return FORGET_E_NOT_FOUND;
+    if (model == NULL && !(m->flags & FORGET_METHOD_NO_MODEL))
+        return fg_error(FORGET_E_INVALID, "forget_unlearner_create: method "
+                        "'%s' needs a model", m->name);
+    char owner[96];
+    snprintf(owner, sizeof owner, "method '%s'", m->name);
+    forget_params *p = NULL;
+    rc = forget_params_parse(&p, m->params, m->n_params, m->param_def_size,
+                             owner, params);
+    if (rc != FORGET_OK)
+        return rc;
+    forget_unlearner *u = fg_calloc(1, sizeof *u);
+    if (u == NULL) {
+        forget_params_free(p);
+        return fg_nomem("an unlearner");
+    }
+    forget_set_error(FORGET_OK, "");
+    rc = fg_backend_status(m, "create",
+                           m->create(&u->state, model, p, m->user_data));
+    forget_params_free(p);
+    if (rc != FORGET_OK) {
+        fg_free(u);
+        return rc;
+    }
+    u->method = m;
+    u->model = model;
+    fg_object_created();
+    *out = u;
+    return FORGET_OK;
+}
+
+void forget_unlearner_free(forget_unlearner *u)
+{
+    if (u == NULL)
+        return;
+    u->method->destroy(u->state);
+    fg_report_free(u->report);
+    fg_free(u);
+    fg_object_destroyed();
+}
+
+/* Run one backend step with a fresh report; keep it only on success. */
+static int fg_run_step(forget_unlearner *u, const char *stage,
+                       const forget_dataset *data)
+{
+    forget_report *report = fg_report_new();
+    if (report == NULL)
+        return fg_nomem("a report");
+    /* "seconds" is reserved before the backend runs: once it has
+     * succeeded nothing may fail, since its change cannot be undone. */
+    int rc = fg_report_set(report, "seconds", 0.0);
+    if (rc != FORGET_OK) {
+        fg_report_free(report);
+        return rc;
+    }
+    forget_run run = {report, u->progress, u->progress_user, stage};
+    const forget_method *m = u->method;
+    double t0 = fg_now();
+    forget_set_error(FORGET_OK, "");
+    rc = !strcmp(stage, "prepare") ? m->prepare(u->state, data, &run)
+                                   : m->forget(u->state, data, &run);
+    rc = fg_backend_status(m, stage, rc);
+    if (rc != FORGET_OK) {
+        fg_report_free(report);
+        return rc;
+    }
+    fg_report_set(report, "seconds", fg_now() - t0); /* replaces: no alloc */
+    fg_report_free(u->report);
+    u->report = report;
+    return FORGET_OK;
+}
+
+int forget_unlearner_prepare(forget_unlearner *u, const forget_dataset *train)
+{
+    FG_CHECK_ARG(u);
+    FG_CHECK_ARG(train);
+    int rc = fg_run_step(u, "prepare", train);
+    if (rc == FORGET_OK)
+        u->prepared = 1;
+    return rc;
+}
+
+int forget_unlearner_forget(forget_unlearner *u, const forget_dataset *rows)
+{
+    FG_CHECK_ARG(u);
+    FG_CHECK_ARG(rows);
+    if (!u->prepared)
+        return fg_error(FORGET_E_STATE, "forget_unlearner_forget: call "
+                        "forget_unlearner_prepare first");
+    if (forget_dataset_rows(rows) == 0)
+        return fg_error(FORGET_E_INVALID, "forget_unlearner_forget: the set "
+                        "of rows to forget is empty");
+    return fg_run_step(u, "forget", rows);
+}
+
+int forget_unlearner_set_progress(forget_unlearner *u, forget_progress_fn fn,
+                                  void *user_data)
+{
+    FG_CHECK_ARG(u);
+    u->progress = fn;
+    u->progress_user = user_data;
+    return FORGET_OK;
+}
+
+const char *forget_unlearner_method(const forget_unlearner *u)
+{
+    return u ? u->method->name : NULL;
+}
+
+forget_model *forget_unlearner_model(const forget_unlearner *u)
+{
+    return u ? u->model : NULL;
+}
+
+int forget_unlearner_is_prepared(const forget_unlearner *u)
+{
+    return u ? u->prepared : 0;
+}
+
+const forget_report *forget_unlearner_report(const forget_unlearner *u)
+{
+    return u ? u->report : NULL;
+}

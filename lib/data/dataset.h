@@ -1,0 +1,38 @@
+/* The dataset handle's layout and the constructor every producer uses:
+ * host arrays, subsets and the file loaders. */
+#ifndef FG_DATA_DATASET_H
+#define FG_DATA_DATASET_H
+
+#include "data/idmap.h"
+#include "forget/forget.h"
+
+struct forget_dataset {
+    size_t n, d;
+    int32_t task;       /* FORGET_TASK_* */
+    size_t classes;     /* classification: largest label + 1 */
+    size_t target_dim;  /* regression */
+    float *x;           /* n * d, row-major */
+    int32_t *labels;    /* n (classification) */
+    float *targets;     /* n * target_dim (regression) */
+    uint64_t *ids;      /* n, distinct */
+    fg_idmap index;
+};
+
+/* Allocate a dataset of n rows with uninitialised arrays (ids included).
+ * what names the producer in messages. */
+int fg_dataset_new(forget_dataset **out, size_t n, size_t d, int32_t task,
+                   size_t target_dim, const char *what);
+
+/* Validate the filled arrays (finite values, labels >= 0, distinct ids)
+ * and build the id index. classes = 0 derives it from the labels. On
+ * failure the dataset is freed. */
+int fg_dataset_seal(forget_dataset **ds, size_t classes, const char *what);
+
+/* Free a dataset that was never sealed (NULL is a no-op). */
+void fg_dataset_discard(forget_dataset *ds);
+
+/* A dataset holding the given rows of src, in that order. */
+int fg_dataset_gather(forget_dataset **out, const forget_dataset *src,
+                      const size_t *rows, size_t k, const char *what);
+
+#endif

@@ -1,0 +1,27 @@
+/* Sample id -> row index (open addressing, built once per dataset). */
+#ifndef FG_DATA_IDMAP_H
+#define FG_DATA_IDMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct fg_idmap_slot {
+    uint64_t id;
+    size_t row_plus1; /* 0 = empty */
+} fg_idmap_slot;
+
+typedef struct fg_idmap {
+    fg_idmap_slot *slots;
+    size_t mask; /* capacity - 1 */
+} fg_idmap;
+
+/* Build over n ids. FORGET_OK; FORGET_E_NOMEM; or FORGET_E_INVALID when an
+ * id repeats (*dup_first and *dup_second are then the two rows). No message is
+ * set: the caller words it. */
+int fg_idmap_build(fg_idmap *m, const uint64_t *ids, size_t n,
+                   size_t *dup_first, size_t *dup_second);
+/* 1 and *row when present, else 0. */
+int fg_idmap_find(const fg_idmap *m, uint64_t id, size_t *row);
+void fg_idmap_free(fg_idmap *m);
+
+#endif

@@ -1,0 +1,220 @@
+#include "helpers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+test_alloc g_alloc;
+toy_state *g_toy_last;
+void *g_toy_user_data;
+
+void fixture_init(void) { ck_assert_int_eq(forget_init(), FORGET_OK); }
+
+void fixture_shutdown(void)
+{
+    ck_assert_msg(forget_shutdown() == FORGET_OK,
+                  "objects left alive by the test: %s", forget_last_error());
+}
+
+static char g_tmpdir[64];
+
+static void tmp_cleanup(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_tmpdir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", g_tmpdir);
+}
+
+const char *tmp_path(const char *name)
+{
+    static char path[256];
+    if (g_tmpdir[0] == '\0') {
+        strcpy(g_tmpdir, "/tmp/forget-test-XXXXXX");
+        ck_assert_ptr_nonnull(mkdtemp(g_tmpdir));
+        atexit(tmp_cleanup);
+    }
+    snprintf(path, sizeof path, "%s/%s", g_tmpdir, name);
+    return path;
+}
+
+void write_file(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+void write_gz(const char *path, const void *data, size_t len)
+{
+    gzFile f = gzopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    if (len > 0)
+        ck_assert_int_eq(gzwrite(f, data, (unsigned)len), (int)len);
+    ck_assert_int_eq(gzclose(f), Z_OK);
+}
+
+/* ---- the counting allocator ---- */
+
+static int take_call(void)
+{
+    g_alloc.calls++;
+    if (g_alloc.fail_at != 0 && g_alloc.calls == g_alloc.fail_at) {
+        g_alloc.failed++;
+        return 0;
+    }
+    return 1;
+}
+
+static void *t_malloc(size_t size, void *user)
+{
+    ck_assert_ptr_eq(user, &g_alloc);
+    if (!take_call())
+        return NULL;
+    void *p = malloc(size);
+    if (p)
+        g_alloc.live++;
+    return p;
+}
+
+static void *t_realloc(void *ptr, size_t size, void *user)
+{
+    ck_assert_ptr_eq(user, &g_alloc);
+    if (!take_call())
+        return NULL;
+    return realloc(ptr, size);
+}
+
+static void t_free(void *ptr, void *user)
+{
+    ck_assert_ptr_eq(user, &g_alloc);
+    if (ptr)
+        g_alloc.live--;
+    free(ptr);
+}
+
+void test_alloc_install(void)
+{
+    memset(&g_alloc, 0, sizeof g_alloc);
+    ck_assert_int_eq(forget_set_allocator(t_malloc, t_realloc, t_free,
+                                          &g_alloc), FORGET_OK);
+}
+
+void test_alloc_uninstall(void)
+{
+    ck_assert_int_eq(forget_set_allocator(NULL, NULL, NULL, NULL), FORGET_OK);
+}
+
+void test_alloc_arm(long fail_at)
+{
+    g_alloc.calls = 0;
+    g_alloc.failed = 0;
+    g_alloc.fail_at = fail_at;
+}
+
+/* ---- the toy method ---- */
+
+static const forget_param_def toy_params[] = {
+    {"scale", FORGET_PARAM_DOUBLE, "1.5", 0.0, 10.0, NULL, "a number"},
+    {"mode", FORGET_PARAM_ENUM, "fast", 0, -1, "fast|slow", "a choice"},
+};
+
+static int toy_create(void **state, forget_model *model,
+                      const forget_params *params, void *user_data)
+{
+    (void)model;
+    g_toy_user_data = user_data;
+    toy_state *t = calloc(1, sizeof *t);
+    if (t == NULL)
+        return FORGET_E_NOMEM;
+    if (forget_params_double(params, "scale", &t->scale) != FORGET_OK ||
+        forget_params_enum(params, "mode", &t->mode) != FORGET_OK) {
+        free(t);
+        return FORGET_E_INTERNAL;
+    }
+    g_toy_last = t;
+    *state = t;
+    return FORGET_OK;
+}
+
+static int toy_prepare(void *state, const forget_dataset *train,
+                       forget_run *run)
+{
+    toy_state *t = state;
+    int rc = forget_run_report(run, "rows", (double)forget_dataset_rows(train));
+    if (rc != FORGET_OK)
+        return rc;
+    t->prepared_rows = forget_dataset_rows(train);
+    return FORGET_OK;
+}
+
+/* Fails on id 666 (with a message), on id 667 (without one), returns a
+ * bogus positive status on id 668, and reports progress half way. */
+static int toy_forget(void *state, const forget_dataset *rows, forget_run *run)
+{
+    toy_state *t = state;
+    size_t row;
+    if (forget_dataset_find(rows, 666, &row) == FORGET_OK)
+        return forget_set_error(FORGET_E_NUMERIC, "toy refuses id 666");
+    if (forget_dataset_find(rows, 667, &row) == FORGET_OK)
+        return FORGET_E_NUMERIC;
+    if (forget_dataset_find(rows, 668, &row) == FORGET_OK)
+        return 5;
+    int rc = forget_run_progress(run, 0.5);
+    if (rc == FORGET_OK)
+        rc = forget_run_report(run, "forgotten",
+                               (double)forget_dataset_rows(rows));
+    if (rc != FORGET_OK)
+        return rc;
+    t->forgets++;
+    t->forgotten_rows += forget_dataset_rows(rows);
+    return FORGET_OK;
+}
+
+static void toy_destroy(void *state)
+{
+    if (g_toy_last == state)
+        g_toy_last = NULL;
+    free(state);
+}
+
+const forget_method *toy_method(void)
+{
+    static forget_method m;
+    memset(&m, 0, sizeof m);
+    m.struct_size = sizeof m;
+    m.abi_version = FORGET_BACKEND_ABI_VERSION;
+    m.flags = FORGET_METHOD_NO_MODEL | FORGET_METHOD_EXACT;
+    m.name = "toy";
+    m.description = "a toy method for the tests";
+    m.params = toy_params;
+    m.n_params = sizeof toy_params / sizeof *toy_params;
+    m.param_def_size = sizeof(forget_param_def);
+    m.create = toy_create;
+    m.prepare = toy_prepare;
+    m.forget = toy_forget;
+    m.destroy = toy_destroy;
+    return &m;
+}
+
+forget_dataset *make_dataset(size_t n, size_t d, int32_t classes)
+{
+    float *x = malloc(n * d * sizeof *x + 1);
+    int32_t *y = malloc(n * sizeof *y + 1);
+    uint64_t *ids = malloc(n * sizeof *ids + 1);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < d; j++)
+            x[i * d + j] = (float)i + (float)j / 10.0f;
+        y[i] = (int32_t)(i % (size_t)classes);
+        ids[i] = 100 + i;
+    }
+    forget_dataset *ds = NULL;
+    ck_assert_int_eq(forget_dataset_create(&ds, n, d, x, y, ids), FORGET_OK);
+    free(x);
+    free(y);
+    free(ids);
+    return ds;
+}

@@ -1,0 +1,61 @@
+/* Shared helpers of the Check suites: temporary files, a counting and
+ * failing allocator, a toy method backend. */
+#ifndef FORGET_TEST_HELPERS_H
+#define FORGET_TEST_HELPERS_H
+
+#include <check.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <forget/backend.h>
+#include <forget/forget.h>
+
+/* One suite per area; check_main.c runs them all. */
+Suite *suite_core(void);
+Suite *suite_params(void);
+Suite *suite_registry(void);
+Suite *suite_unlearner(void);
+Suite *suite_dataset(void);
+Suite *suite_idx(void);
+Suite *suite_csv(void);
+Suite *suite_alloc_fail(void);
+
+/* Fixtures: forget_init() before, and after: every object freed and the
+ * last forget_shutdown() accepted. */
+void fixture_init(void);
+void fixture_shutdown(void);
+
+/* A path in this process's temporary folder (made on first use). */
+const char *tmp_path(const char *name);
+void write_file(const char *path, const void *data, size_t len);
+void write_gz(const char *path, const void *data, size_t len);
+
+/* The counting allocator: every call goes through it once installed. */
+typedef struct test_alloc {
+    long calls;   /* malloc + realloc calls since the last reset */
+    long live;    /* blocks allocated and not freed */
+    long fail_at; /* fail the call with this number (1-based); 0 = never */
+    long failed;  /* how many calls were failed */
+} test_alloc;
+extern test_alloc g_alloc;
+void test_alloc_install(void);
+void test_alloc_uninstall(void);
+void test_alloc_arm(long fail_at);
+
+/* The toy method "toy": records its calls; see helpers.c. */
+typedef struct toy_state {
+    double scale;
+    size_t mode;
+    size_t prepared_rows;
+    size_t forgets;
+    size_t forgotten_rows;
+} toy_state;
+extern toy_state *g_toy_last; /* the most recently created state */
+extern void *g_toy_user_data; /* what the last create received */
+const forget_method *toy_method(void);
+
+/* A small classification dataset: n rows, d features, labels i % classes,
+ * x[i][j] = i + j / 10, ids 100 + i. */
+forget_dataset *make_dataset(size_t n, size_t d, int32_t classes);
+
+#endif

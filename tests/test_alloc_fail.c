@@ -1,0 +1,272 @@
+/* Allocation-failure injection: for every public call below, fail its
+ * k-th allocation for k = 1, 2, ... until the call completes. Each failed
+ * call must return FORGET_E_NOMEM, leak nothing, leave its output pointer
+ * untouched and its inputs byte-for-byte as they were. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+
+typedef struct ctx {
+    forget_dataset *base;   /* 30 rows, 4 features, 3 classes */
+    forget_dataset *remove; /* 5 of base's rows */
+    forget_unlearner *u;    /* a toy unlearner (for prepare/forget) */
+    char img[256], lab[256], imggz[256], csvgz[256];
+} ctx;
+
+typedef int (*op_fn)(ctx *c, void **out);
+
+static int op_create(ctx *c, void **out)
+{
+    (void)c;
+    float x[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    int32_t y[2] = {0, 1};
+    return forget_dataset_create((forget_dataset **)out, 2, 4, x, y, NULL);
+}
+
+static int op_create_regression(ctx *c, void **out)
+{
+    (void)c;
+    float x[2] = {1, 2}, t[4] = {1, 2, 3, 4};
+    uint64_t ids[2] = {9, 4};
+    return forget_dataset_create_regression((forget_dataset **)out, 2, 1, x, t,
+                                            2, ids);
+}
+
+static const uint64_t g_ids[3] = {117, 101, 129};
+
+static int op_subset_ids(ctx *c, void **out)
+{
+    return forget_dataset_subset_ids((forget_dataset **)out, c->base, g_ids, 3);
+}
+
+static int op_exclude_ids(ctx *c, void **out)
+{
+    return forget_dataset_exclude_ids((forget_dataset **)out, c->base, g_ids,
+                                      3);
+}
+
+static int op_complement(ctx *c, void **out)
+{
+    return forget_dataset_complement((forget_dataset **)out, c->base,
+                                     c->remove);
+}
+
+static int op_subset_class(ctx *c, void **out)
+{
+    return forget_dataset_subset_class((forget_dataset **)out, c->base, 2);
+}
+
+static int op_slice(ctx *c, void **out)
+{
+    return forget_dataset_slice((forget_dataset **)out, c->base, 3, 17);
+}
+
+static int op_load_idx(ctx *c, void **out)
+{
+    return forget_dataset_load_idx((forget_dataset **)out, c->img, c->lab,
+                                   "limit=0");
+}
+
+static int op_load_idx_gz(ctx *c, void **out)
+{
+    return forget_dataset_load_idx((forget_dataset **)out, c->imggz, c->lab,
+                                   NULL);
+}
+
+static int op_load_csv_gz(ctx *c, void **out)
+{
+    return forget_dataset_load_csv((forget_dataset **)out, c->csvgz,
+                                   "header=true label=-1");
+}
+
+static int op_unlearner_create(ctx *c, void **out)
+{
+    (void)c;
+    return forget_unlearner_create((forget_unlearner **)out, "toy", NULL,
+                                   "scale=2 mode=\"slow\"");
+}
+
+static int op_prepare(ctx *c, void **out)
+{
+    (void)out;
+    return forget_unlearner_prepare(c->u, c->base);
+}
+
+static int op_forget(ctx *c, void **out)
+{
+    (void)out;
+    return forget_unlearner_forget(c->u, c->remove);
+}
+
+/* Bytes that must not change: the base dataset's arrays. */
+static unsigned char *snapshot(const ctx *c, size_t *len)
+{
+    size_t n = forget_dataset_rows(c->base), d = forget_dataset_features(c->base);
+    *len = n * d * 4 + n * 4 + n * 8;
+    unsigned char *s = malloc(*len);
+    memcpy(s, forget_dataset_x(c->base), n * d * 4);
+    memcpy(s + n * d * 4, forget_dataset_labels(c->base), n * 4);
+    memcpy(s + n * d * 4 + n * 4, forget_dataset_ids(c->base), n * 8);
+    return s;
+}
+
+/* Run op with the k-th allocation failing, for every k; returns how many
+ * failing runs were checked. */
+static long sweep(ctx *c, const char *name, op_fn op, int frees_dataset)
+{
+    size_t len0;
+    unsigned char *before = snapshot(c, &len0);
+    long checked = 0;
+    for (long k = 1; k < 10000; k++) {
+        long live = g_alloc.live;
+        void *sentinel = &sentinel, *out = sentinel;
+        const forget_report *report = c->u ? forget_unlearner_report(c->u)
+                                           : NULL;
+        size_t forgets = g_toy_last ? g_toy_last->forgets : 0;
+        test_alloc_arm(k);
+        int rc = op(c, &out);
+        g_alloc.fail_at = 0;
+        if (g_alloc.failed == 0) {
+            ck_assert_msg(rc == FORGET_OK, "%s: %s", name, forget_last_error());
+            if (out != sentinel) {
+                if (frees_dataset)
+                    forget_dataset_free(out);
+                else
+                    forget_unlearner_free(out);
+            }
+            break;
+        }
+        ck_assert_msg(rc == FORGET_E_NOMEM, "%s, allocation %ld: rc %d (%s)",
+                      name, k, rc, forget_last_error());
+        ck_assert_msg(g_alloc.live == live, "%s, allocation %ld: %ld blocks "
+                      "leaked", name, k, g_alloc.live - live);
+        ck_assert_ptr_eq(out, sentinel);
+        if (c->u) {
+            ck_assert_ptr_eq(forget_unlearner_report(c->u), report);
+            ck_assert_uint_eq(g_toy_last->forgets, forgets);
+        }
+        size_t len1;
+        unsigned char *after = snapshot(c, &len1);
+        ck_assert_mem_eq(before, after, len0);
+        free(after);
+        checked++;
+    }
+    free(before);
+    ck_assert_msg(checked > 0, "%s allocated nothing", name);
+    return checked;
+}
+
+static void write_inputs(ctx *c)
+{
+    unsigned char img[16 + 40 * 6], lab[8 + 40];
+    const unsigned char ih[16] = {0, 0, 8, 3, 0, 0, 0, 40, 0, 0, 0, 2,
+                                  0, 0, 0, 3};
+    const unsigned char lh[8] = {0, 0, 8, 1, 0, 0, 0, 40};
+    memcpy(img, ih, 16);
+    memcpy(lab, lh, 8);
+    for (int i = 0; i < 40 * 6; i++)
+        img[16 + i] = (unsigned char)i;
+    for (int i = 0; i < 40; i++)
+        lab[8 + i] = (unsigned char)(i % 10);
+    snprintf(c->img, sizeof c->img, "%s", tmp_path("a.idx"));
+    snprintf(c->lab, sizeof c->lab, "%s", tmp_path("a-labels.idx"));
+    snprintf(c->imggz, sizeof c->imggz, "%s", tmp_path("a.idx.gz"));
+    snprintf(c->csvgz, sizeof c->csvgz, "%s", tmp_path("a.csv.gz"));
+    write_file(c->img, img, sizeof img);
+    write_file(c->lab, lab, sizeof lab);
+    write_gz(c->imggz, img, sizeof img);
+    char csv[70000];
+    size_t used = (size_t)snprintf(csv, sizeof csv, "a,b,label\n");
+    for (int i = 0; used + 40 < sizeof csv; i++)
+        used += (size_t)snprintf(csv + used, sizeof csv - used,
+                                 "%d.5,%d,%d\n", i, -i, i % 4);
+    write_gz(c->csvgz, csv, used);
+}
+
+START_TEST(every_allocation_may_fail)
+{
+    test_alloc_install();
+    ck_assert_int_eq(forget_init(), FORGET_OK);
+    ck_assert_int_eq(forget_register_method(toy_method()), FORGET_OK);
+    ctx c;
+    memset(&c, 0, sizeof c);
+    write_inputs(&c);
+    c.base = make_dataset(30, 4, 3);
+    uint64_t rm[5] = {100, 104, 111, 123, 129};
+    ck_assert_int_eq(forget_dataset_subset_ids(&c.remove, c.base, rm, 5),
+                     FORGET_OK);
+
+    struct {
+        const char *name;
+        op_fn op;
+    } ops[] = {
+        {"dataset_create", op_create},
+        {"dataset_create_regression", op_create_regression},
+        {"dataset_subset_ids", op_subset_ids},
+        {"dataset_exclude_ids", op_exclude_ids},
+        {"dataset_complement", op_complement},
+        {"dataset_subset_class", op_subset_class},
+        {"dataset_slice", op_slice},
+        {"dataset_load_idx", op_load_idx},
+        {"dataset_load_idx (gzip)", op_load_idx_gz},
+        {"dataset_load_csv (gzip)", op_load_csv_gz},
+    };
+    long total = 0;
+    for (size_t i = 0; i < sizeof ops / sizeof *ops; i++)
+        total += sweep(&c, ops[i].name, ops[i].op, 1);
+    total += sweep(&c, "unlearner_create", op_unlearner_create, 0);
+
+    ck_assert_int_eq(forget_unlearner_create(&c.u, "toy", NULL, NULL),
+                     FORGET_OK);
+    total += sweep(&c, "unlearner_prepare", op_prepare, 0);
+    ck_assert_int_eq(forget_unlearner_is_prepared(c.u), 1);
+    total += sweep(&c, "unlearner_forget", op_forget, 0);
+    ck_assert_uint_eq(g_toy_last->forgets, 1);
+    forget_unlearner_free(c.u);
+    forget_dataset_free(c.remove);
+    forget_dataset_free(c.base);
+    ck_assert_int_eq(g_alloc.live, 0);
+    ck_assert_int_eq(forget_shutdown(), FORGET_OK);
+    test_alloc_uninstall();
+    ck_assert_int_gt(total, 30);
+}
+END_TEST
+
+START_TEST(params_parse_allocations_may_fail)
+{
+    test_alloc_install();
+    static const forget_param_def defs[] = {
+        {"path", FORGET_PARAM_STRING, "x", 0, -1, NULL, ""}};
+    long k;
+    for (k = 1;; k++) {
+        forget_params *p = NULL;
+        test_alloc_arm(k);
+        int rc = forget_params_parse(&p, defs, 1, sizeof *defs, "t",
+                                     "path=\"a b\"");
+        g_alloc.fail_at = 0;
+        if (g_alloc.failed == 0) {
+            ck_assert_int_eq(rc, FORGET_OK);
+            forget_params_free(p);
+            break;
+        }
+        ck_assert_int_eq(rc, FORGET_E_NOMEM);
+        ck_assert_ptr_null(p);
+        ck_assert_int_eq(g_alloc.live, 0);
+    }
+    ck_assert_int_gt(k, 1);
+    test_alloc_uninstall();
+}
+END_TEST
+
+Suite *suite_alloc_fail(void)
+{
+    Suite *s = suite_create("alloc-fail");
+    TCase *tc = tcase_create("alloc-fail");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, every_allocation_may_fail);
+    tcase_add_test(tc, params_parse_allocations_may_fail);
+    suite_add_tcase(s, tc);
+    return s;
+}

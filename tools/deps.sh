@@ -1,0 +1,41 @@
+#!/bin/sh
+# Check that the packages libforget builds and tests with are present
+# (through pkg-config); install the missing ones with apt-get when run as
+# root, otherwise print the exact command to run and fail.
+#   tools/deps.sh build     compiler, BLAS/LAPACK/LAPACKE, zlib
+#   tools/deps.sh check     the above plus Check
+#   tools/deps.sh valgrind  the above plus valgrind
+set -eu
+what=${1:-build}
+missing=""
+need_pkg() { # pkg-config module, Debian package
+    pkg-config --exists "$1" 2>/dev/null || missing="$missing $2"
+}
+need_cmd() { # command, Debian package
+    command -v "$1" >/dev/null 2>&1 || missing="$missing $2"
+}
+need_cmd cc build-essential
+need_cmd make build-essential
+need_cmd pkg-config pkg-config
+if command -v pkg-config >/dev/null 2>&1; then
+    need_pkg blas libopenblas-dev
+    need_pkg lapack libopenblas-dev
+    need_pkg lapacke liblapacke-dev
+    need_pkg zlib zlib1g-dev
+    case $what in check|valgrind) need_pkg check check ;; esac
+fi
+case $what in valgrind) need_cmd valgrind valgrind ;; esac
+[ -z "$missing" ] && exit 0
+pkgs=$(echo "$missing" | tr ' ' '\n' | sort -u | tr '\n' ' ')
+line="apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 $pkgs"
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "libforget: installing missing packages:$missing" >&2
+    apt-get update -q >&2
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        -o DPkg::Lock::Timeout=600 $pkgs >&2
+    exit 0
+fi
+echo "libforget: missing packages:$missing" >&2
+echo "run as root:  apt-get update && $line" >&2
+exit 1
