@@ -163,19 +163,33 @@ static int fg_idx_expect_end(fg_source *src)
     return rc;
 }
 
+/* Open an IDX file and read its header; its declared size must fit in
+ * what the file can deliver. */
+static int fg_idx_open(fg_source **src, fg_idx_header *h, const char *path)
+{
+    int rc = fg_source_open(src, path);
+    if (rc != FORGET_OK)
+        return rc;
+    rc = fg_idx_read_header(*src, h);
+    if (rc == FORGET_OK)
+        rc = fg_idx_check_size(*src, h);
+    if (rc != FORGET_OK) {
+        fg_source_close(*src);
+        *src = NULL;
+    }
+    return rc;
+}
+
 /* The images file into a new, unsealed dataset of at most limit rows. */
 static int fg_idx_images(forget_dataset **out, size_t *declared_rows,
                          const char *path, int normalize, size_t limit)
 {
     fg_source *src = NULL;
     fg_idx_header h;
-    int rc = fg_source_open(&src, path);
+    int rc = fg_idx_open(&src, &h, path);
     if (rc != FORGET_OK)
         return rc;
-    rc = fg_idx_read_header(src, &h);
-    if (rc == FORGET_OK)
-        rc = fg_idx_check_size(src, &h);
-    if (rc == FORGET_OK && h.width == 0)
+    if (h.width == 0)
         rc = fg_error(FORGET_E_FORMAT, "'%s': the IDX images have a "
                       "dimension of size 0 (no features)", path);
     forget_dataset *ds = NULL;
@@ -205,12 +219,10 @@ static int fg_idx_labels(forget_dataset *ds, size_t declared_rows,
 {
     fg_source *src = NULL;
     fg_idx_header h;
-    int rc = fg_source_open(&src, path);
+    int rc = fg_idx_open(&src, &h, path);
     if (rc != FORGET_OK)
         return rc;
-    rc = fg_idx_read_header(src, &h);
-    if (rc == FORGET_OK && (h.width != 1 || (h.type != 0x08 &&
-                                             h.type != 0x0C)))
+    if (h.width != 1 || (h.type != 0x08 && h.type != 0x0C))
         rc = fg_error(FORGET_E_FORMAT, "'%s': labels must be one dimension "
                       "of unsigned bytes (08) or int32 (0C); found type "
                       "%02x with %zu values per row", path, h.type, h.width);
@@ -218,8 +230,6 @@ static int fg_idx_labels(forget_dataset *ds, size_t declared_rows,
         rc = fg_error(FORGET_E_FORMAT, "'%s' holds %zu labels but the "
                       "images file holds %zu rows", path, h.rows,
                       declared_rows);
-    if (rc == FORGET_OK)
-        rc = fg_idx_check_size(src, &h);
     unsigned char raw[4];
     for (size_t r = 0; rc == FORGET_OK && r < ds->n; r++) {
         rc = fg_read_exact(src, raw, h.elem, "a label");
