@@ -56,13 +56,16 @@ TEST_SRCS := $(sort $(wildcard tests/*.c))
 TEST_OBJS := $(TEST_SRCS:tests/%.c=$(B)/tests/%.o)
 TEST_SHARED := $(B)/tests/check-shared
 TEST_STATIC := $(B)/tests/check-static
+INTERNAL_SRCS := $(sort $(wildcard tests/internal/*.c))
+INTERNAL_OBJS := $(INTERNAL_SRCS:tests/internal/%.c=$(B)/tests/internal/%.o)
+TEST_INTERNAL := $(B)/tests/check-internal
 
 EXAMPLE_SRCS := $(sort $(wildcard examples/c/*.c))
 EXAMPLES := $(EXAMPLE_SRCS:examples/c/%.c=$(B)/examples/%)
 
 DEPS_STAMP := $(B)/.deps-build
 
-.PHONY: all lib help check check-shared check-static headertest sanitize \
+.PHONY: all lib help check check-shared check-static check-internal headertest sanitize \
         valgrind examples example install install-lib install-headers \
         install-pc uninstall clean deps-check
 
@@ -133,6 +136,14 @@ $(B)/tests/%.o: tests/%.c $(HEADERS) | $(DEPS_STAMP)
 	@$(if $(Q),echo '  CC      $<')
 	$(Q)$(CC) -Iinclude -D_GNU_SOURCE $(CHECK_CFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
+$(B)/tests/internal/%.o: tests/internal/%.c $(HEADERS) | $(DEPS_STAMP)
+	$(Q)mkdir -p $(@D)
+	@$(if $(Q),echo '  CC      $<')
+	$(Q)$(CC) -Iinclude -Ilib -D_GNU_SOURCE $(CHECK_CFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(TEST_INTERNAL): $(INTERNAL_OBJS) $(B)/tests/helpers.o $(STLIB)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS) $(CHECK_LIBS)
+
 $(TEST_SHARED): $(TEST_OBJS) $(SHLIB) $(B)/libforget.so
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(TEST_OBJS) -L$(B) -lforget \
 	    -Wl,-rpath,'$$ORIGIN/..' $(CHECK_LIBS) -lz -lm -lpthread
@@ -141,7 +152,7 @@ $(TEST_STATIC): $(TEST_OBJS) $(STLIB)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(TEST_OBJS) $(STLIB) $(LIBS) $(CHECK_LIBS)
 
 check: deps-check
-	$(Q)$(MAKE) --no-print-directory check-shared check-static
+	$(Q)$(MAKE) --no-print-directory check-shared check-static check-internal
 
 check-shared: $(TEST_SHARED)
 	@echo '== Check suites against the shared library ($(SHLIB))'
@@ -151,18 +162,24 @@ check-static: $(TEST_STATIC)
 	@echo '== Check suites against the static library ($(STLIB))'
 	$(Q)$(TEST_STATIC)
 
+check-internal: $(TEST_INTERNAL)
+	@echo '== Check suites of internal functions (static library)'
+	$(Q)$(TEST_INTERNAL)
+
 sanitize: deps-check
-	$(Q)$(MAKE) --no-print-directory B=$(B)/asan SAN=1 $(B)/asan/tests/check-static
+	$(Q)$(MAKE) --no-print-directory B=$(B)/asan SAN=1 \
+	    $(B)/asan/tests/check-static $(B)/asan/tests/check-internal
 	@echo '== Check suites under ASan+UBSan'
-	$(Q)CK_FORK=no ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	$(Q)for t in check-static check-internal; do \
+	    CK_FORK=no ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:allocator_may_return_null=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    $(B)/asan/tests/check-static
+	    $(B)/asan/tests/$$t || exit 1; done
 
 VALGRIND ?= valgrind
-valgrind: deps-check $(TEST_STATIC) $(TEST_SHARED)
+valgrind: deps-check $(TEST_STATIC) $(TEST_SHARED) $(TEST_INTERNAL)
 	$(Q)sh tools/deps.sh valgrind
 	@echo '== Check suites under valgrind (static, then shared)'
-	$(Q)for t in $(TEST_STATIC) $(TEST_SHARED); do \
+	$(Q)for t in $(TEST_STATIC) $(TEST_SHARED) $(TEST_INTERNAL); do \
 	    CK_FORK=no $(VALGRIND) -q --error-exitcode=99 --leak-check=full \
 	        --errors-for-leak-kinds=definite,indirect,possible \
 	        --show-leak-kinds=definite,indirect,possible $$t || exit 1; \
@@ -225,4 +242,5 @@ uninstall:
 clean:
 	rm -rf $(B)
 
--include $(STATIC_OBJS:.o=.d) $(SHARED_OBJS:.o=.d) $(TEST_OBJS:.o=.d)
+-include $(STATIC_OBJS:.o=.d) $(SHARED_OBJS:.o=.d) $(TEST_OBJS:.o=.d) \
+         $(INTERNAL_OBJS:.o=.d)

@@ -12,6 +12,10 @@ int main(void)
     srunner_add_suite(sr, suite_dataset());
     srunner_add_suite(sr, suite_idx());
     srunner_add_suite(sr, suite_csv());
+    srunner_add_suite(sr, suite_model());
+    srunner_add_suite(sr, suite_train());
+    srunner_add_suite(sr, suite_eval());
+    srunner_add_suite(sr, suite_model_file());
     srunner_add_suite(sr, suite_alloc_fail());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

@@ -218,3 +218,98 @@ forget_dataset *make_dataset(size_t n, size_t d, int32_t classes)
     free(ids);
     return ds;
 }
+
+static uint64_t blob_rng(uint64_t *s)
+{
+    *s += 0x9e3779b97f4a7c15ull;
+    uint64_t z = *s;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static double blob_gauss(uint64_t *s)
+{
+    /* Irwin-Hall: the sum of 12 uniforms minus 6 is close to N(0, 1). */
+    double v = -6.0;
+    for (int i = 0; i < 12; i++)
+        v += (double)(blob_rng(s) >> 11) * 0x1.0p-53;
+    return v;
+}
+
+forget_dataset *make_blobs(size_t n, size_t d, int32_t classes,
+                           uint64_t seed, uint64_t id0)
+{
+    float *x = malloc(n * d * sizeof *x + 1);
+    int32_t *y = malloc(n * sizeof *y + 1);
+    uint64_t *ids = malloc(n * sizeof *ids + 1);
+    uint64_t s = seed;
+    for (size_t i = 0; i < n; i++) {
+        int32_t c = (int32_t)(blob_rng(&s) % (uint64_t)classes);
+        for (size_t j = 0; j < d; j++)
+            x[i * d + j] = (float)(0.5 * blob_gauss(&s));
+        x[i * d + (size_t)c % d] += 4.0f * (1.0f + (float)((size_t)c / d));
+        y[i] = c;
+        ids[i] = id0 + i;
+    }
+    forget_dataset *ds = NULL;
+    ck_assert_int_eq(forget_dataset_create(&ds, n, d, x, y, ids), FORGET_OK);
+    free(x);
+    free(y);
+    free(ids);
+    return ds;
+}
+
+int host_lr_forward(const float *params, const float *x, size_t n, float *out,
+                    void *user_data)
+{
+    host_lr_shape *h = user_data;
+    size_t d = h->inputs, k = h->outputs;
+    const float *w = params, *b = params + k * d;
+    h->forward_calls++;
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0; c < k; c++) {
+            float z = b[c];
+            for (size_t j = 0; j < d; j++)
+                z += w[c * d + j] * x[i * d + j];
+            out[i * k + c] = z;
+        }
+    return FORGET_OK;
+}
+
+int host_lr_backward(const float *params, const float *x, const float *dout,
+                     size_t n, float *grads, void *user_data)
+{
+    host_lr_shape *h = user_data;
+    size_t d = h->inputs, k = h->outputs, p = k * (d + 1);
+    (void)params;
+    h->backward_calls++;
+    for (size_t i = 0; i < n; i++) {
+        float *g = grads + i * p;
+        for (size_t c = 0; c < k; c++) {
+            for (size_t j = 0; j < d; j++)
+                g[c * d + j] = dout[i * k + c] * x[i * d + j];
+            g[k * d + c] = dout[i * k + c];
+        }
+    }
+    return FORGET_OK;
+}
+
+forget_model *make_host_lr(host_lr_shape *shape, const float *init)
+{
+    forget_host_model h;
+    memset(&h, 0, sizeof h);
+    h.struct_size = sizeof h;
+    h.task = FORGET_TASK_CLASSIFICATION;
+    h.inputs = shape->inputs;
+    h.outputs = shape->outputs;
+    h.n_params = shape->outputs * (shape->inputs + 1);
+    h.params = init;
+    h.forward = host_lr_forward;
+    h.backward = host_lr_backward;
+    h.user_data = shape;
+    forget_model *m = NULL;
+    ck_assert_int_eq(forget_model_create_host(&m, &h), FORGET_OK);
+    return m;
+}
+

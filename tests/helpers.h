@@ -19,6 +19,10 @@ Suite *suite_dataset(void);
 Suite *suite_idx(void);
 Suite *suite_csv(void);
 Suite *suite_alloc_fail(void);
+Suite *suite_model(void);
+Suite *suite_train(void);
+Suite *suite_eval(void);
+Suite *suite_model_file(void);
 
 /* Fixtures: forget_init() before, and after: every object freed and the
  * last forget_shutdown() accepted. */
@@ -57,5 +61,24 @@ const forget_method *toy_method(void);
 /* A small classification dataset: n rows, d features, labels i % classes,
  * x[i][j] = i + j / 10, ids 100 + i. */
 forget_dataset *make_dataset(size_t n, size_t d, int32_t classes);
+
+/* n rows in d dimensions drawn around `classes` well separated centres
+ * (class c's centre is 4 * e_(c mod d) scaled by (1 + c / d)), seeded:
+ * separable by a linear model. ids start at id0. */
+forget_dataset *make_blobs(size_t n, size_t d, int32_t classes,
+                           uint64_t seed, uint64_t id0);
+
+/* A host-side multinomial logistic regression (outputs x (inputs + 1)
+ * parameters, weights row-major then biases), for forget_host_model. */
+int host_lr_forward(const float *params, const float *x, size_t n, float *out,
+                    void *user_data);
+int host_lr_backward(const float *params, const float *x, const float *dout,
+                     size_t n, float *grads, void *user_data);
+typedef struct host_lr_shape {
+    size_t inputs, outputs;
+    long forward_calls, backward_calls;
+} host_lr_shape;
+/* A host model of kind "host" running host_lr_* on shape, from init. */
+forget_model *make_host_lr(host_lr_shape *shape, const float *init);
 
 #endif

@@ -10,6 +10,9 @@
 
 typedef struct ctx {
     forget_dataset *base;   /* 30 rows, 4 features, 3 classes */
+    forget_model *model;    /* mlp 4-5-3 */
+    unsigned char *saved;   /* model saved to a buffer */
+    size_t saved_len;
     forget_dataset *remove; /* 5 of base's rows */
     forget_unlearner *u;    /* a toy unlearner (for prepare/forget) */
     char img[256], lab[256], imggz[256], csvgz[256];
@@ -100,6 +103,80 @@ static int op_forget(ctx *c, void **out)
     return forget_unlearner_forget(c->u, c->remove);
 }
 
+static int op_model_create(ctx *c, void **out)
+{
+    (void)c;
+    return forget_model_create((forget_model **)out, "mlp",
+                               "layers=4-6-3 act=tanh");
+}
+
+static int op_model_clone(ctx *c, void **out)
+{
+    return forget_model_clone((forget_model **)out, c->model);
+}
+
+static int op_train(ctx *c, void **out)
+{
+    (void)out;
+    return forget_model_train(c->model, c->base, "epochs=2 batch=8");
+}
+
+static int op_train_adam(ctx *c, void **out)
+{
+    (void)out;
+    return forget_model_train(c->model, c->base, "optimizer=adam epochs=1");
+}
+
+static int op_save_buffer(ctx *c, void **out)
+{
+    (void)out;
+    return forget_model_save_buffer(c->model, c->saved, c->saved_len,
+                                    &c->saved_len);
+}
+
+static int op_save_file(ctx *c, void **out)
+{
+    (void)out;
+    return forget_model_save(c->model, tmp_path("alloc.fgm"));
+}
+
+static int op_load_buffer(ctx *c, void **out)
+{
+    return forget_model_load_buffer((forget_model **)out, c->saved,
+                                    c->saved_len);
+}
+
+static int op_load_file(ctx *c, void **out)
+{
+    (void)c;
+    return forget_model_load((forget_model **)out, tmp_path("alloc.fgm"));
+}
+
+static int op_eval(ctx *c, void **out)
+{
+    (void)out;
+    double acc, loss, per[3], mx, mean;
+    uint64_t conf[9];
+    float probs[90];
+    int rc = forget_eval_accuracy(c->model, c->base, &acc);
+    if (rc == FORGET_OK)
+        rc = forget_eval_loss(c->model, c->base, &loss);
+    if (rc == FORGET_OK)
+        rc = forget_eval_class_accuracy(c->model, c->base, per, 3);
+    if (rc == FORGET_OK)
+        rc = forget_eval_confusion(c->model, c->base, conf, 3);
+    if (rc == FORGET_OK)
+        rc = forget_eval_mia(c->model, c->base, c->remove, c->remove, &acc);
+    if (rc == FORGET_OK)
+        rc = forget_eval_loss_auc(c->model, c->base, c->remove, &acc);
+    if (rc == FORGET_OK)
+        rc = forget_eval_output_distance(c->model, c->model, c->base, &mx,
+                                         &mean);
+    if (rc == FORGET_OK)
+        rc = forget_model_predict(c->model, c->base, probs, 90);
+    return rc;
+}
+
 /* Bytes that must not change: the base dataset's arrays. */
 static unsigned char *snapshot(const ctx *c, size_t *len)
 {
@@ -109,12 +186,24 @@ static unsigned char *snapshot(const ctx *c, size_t *len)
     memcpy(s, forget_dataset_x(c->base), n * d * 4);
     memcpy(s + n * d * 4, forget_dataset_labels(c->base), n * 4);
     memcpy(s + n * d * 4 + n * 4, forget_dataset_ids(c->base), n * 8);
+    if (c->model) {
+        size_t p = forget_model_param_count(c->model);
+        s = realloc(s, *len + p * 4);
+        forget_model_get_params(c->model, (float *)(void *)(s + *len), p);
+        *len += p * 4;
+    }
     return s;
 }
 
 /* Run op with the k-th allocation failing, for every k; returns how many
  * failing runs were checked. */
-static long sweep(ctx *c, const char *name, op_fn op, int frees_dataset)
+typedef void (*free_fn)(void *);
+
+static void free_dataset(void *p) { forget_dataset_free(p); }
+static void free_unlearner(void *p) { forget_unlearner_free(p); }
+static void free_model(void *p) { forget_model_free(p); }
+
+static long sweep(ctx *c, const char *name, op_fn op, free_fn release)
 {
     size_t len0;
     unsigned char *before = snapshot(c, &len0);
@@ -130,12 +219,8 @@ static long sweep(ctx *c, const char *name, op_fn op, int frees_dataset)
         g_alloc.fail_at = 0;
         if (g_alloc.failed == 0) {
             ck_assert_msg(rc == FORGET_OK, "%s: %s", name, forget_last_error());
-            if (out != sentinel) {
-                if (frees_dataset)
-                    forget_dataset_free(out);
-                else
-                    forget_unlearner_free(out);
-            }
+            if (out != sentinel)
+                release(out);
             break;
         }
         ck_assert_msg(rc == FORGET_E_NOMEM, "%s, allocation %ld: rc %d (%s)",
@@ -215,16 +300,42 @@ START_TEST(every_allocation_may_fail)
     };
     long total = 0;
     for (size_t i = 0; i < sizeof ops / sizeof *ops; i++)
-        total += sweep(&c, ops[i].name, ops[i].op, 1);
-    total += sweep(&c, "unlearner_create", op_unlearner_create, 0);
+        total += sweep(&c, ops[i].name, ops[i].op, free_dataset);
+    total += sweep(&c, "unlearner_create", op_unlearner_create,
+                   free_unlearner);
 
     ck_assert_int_eq(forget_unlearner_create(&c.u, "toy", NULL, NULL),
                      FORGET_OK);
-    total += sweep(&c, "unlearner_prepare", op_prepare, 0);
+    total += sweep(&c, "unlearner_prepare", op_prepare, free_unlearner);
     ck_assert_int_eq(forget_unlearner_is_prepared(c.u), 1);
-    total += sweep(&c, "unlearner_forget", op_forget, 0);
+    total += sweep(&c, "unlearner_forget", op_forget, free_unlearner);
     ck_assert_uint_eq(g_toy_last->forgets, 1);
     forget_unlearner_free(c.u);
+    c.u = NULL;
+
+    /* Models: training, files and evaluation. The model's parameters are
+     * part of the snapshot, so a failed training must restore them. */
+    total += sweep(&c, "model_create", op_model_create, free_model);
+    ck_assert_int_eq(forget_model_create(&c.model, "mlp", "layers=4-5-3"),
+                     FORGET_OK);
+    struct {
+        const char *name;
+        op_fn op;
+    } model_ops[] = {
+        {"model_clone", op_model_clone},   {"model_train", op_train},
+        {"model_train (adam)", op_train_adam},
+        {"model_save_file", op_save_file}, {"model_load_file", op_load_file},
+        {"eval_*", op_eval},
+    };
+    for (size_t i = 0; i < sizeof model_ops / sizeof *model_ops; i++)
+        total += sweep(&c, model_ops[i].name, model_ops[i].op, free_model);
+    ck_assert_int_eq(forget_model_save_buffer(c.model, NULL, 0, &c.saved_len),
+                     FORGET_OK);
+    c.saved = malloc(c.saved_len);
+    total += sweep(&c, "model_save_buffer", op_save_buffer, free_model);
+    total += sweep(&c, "model_load_buffer", op_load_buffer, free_model);
+    free(c.saved);
+    forget_model_free(c.model);
     forget_dataset_free(c.remove);
     forget_dataset_free(c.base);
     ck_assert_int_eq(g_alloc.live, 0);

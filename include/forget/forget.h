@@ -225,11 +225,147 @@ FORGET_API int forget_dataset_load_csv(forget_dataset **out, const char *path,
                                        const char *params);
 
 /* ------------------------------------------------------------------ */
-/* Methods (the registry) and unlearners                               */
+/* Models                                                              */
 /* ------------------------------------------------------------------ */
 typedef struct forget_model forget_model;
 typedef struct forget_unlearner forget_unlearner;
 typedef struct forget_report forget_report;
+
+/* Progress: fraction in [0,1] of the current call; stage is a short
+ * English word ("train", "prepare", "forget", ...). Return nonzero to
+ * cancel: the call then fails with FORGET_E_CANCELED and changes nothing. */
+typedef int (*forget_progress_fn)(double fraction, const char *stage,
+                                  void *user_data);
+
+/* Model kinds: "linear" (softmax or linear regression) and "mlp" (dense
+ * layers, relu or tanh). Parameters, e.g. for mlp:
+ * "layers=784-256-128-10 act=relu task=classification seed=7". */
+FORGET_API int forget_model_create(forget_model **out, const char *kind,
+                                   const char *params);
+FORGET_API void forget_model_free(forget_model *m);
+/* A deep copy (parameters included); host models cannot be copied. */
+FORGET_API int forget_model_clone(forget_model **out, const forget_model *m);
+
+/* Introspection of the kinds and their parameter tables. */
+FORGET_API size_t forget_model_kind_count(void);
+FORGET_API const char *forget_model_kind_name(size_t index);
+FORGET_API int forget_model_kind_param_count(const char *kind, size_t *count);
+FORGET_API int forget_model_kind_param(const char *kind, size_t index,
+                                       const forget_param_def **def);
+
+FORGET_API const char *forget_model_kind(const forget_model *m);
+/* The canonical creation parameters (every key, defaults included). */
+FORGET_API const char *forget_model_params(const forget_model *m);
+FORGET_API int32_t forget_model_task(const forget_model *m);
+FORGET_API size_t forget_model_inputs(const forget_model *m);
+FORGET_API size_t forget_model_outputs(const forget_model *m);
+
+/* The parameters as one flat float32 vector, and its named blocks
+ * ("dense0.weight" is a row-major outputs x inputs matrix, then
+ * "dense0.bias", ...). */
+FORGET_API size_t forget_model_param_count(const forget_model *m);
+FORGET_API int forget_model_get_params(const forget_model *m, float *dst,
+                                       size_t count);
+/* Refused (nothing changed) if count differs or a value is not finite. */
+FORGET_API int forget_model_set_params(forget_model *m, const float *src,
+                                       size_t count);
+FORGET_API size_t forget_model_block_count(const forget_model *m);
+FORGET_API int forget_model_block(const forget_model *m, size_t index,
+                                  const char **name, size_t *offset,
+                                  size_t *size);
+
+/* Training: mini-batch SGD with momentum, or Adam. Parameters:
+ * "optimizer=sgd lr=0.05 momentum=0.9 epochs=5 batch=128 seed=1
+ *  weight_decay=0 shuffle=true beta1=0.9 beta2=0.999 eps=1e-8"
+ * (forget_train_param lists them). Deterministic: the same model, data,
+ * parameters and thread count give bit-identical parameters. On failure
+ * or cancel the model is exactly as before the call. A loss that becomes
+ * NaN or infinite stops training with FORGET_E_NUMERIC. */
+FORGET_API int forget_model_train(forget_model *m, const forget_dataset *train,
+                                  const char *params);
+FORGET_API size_t forget_train_param_count(void);
+FORGET_API int forget_train_param(size_t index, const forget_param_def **def);
+/* Figures of the last successful training ("seconds", "steps",
+ * "final_loss", "samples_per_second"); NULL before. */
+FORGET_API const forget_report *forget_model_train_report(
+    const forget_model *m);
+/* Per-object progress callback (NULL to remove), used by training. */
+FORGET_API int forget_model_set_progress(forget_model *m,
+                                         forget_progress_fn fn,
+                                         void *user_data);
+
+/* Class probabilities (classification) or outputs (regression) for every
+ * row: out holds rows * outputs floats. A model may predict from several
+ * threads at once. */
+FORGET_API int forget_model_predict(const forget_model *m,
+                                    const forget_dataset *data, float *out,
+                                    size_t out_count);
+/* The same for a raw row-major array of n rows of inputs features. */
+FORGET_API int forget_model_predict_raw(const forget_model *m, const float *x,
+                                        size_t n, float *out,
+                                        size_t out_count);
+
+/* Files: the container of docs/FORMAT.md. save writes a temporary file in
+ * the same folder, fsyncs it and renames it over path: a crash leaves the
+ * old file or the new one. Host models cannot be saved. */
+FORGET_API int forget_model_save(const forget_model *m, const char *path);
+FORGET_API int forget_model_load(forget_model **out, const char *path);
+/* Into a caller's buffer: *size is set to the bytes needed; with buf NULL
+ * nothing else happens (FORGET_OK); with capacity < *size the call fails
+ * with FORGET_E_INVALID and writes nothing into buf. */
+FORGET_API int forget_model_save_buffer(const forget_model *m, void *buf,
+                                        size_t capacity, size_t *size);
+FORGET_API int forget_model_load_buffer(forget_model **out, const void *buf,
+                                        size_t size);
+
+/* ------------------------------------------------------------------ */
+/* Evaluation                                                          */
+/* ------------------------------------------------------------------ */
+/* Fraction of rows whose most probable class is the label. */
+FORGET_API int forget_eval_accuracy(const forget_model *m,
+                                    const forget_dataset *data,
+                                    double *accuracy);
+/* Mean per-row loss (cross-entropy, or mean squared error). */
+FORGET_API int forget_eval_loss(const forget_model *m,
+                                const forget_dataset *data, double *loss);
+/* Per-class accuracy (NaN for a class without rows); classes must equal
+ * the model's outputs. */
+FORGET_API int forget_eval_class_accuracy(const forget_model *m,
+                                          const forget_dataset *data,
+                                          double *accuracy, size_t classes);
+/* classes x classes counts, row = true label, column = prediction. */
+FORGET_API int forget_eval_confusion(const forget_model *m,
+                                     const forget_dataset *data,
+                                     uint64_t *counts, size_t classes);
+/* The SSD paper's membership-inference attack: a logistic regression on
+ * the entropy of the predicted distribution, fitted on retain (members)
+ * versus test (non-members) rows with balanced class weights; the score
+ * is the fraction of target rows it judges members. */
+FORGET_API int forget_eval_mia(const forget_model *m,
+                               const forget_dataset *retain,
+                               const forget_dataset *test,
+                               const forget_dataset *target, double *score);
+/* A loss-threshold attack's ROC AUC: the probability that a random
+ * non-member has a higher loss than a random member (ties count half). */
+FORGET_API int forget_eval_loss_auc(const forget_model *m,
+                                    const forget_dataset *members,
+                                    const forget_dataset *nonmembers,
+                                    double *auc);
+/* Largest and mean |p_a - p_b| over all rows and outputs. */
+FORGET_API int forget_eval_output_distance(const forget_model *a,
+                                           const forget_model *b,
+                                           const forget_dataset *data,
+                                           double *max_abs,
+                                           double *mean_abs);
+/* ||theta_a - theta_b||_2 and max |theta_a - theta_b| for models of the
+ * same shape. */
+FORGET_API int forget_eval_param_distance(const forget_model *a,
+                                          const forget_model *b,
+                                          double *l2, double *max_abs);
+
+/* ------------------------------------------------------------------ */
+/* Methods (the registry) and unlearners                               */
+/* ------------------------------------------------------------------ */
 
 /* Capability flags of a method (forget_method_flags). */
 #define FORGET_METHOD_EXACT 1u           /* result equals a retrain */
@@ -249,12 +385,6 @@ FORGET_API int forget_method_describe(const char *method,
 FORGET_API int forget_method_param_count(const char *method, size_t *count);
 FORGET_API int forget_method_param(const char *method, size_t index,
                                    const forget_param_def **def);
-
-/* Progress: fraction in [0,1] of the current call; stage is a short
- * English word ("prepare", "forget", ...). Return nonzero to cancel: the
- * call then fails with FORGET_E_CANCELED and changes nothing. */
-typedef int (*forget_progress_fn)(double fraction, const char *stage,
-                                  void *user_data);
 
 /* An unlearner binds one method to one model. The model is borrowed: it
  * must outlive the unlearner, and the unlearner's forget calls change it.

@@ -2,18 +2,8 @@
 #include "data/idmap.h"
 
 #include "core/alloc.h"
+#include "core/rng.h"
 #include "forget/forget.h"
-
-static uint64_t fg_mix(uint64_t x)
-{
-    /* splitmix64's finaliser: spreads consecutive ids over the table. */
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    x ^= x >> 31;
-    return x;
-}
 
 int fg_idmap_build(fg_idmap *m, const uint64_t *ids, size_t n,
                    size_t *dup_first, size_t *dup_second)
@@ -29,7 +19,7 @@ int fg_idmap_build(fg_idmap *m, const uint64_t *ids, size_t n,
         return FORGET_E_NOMEM;
     size_t mask = cap - 1;
     for (size_t row = 0; row < n; row++) {
-        size_t h = (size_t)fg_mix(ids[row]) & mask;
+        size_t h = (size_t)fg_mix64(ids[row]) & mask;
         while (slots[h].row_plus1 != 0) {
             if (slots[h].id == ids[row]) {
                 *dup_first = slots[h].row_plus1 - 1;
@@ -49,7 +39,7 @@ int fg_idmap_build(fg_idmap *m, const uint64_t *ids, size_t n,
 
 int fg_idmap_find(const fg_idmap *m, uint64_t id, size_t *row)
 {
-    size_t h = (size_t)fg_mix(id) & m->mask;
+    size_t h = (size_t)fg_mix64(id) & m->mask;
     while (m->slots[h].row_plus1 != 0) {
         if (m->slots[h].id == id) {
             *row = m->slots[h].row_plus1 - 1;

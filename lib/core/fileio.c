@@ -1,0 +1,139 @@
+/* Crash-safe file replacement (temporary file, fsync, rename, fsync of the
+ * folder) and whole-file reads, with POSIX calls only. */
+#include "core/fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+
+static int fg_sys_error(const char *verb, const char *path, int err)
+{
+    char buf[128];
+    const char *text = strerror_r(err, buf, sizeof buf);
+    return fg_error(FORGET_E_IO, "cannot %s '%s': %s", verb, path, text);
+}
+
+static int fg_write_all(int fd, const unsigned char *p, size_t len)
+{
+    while (len > 0) {
+        ssize_t w = write(fd, p, len > (1u << 30) ? (1u << 30) : len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return errno ? errno : EIO;
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+/* fsync the folder holding path, so the rename itself is durable. */
+static int fg_sync_parent(const char *path)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL) {
+        strcpy(dir, ".");
+    } else {
+        size_t n = (size_t)(slash - path);
+        if (n >= sizeof dir)
+            return ENAMETOOLONG;
+        memcpy(dir, path, n ? n : 1);
+        dir[n ? n : 1] = '\0';
+    }
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    int err = fsync(fd) == 0 ? 0 : errno;
+    close(fd);
+    return err == EINVAL ? 0 : err; /* some file systems cannot */
+}
+
+int fg_write_file_atomic(const char *path, const void *data, size_t len)
+{
+    size_t plen = strlen(path);
+    char *tmp = fg_malloc(plen + 16);
+    if (tmp == NULL)
+        return fg_nomem("a file name");
+    memcpy(tmp, path, plen);
+    memcpy(tmp + plen, ".tmp-XXXXXX", 12);
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0) {
+        int rc = fg_sys_error("create a temporary file beside", path, errno);
+        fg_free(tmp);
+        return rc;
+    }
+    int err = fg_write_all(fd, data, len);
+    const char *verb = "write";
+    if (err == 0 && fsync(fd) != 0) {
+        err = errno;
+        verb = "fsync";
+    }
+    if (close(fd) != 0 && err == 0) {
+        err = errno;
+        verb = "close";
+    }
+    if (err == 0 && rename(tmp, path) != 0) {
+        err = errno;
+        verb = "rename a temporary file onto";
+    }
+    if (err != 0) {
+        unlink(tmp);
+        fg_free(tmp);
+        return fg_sys_error(verb, path, err);
+    }
+    fg_free(tmp);
+    err = fg_sync_parent(path);
+    return err ? fg_sys_error("fsync the folder of", path, err) : FORGET_OK;
+}
+
+int fg_read_file(const char *path, unsigned char **data, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return fg_sys_error("open", path, errno);
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int rc = fg_sys_error("stat", path, errno);
+        close(fd);
+        return rc;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return fg_error(FORGET_E_IO, "cannot read '%s': not a regular file",
+                        path);
+    }
+    size_t size = (size_t)st.st_size;
+    unsigned char *buf = fg_malloc(size ? size : 1);
+    if (buf == NULL) {
+        close(fd);
+        return fg_error(FORGET_E_NOMEM, "out of memory reading %zu bytes of "
+                        "'%s'", size, path);
+    }
+    size_t got = 0;
+    while (got < size) {
+        ssize_t r = read(fd, buf + got, size - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            int err = r < 0 ? errno : EIO;
+            close(fd);
+            fg_free(buf);
+            return r == 0 ? fg_error(FORGET_E_IO, "'%s' shrank while being "
+                                     "read", path)
+                          : fg_sys_error("read", path, err);
+        }
+        got += (size_t)r;
+    }
+    close(fd);
+    *data = buf;
+    *len = size;
+    return FORGET_OK;
+}

@@ -1,0 +1,120 @@
+/* The model handle and the interface the methods use (internal). */
+#ifndef FG_MODEL_MODEL_H
+#define FG_MODEL_MODEL_H
+
+#include "core/report.h"
+#include "forget/backend.h"
+
+/* What the per-row gradients are taken of. */
+#define FG_OBJ_LOSS 0       /* cross-entropy (classification) or MSE */
+#define FG_OBJ_LOGIT_NORM 1 /* ||outputs||^2: needs no label (LFSSD) */
+
+/* How per-row gradients g_i are summed into acc (n_params floats):
+ * acc += scale * sum_i f(g_i). */
+#define FG_ACC_GRAD 0 /* f(g) = g */
+#define FG_ACC_SQ 1   /* f(g) = g * g, elementwise */
+#define FG_ACC_ABS 2  /* f(g) = |g|, elementwise */
+
+/* A named block of the flat parameter vector. */
+typedef struct fg_block {
+    char name[32];
+    size_t offset, size;
+} fg_block;
+
+/* Scratch memory that grows on demand (one per thread of work). */
+typedef struct fg_workspace {
+    float *buf;
+    size_t cap; /* floats */
+} fg_workspace;
+
+float *fg_workspace_get(fg_workspace *ws, size_t floats);
+void fg_workspace_free(fg_workspace *ws);
+
+typedef struct fg_model_ops {
+    /* out (n x outputs) = raw outputs (logits or values) of rows x. */
+    int (*forward)(const forget_model *m, fg_workspace *ws, const float *x,
+                   size_t n, float *out);
+    /* acc += scale * sum_i f(g_i), g_i the gradient of row i's objective
+     * (dz: n x outputs, the objective's gradient with respect to row i's
+     * outputs, computed by the caller from the outputs of forward run on
+     * the same rows just before). */
+    int (*backward)(const forget_model *m, fg_workspace *ws, const float *x,
+                    const float *dz, size_t n, int mode, float scale,
+                    float *acc);
+    /* Deep copy of the kind-specific part. */
+    int (*clone_impl)(const forget_model *m, void **impl);
+    void (*destroy_impl)(void *impl);
+    /* Largest rows per forward/backward call (0 = no limit). */
+    size_t max_rows;
+} fg_model_ops;
+
+struct forget_model {
+    const fg_model_ops *ops;
+    char kind[16];
+    char *params_text; /* canonical creation parameters */
+    int32_t task;
+    size_t inputs, outputs;
+    float *theta; /* n_params */
+    size_t n_params;
+    fg_block *blocks;
+    size_t n_blocks;
+    void *impl;
+    forget_progress_fn progress;
+    void *progress_user;
+    forget_report *train_report;
+};
+
+/* A model shell with theta (zeroed) and blocks allocated; the kind fills
+ * the rest. Counted alive by fg_model_publish. */
+int fg_model_alloc(forget_model **out, const fg_model_ops *ops,
+                   const char *kind, size_t n_params, size_t n_blocks);
+void fg_model_publish(forget_model *m);
+void fg_model_discard(forget_model *m);
+
+/* The data must match the model: features = inputs, task, labels below
+ * outputs (or target_dim = outputs). */
+int fg_model_check_data(const forget_model *m, const forget_dataset *ds,
+                        const char *caller);
+
+/* Rows per chunk for passes over a dataset. */
+size_t fg_model_chunk_rows(const forget_model *m);
+
+/* Objective of rows given their outputs z (n x outputs): per-row values
+ * in loss (may be NULL) and the gradient with respect to z in dz (may be
+ * NULL). labels/targets as in the dataset (NULL for FG_OBJ_LOGIT_NORM). */
+void fg_objective(int32_t task, int objective, const float *z, size_t n,
+                  size_t k, const int32_t *labels, const float *targets,
+                  float *loss, float *dz);
+
+/* One batch of n rows (split into chunks as the kind needs): forward,
+ * objective, backward into acc; *loss_sum += the per-row objectives.
+ * zbuf holds fg_model_zbuf_floats(m) floats. */
+int fg_model_batch(const forget_model *m, fg_workspace *ws, float *zbuf,
+                   const float *x, const int32_t *labels,
+                   const float *targets, size_t n, int objective, int mode,
+                   float scale, float *acc, double *loss_sum);
+size_t fg_model_zbuf_floats(const forget_model *m);
+
+/* Over the rows [begin, end) of ds, in chunks: acc += scale * sum f(g_i)
+ * for the given objective, and *loss_sum += sum of per-row objectives
+ * (loss_sum may be NULL). */
+int fg_model_accumulate(const forget_model *m, fg_workspace *ws,
+                        const forget_dataset *ds, size_t begin, size_t end,
+                        int objective, int mode, float scale, float *acc,
+                        double *loss_sum);
+
+/* Probabilities (classification: softmax) or values of n rows. */
+int fg_model_predict(const forget_model *m, fg_workspace *ws, const float *x,
+                     size_t n, float *out);
+
+/* The kinds' constructors (lib/model/kinds.c dispatches by name). */
+int fg_dense_create(forget_model **out, const char *kind,
+                    const forget_params *p);
+int fg_dense_count(const char *kind, const forget_params *p, size_t *n);
+
+/* The parameter count a kind and parameter string would give, without
+ * allocating the model (file loaders check it against the file first). */
+int fg_model_kind_count_params(const char *kind, const char *params,
+                               size_t *n);
+
+#endif

@@ -1,0 +1,217 @@
+/* Model files: sections KIND (the kind's name), PARM (its canonical
+ * creation parameters) and WGHT (u64 count, then float32 values). A model
+ * is rebuilt from KIND and PARM, so the file holds no layout of its own to
+ * trust; the weight count is checked before anything is allocated. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/fileio.h"
+#include "core/runtime.h"
+#include "model/container.h"
+#include "model/model.h"
+
+#define FG_MAX_PARAMS_TEXT 65536
+
+static int fg_model_serialise(const forget_model *m, fg_writer *w,
+                              const char *caller)
+{
+    if (!strcmp(m->kind, "host"))
+        return fg_error(FORGET_E_UNSUPPORTED, "%s: host models cannot be "
+                        "saved (their code lives in the host)", caller);
+    unsigned char count[8];
+    fg_put_u64(count, (uint64_t)m->n_params);
+    fg_writer_begin(w, FG_FILE_MODEL);
+    fg_writer_section(w, "KIND", FG_SECTION_REQUIRED, m->kind,
+                      strlen(m->kind));
+    fg_writer_section(w, "PARM", FG_SECTION_REQUIRED, m->params_text,
+                      strlen(m->params_text));
+    /* float32 little-endian: the in-memory layout on every host we build
+     * for; a big-endian port must swap here. */
+    fg_writer_section2(w, "WGHT", FG_SECTION_REQUIRED, count, 8, m->theta,
+                       m->n_params * sizeof(float));
+    int rc = fg_writer_end(w);
+    if (rc != FORGET_OK)
+        fg_writer_free(w);
+    return rc;
+}
+
+int forget_model_save(const forget_model *m, const char *path)
+{
+    FG_CHECK_ARG(m);
+    FG_CHECK_ARG(path);
+    fg_writer w;
+    int rc = fg_model_serialise(m, &w, __func__);
+    if (rc != FORGET_OK)
+        return rc;
+    rc = fg_write_file_atomic(path, w.buf, w.len);
+    fg_writer_free(&w);
+    return rc;
+}
+
+int forget_model_save_buffer(const forget_model *m, void *buf,
+                             size_t capacity, size_t *size)
+{
+    FG_CHECK_ARG(m);
+    FG_CHECK_ARG(size);
+    fg_writer w;
+    int rc = fg_model_serialise(m, &w, __func__);
+    if (rc != FORGET_OK)
+        return rc;
+    *size = w.len;
+    if (buf != NULL && capacity < w.len)
+        rc = fg_error(FORGET_E_INVALID, "%s: the buffer holds %zu bytes; the "
+                      "model needs %zu", __func__, capacity, w.len);
+    else if (buf != NULL)
+        memcpy(buf, w.buf, w.len);
+    fg_writer_free(&w);
+    return rc;
+}
+
+typedef struct fg_model_parts {
+    char kind[16];
+    char *params;
+    const unsigned char *weights;
+    size_t count;
+} fg_model_parts;
+
+static int fg_take_text(const fg_section *s, char *dst, size_t cap,
+                        const char *what)
+{
+    if (s->len >= cap || memchr(s->data, '\0', s->len))
+        return fg_error(FORGET_E_FORMAT, "%s: section %s is not a text of "
+                        "at most %zu bytes", what, s->tag, cap - 1);
+    memcpy(dst, s->data, s->len);
+    dst[s->len] = '\0';
+    return FORGET_OK;
+}
+
+static int fg_read_section(const fg_section *s, fg_model_parts *parts,
+                           int *seen_kind, int *seen_weights,
+                           const char *what)
+{
+    int *seen = NULL, rc = FORGET_OK;
+    if (!strcmp(s->tag, "KIND")) {
+        seen = seen_kind;
+        if (!*seen)
+            rc = fg_take_text(s, parts->kind, sizeof parts->kind, what);
+    } else if (!strcmp(s->tag, "PARM")) {
+        if (parts->params)
+            return fg_error(FORGET_E_FORMAT, "%s: section PARM appears twice",
+                            what);
+        if ((parts->params = fg_malloc(s->len + 1)) == NULL)
+            return fg_nomem("a model's parameters");
+        rc = fg_take_text(s, parts->params, FG_MAX_PARAMS_TEXT, what);
+    } else if (!strcmp(s->tag, "WGHT")) {
+        seen = seen_weights;
+        if (s->len < 8 || (s->len - 8) % 4 != 0 ||
+            fg_get_u64(s->data) != (s->len - 8) / 4)
+            return fg_error(FORGET_E_FORMAT, "%s: section WGHT of %zu bytes "
+                            "does not hold the float32 values its count "
+                            "says", what, s->len);
+        parts->weights = s->data + 8;
+        parts->count = (s->len - 8) / 4;
+    } else if (s->flags & FG_SECTION_REQUIRED) {
+        return fg_error(FORGET_E_VERSION, "%s: the file needs section '%s', "
+                        "which this library does not know", what, s->tag);
+    }
+    if (rc == FORGET_OK && seen) {
+        if (*seen)
+            return fg_error(FORGET_E_FORMAT, "%s: section %s appears twice",
+                            what, s->tag);
+        *seen = 1;
+    }
+    return rc;
+}
+
+static int fg_read_parts(fg_reader *r, fg_model_parts *parts, const char *what)
+{
+    int seen_kind = 0, seen_weights = 0, more;
+    fg_section s;
+    while ((more = fg_reader_next(r, &s)) == 1) {
+        int rc = fg_read_section(&s, parts, &seen_kind, &seen_weights, what);
+        if (rc != FORGET_OK)
+            return rc;
+    }
+    if (more != 0)
+        return more;
+    if (!seen_kind || !parts->params || !seen_weights)
+        return fg_error(FORGET_E_FORMAT, "%s: the sections KIND, PARM and "
+                        "WGHT are all required", what);
+    return FORGET_OK;
+}
+
+/* Rewrite a parameter error in stored data as a format error. */
+static int fg_stored_params_error(int rc, const char *what)
+{
+    if (rc != FORGET_E_PARAM && rc != FORGET_E_NOT_FOUND)
+        return rc;
+    char why[512];
+    snprintf(why, sizeof why, "%s", forget_last_error());
+    return fg_error(FORGET_E_FORMAT, "%s: the stored model is invalid: %s",
+                    what, why);
+}
+
+static int fg_model_deserialise(forget_model **out, const void *buf,
+                                size_t len, const char *what)
+{
+    int rc = fg_require_init(what);
+    if (rc != FORGET_OK)
+        return rc;
+    fg_reader r;
+    rc = fg_reader_open(&r, buf, len, FG_FILE_MODEL, what);
+    if (rc != FORGET_OK)
+        return rc;
+    fg_model_parts parts;
+    memset(&parts, 0, sizeof parts);
+    rc = fg_read_parts(&r, &parts, what);
+    size_t expect = 0;
+    if (rc == FORGET_OK)
+        rc = fg_stored_params_error(
+            fg_model_kind_count_params(parts.kind, parts.params, &expect),
+            what);
+    if (rc == FORGET_OK && expect != parts.count)
+        rc = fg_error(FORGET_E_FORMAT, "%s: %zu weights stored, the model "
+                      "described needs %zu", what, parts.count, expect);
+    forget_model *m = NULL;
+    if (rc == FORGET_OK)
+        rc = fg_stored_params_error(
+            forget_model_create(&m, parts.kind, parts.params), what);
+    fg_free(parts.params);
+    if (rc != FORGET_OK)
+        return rc;
+    fg_get_f32s(m->theta, parts.weights, parts.count);
+    for (size_t i = 0; i < parts.count; i++)
+        if (!isfinite(m->theta[i])) {
+            forget_model_free(m);
+            return fg_error(FORGET_E_FORMAT, "%s: weight %zu is not finite",
+                            what, i);
+        }
+    *out = m;
+    return FORGET_OK;
+}
+
+int forget_model_load(forget_model **out, const char *path)
+{
+    FG_CHECK_ARG(out);
+    FG_CHECK_ARG(path);
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    int rc = fg_read_file(path, &buf, &len);
+    if (rc != FORGET_OK)
+        return rc;
+    char what[300];
+    snprintf(what, sizeof what, "'%s'", path);
+    rc = fg_model_deserialise(out, buf, len, what);
+    fg_free(buf);
+    return rc;
+}
+
+int forget_model_load_buffer(forget_model **out, const void *buf, size_t size)
+{
+    FG_CHECK_ARG(out);
+    FG_CHECK_ARG(buf);
+    return fg_model_deserialise(out, buf, size, "the model buffer");
+}

@@ -1,0 +1,281 @@
+/* Mini-batch training: SGD with momentum or Adam (PyTorch's update
+ * rules), L2 weight decay, seeded shuffling. Deterministic for a given
+ * thread count; a failed or canceled call restores the parameters. */
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/params.h"
+#include "core/rng.h"
+#include "data/dataset.h"
+#include "model/model.h"
+
+static const forget_param_def fg_train_params[] = {
+    {"optimizer", FORGET_PARAM_ENUM, "sgd", 0, -1, "sgd|adam",
+     "mini-batch SGD with momentum, or Adam"},
+    {"lr", FORGET_PARAM_DOUBLE, "0.05", 1e-12, 100, NULL, "learning rate"},
+    {"momentum", FORGET_PARAM_DOUBLE, "0.9", 0, 0.999999, NULL,
+     "SGD momentum (PyTorch's rule: v = momentum v + g)"},
+    {"weight_decay", FORGET_PARAM_DOUBLE, "0", 0, 10, NULL,
+     "L2 penalty added to the gradient"},
+    {"epochs", FORGET_PARAM_INT, "5", 1, 1000000, NULL, "passes over the data"},
+    {"batch", FORGET_PARAM_INT, "128", 1, 1048576, NULL, "rows per step"},
+    {"seed", FORGET_PARAM_INT, "1", 0, 9.0e15, NULL, "seed of the shuffles"},
+    {"shuffle", FORGET_PARAM_BOOL, "true", 0, -1, NULL,
+     "reshuffle the rows every epoch"},
+    {"beta1", FORGET_PARAM_DOUBLE, "0.9", 0, 0.999999, NULL, "Adam beta1"},
+    {"beta2", FORGET_PARAM_DOUBLE, "0.999", 0, 0.999999999, NULL,
+     "Adam beta2"},
+    {"eps", FORGET_PARAM_DOUBLE, "1e-8", 1e-30, 1, NULL, "Adam epsilon"},
+};
+#define FG_N_TRAIN (sizeof fg_train_params / sizeof *fg_train_params)
+
+typedef struct fg_train_cfg {
+    int adam, shuffle;
+    double lr, momentum, wd, beta1, beta2, eps;
+    int64_t epochs, batch, seed;
+} fg_train_cfg;
+
+size_t forget_train_param_count(void) { return FG_N_TRAIN; }
+
+int forget_train_param(size_t index, const forget_param_def **def)
+{
+    FG_CHECK_ARG(def);
+    if (index >= FG_N_TRAIN)
+        return fg_error(FORGET_E_NOT_FOUND, "%s: there are %zu training "
+                        "parameters; index %zu is out of range", __func__,
+                        (size_t)FG_N_TRAIN, index);
+    *def = &fg_train_params[index];
+    return FORGET_OK;
+}
+
+static int fg_train_config(fg_train_cfg *c, const char *text)
+{
+    forget_params *p = NULL;
+    int rc = fg_params_parse(&p, fg_train_params, FG_N_TRAIN, "training",
+                             text);
+    if (rc != FORGET_OK)
+        return rc;
+    size_t opt;
+    forget_params_enum(p, "optimizer", &opt);
+    c->adam = opt == 1;
+    forget_params_double(p, "lr", &c->lr);
+    forget_params_double(p, "momentum", &c->momentum);
+    forget_params_double(p, "weight_decay", &c->wd);
+    forget_params_int(p, "epochs", &c->epochs);
+    forget_params_int(p, "batch", &c->batch);
+    forget_params_int(p, "seed", &c->seed);
+    forget_params_bool(p, "shuffle", &c->shuffle);
+    forget_params_double(p, "beta1", &c->beta1);
+    forget_params_double(p, "beta2", &c->beta2);
+    forget_params_double(p, "eps", &c->eps);
+    forget_params_free(p);
+    return FORGET_OK;
+}
+
+/* Everything one training run allocates. */
+typedef struct fg_trainer {
+    float *grad, *state1, *state2, *backup, *xb, *tb, *zbuf;
+    int32_t *yb;
+    size_t *order;
+    fg_workspace ws;
+} fg_trainer;
+
+static void fg_trainer_free(fg_trainer *t)
+{
+    fg_free(t->grad);
+    fg_free(t->state1);
+    fg_free(t->state2);
+    fg_free(t->backup);
+    fg_free(t->xb);
+    fg_free(t->tb);
+    fg_free(t->zbuf);
+    fg_free(t->yb);
+    fg_free(t->order);
+    fg_workspace_free(&t->ws);
+}
+
+static int fg_trainer_alloc(fg_trainer *t, const forget_model *m,
+                            const forget_dataset *ds, const fg_train_cfg *c)
+{
+    size_t p = m->n_params, b = (size_t)c->batch;
+    if (b > ds->n)
+        b = ds->n;
+    memset(t, 0, sizeof *t);
+    t->grad = fg_malloc_array(p, sizeof(float));
+    t->state1 = fg_calloc(p, sizeof(float));
+    t->state2 = c->adam ? fg_calloc(p, sizeof(float)) : NULL;
+    t->backup = fg_malloc_array(p, sizeof(float));
+    t->xb = fg_malloc_array(b, ds->d * sizeof(float));
+    t->zbuf = fg_malloc_array(fg_model_zbuf_floats(m), sizeof(float));
+    t->order = fg_malloc_array(ds->n, sizeof(size_t));
+    if (ds->task == FORGET_TASK_CLASSIFICATION)
+        t->yb = fg_malloc_array(b, sizeof(int32_t));
+    else
+        t->tb = fg_malloc_array(b, ds->target_dim * sizeof(float));
+    if (!t->grad || !t->state1 || (c->adam && !t->state2) || !t->backup ||
+        !t->xb || !t->zbuf || !t->order || !(t->yb || t->tb)) {
+        fg_trainer_free(t);
+        return fg_error(FORGET_E_NOMEM, "out of memory for training %zu "
+                        "parameters in batches of %zu", p, b);
+    }
+    return FORGET_OK;
+}
+
+static void fg_gather(const forget_dataset *ds, const size_t *rows, size_t n,
+                      fg_trainer *t)
+{
+    size_t d = ds->d, k = ds->target_dim;
+    for (size_t i = 0; i < n; i++) {
+        size_t r = rows[i];
+        memcpy(t->xb + i * d, ds->x + r * d, d * sizeof(float));
+        if (t->yb)
+            t->yb[i] = ds->labels[r];
+        else
+            memcpy(t->tb + i * k, ds->targets + r * k, k * sizeof(float));
+    }
+}
+
+static void fg_step(float *theta, size_t p, fg_trainer *t,
+                    const fg_train_cfg *c, int64_t step)
+{
+    float *g = t->grad, *s1 = t->state1, *s2 = t->state2;
+    float wd = (float)c->wd, lr = (float)c->lr;
+    if (wd != 0.0f)
+        for (size_t i = 0; i < p; i++)
+            g[i] += wd * theta[i];
+    if (!c->adam) {
+        float mu = (float)c->momentum;
+        if (mu == 0.0f) {
+            for (size_t i = 0; i < p; i++)
+                theta[i] -= lr * g[i];
+            return;
+        }
+        for (size_t i = 0; i < p; i++) {
+            s1[i] = step == 1 ? g[i] : mu * s1[i] + g[i];
+            theta[i] -= lr * s1[i];
+        }
+        return;
+    }
+    float b1 = (float)c->beta1, b2 = (float)c->beta2, eps = (float)c->eps;
+    double bc1 = 1.0 - pow(c->beta1, (double)step);
+    double bc2 = 1.0 - pow(c->beta2, (double)step);
+    float step_size = (float)(c->lr / bc1), root_bc2 = (float)sqrt(bc2);
+    for (size_t i = 0; i < p; i++) {
+        s1[i] = b1 * s1[i] + (1.0f - b1) * g[i];
+        s2[i] = b2 * s2[i] + (1.0f - b2) * g[i] * g[i];
+        theta[i] -= step_size * s1[i] / (sqrtf(s2[i]) / root_bc2 + eps);
+    }
+}
+
+static double fg_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int fg_train_loop(forget_model *m, const forget_dataset *ds,
+                         const fg_train_cfg *c, fg_trainer *t,
+                         double *final_loss, int64_t *steps)
+{
+    fg_rng rng;
+    fg_rng_seed(&rng, (uint64_t)c->seed);
+    size_t n = ds->n, p = m->n_params, b = (size_t)c->batch;
+    size_t per_epoch = (n + b - 1) / b;
+    double total_steps = (double)per_epoch * (double)c->epochs;
+    for (size_t i = 0; i < n; i++)
+        t->order[i] = i;
+    int64_t step = 0;
+    for (int64_t e = 0; e < c->epochs; e++) {
+        if (c->shuffle)
+            fg_rng_shuffle(&rng, t->order, n);
+        double epoch_loss = 0.0;
+        for (size_t s = 0; s < n; s += b) {
+            size_t rows = n - s < b ? n - s : b;
+            fg_gather(ds, t->order + s, rows, t);
+            memset(t->grad, 0, p * sizeof *t->grad);
+            double loss = 0.0;
+            int rc = fg_model_batch(m, &t->ws, t->zbuf, t->xb, t->yb, t->tb,
+                                    rows, FG_OBJ_LOSS, FG_ACC_GRAD,
+                                    1.0f / (float)rows, t->grad, &loss);
+            if (rc != FORGET_OK)
+                return rc;
+            if (!isfinite(loss))
+                return fg_error(FORGET_E_NUMERIC, "training diverged at "
+                                "epoch %lld, step %lld: the loss is not "
+                                "finite (try a smaller lr)", (long long)e + 1,
+                                (long long)step + 1);
+            fg_step(m->theta, p, t, c, ++step);
+            epoch_loss += loss;
+            if (m->progress &&
+                m->progress((double)step / total_steps, "train",
+                            m->progress_user) != 0)
+                return fg_error(FORGET_E_CANCELED, "training canceled by the "
+                                "progress callback at step %lld",
+                                (long long)step);
+        }
+        *final_loss = epoch_loss / (double)n;
+    }
+    for (size_t i = 0; i < p; i++)
+        if (!isfinite(m->theta[i]))
+            return fg_error(FORGET_E_NUMERIC, "training diverged: parameter "
+                            "%zu is not finite (try a smaller lr)", i);
+    *steps = step;
+    return FORGET_OK;
+}
+
+int forget_model_train(forget_model *m, const forget_dataset *train,
+                       const char *params)
+{
+    FG_CHECK_ARG(m);
+    FG_CHECK_ARG(train);
+    fg_train_cfg c;
+    int rc = fg_train_config(&c, params);
+    if (rc != FORGET_OK)
+        return rc;
+    if (train->n == 0)
+        return fg_error(FORGET_E_INVALID, "%s: the training set is empty",
+                        __func__);
+    rc = fg_model_check_data(m, train, __func__);
+    if (rc != FORGET_OK)
+        return rc;
+    forget_report *report = fg_report_new();
+    if (report == NULL)
+        return fg_nomem("a training report");
+    const char *keys[] = {"seconds", "epochs", "steps", "final_loss",
+                          "samples_per_second"};
+    for (size_t i = 0; i < 5 && rc == FORGET_OK; i++)
+        rc = fg_report_set(report, keys[i], 0.0);
+    fg_trainer t;
+    if (rc == FORGET_OK)
+        rc = fg_trainer_alloc(&t, m, train, &c);
+    if (rc != FORGET_OK) {
+        fg_report_free(report);
+        return rc;
+    }
+    memcpy(t.backup, m->theta, m->n_params * sizeof(float));
+    double t0 = fg_seconds(), final_loss = 0.0;
+    int64_t steps = 0;
+    rc = fg_train_loop(m, train, &c, &t, &final_loss, &steps);
+    double secs = fg_seconds() - t0;
+    if (rc != FORGET_OK)
+        memcpy(m->theta, t.backup, m->n_params * sizeof(float));
+    fg_trainer_free(&t);
+    if (rc != FORGET_OK) {
+        fg_report_free(report);
+        return rc;
+    }
+    /* These replace reserved figures: no allocation can fail now. */
+    fg_report_set(report, "seconds", secs);
+    fg_report_set(report, "epochs", (double)c.epochs);
+    fg_report_set(report, "steps", (double)steps);
+    fg_report_set(report, "final_loss", final_loss);
+    fg_report_set(report, "samples_per_second",
+                  secs > 0 ? (double)train->n * (double)c.epochs / secs : 0);
+    fg_report_free(m->train_report);
+    m->train_report = report;
+    return FORGET_OK;
+}

@@ -1,0 +1,9 @@
+#ifndef FORGET_TEST_INTERNAL_H
+#define FORGET_TEST_INTERNAL_H
+
+#include "../helpers.h"
+
+Suite *suite_crc32c(void);
+Suite *suite_gradients(void);
+
+#endif
