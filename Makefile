@@ -19,7 +19,7 @@ VERSION := $(MAJOR).$(MINOR).$(PATCH)
 CC ?= cc
 CXX ?= c++
 AR ?= ar
-CFLAGS ?= -O2 -g
+CFLAGS ?= -O3 -g
 WERROR ?= -Werror
 WARNINGS := -Wall -Wextra $(WERROR) -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wpointer-arith -Wvla -Wformat=2
@@ -65,7 +65,7 @@ EXAMPLES := $(EXAMPLE_SRCS:examples/c/%.c=$(B)/examples/%)
 
 DEPS_STAMP := $(B)/.deps-build
 
-.PHONY: all lib help check check-shared check-static check-internal headertest sanitize \
+.PHONY: all lib bench help check check-shared check-static check-internal headertest sanitize \
         valgrind examples example install install-lib install-headers \
         install-pc uninstall clean deps-check
 
@@ -81,6 +81,7 @@ help:
 	@echo 'make sanitize     the suites under ASan+UBSan (objects in build/asan)'
 	@echo 'make valgrind     the suites under valgrind, CK_FORK=no'
 	@echo 'make example      build and run examples/c'
+	@echo 'make bench        benchmarks beside PyTorch/numpy; figures to docs/BENCHMARKS.md (ONLY=train)'
 	@echo 'make install      PREFIX, DESTDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR'
 	@echo 'variables: CC, CFLAGS, BLAS_LIBS (default -lblas -llapack -llapacke), V=1'
 
@@ -211,6 +212,21 @@ examples: $(EXAMPLES)
 
 example: $(EXAMPLES)
 	$(Q)for e in $(EXAMPLES); do echo "== $$e"; $$e || exit 1; done
+
+# ---- benchmarks (figures go to docs/BENCHMARKS.md) ----
+BENCH_SRCS := $(sort $(wildcard tools/bench/*.c))
+BENCHES := $(BENCH_SRCS:tools/bench/%.c=$(B)/bench/%)
+BENCH_PKGS := dataset-fashion-mnist python3-torch python3-numpy python3-sklearn
+
+$(B)/bench/%: tools/bench/%.c $(SHLIB) $(B)/libforget.so
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) -Iinclude \
+	    $$(pkg-config --cflags blas) -o $@ $< -L$(B) -lforget \
+	    -Wl,-rpath,'$$ORIGIN/..' $(BLAS_LIBS) -lm
+
+bench: $(BENCHES)
+	$(Q)sh tools/deps.sh bench
+	$(Q)/usr/bin/python3 tools/bench/bench.py $(if $(ONLY),--only $(ONLY))
 
 # ---- install ----
 install: install-lib install-headers install-pc

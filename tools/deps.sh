@@ -5,6 +5,7 @@
 #   tools/deps.sh build     compiler, BLAS/LAPACK/LAPACKE, zlib
 #   tools/deps.sh check     the above plus Check
 #   tools/deps.sh valgrind  the above plus valgrind
+#   tools/deps.sh bench     the above plus Fashion-MNIST, PyTorch, numpy, sklearn
 set -eu
 what=${1:-build}
 missing=""
@@ -25,6 +26,12 @@ if command -v pkg-config >/dev/null 2>&1; then
     case $what in check|valgrind) need_pkg check check ;; esac
 fi
 case $what in valgrind) need_cmd valgrind valgrind ;; esac
+if [ "$what" = bench ]; then
+    [ -d /usr/share/datasets/fashion-mnist ] || missing="$missing dataset-fashion-mnist"
+    for mod in torch:python3-torch numpy:python3-numpy sklearn:python3-sklearn; do
+        /usr/bin/python3 -c "import ${mod%%:*}" 2>/dev/null || missing="$missing ${mod#*:}"
+    done
+fi
 [ -z "$missing" ] && exit 0
 pkgs=$(echo "$missing" | tr ' ' '\n' | sort -u | tr '\n' ' ')
 line="apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 $pkgs"

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/rng.h"
 #include "la/la.h"
+#include "model/kernels.h"
 #include "model/kinds.h"
 #include "model/model.h"
 
@@ -138,8 +139,7 @@ static int fg_dense_forward(const forget_model *m, fg_workspace *ws,
         if (!last) {
             size_t cells = n * o;
             if (d->act == FG_ACT_RELU) {
-                for (size_t i = 0; i < cells; i++)
-                    z[i] = z[i] > 0.0f ? z[i] : 0.0f;
+                fg_k_relu(z, cells);
             } else {
                 for (size_t i = 0; i < cells; i++)
                     z[i] = tanhf(z[i]);
@@ -158,11 +158,9 @@ static const float *fg_transform(int mode, const float *src, size_t cells,
     if (mode == FG_ACC_GRAD)
         return src;
     if (mode == FG_ACC_SQ)
-        for (size_t i = 0; i < cells; i++)
-            dst[i] = src[i] * src[i];
+        fg_k_square(dst, src, cells);
     else
-        for (size_t i = 0; i < cells; i++)
-            dst[i] = fabsf(src[i]);
+        fg_k_abs(dst, src, cells);
     return dst;
 }
 
@@ -190,23 +188,16 @@ static int fg_dense_backward(const forget_model *m, fg_workspace *ws,
         const float *td = fg_transform(mode, delta, n * o, tdel);
         const float *ta = fg_transform(mode, a_prev, n * in, tact);
         fg_sgemm(1, 0, o, in, n, scale, td, o, ta, in, 1.0f, acc + woff, in);
-        float *gb = acc + boff;
-        for (size_t i = 0; i < n; i++)
-            for (size_t j = 0; j < o; j++)
-                gb[j] += scale * td[i * o + j];
+        fg_k_colsum(acc + boff, td, n, o, scale);
         if (l == 0)
             break;
         float *next = dbuf[l & 1];
         fg_sgemm(0, 0, n, in, o, 1.0f, delta, o, m->theta + woff, in, 0.0f,
                  next, in);
-        size_t cells = n * in;
-        if (d->act == FG_ACT_RELU) {
-            for (size_t i = 0; i < cells; i++)
-                next[i] = a_prev[i] > 0.0f ? next[i] : 0.0f;
-        } else {
-            for (size_t i = 0; i < cells; i++)
-                next[i] *= 1.0f - a_prev[i] * a_prev[i];
-        }
+        if (d->act == FG_ACT_RELU)
+            fg_k_relu_mask(next, a_prev, n * in);
+        else
+            fg_k_tanh_mask(next, a_prev, n * in);
         delta = next;
     }
     return FORGET_OK;

@@ -240,13 +240,18 @@ void fg_objective(int32_t task, int objective, const float *z, size_t n,
             for (size_t j = 1; j < k; j++)
                 mx = zi[j] > mx ? zi[j] : mx;
             double s = 0.0;
-            for (size_t j = 0; j < k; j++)
-                s += exp((double)(zi[j] - mx));
+            for (size_t j = 0; j < k; j++) {
+                float e = expf(zi[j] - mx);
+                s += e;
+                if (gi)
+                    gi[j] = e;
+            }
             size_t y = (size_t)labels[i];
             l = log(s) + mx - zi[y];
             if (gi) {
+                float inv = (float)(1.0 / s);
                 for (size_t j = 0; j < k; j++)
-                    gi[j] = (float)(exp((double)(zi[j] - mx)) / s);
+                    gi[j] *= inv;
                 gi[y] -= 1.0f;
             }
         } else {

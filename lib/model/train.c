@@ -10,6 +10,7 @@
 #include "core/params.h"
 #include "core/rng.h"
 #include "data/dataset.h"
+#include "model/kernels.h"
 #include "model/model.h"
 
 static const forget_param_def fg_train_params[] = {
@@ -141,33 +142,16 @@ static void fg_gather(const forget_dataset *ds, const size_t *rows, size_t n,
 static void fg_step(float *theta, size_t p, fg_trainer *t,
                     const fg_train_cfg *c, int64_t step)
 {
-    float *g = t->grad, *s1 = t->state1, *s2 = t->state2;
-    float wd = (float)c->wd, lr = (float)c->lr;
-    if (wd != 0.0f)
-        for (size_t i = 0; i < p; i++)
-            g[i] += wd * theta[i];
     if (!c->adam) {
-        float mu = (float)c->momentum;
-        if (mu == 0.0f) {
-            for (size_t i = 0; i < p; i++)
-                theta[i] -= lr * g[i];
-            return;
-        }
-        for (size_t i = 0; i < p; i++) {
-            s1[i] = step == 1 ? g[i] : mu * s1[i] + g[i];
-            theta[i] -= lr * s1[i];
-        }
+        fg_k_sgd(theta, t->state1, t->grad, p, (float)c->lr,
+                 (float)c->momentum, (float)c->wd, step == 1);
         return;
     }
-    float b1 = (float)c->beta1, b2 = (float)c->beta2, eps = (float)c->eps;
     double bc1 = 1.0 - pow(c->beta1, (double)step);
     double bc2 = 1.0 - pow(c->beta2, (double)step);
-    float step_size = (float)(c->lr / bc1), root_bc2 = (float)sqrt(bc2);
-    for (size_t i = 0; i < p; i++) {
-        s1[i] = b1 * s1[i] + (1.0f - b1) * g[i];
-        s2[i] = b2 * s2[i] + (1.0f - b2) * g[i] * g[i];
-        theta[i] -= step_size * s1[i] / (sqrtf(s2[i]) / root_bc2 + eps);
-    }
+    fg_k_adam(theta, t->state1, t->state2, t->grad, p, (float)(c->lr / bc1),
+              (float)c->beta1, (float)c->beta2, (float)sqrt(bc2),
+              (float)c->eps, (float)c->wd);
 }
 
 static double fg_seconds(void)

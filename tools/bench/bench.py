@@ -1,0 +1,141 @@
+#!/usr/bin/python3
+"""Run libforget's benchmarks beside their yardsticks and write the figures
+into docs/BENCHMARKS.md (between <!-- bench:NAME --> markers).
+
+Called by `make bench` (which builds build/bench/*). Each benchmark runs
+its commands REPEAT times, alternating ours and theirs so that drift in the
+machine's speed hits both alike, and reports medians.
+
+  tools/bench/bench.py [--repeat N] [--only train] [--data DIR]
+"""
+import argparse
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DOC = os.path.join(ROOT, "docs", "BENCHMARKS.md")
+
+
+def run_json(cmd, env_extra):
+    env = dict(os.environ)
+    env.update(env_extra)
+    out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def machine():
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return "%s, %d cores, %.0f GiB, %s" % (cpu, os.cpu_count(), mem, platform.platform())
+
+
+def median(rows, key):
+    return statistics.median(r[key] for r in rows)
+
+
+def bench_train(args):
+    """MLP 784-256-128-10 on Fashion-MNIST: libforget vs PyTorch (CPU)."""
+    ours_cmd = [os.path.join(ROOT, "build", "bench", "bench_train"), "--data", args.data]
+    torch_py = os.path.join(ROOT, "tools", "bench", "torch_mlp.py")
+    # PyTorch's two best settings on this machine: 1 torch thread, or 2 with
+    # passive OpenMP waiting (2 spinning torch threads plus 2 BLAS threads
+    # oversubscribe the cores and run 3-5x slower).
+    torch_cfgs = [
+        ("torch threads 1", ["--threads", "1"], {}),
+        ("torch threads 2, OMP_WAIT_POLICY=passive", ["--threads", "2"],
+         {"OMP_WAIT_POLICY": "passive"}),
+    ]
+    blas = {"OPENBLAS_NUM_THREADS": "2"}
+    ours, theirs = [], [[] for _ in torch_cfgs]
+    for _ in range(args.repeat):
+        ours.append(run_json(ours_cmd, blas))
+        for i, (_, flags, env) in enumerate(torch_cfgs):
+            theirs[i].append(run_json(["/usr/bin/python3", torch_py, "--data",
+                                       args.data] + flags, dict(blas, **env)))
+        print("  train: ours %.2f s, pytorch %s s" % (
+            ours[-1]["train_seconds"],
+            " / ".join("%.2f" % t[-1]["train_seconds"] for t in theirs)),
+            file=sys.stderr)
+    best = min(range(len(torch_cfgs)), key=lambda i: median(theirs[i], "train_seconds"))
+    tb = theirs[best]
+    o_t, t_t = median(ours, "train_seconds"), median(tb, "train_seconds")
+    o_rss, t_rss = median(ours, "peak_rss_mib"), median(tb, "peak_rss_mib")
+    o_acc, t_acc = median(ours, "test_accuracy"), median(tb, "test_accuracy")
+    lines = [
+        "Recipe: MLP 784-256-128-10 relu, SGD momentum 0.9, lr 0.05, batch 128,",
+        "5 epochs, 60000 training rows, softmax cross-entropy; test accuracy on",
+        "the 10000 test rows. OpenBLAS with 2 threads for both. PyTorch is",
+        "compared at its fastest setting in this run: **%s**." % torch_cfgs[best][0],
+        "Medians of %d runs, alternating." % args.repeat,
+        "",
+        "| | libforget | PyTorch %s (CPU) | ratio |" % tb[0]["torch_version"],
+        "|---|---|---|---|",
+        "| training time | %.2f s | %.2f s | **%.2fx** faster |" % (o_t, t_t, t_t / o_t),
+        "| samples / s | %.0f | %.0f | |" % (median(ours, "samples_per_second"),
+                                            median(tb, "samples_per_second")),
+        "| test accuracy | %.4f | %.4f | %+.4f |" % (o_acc, t_acc, o_acc - t_acc),
+        "| peak RSS | %.0f MiB | %.0f MiB | %.2f |" % (o_rss, t_rss, o_rss / t_rss),
+        "",
+        "libforget's training reached %.1f GFLOP/s (counting forward, weight" %
+        median(ours, "gflops_achieved"),
+        "gradients and input gradients of all but the first layer); cblas_sgemm",
+        "in the same run: %.1f GFLOP/s at the first layer's shape (128x256x784)" %
+        median(ours, "sgemm_gflops_128x256x784"),
+        "and %.1f GFLOP/s at 2048^3." % median(ours, "sgemm_gflops_2048"),
+        "",
+        "All runs (train seconds): libforget %s; " % ", ".join(
+            "%.2f" % r["train_seconds"] for r in ours) + "; ".join(
+            "PyTorch (%s) %s" % (cfg[0], ", ".join("%.2f" % r["train_seconds"] for r in t))
+            for cfg, t in zip(torch_cfgs, theirs)) + ".",
+    ]
+    return "\n".join(lines)
+
+
+BENCHES = {"train": bench_train}
+
+
+def write_section(name, body, command):
+    with open(DOC) as f:
+        doc = f.read()
+    start, end = "<!-- bench:%s -->" % name, "<!-- /bench:%s -->" % name
+    stamp = "Measured %s on %s.\nCommand: `%s`.\n\n" % (
+        time.strftime("%Y-%m-%d"), machine(), command)
+    block = "%s\n%s%s\n%s" % (start, stamp, body, end)
+    if start in doc:
+        doc = re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: block, doc,
+                     flags=re.S)
+    else:
+        doc = doc.rstrip("\n") + "\n\n" + block + "\n"
+    with open(DOC, "w") as f:
+        f.write(doc)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--only", choices=sorted(BENCHES), action="append")
+    ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
+    args = ap.parse_args()
+    for name in args.only or sorted(BENCHES):
+        print("bench %s ..." % name, file=sys.stderr)
+        body = BENCHES[name](args)
+        write_section(name, body, "make bench")
+        print(body)
+
+
+if __name__ == "__main__":
+    main()
