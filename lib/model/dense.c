@@ -325,10 +325,10 @@ int fg_dense_create(forget_model **out, const char *kind,
     for (size_t l = 0; l < d.n_layers; l++) {
         size_t boff, woff = fg_weight_offset(&d, l, &boff);
         fg_block *bw = &m->blocks[2 * l], *bb = &m->blocks[2 * l + 1];
-        snprintf(bw->name, sizeof bw->name, "dense%zu.weight", l);
+        snprintf(bw->name, sizeof bw->name, "dense%u.weight", (unsigned)l);
         bw->offset = woff;
         bw->size = d.sizes[l + 1] * d.sizes[l];
-        snprintf(bb->name, sizeof bb->name, "dense%zu.bias", l);
+        snprintf(bb->name, sizeof bb->name, "dense%u.bias", (unsigned)l);
         bb->offset = boff;
         bb->size = d.sizes[l + 1];
     }

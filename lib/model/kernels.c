@@ -3,8 +3,8 @@
 
 #include <math.h>
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(FG_NO_CLONES) && \
-    !defined(__SANITIZE_ADDRESS__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(FG_NO_CLONES) && !defined(__SANITIZE_ADDRESS__)
 #define FG_HOT __attribute__((target_clones("avx2", "default")))
 #else
 #define FG_HOT

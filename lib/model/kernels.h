@@ -1,6 +1,7 @@
 /* The elementwise loops of training and the gradient passes, in one place
- * so they can be built for several instruction sets (GCC/Clang
- * target_clones: AVX2 where the processor has it, baseline otherwise). */
+ * so they can be built for several instruction sets (GCC's target_clones:
+ * AVX2 where the processor has it, baseline otherwise; no FMA, so both
+ * versions round alike). Clang and sanitizer builds get the baseline. */
 #ifndef FG_MODEL_KERNELS_H
 #define FG_MODEL_KERNELS_H
 
