@@ -15,6 +15,9 @@ typedef struct ctx {
     size_t saved_len;
     forget_dataset *remove; /* 5 of base's rows */
     forget_unlearner *u;    /* a toy unlearner (for prepare/forget) */
+    forget_unlearner *ssd;  /* an ssd unlearner on model */
+    unsigned char *state;   /* ssd's state saved to a buffer */
+    size_t state_len;
     char img[256], lab[256], imggz[256], csvgz[256];
 } ctx;
 
@@ -177,6 +180,37 @@ static int op_eval(ctx *c, void **out)
     return rc;
 }
 
+static int op_ssd_create(ctx *c, void **out)
+{
+    return forget_unlearner_create((forget_unlearner **)out, "ssd", c->model,
+                                   "alpha=1.5");
+}
+
+static int op_ssd_prepare(ctx *c, void **out)
+{
+    (void)out;
+    return forget_unlearner_prepare(c->ssd, c->base);
+}
+
+static int op_ssd_forget(ctx *c, void **out)
+{
+    (void)out;
+    return forget_unlearner_forget(c->ssd, c->remove);
+}
+
+static int op_ssd_save(ctx *c, void **out)
+{
+    (void)out;
+    return forget_unlearner_save_buffer(c->ssd, c->state, c->state_len,
+                                        &c->state_len);
+}
+
+static int op_ssd_load(ctx *c, void **out)
+{
+    return forget_unlearner_load_buffer((forget_unlearner **)out, c->model,
+                                        c->state, c->state_len);
+}
+
 /* Bytes that must not change: the base dataset's arrays. */
 static unsigned char *snapshot(const ctx *c, size_t *len)
 {
@@ -186,6 +220,15 @@ static unsigned char *snapshot(const ctx *c, size_t *len)
     memcpy(s, forget_dataset_x(c->base), n * d * 4);
     memcpy(s + n * d * 4, forget_dataset_labels(c->base), n * 4);
     memcpy(s + n * d * 4 + n * 4, forget_dataset_ids(c->base), n * 8);
+    if (c->ssd) {
+        size_t bytes = 0;
+        ck_assert_int_eq(forget_unlearner_save_buffer(c->ssd, NULL, 0,
+                                                      &bytes), FORGET_OK);
+        s = realloc(s, *len + bytes);
+        ck_assert_int_eq(forget_unlearner_save_buffer(c->ssd, s + *len, bytes,
+                                                      &bytes), FORGET_OK);
+        *len += bytes;
+    }
     if (c->model) {
         size_t p = forget_model_param_count(c->model);
         s = realloc(s, *len + p * 4);
@@ -335,6 +378,24 @@ START_TEST(every_allocation_may_fail)
     total += sweep(&c, "model_save_buffer", op_save_buffer, free_model);
     total += sweep(&c, "model_load_buffer", op_load_buffer, free_model);
     free(c.saved);
+
+    /* ssd: prepare, forget, save, load. */
+    total += sweep(&c, "ssd create", op_ssd_create, free_unlearner);
+    ck_assert_int_eq(forget_unlearner_create(&c.ssd, "ssd", c.model,
+                                             "alpha=1.5"), FORGET_OK);
+    total += sweep(&c, "ssd prepare", op_ssd_prepare, free_unlearner);
+    ck_assert_int_eq(forget_unlearner_save_buffer(c.ssd, NULL, 0,
+                                                  &c.state_len), FORGET_OK);
+    c.state = malloc(c.state_len);
+    total += sweep(&c, "ssd save_buffer", op_ssd_save, free_unlearner);
+    total += sweep(&c, "ssd load_buffer", op_ssd_load, free_unlearner);
+    total += sweep(&c, "ssd forget", op_ssd_forget, free_unlearner);
+    double dampened = -1;
+    forget_report_get(forget_unlearner_report(c.ssd), "dampened", &dampened);
+    ck_assert_double_ge(dampened, 0);
+    free(c.state);
+    forget_unlearner_free(c.ssd);
+    c.ssd = NULL;
     forget_model_free(c.model);
     forget_dataset_free(c.remove);
     forget_dataset_free(c.base);

@@ -4,12 +4,44 @@
 
 #include "helpers.h"
 
+static size_t g_builtins; /* methods registered by forget_init */
+
+static void setup(void)
+{
+    fixture_init();
+    g_builtins = forget_method_count();
+}
+
 static forget_method copy_of_toy(const char *name)
 {
     forget_method m = *toy_method();
     m.name = name;
     return m;
 }
+
+START_TEST(builtins_are_listed)
+{
+    ck_assert_uint_ge(g_builtins, 1);
+    ck_assert_str_eq(forget_method_name(0), "ssd");
+    uint32_t flags = 99;
+    ck_assert_int_eq(forget_method_describe("ssd", NULL, &flags), FORGET_OK);
+    ck_assert_uint_eq(flags & FORGET_METHOD_EXACT, 0);
+    size_t n = 0;
+    ck_assert_int_eq(forget_method_param_count("ssd", &n), FORGET_OK);
+    ck_assert_uint_eq(n, 7);
+    /* Every built-in parameter has a doc line and a default. */
+    for (size_t i = 0; i < g_builtins; i++) {
+        const char *name = forget_method_name(i);
+        ck_assert_int_eq(forget_method_param_count(name, &n), FORGET_OK);
+        for (size_t j = 0; j < n; j++) {
+            const forget_param_def *def = NULL;
+            ck_assert_int_eq(forget_method_param(name, j, &def), FORGET_OK);
+            ck_assert_ptr_nonnull(def->doc);
+            ck_assert_uint_gt(strlen(def->doc), 10);
+        }
+    }
+}
+END_TEST
 
 START_TEST(register_find_enumerate)
 {
@@ -85,10 +117,10 @@ START_TEST(register_rejects_bad_tables)
     m.param_def_size = sizeof bad - 1;
     ck_assert_int_eq(forget_register_method(&m), FORGET_E_VERSION);
     /* None of the failures registered anything. */
-    ck_assert_uint_eq(forget_method_count(), 1);
+    ck_assert_uint_eq(forget_method_count(), g_builtins + 1);
     m = copy_of_toy("other");
     ck_assert_int_eq(forget_register_method(&m), FORGET_OK);
-    ck_assert_uint_eq(forget_method_count(), 2);
+    ck_assert_uint_eq(forget_method_count(), g_builtins + 2);
 }
 END_TEST
 
@@ -139,8 +171,8 @@ START_TEST(registry_full_and_cleared_at_shutdown)
     }
     ck_assert_int_eq(rc, FORGET_E_NOMEM);
     ck_assert_ptr_nonnull(strstr(forget_last_error(), "full"));
-    ck_assert_uint_eq(forget_method_count(), (size_t)registered);
-    ck_assert_int_eq(registered, 64);
+    ck_assert_uint_eq(forget_method_count(), g_builtins + (size_t)registered);
+    ck_assert_int_eq(registered, 64 - (int)g_builtins);
     /* The last shutdown forgets the hosts' methods. */
     ck_assert_int_eq(forget_shutdown(), FORGET_OK);
     ck_assert_int_eq(forget_register_method(toy_method()), FORGET_E_STATE);
@@ -154,7 +186,8 @@ Suite *suite_registry(void)
 {
     Suite *s = suite_create("registry");
     TCase *tc = tcase_create("registry");
-    tcase_add_checked_fixture(tc, fixture_init, fixture_shutdown);
+    tcase_add_checked_fixture(tc, setup, fixture_shutdown);
+    tcase_add_test(tc, builtins_are_listed);
     tcase_add_test(tc, register_find_enumerate);
     tcase_add_test(tc, register_rejects_bad_tables);
     tcase_add_test(tc, register_accepts_older_and_newer_tables);

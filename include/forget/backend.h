@@ -27,6 +27,10 @@ typedef struct forget_params forget_params;
 /* The context of one prepare or forget call: progress, cancel, report. */
 typedef struct forget_run forget_run;
 
+/* A state file being written or read (docs/FORMAT.md). */
+typedef struct forget_writer forget_writer;
+typedef struct forget_reader forget_reader;
+
 typedef struct forget_method {
     /* sizeof(forget_method) as the author compiled it. */
     size_t struct_size;
@@ -60,8 +64,17 @@ typedef struct forget_method {
     void (*destroy)(void *state);
 
     /* ---- optional fields: a table may end before any of them ---- */
-    /* Passed to create. */
+    /* Passed to create and load. */
     void *user_data;
+    /* Write the state's own sections (forget_writer_section). NULL: the
+     * method's state cannot be saved (FORGET_E_UNSUPPORTED). */
+    int (*save)(void *state, forget_writer *w);
+    /* Rebuild a state for model from the sections save wrote (read them
+     * with forget_reader_section until it returns 0). Refuse anything
+     * that does not fit the model with FORGET_E_FORMAT. */
+    int (*load)(void **state, forget_model *model,
+                const forget_params *params, forget_reader *r,
+                void *user_data);
 } forget_method;
 
 /* The smallest struct_size the registry accepts is
@@ -154,6 +167,22 @@ FORGET_API int forget_run_report(forget_run *run, const char *key,
                                  double value);
 /* Threads this call may use (forget_get_threads()). */
 FORGET_API int32_t forget_run_threads(const forget_run *run);
+
+/* ---- State files ---- */
+
+/* Append a section to an unlearner file: tag is 4 ASCII characters not
+ * starting with '_' (those are the library's), flags FORGET_SECTION_*. */
+#define FORGET_SECTION_REQUIRED 1u
+FORGET_API int forget_writer_section(forget_writer *w, const char *tag,
+                                     uint32_t flags, const void *data,
+                                     size_t size);
+/* The next section the method saved: 1 with tag (5 bytes: 4 and a NUL),
+ * flags, data and size filled; 0 at the end; or a FORGET_E_* code. The
+ * data lives as long as the reader (the duration of load). Lengths and
+ * checksums are verified before a section is handed out. */
+FORGET_API int forget_reader_section(forget_reader *r, char *tag,
+                                     uint32_t *flags, const void **data,
+                                     size_t *size);
 
 /* Set the calling thread's error message (printf-free: the text is
  * copied as is) and return code, for backends to report their errors. */

@@ -416,6 +416,23 @@ FORGET_API forget_model *forget_unlearner_model(const forget_unlearner *u);
 /* 1 after a successful prepare, else 0. */
 FORGET_API int forget_unlearner_is_prepared(const forget_unlearner *u);
 
+/* Save the unlearner's state (method, parameters, what prepare kept) to a
+ * file (crash-safe, as forget_model_save) or a buffer (as
+ * forget_model_save_buffer). The model is saved separately. Methods that
+ * cannot save return FORGET_E_UNSUPPORTED. */
+FORGET_API int forget_unlearner_save(const forget_unlearner *u,
+                                     const char *path);
+FORGET_API int forget_unlearner_save_buffer(const forget_unlearner *u,
+                                            void *buf, size_t capacity,
+                                            size_t *size);
+/* Rebuild an unlearner for model (the model the state was saved with, or
+ * its saved copy; it is borrowed as in forget_unlearner_create). */
+FORGET_API int forget_unlearner_load(forget_unlearner **out,
+                                     forget_model *model, const char *path);
+FORGET_API int forget_unlearner_load_buffer(forget_unlearner **out,
+                                            forget_model *model,
+                                            const void *buf, size_t size);
+
 /* The report of the last successful prepare or forget, owned by the
  * unlearner (valid until its next call); NULL before the first. */
 FORGET_API const forget_report *forget_unlearner_report(

@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "core/params.h"
 #include "core/runtime.h"
+#include "methods/methods.h"
 
 #define FG_MAX_METHODS 64
 #define FG_NAME_MAX 64
@@ -29,8 +30,8 @@ static pthread_mutex_t fg_registry_lock = PTHREAD_MUTEX_INITIALIZER;
  * method issue adds its table here (lib/methods/<name>.c). */
 static const forget_method *const *fg_builtins(size_t *count)
 {
-    static const forget_method *const list[1] = {NULL};
-    *count = 0;
+    static const forget_method *const list[] = {&fg_method_ssd};
+    *count = sizeof list / sizeof *list;
     return list;
 }
 

@@ -11,20 +11,9 @@
 #include "core/registry.h"
 #include "core/report.h"
 #include "core/runtime.h"
+#include "core/unlearner.h"
 
-struct forget_unlearner {
-    const forget_method *method;
-    void *state;
-    forget_model *model;
-    forget_report *report; /* of the last successful call, or NULL */
-    forget_progress_fn progress;
-    void *progress_user;
-    int prepared;
-};
-
-/* Turn a backend's status into ours: a failure without a message of its
- * own gets one naming the method and the step. */
-static int fg_backend_status(const forget_method *m, const char *step, int rc)
+int fg_backend_status(const forget_method *m, const char *step, int rc)
 {
     if (rc == FORGET_OK)
         return FORGET_OK;
@@ -44,6 +33,47 @@ static double fg_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+int fg_unlearner_params(const forget_method *m, const char *text,
+                        forget_params **out)
+{
+    char owner[96];
+    snprintf(owner, sizeof owner, "method '%s'", m->name);
+    return forget_params_parse(out, m->params, m->n_params, m->param_def_size,
+                               owner, text);
+}
+
+int fg_unlearner_wrap(forget_unlearner **out, const forget_method *m,
+                      forget_model *model, const char *params, void *state)
+{
+    forget_unlearner *u = fg_calloc(1, sizeof *u);
+    char *text = fg_strdup(params ? params : "");
+    if (u == NULL || text == NULL) {
+        fg_free(u);
+        fg_free(text);
+        return fg_nomem("an unlearner");
+    }
+    u->method = m;
+    u->model = model;
+    u->params_text = text;
+    u->state = state;
+    fg_object_created();
+    *out = u;
+    return FORGET_OK;
+}
+
+int fg_unlearner_lookup(const char *method, forget_model *model,
+                        const forget_method **out)
+{
+    const forget_method *m = fg_registry_find(method);
+    if (m == NULL)
+        return FORGET_E_NOT_FOUND;
+    if (model == NULL && !(m->flags & FORGET_METHOD_NO_MODEL))
+        return fg_error(FORGET_E_INVALID, "method '%s' needs a model",
+                        m->name);
+    *out = m;
+    return FORGET_OK;
+}
+
 int forget_unlearner_create(forget_unlearner **out, const char *method,
                             forget_model *model, const char *params)
 {
@@ -52,37 +82,25 @@ int forget_unlearner_create(forget_unlearner **out, const char *method,
     int rc = fg_require_init(__func__);
     if (rc != FORGET_OK)
         return rc;
-    const forget_method *m = fg_registry_find(method);
-    if (m == NULL)
-        return FORGET_E_NOT_FOUND;
-    if (model == NULL && !(m->flags & FORGET_METHOD_NO_MODEL))
-        return fg_error(FORGET_E_INVALID, "forget_unlearner_create: method "
-                        "'%s' needs a model", m->name);
-    char owner[96];
-    snprintf(owner, sizeof owner, "method '%s'", m->name);
-    forget_params *p = NULL;
-    rc = forget_params_parse(&p, m->params, m->n_params, m->param_def_size,
-                             owner, params);
+    const forget_method *m = NULL;
+    rc = fg_unlearner_lookup(method, model, &m);
     if (rc != FORGET_OK)
         return rc;
-    forget_unlearner *u = fg_calloc(1, sizeof *u);
-    if (u == NULL) {
-        forget_params_free(p);
-        return fg_nomem("an unlearner");
-    }
+    forget_params *p = NULL;
+    rc = fg_unlearner_params(m, params, &p);
+    if (rc != FORGET_OK)
+        return rc;
+    void *state = NULL;
     forget_set_error(FORGET_OK, "");
     rc = fg_backend_status(m, "create",
-                           m->create(&u->state, model, p, m->user_data));
+                           m->create(&state, model, p, m->user_data));
     forget_params_free(p);
-    if (rc != FORGET_OK) {
-        fg_free(u);
+    if (rc != FORGET_OK)
         return rc;
-    }
-    u->method = m;
-    u->model = model;
-    fg_object_created();
-    *out = u;
-    return FORGET_OK;
+    rc = fg_unlearner_wrap(out, m, model, params, state);
+    if (rc != FORGET_OK)
+        m->destroy(state);
+    return rc;
 }
 
 void forget_unlearner_free(forget_unlearner *u)
@@ -91,6 +109,7 @@ void forget_unlearner_free(forget_unlearner *u)
         return;
     u->method->destroy(u->state);
     fg_report_free(u->report);
+    fg_free(u->params_text);
     fg_free(u);
     fg_object_destroyed();
 }

@@ -10,7 +10,7 @@
 #include "core/error.h"
 #include "core/fileio.h"
 #include "core/runtime.h"
-#include "model/container.h"
+#include "core/container.h"
 #include "model/model.h"
 
 #define FG_MAX_PARAMS_TEXT 65536

@@ -5,5 +5,6 @@
 
 Suite *suite_crc32c(void);
 Suite *suite_gradients(void);
+Suite *suite_ssd_brute(void);
 
 #endif

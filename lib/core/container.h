@@ -1,11 +1,13 @@
 /* The file container (docs/FORMAT.md): magic, version, type, then tagged
  * sections, each with its length and CRC-32C, 8-byte aligned, closed by
  * an END section. Little-endian throughout. */
-#ifndef FG_MODEL_CONTAINER_H
-#define FG_MODEL_CONTAINER_H
+#ifndef FG_CORE_CONTAINER_H
+#define FG_CORE_CONTAINER_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "forget/backend.h"
 
 #define FG_FORMAT_VERSION 1
 #define FG_FILE_MODEL 1u
@@ -53,12 +55,22 @@ int fg_reader_open(fg_reader *r, const void *buf, size_t len,
  * before anything is handed out. */
 int fg_reader_next(fg_reader *r, fg_section *s);
 
+/* The backend ABI's handles are these, under their public names. */
+struct forget_writer {
+    fg_writer w;
+};
+struct forget_reader {
+    fg_reader r;
+};
+
 /* Little-endian helpers. */
 uint32_t fg_get_u32(const unsigned char *p);
 uint64_t fg_get_u64(const unsigned char *p);
 void fg_put_u32(unsigned char *p, uint32_t v);
 void fg_put_u64(unsigned char *p, uint64_t v);
-/* Little-endian float32 arrays (a copy on big-endian hosts). */
+/* Little-endian arrays (a copy on big-endian hosts). */
 void fg_get_f32s(float *dst, const unsigned char *src, size_t n);
+void fg_get_f64s(double *dst, const unsigned char *src, size_t n);
+void fg_get_u64s(uint64_t *dst, const unsigned char *src, size_t n);
 
 #endif

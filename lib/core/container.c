@@ -1,13 +1,13 @@
 /* Writing and reading the tagged-section container. The reader trusts no
  * length: every one is checked against what is left before use. */
-#include "model/container.h"
+#include "core/container.h"
 
 #include <string.h>
 
 #include "core/alloc.h"
 #include "core/crc32c.h"
 #include "core/error.h"
-#include "forget/forget.h"
+#include "forget/backend.h"
 
 static const unsigned char fg_magic[8] = {0x89, 'F', 'G', 'T',
                                           '\r', '\n', 0x1a, '\n'};
@@ -43,6 +43,20 @@ void fg_get_f32s(float *dst, const unsigned char *src, size_t n)
         uint32_t u = fg_get_u32(src + 4 * i);
         memcpy(&dst[i], &u, 4);
     }
+}
+
+void fg_get_f64s(double *dst, const unsigned char *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t u = fg_get_u64(src + 8 * i);
+        memcpy(&dst[i], &u, 8);
+    }
+}
+
+void fg_get_u64s(uint64_t *dst, const unsigned char *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dst[i] = fg_get_u64(src + 8 * i);
 }
 
 static unsigned char *fg_reserve(fg_writer *w, size_t more)
@@ -193,5 +207,49 @@ int fg_reader_next(fg_reader *r, fg_section *s)
                             "the end", r->what, r->len - r->pos);
         return 0;
     }
+    return 1;
+}
+
+/* ---- the backend ABI's view ---- */
+
+static int fg_tag_ok(const char *tag)
+{
+    for (int i = 0; i < 4; i++)
+        if (tag[i] < 0x20 || tag[i] > 0x7e)
+            return 0;
+    return tag[0] != '_';
+}
+
+int forget_writer_section(forget_writer *w, const char *tag, uint32_t flags,
+                          const void *data, size_t size)
+{
+    FG_CHECK_ARG(w);
+    FG_CHECK_ARG(tag);
+    if (size > 0)
+        FG_CHECK_ARG(data);
+    if (strlen(tag) != 4 || !fg_tag_ok(tag) || !strcmp(tag, "END "))
+        return fg_error(FORGET_E_INVALID, "%s: tag '%.8s' must be 4 printable "
+                        "ASCII characters, not starting with '_' nor 'END '",
+                        __func__, tag);
+    fg_writer_section(&w->w, tag, flags, data, size);
+    return w->w.failed ? fg_nomem("a state file section") : FORGET_OK;
+}
+
+int forget_reader_section(forget_reader *r, char *tag, uint32_t *flags,
+                          const void **data, size_t *size)
+{
+    FG_CHECK_ARG(r);
+    FG_CHECK_ARG(tag);
+    FG_CHECK_ARG(data);
+    FG_CHECK_ARG(size);
+    fg_section s;
+    int rc = fg_reader_next(&r->r, &s);
+    if (rc != 1)
+        return rc;
+    memcpy(tag, s.tag, 5);
+    if (flags)
+        *flags = s.flags;
+    *data = s.data;
+    *size = s.len;
     return 1;
 }

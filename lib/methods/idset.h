@@ -1,0 +1,36 @@
+/* The sample ids a method was prepared with, and which of them have been
+ * forgotten since: requests are checked against it, and it is saved with
+ * the state. Holds ids only, never features or labels. */
+#ifndef FG_METHODS_IDSET_H
+#define FG_METHODS_IDSET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "data/idmap.h"
+#include "forget/backend.h"
+
+typedef struct fg_idset {
+    uint64_t *ids;
+    unsigned char *gone; /* 1 = forgotten */
+    size_t n, n_gone;
+    fg_idmap index;
+} fg_idset;
+
+/* From a dataset's ids (all present). */
+int fg_idset_from(fg_idset *s, const forget_dataset *ds);
+void fg_idset_free(fg_idset *s);
+/* Every id of rows must be present and not forgotten: FORGET_E_NOT_FOUND
+ * or FORGET_E_INVALID naming the first that is not. */
+int fg_idset_check(const fg_idset *s, const forget_dataset *rows,
+                   const char *method);
+/* Mark the ids of rows forgotten (after a successful check). */
+void fg_idset_forget(fg_idset *s, const forget_dataset *rows);
+
+/* Save as sections IDS (u64 ids) and GONE (one byte per id); load them
+ * back from (already verified) section payloads. */
+int fg_idset_save(const fg_idset *s, forget_writer *w);
+int fg_idset_load(fg_idset *s, const void *ids, size_t ids_size,
+                  const void *gone, size_t gone_size, const char *method);
+
+#endif

@@ -1,0 +1,9 @@
+/* The built-in method tables; only the registry includes this. */
+#ifndef FG_METHODS_METHODS_H
+#define FG_METHODS_METHODS_H
+
+#include "forget/backend.h"
+
+extern const forget_method fg_method_ssd;
+
+#endif
