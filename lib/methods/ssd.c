@@ -19,8 +19,9 @@
 #include "model/model.h"
 
 static const forget_param_def fg_ssd_params[] = {
-    {"alpha", FORGET_PARAM_DOUBLE, "10", 1e-9, 1e12, NULL,
-     "select parameter i when I_F,i > alpha * I_ref,i"},
+    {"alpha", FORGET_PARAM_DOUBLE, "2", 1e-9, 1e12, NULL,
+     "select parameter i when I_F,i > alpha * I_ref,i (the paper's 10 suits "
+     "importance=batch; exact sample importances need about 2)"},
     {"lambda", FORGET_PARAM_DOUBLE, "1", 1e-12, 1e12, NULL,
      "dampening: theta_i *= min((lambda I_ref,i / I_F,i)^exponent, 1)"},
     {"exponent", FORGET_PARAM_DOUBLE, "1", 1e-6, 1e6, NULL,

@@ -105,7 +105,87 @@ def bench_train(args):
     return "\n".join(lines)
 
 
-BENCHES = {"train": bench_train}
+
+def bench_ssd(args):
+    """ssd on Fashion-MNIST beside retraining and PyTorch's reference SSD."""
+    blas = {"OPENBLAS_NUM_THREADS": "2"}
+    out = os.path.join(ROOT, "build", "bench")
+    ours = run_json([os.path.join(out, "bench_ssd"), "--data", args.data, "--out", out],
+                    blas)
+    alphas = "10,4,2,1.5"
+    theirs = {}
+    for name, sc in ours["scenarios"].items():
+        theirs[name] = run_json(["/usr/bin/python3",
+                                 os.path.join(ROOT, "tools", "bench", "torch_ssd.py"),
+                                 "--data", args.data, "--weights", ours["weights"],
+                                 "--forget", sc["forget_file"], "--alphas", alphas,
+                                 "--threads", "1"], blas)
+        print("  ssd: %s done" % name, file=sys.stderr)
+    titles = {"class": "Full-class forgetting (class 0, all %d training rows)",
+              "random600": "Random forgetting (%d rows drawn by a seeded hash)",
+              "halfclass": "Half of one class (%d rows of class 0): a sub-class-like case"}
+    lines = [
+        "Model: the MLP of the training benchmark (784-256-128-10, 5 epochs, seed 7),",
+        "trained once by libforget; PyTorch's reference SSD runs on the same weights",
+        "and forget set (tools/bench/torch_ssd.py: mini-batch importances over D in",
+        "file order, batch 128, as the reference code). *Retrain* is libforget",
+        "training from the same initialisation on D minus F. Accuracies on the",
+        "retained rows, the forgotten rows, the test set and the test rows of",
+        "class 0; MIA = the SSD paper's entropy attack, fraction of F judged a member",
+        "(the target is the retrained model's value, not 0). lambda = 1.",
+        "",
+    ]
+    for name, sc in ours["scenarios"].items():
+        t = theirs[name]
+        lines += ["### " + titles[name] % sc["forget_rows"], "",
+                  "| model | retain | forget | test | test class 0 | MIA | dampened | forget step |",
+                  "|---|---|---|---|---|---|---|---|"]
+
+        def row(label, r, damp="", secs=""):
+            tc = r.get("test_class_acc")
+            return "| %s | %.4f | %.4f | %.4f | %s | %.3f | %s | %s |" % (
+                label, r["retain_acc"], r["forget_acc"], r["test_acc"],
+                "%.4f" % tc if tc is not None else "", r["mia"], damp, secs)
+        lines.append(row("original", sc["original"]))
+        lines.append(row("retrain from scratch", sc["retrain"], "",
+                         "%.2f s" % sc["retrain"]["seconds"]))
+        for r in sc["ssd"]:
+            label = "libforget ssd " + r["params"].replace("importance=batch", "batch")
+            if "error" in r:
+                lines.append("| %s | refused: alpha >= n_D/n_F (nothing can be selected) "
+                             "| | | | | | |" % label)
+                continue
+            lines.append(row(label, r, "%d" % r["dampened"],
+                             "%.1f ms" % (1e3 * r["forget_seconds"])))
+        for r in t["runs"]:
+            lines.append(row("PyTorch reference alpha=%g" % r["alpha"], r,
+                             "%d" % r["dampened"], "%.1f ms" % (1e3 * r["dampen_seconds"])))
+        lines.append("")
+    sample = [r["prepare_seconds"] for sc in ours["scenarios"].values()
+              for r in sc["ssd"] if "batch" not in r["params"]]
+    batch = [r["prepare_seconds"] for sc in ours["scenarios"].values()
+             for r in sc["ssd"] if "batch" in r["params"]]
+    tp = list(theirs.values())
+    lines += [
+        "### Time",
+        "",
+        "| pass over D (60000 rows) | libforget | PyTorch |",
+        "|---|---|---|",
+        "| per-row importances (sum of squared per-row gradients) | %.2f s | %.2f s |" % (
+            statistics.median(sample), statistics.median(t["sample_pass_seconds"] for t in tp)),
+        "| mini-batch importances (reference procedure) | %.2f s | %.2f s |" % (
+            statistics.median(batch), statistics.median(t["d_pass_seconds"] for t in tp)),
+        "",
+        "libforget medians over the %d prepares of the sweep above; PyTorch" % len(sample),
+        "medians over its %d runs (one per forget set)." % len(tp),
+        "One-row requests (sample mode, one forget call per row, %d calls, including" %
+        ours["one_row"]["requests"],
+        "the subset of one id): median %.2f ms, 90th percentile %.2f ms, max %.2f ms." % (
+            ours["one_row"]["median_ms"], ours["one_row"]["p90_ms"], ours["one_row"]["max_ms"]),
+    ]
+    return "\n".join(lines)
+
+BENCHES = {"train": bench_train, "ssd": bench_ssd}
 
 
 def write_section(name, body, command):

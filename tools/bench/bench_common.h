@@ -1,0 +1,49 @@
+/* Shared helpers of the C benchmark programs (header-only: each bench is
+ * one translation unit). */
+#ifndef FORGET_BENCH_COMMON_H
+#define FORGET_BENCH_COMMON_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <forget/forget.h>
+
+static inline double bench_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+#define BENCH_CHECK(call)                                                  \
+    do {                                                                   \
+        int rc_ = (call);                                                  \
+        if (rc_ != FORGET_OK) {                                            \
+            fprintf(stderr, "%s:%d: %s: %s (%s)\n", __FILE__, __LINE__,    \
+                    #call, forget_strerror(rc_), forget_last_error());     \
+            exit(1);                                                       \
+        }                                                                  \
+    } while (0)
+
+/* Fashion-MNIST's train and test sets from dir. */
+static inline void bench_load(const char *dir, forget_dataset **train,
+                              forget_dataset **test)
+{
+    char a[512], b[512];
+    snprintf(a, sizeof a, "%s/train-images-idx3-ubyte.gz", dir);
+    snprintf(b, sizeof b, "%s/train-labels-idx1-ubyte.gz", dir);
+    BENCH_CHECK(forget_dataset_load_idx(train, a, b, NULL));
+    snprintf(a, sizeof a, "%s/t10k-images-idx3-ubyte.gz", dir);
+    snprintf(b, sizeof b, "%s/t10k-labels-idx1-ubyte.gz", dir);
+    BENCH_CHECK(forget_dataset_load_idx(test, a, b, NULL));
+}
+
+static inline int bench_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+#endif
