@@ -1,24 +1,18 @@
 #!/usr/bin/python3
 """PyTorch reference for libforget's Selective Synaptic Dampening (SSD) benchmark.
 
-Applies the reference SSD procedure (Foster et al. 2024) to the model and forget
-set our C benchmark used: an MLP (default 784-256-128-10, ReLU) from raw <f4
-parameters (per layer: weight out x in row-major as nn.Linear.weight, then
-bias) and F = 0-based row indices into the Fashion-MNIST training set D
-(retain set R = D minus F). Importances reproduce the reference code's
-`calc_importance`: mini-batches of --batch rows over D (file order) and F
-(given order), no shuffle; per batch zero grads, mean cross-entropy, backward,
-accumulate grad**2; divide by the number of batches. Every parameter with
-I_F > alpha * I_D is multiplied by min(lam * I_D / I_F, 1).
-
-Timed (time.perf_counter): d_pass_seconds / f_pass_seconds (batch importances);
-sample_pass_seconds, a per-sample importance pass over D done the C way
-(sum_rows grad**2 = (Delta*Delta)^T (A*A) per Linear, bias sum Delta**2,
-chunks of 1024 rows; a timing yardstick only); dampen_seconds per alpha.
-Per alpha and for the original model: accuracy on R, F and test, and the SSD
-paper's entropy membership-inference score (fraction of F called members by a
-balanced logistic regression fitted on R vs test entropies).
-One JSON line on stdout; progress on stderr. On 2 cores:
+Applies the reference SSD code (Foster et al. 2024) to the model and forget set of
+our C benchmark: an MLP (default 784-256-128-10, ReLU) from raw <f4 parameters (per
+layer the nn.Linear weight, out x in row-major, then bias); F = 0-based rows of the
+Fashion-MNIST training set D; R = D - F. It reproduces the reference code's batch
+importances (`calc_importance`: --batch rows over D in file order and F in given
+order, unshuffled; mean over batches of grad**2 of the batch-mean cross-entropy)
+and dampens entries with I_F > alpha*I_D by min(lam*I_D/I_F, 1). Timed: the D and
+F passes, dampening per alpha, and (yardstick only) a per-sample pass over D done
+the C way: per Linear sum_rows grad**2 = (Delta*Delta)^T (A*A), bias sum Delta**2.
+Per alpha and for the original model: accuracy on R, F and test, and the SSD paper's
+entropy MIA (share of F called members by a balanced logistic regression fitted on
+R vs test softmax entropies). One JSON line on stdout. On 2 cores:
   OPENBLAS_NUM_THREADS=2 tools/bench/torch_ssd.py --weights W --forget F --threads 1
 """
 import argparse
@@ -32,9 +26,6 @@ import numpy as np
 import torch
 from torch import nn
 from sklearn.linear_model import LogisticRegression
-
-DEFAULT_DATA = "/usr/share/datasets/fashion-mnist"
-
 
 def read_idx(path, magic_expected):
     """Parse a gzip'ed big-endian IDX file (ubyte payload) into a numpy array."""
@@ -62,10 +53,8 @@ def load_split(data_dir, prefix):
 
 def load_mlp(path, layers):
     """nn.Sequential of Linear/ReLU with parameters read from a raw <f4 file."""
-    mods = []
-    for fan_in, fan_out in zip(layers, layers[1:]):
-        mods += [nn.Linear(fan_in, fan_out), nn.ReLU()]
-    model = nn.Sequential(*mods[:-1])
+    mods = [m for i, o in zip(layers, layers[1:]) for m in (nn.Linear(i, o), nn.ReLU())]
+    model = nn.Sequential(*mods[:-1])  # no ReLU on the logits
     want = 4 * sum(p.numel() for p in model.parameters())
     if os.path.getsize(path) != want:
         sys.exit(f"{path}: {os.path.getsize(path)} bytes, layers {layers} need {want}")
@@ -96,18 +85,16 @@ def sample_importance(model, x, y, chunk=1024):
              for m in linears]
     imps = [torch.zeros_like(p) for p in model.parameters()]  # W0, b0, W1, b1, ...
     loss_fn = nn.CrossEntropyLoss(reduction="sum")  # sum: Delta is the per-row gradient
-    try:
-        for i in range(0, len(x), chunk):
-            loss = loss_fn(model(x[i:i + chunk]), y[i:i + chunk])
-            deltas = torch.autograd.grad(loss, [seen[m][1] for m in linears])
-            with torch.no_grad():
-                for k, (m, d) in enumerate(zip(linears, deltas)):
-                    a, d2 = seen[m][0], d * d
-                    imps[2 * k] += d2.t() @ (a * a)
-                    imps[2 * k + 1] += d2.sum(0)
-    finally:
-        for h in hooks:
-            h.remove()
+    for i in range(0, len(x), chunk):
+        loss = loss_fn(model(x[i:i + chunk]), y[i:i + chunk])
+        deltas = torch.autograd.grad(loss, [seen[m][1] for m in linears])
+        with torch.no_grad():
+            for k, (m, d) in enumerate(zip(linears, deltas)):
+                a, d2 = seen[m][0], d * d
+                imps[2 * k] += d2.t() @ (a * a)
+                imps[2 * k + 1] += d2.sum(0)
+    for h in hooks:
+        h.remove()
     return imps
 
 
@@ -157,7 +144,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--weights", required=True, help="raw little-endian float32 parameters")
     p.add_argument("--forget", required=True, help="one 0-based training row index per line")
-    p.add_argument("--data", default=DEFAULT_DATA, help="directory with the IDX .gz files")
+    p.add_argument("--data", default="/usr/share/datasets/fashion-mnist", help="IDX .gz dir")
     p.add_argument("--layers", default="784-256-128-10")
     p.add_argument("--alphas", default="10,4,2,1.5")
     p.add_argument("--lam", type=float, default=1.0)
@@ -166,41 +153,37 @@ def main():
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     layers = [int(s) for s in a.layers.split("-")]
-
-    x_train, y_train = load_split(a.data, "train")
-    x_test, y_test = load_split(a.data, "t10k")
-    if x_train.shape[1] != layers[0]:
-        sys.exit(f"input width {x_train.shape[1]} != first layer {layers[0]}")
+    (x, y), (x_test, y_test) = load_split(a.data, "train"), load_split(a.data, "t10k")
+    if x.shape[1] != layers[0]:
+        sys.exit(f"input width {x.shape[1]} != first layer {layers[0]}")
     model = load_mlp(a.weights, layers)
-    with open(a.forget) as f:
-        forget = torch.tensor([int(s) for s in f.read().split()], dtype=torch.int64)
-    if len(forget) == 0 or forget.min() < 0 or forget.max() >= len(x_train):
-        sys.exit(f"{a.forget}: empty or index out of range [0, {len(x_train)})")
-    if len(torch.unique(forget)) != len(forget):
-        sys.exit(f"{a.forget}: duplicate indices")
-    fmask = torch.zeros(len(x_train), dtype=torch.bool)
+    forget = torch.from_numpy(np.loadtxt(a.forget, dtype=np.int64, ndmin=1))
+    if (len(forget) == 0 or forget.min() < 0 or forget.max() >= len(x)
+            or len(torch.unique(forget)) != len(forget)):
+        sys.exit(f"{a.forget}: empty, duplicate or out-of-range [0, {len(x)}) rows")
+    fmask = torch.zeros(len(x), dtype=torch.bool)
     fmask[forget] = True
-    data = (x_train, y_train, x_test, y_test, fmask)
-    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, layers {layers}, "
-          f"|D| {len(x_train)}, |F| {len(forget)}", file=sys.stderr)
-    original = evaluate(model, *data)
-    print(f"original: {original}", file=sys.stderr)
-
+    x_f, y_f, data = x[forget], y[forget], (x, y, x_test, y_test, fmask)
+    out = {"framework": "pytorch", "torch_version": torch.__version__,
+           "torch_threads": torch.get_num_threads(),
+           "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
+           "lam": a.lam, "batch": a.batch, "forget_rows": len(forget)}
+    print(f"{out}, layers {layers}, |D| {len(x)}", file=sys.stderr)
     model.train()
     t0 = time.perf_counter()
-    imp_d = batch_importance(model, x_train, y_train, a.batch)
+    imp_d = batch_importance(model, x, y, a.batch)
     t1 = time.perf_counter()
-    imp_f = batch_importance(model, x_train[forget], y_train[forget], a.batch)
+    imp_f = batch_importance(model, x_f, y_f, a.batch)
     t2 = time.perf_counter()
-    d_pass, f_pass = t1 - t0, t2 - t1
-    print(f"batch importances: D {d_pass:.3f}s, F {f_pass:.3f}s", file=sys.stderr)
-    check_sample_importance(model, x_train[:7], y_train[:7])
-    t0 = time.perf_counter()
-    sample_importance(model, x_train, y_train, chunk=1024)
-    sample_pass = time.perf_counter() - t0
-    print(f"per-sample importance over D: {sample_pass:.3f}s", file=sys.stderr)
-
-    state, runs = {k: v.clone() for k, v in model.state_dict().items()}, []
+    check_sample_importance(model, x[:7], y[:7])
+    t3 = time.perf_counter()
+    sample_importance(model, x, y, chunk=1024)
+    out.update(d_pass_seconds=round(t1 - t0, 4), f_pass_seconds=round(t2 - t1, 4),
+               sample_pass_seconds=round(time.perf_counter() - t3, 4))
+    print(f"importance passes: {out}", file=sys.stderr)
+    out["original"] = evaluate(model, *data)
+    print(f"original: {out['original']}", file=sys.stderr)
+    state, out["runs"] = {k: v.clone() for k, v in model.state_dict().items()}, []
     for alpha in (float(s) for s in a.alphas.split(",")):
         model.load_state_dict(state)
         t0 = time.perf_counter()
@@ -208,17 +191,8 @@ def main():
         run = {"alpha": alpha, "dampened": n, "dampen_seconds": round(time.perf_counter() - t0, 6)}
         run.update(evaluate(model, *data))
         print(f"alpha {alpha}: {run}", file=sys.stderr)
-        runs.append(run)
-
-    print(json.dumps({
-        "framework": "pytorch", "torch_version": torch.__version__,
-        "torch_threads": torch.get_num_threads(),
-        "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
-        "lam": a.lam, "batch": a.batch, "forget_rows": len(forget),
-        "parameters": sum(q.numel() for q in model.parameters()),
-        "d_pass_seconds": round(d_pass, 4), "f_pass_seconds": round(f_pass, 4),
-        "sample_pass_seconds": round(sample_pass, 4),
-        "original": original, "runs": runs}))
+        out["runs"].append(run)
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":
