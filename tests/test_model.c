@@ -92,7 +92,7 @@ static void create_fails(const char *kind, const char *params, int code,
 
 START_TEST(create_errors)
 {
-    create_fails("cnn", "", FORGET_E_NOT_FOUND, "known: linear, mlp");
+    create_fails("cnn", "", FORGET_E_NOT_FOUND, "known: linear, mlp, analytic");
     create_fails("mlp", "", FORGET_E_PARAM, "'layers' is required");
     create_fails("mlp", "layers=784", FORGET_E_PARAM, "at least");
     create_fails("mlp", "layers=784--10", FORGET_E_PARAM, "'layers'");
@@ -115,10 +115,11 @@ END_TEST
 
 START_TEST(kinds_are_introspectable)
 {
-    ck_assert_uint_eq(forget_model_kind_count(), 2);
+    ck_assert_uint_eq(forget_model_kind_count(), 3);
     ck_assert_str_eq(forget_model_kind_name(0), "linear");
     ck_assert_str_eq(forget_model_kind_name(1), "mlp");
-    ck_assert_ptr_null(forget_model_kind_name(2));
+    ck_assert_str_eq(forget_model_kind_name(2), "analytic");
+    ck_assert_ptr_null(forget_model_kind_name(3));
     size_t n;
     const forget_param_def *def;
     ck_assert_int_eq(forget_model_kind_param_count("mlp", &n), FORGET_OK);

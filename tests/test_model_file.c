@@ -168,7 +168,9 @@ START_TEST(hostile_and_future_files)
     /* Unknown required section. */
     HEADER(1, 1);
     SEC("KIND", 1, kind, strlen(kind));
+    SEC("PARM", 1, params, strlen(params));
     SEC("NEW!", 1, "x", 1);
+    SEC("WGHT", 1, wght, sizeof wght);
     END();
     ck_assert_int_eq(forget_model_load_buffer(&m, buf, len), FORGET_E_VERSION);
     ck_assert_ptr_nonnull(strstr(forget_last_error(), "NEW!"));

@@ -237,13 +237,22 @@ typedef struct forget_report forget_report;
 typedef int (*forget_progress_fn)(double fraction, const char *stage,
                                   void *user_data);
 
-/* Model kinds: "linear" (softmax or linear regression) and "mlp" (dense
- * layers, relu or tanh). Parameters, e.g. for mlp:
+/* Model kinds: "linear" (softmax or linear regression), "mlp" (dense
+ * layers, relu or tanh) and "analytic" (a frozen feature map and a ridge
+ * head fitted in closed form). Parameters, e.g. for mlp:
  * "layers=784-256-128-10 act=relu task=classification seed=7". */
 FORGET_API int forget_model_create(forget_model **out, const char *kind,
                                    const char *params);
 FORGET_API void forget_model_free(forget_model *m);
-/* A deep copy (parameters included); host models cannot be copied. */
+/* Kind "analytic" on a trained mlp: its hidden layers (copied, frozen)
+ * become the feature map of a ridge head. params: "outputs=0" (0 = the
+ * mlp's), "gamma=1", "task=" (empty = the mlp's), "bias=true". Fit the head
+ * with forget_model_train (closed form) or the analytic method. */
+FORGET_API int forget_model_create_trunk(forget_model **out,
+                                         const forget_model *mlp,
+                                         const char *params);
+
+/* A deep copy (parameters included; host models share their callbacks). */
 FORGET_API int forget_model_clone(forget_model **out, const forget_model *m);
 
 /* Introspection of the kinds and their parameter tables. */

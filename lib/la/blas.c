@@ -2,6 +2,7 @@
 #include "la/la.h"
 
 #include <cblas.h>
+#include <lapacke.h>
 #include <limits.h>
 
 static CBLAS_TRANSPOSE fg_trans(int t) { return t ? CblasTrans : CblasNoTrans; }
@@ -29,3 +30,84 @@ void fg_dgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k,
 }
 
 size_t fg_la_max_dim(void) { return (size_t)INT_MAX; }
+
+void fg_dsyrk(int trans, size_t n, size_t k, double alpha, const double *a,
+              size_t lda, double beta, double *c, size_t ldc)
+{
+    if (n == 0)
+        return;
+    cblas_dsyrk(CblasRowMajor, CblasUpper, fg_trans(trans), (int)n, (int)k,
+                alpha, a, (int)lda, beta, c, (int)ldc);
+}
+
+void fg_dsymm(int right, size_t m, size_t n, double alpha, const double *a,
+              size_t lda, const double *b, size_t ldb, double beta,
+              double *c, size_t ldc)
+{
+    if (m == 0 || n == 0)
+        return;
+    cblas_dsymm(CblasRowMajor, right ? CblasRight : CblasLeft, CblasUpper,
+                (int)m, (int)n, alpha, a, (int)lda, b, (int)ldb, beta, c,
+                (int)ldc);
+}
+
+void fg_dsymv(size_t n, double alpha, const double *a, size_t lda,
+              const double *x, double beta, double *y)
+{
+    if (n == 0)
+        return;
+    cblas_dsymv(CblasRowMajor, CblasUpper, (int)n, alpha, a, (int)lda, x, 1,
+                beta, y, 1);
+}
+
+void fg_dsyr(size_t n, double alpha, const double *x, double *a, size_t lda)
+{
+    if (n == 0)
+        return;
+    cblas_dsyr(CblasRowMajor, CblasUpper, (int)n, alpha, x, 1, a, (int)lda);
+}
+
+/* LAPACK is column-major: a row-major matrix with its upper triangle
+ * valid is a column-major one with its lower triangle valid, so the
+ * calls below use 'L' on the same memory and LAPACKE never transposes
+ * (nor allocates behind the allocator's back). */
+int fg_dpotrf(size_t n, double *a, size_t lda)
+{
+    return n ? (int)LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)n, a,
+                                   (lapack_int)lda)
+             : 0;
+}
+
+int fg_dpotri(size_t n, double *a, size_t lda)
+{
+    return n ? (int)LAPACKE_dpotri(LAPACK_COL_MAJOR, 'L', (lapack_int)n, a,
+                                   (lapack_int)lda)
+             : 0;
+}
+
+int fg_dpotrs_rows(size_t n, size_t nrhs, const double *u, size_t ldu,
+                   double *bt, size_t ldb)
+{
+    if (n == 0 || nrhs == 0)
+        return 0;
+    /* bt row-major nrhs x n is column-major n x nrhs: one column per rhs. */
+    return (int)LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'L', (lapack_int)n,
+                               (lapack_int)nrhs, u, (lapack_int)ldu, bt,
+                               (lapack_int)ldb);
+}
+
+void fg_dtrsm_ut(size_t n, size_t m, const double *u, size_t ldu, double *b,
+                 size_t ldb)
+{
+    if (n == 0 || m == 0)
+        return;
+    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasUpper, CblasTrans,
+                CblasNonUnit, (int)n, (int)m, 1.0, u, (int)ldu, b, (int)ldb);
+}
+
+void fg_dsym_fill(size_t n, double *a, size_t lda)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            a[j * lda + i] = a[i * lda + j];
+}

@@ -14,6 +14,39 @@ void fg_dgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k,
               double alpha, const double *a, size_t lda, const double *b,
               size_t ldb, double beta, double *c, size_t ldc);
 
+/* Symmetric matrices are row-major n x n with the UPPER triangle valid
+ * (the lower one is ignored and may hold anything). */
+
+/* C(upper) = alpha * A^T A + beta * C, A is k x n (trans = 1) or
+ * C(upper) = alpha * A A^T + beta * C, A is n x k (trans = 0). */
+void fg_dsyrk(int trans, size_t n, size_t k, double alpha, const double *a,
+              size_t lda, double beta, double *c, size_t ldc);
+/* C = alpha * A * B + beta * C with A symmetric on the right (side = 1:
+ * C = alpha B A + beta C, B is m x n) or left (side = 0, B is n x m). */
+void fg_dsymm(int right, size_t m, size_t n, double alpha, const double *a,
+              size_t lda, const double *b, size_t ldb, double beta,
+              double *c, size_t ldc);
+/* y = alpha * A x + beta * y, A symmetric n x n. */
+void fg_dsymv(size_t n, double alpha, const double *a, size_t lda,
+              const double *x, double beta, double *y);
+/* A(upper) += alpha * x x^T. */
+void fg_dsyr(size_t n, double alpha, const double *x, double *a, size_t lda);
+/* In place: the upper Cholesky factor U with A = U^T U (the upper
+ * triangle is overwritten; nothing is allocated). Returns 0, or the order
+ * (1-based) of the leading minor that is not positive definite. */
+int fg_dpotrf(size_t n, double *a, size_t lda);
+/* In place: A^-1 (upper triangle) from its Cholesky factor. */
+int fg_dpotri(size_t n, double *a, size_t lda);
+/* Solve A x = b for each of the nrhs ROWS b of bt (nrhs x n, row-major),
+ * given A's Cholesky factor U. */
+int fg_dpotrs_rows(size_t n, size_t nrhs, const double *u, size_t ldu,
+                   double *bt, size_t ldb);
+/* B = U^-T B (solve U^T X = B), U upper triangular n x n, B n x m. */
+void fg_dtrsm_ut(size_t n, size_t m, const double *u, size_t ldu, double *b,
+                 size_t ldb);
+/* Copy the upper triangle onto the lower one. */
+void fg_dsym_fill(size_t n, double *a, size_t lda);
+
 /* The largest dimension the BLAS integer can hold. */
 size_t fg_la_max_dim(void);
 

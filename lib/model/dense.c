@@ -216,7 +216,10 @@ static int fg_dense_clone(const forget_model *m, void **impl)
 static void fg_dense_destroy(void *impl) { fg_free(impl); }
 
 static const fg_model_ops fg_dense_ops = {
-    fg_dense_forward, fg_dense_backward, fg_dense_clone, fg_dense_destroy, 0,
+    .forward = fg_dense_forward,
+    .backward = fg_dense_backward,
+    .clone_impl = fg_dense_clone,
+    .destroy_impl = fg_dense_destroy,
 };
 
 /* U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases, layer by

@@ -86,8 +86,11 @@ static int fg_host_clone(const forget_model *m, void **impl)
 static void fg_host_destroy(void *impl) { fg_free(impl); }
 
 static const fg_model_ops fg_host_ops = {
-    fg_host_forward, fg_host_backward, fg_host_clone, fg_host_destroy,
-    FG_HOST_ROWS,
+    .forward = fg_host_forward,
+    .backward = fg_host_backward,
+    .clone_impl = fg_host_clone,
+    .destroy_impl = fg_host_destroy,
+    .max_rows = FG_HOST_ROWS,
 };
 
 int forget_model_create_host(forget_model **out, const forget_host_model *host)

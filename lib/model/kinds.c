@@ -23,6 +23,8 @@ static const fg_kind fg_kinds[] = {
      fg_dense_count},
     {"mlp", fg_mlp_params, &fg_mlp_n_params, fg_dense_create,
      fg_dense_count},
+    {"analytic", fg_analytic_params, &fg_analytic_n_params,
+     fg_analytic_create, fg_analytic_count},
 };
 #define FG_N_KINDS (sizeof fg_kinds / sizeof *fg_kinds)
 
@@ -32,7 +34,8 @@ static const fg_kind *fg_find_kind(const char *name, const char *caller)
         if (!strcmp(fg_kinds[i].name, name))
             return &fg_kinds[i];
     fg_error(FORGET_E_NOT_FOUND, "%s: no model kind '%.64s'; known: linear, "
-             "mlp (host models: forget_model_create_host)", caller, name);
+             "mlp, analytic (host models: forget_model_create_host)", caller,
+             name);
     return NULL;
 }
 
@@ -49,6 +52,14 @@ static int fg_with_params(const fg_kind *k, const char *params,
     rc = out ? k->create(out, k->name, p) : k->count(k->name, p, n);
     forget_params_free(p);
     return rc;
+}
+
+int fg_model_make(forget_model **out, const char *kind, const char *params)
+{
+    const fg_kind *k = fg_find_kind(kind, "model kinds");
+    if (k == NULL)
+        return FORGET_E_NOT_FOUND;
+    return fg_with_params(k, params, out, NULL);
 }
 
 int forget_model_create(forget_model **out, const char *kind,

@@ -80,6 +80,17 @@ int forget_model_clone(forget_model **out, const forget_model *m)
     FG_CHECK_ARG(out);
     FG_CHECK_ARG(m);
     forget_model *c = NULL;
+    int rc = fg_model_clone_raw(&c, m);
+    if (rc != FORGET_OK)
+        return rc;
+    fg_model_publish(c);
+    *out = c;
+    return FORGET_OK;
+}
+
+int fg_model_clone_raw(forget_model **out, const forget_model *m)
+{
+    forget_model *c = NULL;
     int rc = fg_model_alloc(&c, m->ops, m->kind, m->n_params, m->n_blocks);
     if (rc != FORGET_OK)
         return rc;
@@ -97,7 +108,6 @@ int forget_model_clone(forget_model **out, const forget_model *m)
         fg_model_discard(c);
         return rc;
     }
-    fg_model_publish(c);
     *out = c;
     return FORGET_OK;
 }

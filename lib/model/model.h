@@ -46,6 +46,15 @@ typedef struct fg_model_ops {
     void (*destroy_impl)(void *impl);
     /* Largest rows per forward/backward call (0 = no limit). */
     size_t max_rows;
+    /* Optional. A closed-form fit that replaces SGD in forget_model_train
+     * (the analytic kind). */
+    int (*fit)(forget_model *m, const forget_dataset *ds);
+    /* Optional. Kind-specific file sections beyond KIND/PARM/WGHT. */
+    int (*save_sections)(const forget_model *m, forget_writer *w);
+    /* Returns 1 if the section was the kind's (and is now loaded), 0 if
+     * the kind does not know it, or a FORGET_E_* code. */
+    int (*load_section)(forget_model *m, const char *tag, const void *data,
+                        size_t size);
 } fg_model_ops;
 
 struct forget_model {
@@ -69,6 +78,8 @@ struct forget_model {
 int fg_model_alloc(forget_model **out, const fg_model_ops *ops,
                    const char *kind, size_t n_params, size_t n_blocks);
 void fg_model_publish(forget_model *m);
+/* A deep copy that is not counted alive (for models inside models). */
+int fg_model_clone_raw(forget_model **out, const forget_model *m);
 void fg_model_discard(forget_model *m);
 
 /* The data must match the model: features = inputs, task, labels below
@@ -111,6 +122,15 @@ int fg_model_predict(const forget_model *m, fg_workspace *ws, const float *x,
 int fg_dense_create(forget_model **out, const char *kind,
                     const forget_params *p);
 int fg_dense_count(const char *kind, const forget_params *p, size_t *n);
+
+/* Create a model of a built-in kind without counting it alive (for
+ * models held inside other models). */
+int fg_model_make(forget_model **out, const char *kind, const char *params);
+
+/* Kind "analytic" (lib/model/analytic.c). */
+int fg_analytic_create(forget_model **out, const char *kind,
+                       const forget_params *p);
+int fg_analytic_count(const char *kind, const forget_params *p, size_t *n);
 
 /* The parameter count a kind and parameter string would give, without
  * allocating the model (file loaders check it against the file first). */

@@ -32,7 +32,11 @@ static int fg_model_serialise(const forget_model *m, fg_writer *w,
      * for; a big-endian port must swap here. */
     fg_writer_section2(w, "WGHT", FG_SECTION_REQUIRED, count, 8, m->theta,
                        m->n_params * sizeof(float));
-    int rc = fg_writer_end(w);
+    int rc = w->failed ? fg_nomem("a model file") : FORGET_OK;
+    if (rc == FORGET_OK && m->ops->save_sections)
+        rc = m->ops->save_sections(m, (forget_writer *)(void *)w);
+    if (rc == FORGET_OK)
+        rc = fg_writer_end(w);
     if (rc != FORGET_OK)
         fg_writer_free(w);
     return rc;
@@ -70,11 +74,15 @@ int forget_model_save_buffer(const forget_model *m, void *buf,
     return rc;
 }
 
+#define FG_MAX_EXTRA 8
+
 typedef struct fg_model_parts {
     char kind[16];
     char *params;
     const unsigned char *weights;
     size_t count;
+    fg_section extra[FG_MAX_EXTRA]; /* the kind's own sections */
+    size_t n_extra;
 } fg_model_parts;
 
 static int fg_take_text(const fg_section *s, char *dst, size_t cap,
@@ -113,9 +121,11 @@ static int fg_read_section(const fg_section *s, fg_model_parts *parts,
                             "says", what, s->len);
         parts->weights = s->data + 8;
         parts->count = (s->len - 8) / 4;
-    } else if (s->flags & FG_SECTION_REQUIRED) {
-        return fg_error(FORGET_E_VERSION, "%s: the file needs section '%s', "
-                        "which this library does not know", what, s->tag);
+    } else if (parts->n_extra < FG_MAX_EXTRA) {
+        parts->extra[parts->n_extra++] = *s; /* for the kind, once made */
+    } else {
+        return fg_error(FORGET_E_FORMAT, "%s: more than %d extra sections",
+                        what, FG_MAX_EXTRA);
     }
     if (rc == FORGET_OK && seen) {
         if (*seen)
@@ -154,6 +164,30 @@ static int fg_stored_params_error(int rc, const char *what)
                     what, why);
 }
 
+/* Hand the kind its sections; unknown ones are skipped unless required. */
+static int fg_load_extra(forget_model *m, const fg_model_parts *parts,
+                         const char *what)
+{
+    if (m->ops->load_section && m->ops->load_section(m, NULL, NULL, 0) < 0)
+        return FORGET_E_INTERNAL;
+    for (size_t i = 0; i < parts->n_extra; i++) {
+        const fg_section *s = &parts->extra[i];
+        int used = m->ops->load_section
+                       ? m->ops->load_section(m, s->tag, s->data, s->len)
+                       : 0;
+        if (used < 0) {
+            char why[512];
+            snprintf(why, sizeof why, "%s", forget_last_error());
+            return fg_error(used, "%s: %s", what, why);
+        }
+        if (used == 0 && (s->flags & FG_SECTION_REQUIRED))
+            return fg_error(FORGET_E_VERSION, "%s: the file needs section "
+                            "'%s', which this library does not know", what,
+                            s->tag);
+    }
+    return FORGET_OK;
+}
+
 static int fg_model_deserialise(forget_model **out, const void *buf,
                                 size_t len, const char *what)
 {
@@ -183,12 +217,16 @@ static int fg_model_deserialise(forget_model **out, const void *buf,
     if (rc != FORGET_OK)
         return rc;
     fg_get_f32s(m->theta, parts.weights, parts.count);
-    for (size_t i = 0; i < parts.count; i++)
-        if (!isfinite(m->theta[i])) {
-            forget_model_free(m);
-            return fg_error(FORGET_E_FORMAT, "%s: weight %zu is not finite",
-                            what, i);
-        }
+    for (size_t i = 0; rc == FORGET_OK && i < parts.count; i++)
+        if (!isfinite(m->theta[i]))
+            rc = fg_error(FORGET_E_FORMAT, "%s: weight %zu is not finite",
+                          what, i);
+    if (rc == FORGET_OK)
+        rc = fg_load_extra(m, &parts, what);
+    if (rc != FORGET_OK) {
+        forget_model_free(m);
+        return rc;
+    }
     *out = m;
     return FORGET_OK;
 }

@@ -2,6 +2,7 @@
  * rules), L2 weight decay, seeded shuffling. Deterministic for a given
  * thread count; a failed or canceled call restores the parameters. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -211,11 +212,45 @@ static int fg_train_loop(forget_model *m, const forget_dataset *ds,
     return FORGET_OK;
 }
 
+/* Kinds with a closed-form fit (analytic) take no training parameters. */
+static int fg_train_closed_form(forget_model *m, const forget_dataset *train,
+                                const char *params)
+{
+    forget_params *p = NULL;
+    char owner[128];
+    snprintf(owner, sizeof owner, "training of a model of kind '%s' (fitted "
+             "in closed form)", m->kind);
+    int rc = fg_params_parse(&p, NULL, 0, owner, params);
+    forget_params_free(p);
+    if (rc == FORGET_OK && train->n == 0)
+        rc = fg_error(FORGET_E_INVALID, "forget_model_train: the training "
+                      "set is empty");
+    if (rc == FORGET_OK)
+        rc = fg_model_check_data(m, train, "forget_model_train");
+    forget_report *report = rc == FORGET_OK ? fg_report_new() : NULL;
+    if (rc == FORGET_OK && (report == NULL ||
+                            fg_report_set(report, "seconds", 0) != FORGET_OK))
+        rc = fg_nomem("a training report");
+    double t0 = fg_seconds();
+    if (rc == FORGET_OK)
+        rc = m->ops->fit(m, train);
+    if (rc != FORGET_OK) {
+        fg_report_free(report);
+        return rc;
+    }
+    fg_report_set(report, "seconds", fg_seconds() - t0);
+    fg_report_free(m->train_report);
+    m->train_report = report;
+    return FORGET_OK;
+}
+
 int forget_model_train(forget_model *m, const forget_dataset *train,
                        const char *params)
 {
     FG_CHECK_ARG(m);
     FG_CHECK_ARG(train);
+    if (m->ops->fit)
+        return fg_train_closed_form(m, train, params);
     fg_train_cfg c;
     int rc = fg_train_config(&c, params);
     if (rc != FORGET_OK)
