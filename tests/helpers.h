@@ -24,6 +24,7 @@ Suite *suite_train(void);
 Suite *suite_eval(void);
 Suite *suite_model_file(void);
 Suite *suite_ssd(void);
+Suite *suite_analytic(void);
 
 /* Fixtures: forget_init() before, and after: every object freed and the
  * last forget_shutdown() accepted. */

@@ -16,6 +16,8 @@ typedef struct ctx {
     forget_dataset *remove; /* 5 of base's rows */
     forget_unlearner *u;    /* a toy unlearner (for prepare/forget) */
     forget_unlearner *ssd;  /* an ssd unlearner on model */
+    forget_model *am;       /* an analytic model (random map) */
+    forget_unlearner *an;   /* its analytic unlearner, keep_rows=true */
     unsigned char *state;   /* ssd's state saved to a buffer */
     size_t state_len;
     char img[256], lab[256], imggz[256], csvgz[256];
@@ -211,6 +213,64 @@ static int op_ssd_load(ctx *c, void **out)
                                         c->state, c->state_len);
 }
 
+static int op_an_model(ctx *c, void **out)
+{
+    (void)c;
+    return forget_model_create((forget_model **)out, "analytic",
+                               "inputs=4 outputs=3 features=random width=6");
+}
+
+static int op_an_fit(ctx *c, void **out)
+{
+    (void)out;
+    return forget_model_train(c->am, c->base, "");
+}
+
+static int op_an_trunk(ctx *c, void **out)
+{
+    return forget_model_create_trunk((forget_model **)out, c->model, "");
+}
+
+static int op_an_create(ctx *c, void **out)
+{
+    return forget_unlearner_create((forget_unlearner **)out, "analytic", c->am,
+                                   "keep_rows=true");
+}
+
+static int op_an_prepare(ctx *c, void **out)
+{
+    (void)out;
+    return forget_unlearner_prepare(c->an, c->base);
+}
+
+static int op_an_forget(ctx *c, void **out)
+{
+    (void)out;
+    return forget_unlearner_forget(c->an, c->remove);
+}
+
+static int op_an_learn(ctx *c, void **out)
+{
+    (void)out;
+    return forget_unlearner_learn(c->an, c->remove);
+}
+
+static int op_an_forget_ids(ctx *c, void **out)
+{
+    (void)out;
+    const uint64_t ids[3] = {101, 102, 103};
+    return forget_unlearner_forget_ids(c->an, ids, 3);
+}
+
+static int op_an_refactor(ctx *c, void **out)
+{
+    (void)out;
+    forget_unlearner *u = NULL;
+    int rc = forget_unlearner_load_buffer(&u, c->am, c->state, c->state_len);
+    forget_unlearner_free(u);
+    return rc;
+}
+
 /* Bytes that must not change: the base dataset's arrays. */
 static unsigned char *snapshot(const ctx *c, size_t *len)
 {
@@ -220,19 +280,26 @@ static unsigned char *snapshot(const ctx *c, size_t *len)
     memcpy(s, forget_dataset_x(c->base), n * d * 4);
     memcpy(s + n * d * 4, forget_dataset_labels(c->base), n * 4);
     memcpy(s + n * d * 4 + n * 4, forget_dataset_ids(c->base), n * 8);
-    if (c->ssd) {
+    forget_unlearner *holders[2] = {c->ssd, c->an};
+    for (int h = 0; h < 2; h++) {
+        if (holders[h] == NULL)
+            continue;
         size_t bytes = 0;
-        ck_assert_int_eq(forget_unlearner_save_buffer(c->ssd, NULL, 0,
+        ck_assert_int_eq(forget_unlearner_save_buffer(holders[h], NULL, 0,
                                                       &bytes), FORGET_OK);
         s = realloc(s, *len + bytes);
-        ck_assert_int_eq(forget_unlearner_save_buffer(c->ssd, s + *len, bytes,
-                                                      &bytes), FORGET_OK);
+        ck_assert_int_eq(forget_unlearner_save_buffer(holders[h], s + *len,
+                                                      bytes, &bytes),
+                         FORGET_OK);
         *len += bytes;
     }
-    if (c->model) {
-        size_t p = forget_model_param_count(c->model);
+    forget_model *models[2] = {c->model, c->am};
+    for (int h = 0; h < 2; h++) {
+        if (models[h] == NULL)
+            continue;
+        size_t p = forget_model_param_count(models[h]);
         s = realloc(s, *len + p * 4);
-        forget_model_get_params(c->model, (float *)(void *)(s + *len), p);
+        forget_model_get_params(models[h], (float *)(void *)(s + *len), p);
         *len += p * 4;
     }
     return s;
@@ -396,6 +463,30 @@ START_TEST(every_allocation_may_fail)
     free(c.state);
     forget_unlearner_free(c.ssd);
     c.ssd = NULL;
+
+    /* analytic: the kind, fitting, and every request of the method. */
+    total += sweep(&c, "analytic model", op_an_model, free_model);
+    total += sweep(&c, "analytic trunk", op_an_trunk, free_model);
+    ck_assert_int_eq(op_an_model(&c, (void **)&c.am), FORGET_OK);
+    total += sweep(&c, "analytic fit", op_an_fit, free_model);
+    total += sweep(&c, "analytic create", op_an_create, free_unlearner);
+    ck_assert_int_eq(op_an_create(&c, (void **)&c.an), FORGET_OK);
+    total += sweep(&c, "analytic prepare", op_an_prepare, free_unlearner);
+    total += sweep(&c, "analytic forget", op_an_forget, free_unlearner);
+    total += sweep(&c, "analytic learn", op_an_learn, free_unlearner);
+    total += sweep(&c, "analytic forget_ids", op_an_forget_ids,
+                   free_unlearner);
+    ck_assert_int_eq(forget_unlearner_save_buffer(c.an, NULL, 0,
+                                                  &c.state_len), FORGET_OK);
+    c.state = malloc(c.state_len);
+    ck_assert_int_eq(forget_unlearner_save_buffer(c.an, c.state, c.state_len,
+                                                  &c.state_len), FORGET_OK);
+    total += sweep(&c, "analytic load", op_an_refactor, free_unlearner);
+    free(c.state);
+    forget_unlearner_free(c.an);
+    forget_model_free(c.am);
+    c.an = NULL;
+    c.am = NULL;
     forget_model_free(c.model);
     forget_dataset_free(c.remove);
     forget_dataset_free(c.base);

@@ -75,6 +75,13 @@ typedef struct forget_method {
     int (*load)(void **state, forget_model *model,
                 const forget_params *params, forget_reader *r,
                 void *user_data);
+    /* Add rows to what the model has learned (NULL: FORGET_E_UNSUPPORTED).
+     * On failure the model and state must be as before. */
+    int (*learn)(void *state, const forget_dataset *rows, forget_run *run);
+    /* Forget rows named by id only (NULL: FORGET_E_UNSUPPORTED; the host
+     * must pass the rows). ids are never empty. */
+    int (*forget_ids)(void *state, const uint64_t *ids, size_t count,
+                      forget_run *run);
 } forget_method;
 
 /* The smallest struct_size the registry accepts is

@@ -415,6 +415,19 @@ FORGET_API int forget_unlearner_prepare(forget_unlearner *u,
 FORGET_API int forget_unlearner_forget(forget_unlearner *u,
                                        const forget_dataset *rows);
 
+/* Forget rows named by their sample ids, for methods that keep what they
+ * need to (sisa; analytic with keep_rows=true): others return
+ * FORGET_E_UNSUPPORTED. Ids the method never learned are
+ * FORGET_E_NOT_FOUND; the method's report says how it treats repeats. */
+FORGET_API int forget_unlearner_forget_ids(forget_unlearner *u,
+                                           const uint64_t *ids, size_t count);
+
+/* Add rows to what the model has learned, for methods that can (analytic:
+ * exactly, as if they had been in the training data). FORGET_E_UNSUPPORTED
+ * otherwise. */
+FORGET_API int forget_unlearner_learn(forget_unlearner *u,
+                                      const forget_dataset *rows);
+
 /* Per-object progress callback (NULL to remove). */
 FORGET_API int forget_unlearner_set_progress(forget_unlearner *u,
                                              forget_progress_fn fn,

@@ -30,7 +30,8 @@ static pthread_mutex_t fg_registry_lock = PTHREAD_MUTEX_INITIALIZER;
  * method issue adds its table here (lib/methods/<name>.c). */
 static const forget_method *const *fg_builtins(size_t *count)
 {
-    static const forget_method *const list[] = {&fg_method_ssd};
+    static const forget_method *const list[] = {&fg_method_ssd,
+                                                &fg_method_analytic};
     *count = sizeof list / sizeof *list;
     return list;
 }

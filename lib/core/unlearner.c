@@ -114,9 +114,28 @@ void forget_unlearner_free(forget_unlearner *u)
     fg_object_destroyed();
 }
 
+/* One call of a backend step, by kind. */
+typedef struct fg_step {
+    const char *stage;
+    const forget_dataset *rows;
+    const uint64_t *ids;
+    size_t count;
+} fg_step;
+
+static int fg_dispatch(const forget_method *m, void *state, const fg_step *st,
+                       forget_run *run)
+{
+    if (!strcmp(st->stage, "prepare"))
+        return m->prepare(state, st->rows, run);
+    if (!strcmp(st->stage, "learn"))
+        return m->learn(state, st->rows, run);
+    if (st->ids)
+        return m->forget_ids(state, st->ids, st->count, run);
+    return m->forget(state, st->rows, run);
+}
+
 /* Run one backend step with a fresh report; keep it only on success. */
-static int fg_run_step(forget_unlearner *u, const char *stage,
-                       const forget_dataset *data)
+static int fg_run_step(forget_unlearner *u, const fg_step *st)
 {
     forget_report *report = fg_report_new();
     if (report == NULL)
@@ -128,13 +147,11 @@ static int fg_run_step(forget_unlearner *u, const char *stage,
         fg_report_free(report);
         return rc;
     }
-    forget_run run = {report, u->progress, u->progress_user, stage};
+    forget_run run = {report, u->progress, u->progress_user, st->stage};
     const forget_method *m = u->method;
     double t0 = fg_now();
     forget_set_error(FORGET_OK, "");
-    rc = !strcmp(stage, "prepare") ? m->prepare(u->state, data, &run)
-                                   : m->forget(u->state, data, &run);
-    rc = fg_backend_status(m, stage, rc);
+    rc = fg_backend_status(m, st->stage, fg_dispatch(m, u->state, st, &run));
     if (rc != FORGET_OK) {
         fg_report_free(report);
         return rc;
@@ -149,23 +166,69 @@ int forget_unlearner_prepare(forget_unlearner *u, const forget_dataset *train)
 {
     FG_CHECK_ARG(u);
     FG_CHECK_ARG(train);
-    int rc = fg_run_step(u, "prepare", train);
+    fg_step st = {"prepare", train, NULL, 0};
+    int rc = fg_run_step(u, &st);
     if (rc == FORGET_OK)
         u->prepared = 1;
     return rc;
+}
+
+static int fg_need_prepared(const forget_unlearner *u, const char *caller)
+{
+    if (!u->prepared)
+        return fg_error(FORGET_E_STATE, "%s: call forget_unlearner_prepare "
+                        "first", caller);
+    return FORGET_OK;
 }
 
 int forget_unlearner_forget(forget_unlearner *u, const forget_dataset *rows)
 {
     FG_CHECK_ARG(u);
     FG_CHECK_ARG(rows);
-    if (!u->prepared)
-        return fg_error(FORGET_E_STATE, "forget_unlearner_forget: call "
-                        "forget_unlearner_prepare first");
+    int rc = fg_need_prepared(u, __func__);
+    if (rc != FORGET_OK)
+        return rc;
     if (forget_dataset_rows(rows) == 0)
         return fg_error(FORGET_E_INVALID, "forget_unlearner_forget: the set "
                         "of rows to forget is empty");
-    return fg_run_step(u, "forget", rows);
+    fg_step st = {"forget", rows, NULL, 0};
+    return fg_run_step(u, &st);
+}
+
+int forget_unlearner_forget_ids(forget_unlearner *u, const uint64_t *ids,
+                                size_t count)
+{
+    FG_CHECK_ARG(u);
+    FG_CHECK_ARG(ids);
+    int rc = fg_need_prepared(u, __func__);
+    if (rc != FORGET_OK)
+        return rc;
+    if (count == 0)
+        return fg_error(FORGET_E_INVALID, "%s: the list of ids is empty",
+                        __func__);
+    if (u->method->forget_ids == NULL)
+        return fg_error(FORGET_E_UNSUPPORTED, "%s: method '%s' needs the rows "
+                        "themselves (forget_unlearner_forget)", __func__,
+                        u->method->name);
+    fg_step st = {"forget", NULL, ids, count};
+    return fg_run_step(u, &st);
+}
+
+int forget_unlearner_learn(forget_unlearner *u, const forget_dataset *rows)
+{
+    FG_CHECK_ARG(u);
+    FG_CHECK_ARG(rows);
+    int rc = fg_need_prepared(u, __func__);
+    if (rc != FORGET_OK)
+        return rc;
+    if (u->method->learn == NULL)
+        return fg_error(FORGET_E_UNSUPPORTED, "%s: method '%s' cannot learn "
+                        "rows after prepare", __func__, u->method->name);
+    if (forget_dataset_rows(rows) == 0)
+        return fg_error(FORGET_E_INVALID, "%s: the set of rows is empty",
+                        __func__);
+    fg_step st = {"learn", rows, NULL, 0};
+    return fg_run_step(u, &st);
 }
 
 int forget_unlearner_set_progress(forget_unlearner *u, forget_progress_fn fn,

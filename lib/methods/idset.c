@@ -117,3 +117,57 @@ int fg_idset_load(fg_idset *s, const void *ids, size_t ids_size,
         fg_idset_free(s);
     return rc;
 }
+
+int fg_idset_with(const fg_idset *s, const uint64_t *ids, size_t n,
+                  fg_idset *out, size_t *slot, const char *method)
+{
+    memset(out, 0, sizeof *out);
+    fg_idmap req;
+    size_t a, b;
+    int rc = fg_idmap_build(&req, ids, n, &a, &b);
+    if (rc == FORGET_E_NOMEM)
+        return fg_nomem("an id index");
+    if (rc != FORGET_OK)
+        return fg_error(FORGET_E_INVALID, "method '%s': sample id %llu is "
+                        "listed twice in the request", method,
+                        (unsigned long long)ids[a]);
+    fg_idmap_free(&req);
+    (void)b;
+    size_t fresh = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t at;
+        if (!fg_idmap_find(&s->index, ids[i], &at))
+            fresh++;
+        else if (!s->gone[at])
+            return fg_error(FORGET_E_INVALID, "method '%s': sample id %llu is "
+                            "learned already", method,
+                            (unsigned long long)ids[i]);
+    }
+    out->n = s->n + fresh;
+    out->ids = fg_malloc_array(out->n ? out->n : 1, sizeof *out->ids);
+    out->gone = fg_malloc(out->n ? out->n : 1);
+    if (out->ids == NULL || out->gone == NULL) {
+        fg_idset_free(out);
+        return fg_nomem("the learned ids");
+    }
+    memcpy(out->ids, s->ids, s->n * sizeof *s->ids);
+    memcpy(out->gone, s->gone, s->n);
+    out->n_gone = s->n_gone;
+    size_t next = s->n;
+    for (size_t i = 0; i < n; i++) {
+        size_t at;
+        if (fg_idmap_find(&s->index, ids[i], &at)) {
+            out->gone[at] = 0;
+            out->n_gone--;
+            slot[i] = at;
+        } else {
+            out->ids[next] = ids[i];
+            out->gone[next] = 0;
+            slot[i] = next++;
+        }
+    }
+    rc = fg_idset_index(out, method);
+    if (rc != FORGET_OK)
+        fg_idset_free(out);
+    return rc;
+}

@@ -27,6 +27,12 @@ int fg_idset_check(const fg_idset *s, const forget_dataset *rows,
 /* Mark the ids of rows forgotten (after a successful check). */
 void fg_idset_forget(fg_idset *s, const forget_dataset *rows);
 
+/* A copy of s with ids added: new ids are appended, forgotten ones
+ * revived; slot[i] receives the slot of ids[i]. An id that is learned
+ * already (or listed twice) is FORGET_E_INVALID. s is unchanged. */
+int fg_idset_with(const fg_idset *s, const uint64_t *ids, size_t n,
+                  fg_idset *out, size_t *slot, const char *method);
+
 /* Save as sections IDS (u64 ids) and GONE (one byte per id); load them
  * back from (already verified) section payloads. */
 int fg_idset_save(const fg_idset *s, forget_writer *w);

@@ -5,5 +5,6 @@
 #include "forget/backend.h"
 
 extern const forget_method fg_method_ssd;
+extern const forget_method fg_method_analytic;
 
 #endif

@@ -390,20 +390,20 @@ static int fg_ssd_load(void **state, forget_model *model,
 }
 
 const forget_method fg_method_ssd = {
-    sizeof(forget_method),
-    FORGET_BACKEND_ABI_VERSION,
-    0, /* approximate, needs no retained data */
-    "ssd",
-    "Selective Synaptic Dampening: dampen the parameters far more important "
-    "to the forget set than to the rest (approximate, retrain-free)",
-    fg_ssd_params,
-    FG_SSD_N_PARAMS,
-    sizeof(forget_param_def),
-    fg_ssd_create,
-    fg_ssd_prepare,
-    fg_ssd_forget,
-    fg_ssd_destroy,
-    NULL,
-    fg_ssd_save,
-    fg_ssd_load,
+    .struct_size = sizeof(forget_method),
+    .abi_version = FORGET_BACKEND_ABI_VERSION,
+    .flags = 0, /* approximate, needs no retained data */
+    .name = "ssd",
+    .description = "Selective Synaptic Dampening: dampen the parameters far "
+                   "more important to the forget set than to the rest "
+                   "(approximate, retrain-free)",
+    .params = fg_ssd_params,
+    .n_params = FG_SSD_N_PARAMS,
+    .param_def_size = sizeof(forget_param_def),
+    .create = fg_ssd_create,
+    .prepare = fg_ssd_prepare,
+    .forget = fg_ssd_forget,
+    .destroy = fg_ssd_destroy,
+    .save = fg_ssd_save,
+    .load = fg_ssd_load,
 };

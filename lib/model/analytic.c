@@ -23,7 +23,7 @@
 #define FG_MAP_IDENTITY 0
 #define FG_MAP_RANDOM 1
 #define FG_MAP_TRUNK 2
-#define FG_AN_CHUNK 2048
+#define FG_AN_CHUNK 1024
 
 const forget_param_def fg_analytic_params[] = {
     {"inputs", FORGET_PARAM_INT, "0", 0, 1 << 24, NULL,
@@ -58,6 +58,7 @@ typedef struct fg_analytic {
     size_t d, k;      /* feature dim (width + bias), outputs */
     double gamma;
     forget_model *inner; /* random: linear in->width; trunk: mlp */
+    double *mw;          /* the inner model's parameters in float64 */
     double *head;        /* k x d */
 } fg_analytic;
 
@@ -154,41 +155,21 @@ void fg_analytic_sync(forget_model *m)
         m->theta[i] = (float)a->head[i];
 }
 
-/* phi (n x d floats) of n rows. */
-static int fg_an_phi(const forget_model *m, const float *x, size_t n,
-                     float *phi)
+/* The feature map runs in float64 on a float64 copy of its weights:
+ * float32 GEMMs give a row results that depend on how many rows share the
+ * call (OpenBLAS switches kernels), which would break exactness between a
+ * request and a refit; in float64 the difference is at 1e-16. */
+static int fg_an_cache(fg_analytic *a)
 {
-    const fg_analytic *a = m->impl;
-    size_t w = a->width, d = a->d;
-    if (a->inner == NULL) {
-        for (size_t i = 0; i < n; i++)
-            memcpy(phi + i * d, x + i * w, w * sizeof *phi);
-    } else {
-        float *tmp = a->bias ? fg_malloc_array(n ? n : 1, w * sizeof(float))
-                             : phi;
-        if (tmp == NULL)
-            return fg_nomem("features");
-        fg_workspace ws = {NULL, 0};
-        int rc = a->inner->ops->forward(a->inner, &ws, x, n, tmp);
-        fg_workspace_free(&ws);
-        if (rc == FORGET_OK) {
-            if (a->relu)
-                fg_k_relu(tmp, n * w);
-            else
-                for (size_t i = 0; i < n * w; i++)
-                    tmp[i] = tanhf(tmp[i]);
-            if (tmp != phi)
-                for (size_t i = 0; i < n; i++)
-                    memcpy(phi + i * d, tmp + i * w, w * sizeof *phi);
-        }
-        if (tmp != phi)
-            fg_free(tmp);
-        if (rc != FORGET_OK)
-            return rc;
-    }
-    if (a->bias)
-        for (size_t i = 0; i < n; i++)
-            phi[i * d + w] = 1.0f;
+    if (a->inner == NULL)
+        return FORGET_OK;
+    double *mw = fg_malloc_array(a->inner->n_params, sizeof(double));
+    if (mw == NULL)
+        return fg_nomem("the feature map");
+    for (size_t i = 0; i < a->inner->n_params; i++)
+        mw[i] = a->inner->theta[i];
+    fg_free(a->mw);
+    a->mw = mw;
     return FORGET_OK;
 }
 
@@ -196,13 +177,66 @@ int fg_analytic_features(const forget_model *m, const float *x, size_t n,
                          double *phi)
 {
     const fg_analytic *a = m->impl;
-    float *f = fg_malloc_array(n ? n : 1, a->d * sizeof(float));
-    if (f == NULL)
+    size_t d = a->d, w = a->width;
+    if (a->inner == NULL) {
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < w; j++)
+                phi[i * d + j] = x[i * w + j];
+    } else {
+        /* Widths of the inner layers, read off its blocks. */
+        const forget_model *in = a->inner;
+        size_t widest = a->in;
+        for (size_t b = 1; b < in->n_blocks; b += 2)
+            widest = in->blocks[b].size > widest ? in->blocks[b].size : widest;
+        double *cur = fg_malloc_array(n ? n : 1, widest * sizeof(double));
+        double *nxt = fg_malloc_array(n ? n : 1, widest * sizeof(double));
+        if (cur == NULL || nxt == NULL) {
+            fg_free(cur);
+            fg_free(nxt);
+            return fg_nomem("features");
+        }
+        for (size_t i = 0; i < n * a->in; i++)
+            cur[i] = x[i];
+        size_t width_in = a->in;
+        for (size_t b = 0; b < in->n_blocks; b += 2) {
+            size_t out = in->blocks[b + 1].size;
+            const double *wgt = a->mw + in->blocks[b].offset;
+            const double *bias = a->mw + in->blocks[b + 1].offset;
+            for (size_t i = 0; i < n; i++)
+                memcpy(nxt + i * out, bias, out * sizeof(double));
+            fg_dgemm(0, 1, n, out, width_in, 1.0, cur, width_in, wgt,
+                     width_in, 1.0, nxt, out);
+            for (size_t i = 0; i < n * out; i++)
+                nxt[i] = a->relu ? (nxt[i] > 0.0 ? nxt[i] : 0.0)
+                                 : tanh(nxt[i]);
+            double *t = cur;
+            cur = nxt;
+            nxt = t;
+            width_in = out;
+        }
+        for (size_t i = 0; i < n; i++)
+            memcpy(phi + i * d, cur + i * w, w * sizeof(double));
+        fg_free(cur);
+        fg_free(nxt);
+    }
+    if (a->bias)
+        for (size_t i = 0; i < n; i++)
+            phi[i * d + w] = 1.0;
+    return FORGET_OK;
+}
+
+/* phi as floats, for the gradient passes. */
+static int fg_an_phi(const forget_model *m, const float *x, size_t n,
+                     float *phi)
+{
+    const fg_analytic *a = m->impl;
+    double *p = fg_malloc_array(n ? n : 1, a->d * sizeof(double));
+    if (p == NULL)
         return fg_nomem("features");
-    int rc = fg_an_phi(m, x, n, f);
+    int rc = fg_analytic_features(m, x, n, p);
     for (size_t i = 0; rc == FORGET_OK && i < n * a->d; i++)
-        phi[i] = f[i];
-    fg_free(f);
+        phi[i] = (float)p[i];
+    fg_free(p);
     return rc;
 }
 
@@ -299,6 +333,7 @@ static void fg_an_destroy(void *impl)
     if (a == NULL)
         return;
     fg_model_discard(a->inner);
+    fg_free(a->mw);
     fg_free(a->head);
     fg_free(a);
 }
@@ -311,12 +346,15 @@ static int fg_an_clone(const forget_model *m, void **impl)
         return fg_nomem("a model");
     *c = *a;
     c->inner = NULL;
+    c->mw = NULL;
     c->head = fg_malloc_array(a->k * a->d, sizeof(double));
     int rc = c->head ? FORGET_OK : fg_nomem("a model's head");
     if (rc == FORGET_OK) {
         memcpy(c->head, a->head, a->k * a->d * sizeof(double));
         if (a->inner) {
             rc = fg_model_clone_raw(&c->inner, a->inner);
+            if (rc == FORGET_OK)
+                rc = fg_an_cache(c);
         }
     }
     if (rc != FORGET_OK) {
@@ -399,7 +437,8 @@ static int fg_an_load(forget_model *m, const char *tag, const void *data,
             if (!isfinite(a->inner->theta[i]))
                 return fg_error(FORGET_E_FORMAT, "trunk weight %zu is not "
                                 "finite", i);
-        return 1;
+        int rc = fg_an_cache(a);
+        return rc == FORGET_OK ? 1 : rc;
     }
     return 0;
 }
@@ -482,6 +521,8 @@ int fg_analytic_create(forget_model **out, const char *kind,
     rc = a->head ? FORGET_OK : fg_nomem("a model's head");
     if (rc == FORGET_OK && a->map != FG_MAP_IDENTITY)
         rc = fg_an_inner(&c, &a->inner);
+    if (rc == FORGET_OK)
+        rc = fg_an_cache(a);
     if (rc == FORGET_OK && a->inner &&
         (a->inner->inputs != a->in ||
          a->inner->outputs != a->width))
@@ -562,6 +603,11 @@ int forget_model_create_trunk(forget_model **out, const forget_model *mlp,
         return rc;
     fg_analytic *a = m->impl;
     memcpy(a->inner->theta, mlp->theta, trunk_params * sizeof(float));
+    rc = fg_an_cache(a);
+    if (rc != FORGET_OK) {
+        fg_model_discard(m);
+        return rc;
+    }
     fg_model_publish(m);
     *out = m;
     return FORGET_OK;

@@ -9,6 +9,7 @@ int main(void)
     SRunner *sr = srunner_create(suite_crc32c());
     srunner_add_suite(sr, suite_gradients());
     srunner_add_suite(sr, suite_ssd_brute());
+    srunner_add_suite(sr, suite_analytic_exact());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -6,5 +6,6 @@
 Suite *suite_crc32c(void);
 Suite *suite_gradients(void);
 Suite *suite_ssd_brute(void);
+Suite *suite_analytic_exact(void);
 
 #endif

@@ -1,0 +1,278 @@
+/* analytic against closed-form refits: after random sequences of hundreds
+ * of learn and forget requests the float64 head equals a fresh fit on the
+ * rows learned now; both update paths agree; refused requests leave the
+ * state bit-identical. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "data/dataset.h"
+#include "internal.h"
+#include "model/analytic.h"
+#include "model/model.h"
+
+/* A pool of rows: features from a hash, class labels or 2 targets. */
+static forget_dataset *pool(size_t n, size_t d, int regression)
+{
+    float *x = malloc(n * d * sizeof *x), *t = malloc(n * 2 * sizeof *t);
+    int32_t *y = malloc(n * sizeof *y);
+    for (size_t i = 0; i < n; i++) {
+        double s = 0;
+        for (size_t j = 0; j < d; j++) {
+            uint64_t h = (i * 7919 + j * 104729 + 1) * 0x9E3779B97F4A7C15ull;
+            x[i * d + j] = (float)((double)(h >> 40) / (double)(1 << 24) - 0.5);
+            s += x[i * d + j] * (double)(j % 3);
+        }
+        y[i] = (int32_t)((s > 0) + (x[i * d] > 0.2f));
+        t[2 * i] = (float)s;
+        t[2 * i + 1] = x[i * d + 1] - 0.5f * x[i * d];
+    }
+    forget_dataset *ds = NULL;
+    if (regression)
+        ck_assert_int_eq(forget_dataset_create_regression(&ds, n, d, x, t, 2,
+                                                          NULL), FORGET_OK);
+    else
+        ck_assert_int_eq(forget_dataset_create(&ds, n, d, x, y, NULL),
+                         FORGET_OK);
+    free(x);
+    free(t);
+    free(y);
+    return ds;
+}
+
+/* The rows of pool whose flag is set. */
+static forget_dataset *rows_where(const forget_dataset *p, const char *in)
+{
+    uint64_t *ids = malloc(p->n * sizeof *ids);
+    size_t k = 0;
+    for (size_t i = 0; i < p->n; i++)
+        if (in[i])
+            ids[k++] = i;
+    forget_dataset *ds = NULL;
+    ck_assert_int_eq(forget_dataset_subset_ids(&ds, p, ids, k), FORGET_OK);
+    free(ids);
+    return ds;
+}
+
+/* max |a - b| / max |b| */
+static double rel_diff(const double *a, const double *b, size_t n)
+{
+    double scale = 1e-300, diff = 0;
+    for (size_t i = 0; i < n; i++) {
+        scale = fmax(scale, fabs(b[i]));
+        diff = fmax(diff, fabs(a[i] - b[i]));
+    }
+    return diff / scale;
+}
+
+static double diff_from_refit(forget_model *m, const forget_dataset *p,
+                              const char *in)
+{
+    forget_model *fresh = NULL;
+    ck_assert_int_eq(forget_model_create(&fresh, "analytic",
+                                         forget_model_params(m)), FORGET_OK);
+    forget_dataset *cur = rows_where(p, in);
+    ck_assert_int_eq(forget_model_train(fresh, cur, ""), FORGET_OK);
+    size_t n = m->outputs * fg_analytic_dim(m);
+    double d = rel_diff(fg_analytic_head(m), fg_analytic_head(fresh), n);
+    forget_dataset_free(cur);
+    forget_model_free(fresh);
+    return d;
+}
+
+/* A random walk of learn/forget requests; returns the worst deviation. */
+static double walk(const char *model_params, const char *method_params,
+                   int regression, int steps, uint64_t seed,
+                   forget_model **model_out)
+{
+    forget_dataset *p = pool(400, 12, regression);
+    char *in = calloc(p->n, 1);
+    for (size_t i = 0; i < 150; i++)
+        in[i] = 1;
+    forget_model *m = NULL;
+    ck_assert_int_eq(forget_model_create(&m, "analytic", model_params),
+                     FORGET_OK);
+    forget_unlearner *u = NULL;
+    ck_assert_int_eq(forget_unlearner_create(&u, "analytic", m, method_params),
+                     FORGET_OK);
+    forget_dataset *start = rows_where(p, in);
+    ck_assert_int_eq(forget_unlearner_prepare(u, start), FORGET_OK);
+    forget_dataset_free(start);
+    double worst = diff_from_refit(m, p, in);
+    uint64_t s = seed;
+    int woodbury = 0, refactor = 0;
+    for (int step = 0; step < steps; step++) {
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        size_t k = (s >> 33) % 10 == 0 ? 10 + (s >> 40) % 25 : 1 + (s >> 45) % 4;
+        int learn = (s >> 20) & 1;
+        char *pick = calloc(p->n, 1);
+        size_t got = 0;
+        for (size_t tries = 0; got < k && tries < 10 * p->n; tries++) {
+            s = s * 6364136223846793005ull + 1442695040888963407ull;
+            size_t r = (size_t)(s >> 33) % p->n;
+            if (!pick[r] && in[r] != learn) {
+                pick[r] = 1;
+                got++;
+            }
+        }
+        if (got == 0) {
+            free(pick);
+            continue;
+        }
+        forget_dataset *req = rows_where(p, pick);
+        int rc = learn ? forget_unlearner_learn(u, req)
+                       : forget_unlearner_forget(u, req);
+        ck_assert_msg(rc == FORGET_OK, "step %d: %s", step,
+                      forget_last_error());
+        double w = 0;
+        forget_report_get(forget_unlearner_report(u), "woodbury", &w);
+        woodbury += w == 1.0;
+        refactor += w == 0.0;
+        for (size_t i = 0; i < p->n; i++)
+            if (pick[i])
+                in[i] = (char)learn;
+        forget_dataset_free(req);
+        free(pick);
+        if (step % 25 == 24 || step == steps - 1)
+            worst = fmax(worst, diff_from_refit(m, p, in));
+    }
+    if (strstr(method_params, "update=auto"))
+        ck_assert_msg(woodbury > 0 && refactor > 0, "woodbury %d refactor %d",
+                      woodbury, refactor);
+    forget_unlearner_free(u);
+    free(in);
+    forget_dataset_free(p);
+    if (model_out)
+        *model_out = m;
+    else
+        forget_model_free(m);
+    return worst;
+}
+
+START_TEST(random_walks_match_refits)
+{
+    const char *models[][2] = {
+        {"inputs=12 outputs=3", "classification, identity"},
+        {"inputs=12 outputs=2 task=regression gamma=0.1", "regression"},
+        {"inputs=12 outputs=3 features=random width=20 seed=4", "random map"},
+    };
+    for (int i = 0; i < 3; i++) {
+        double worst = walk(models[i][0], "update=auto", i == 1, 300,
+                            (uint64_t)i + 1, NULL);
+        ck_assert_msg(worst < 1e-9, "%s: relative deviation %.3g",
+                      models[i][1], worst);
+    }
+}
+END_TEST
+
+START_TEST(both_paths_give_the_same_head)
+{
+    forget_model *a = NULL, *b = NULL;
+    double wa = walk("inputs=12 outputs=3", "update=woodbury refresh=1000000",
+                     0, 200, 9, &a);
+    double wb = walk("inputs=12 outputs=3", "update=refactor", 0, 200, 9, &b);
+    ck_assert_double_lt(wa, 1e-9);
+    ck_assert_double_lt(wb, 1e-9);
+    size_t n = 3 * fg_analytic_dim(a);
+    ck_assert_double_lt(rel_diff(fg_analytic_head(a), fg_analytic_head(b), n),
+                        1e-9);
+    forget_model_free(a);
+    forget_model_free(b);
+}
+END_TEST
+
+/* Rows whose ids were learned but whose features are not the learned ones
+ * can make I - Phi R Phi^T indefinite: refused, state and model
+ * bit-identical. */
+START_TEST(indefinite_request_changes_nothing)
+{
+    forget_dataset *p = pool(60, 12, 0);
+    forget_model *m = NULL;
+    ck_assert_int_eq(forget_model_create(&m, "analytic", "inputs=12 outputs=3 "
+                                         "gamma=0.01"), FORGET_OK);
+    for (int path = 0; path < 2; path++) {
+        forget_unlearner *u = NULL;
+        ck_assert_int_eq(forget_unlearner_create(&u, "analytic", m,
+                                                 path ? "update=refactor"
+                                                      : "update=woodbury"),
+                         FORGET_OK);
+        ck_assert_int_eq(forget_unlearner_prepare(u, p), FORGET_OK);
+        size_t n0, n1;
+        ck_assert_int_eq(forget_unlearner_save_buffer(u, NULL, 0, &n0),
+                         FORGET_OK);
+        unsigned char *s0 = malloc(n0), *s1 = malloc(n0);
+        forget_unlearner_save_buffer(u, s0, n0, &n0);
+        double *h0 = malloc(3 * 13 * sizeof *h0);
+        memcpy(h0, fg_analytic_head(m), 3 * 13 * sizeof *h0);
+        /* Row 5's id with its features scaled by 50. */
+        float x[12];
+        int32_t y = 1;
+        uint64_t id = 5;
+        for (int j = 0; j < 12; j++)
+            x[j] = 50.0f * p->x[5 * 12 + j];
+        forget_dataset *bad = NULL;
+        ck_assert_int_eq(forget_dataset_create(&bad, 1, 12, x, &y, &id),
+                         FORGET_OK);
+        ck_assert_int_eq(forget_unlearner_forget(u, bad), FORGET_E_NUMERIC);
+        ck_assert_ptr_nonnull(strstr(forget_last_error(), "positive definite"));
+        forget_unlearner_save_buffer(u, s1, n0, &n1);
+        ck_assert_uint_eq(n0, n1);
+        ck_assert_mem_eq(s0, s1, n0);
+        ck_assert_mem_eq(h0, fg_analytic_head(m), 3 * 13 * sizeof *h0);
+        free(s0);
+        free(s1);
+        free(h0);
+        forget_dataset_free(bad);
+        forget_unlearner_free(u);
+    }
+    forget_model_free(m);
+    forget_dataset_free(p);
+}
+END_TEST
+
+/* A trunk model: the mlp's hidden layers as the frozen map. */
+START_TEST(trunk_features_match_refit)
+{
+    forget_dataset *p = pool(300, 12, 0);
+    forget_model *mlp = NULL, *m = NULL, *fresh = NULL;
+    ck_assert_int_eq(forget_model_create(&mlp, "mlp", "layers=12-16-8-3"),
+                     FORGET_OK);
+    ck_assert_int_eq(forget_model_train(mlp, p, "epochs=2"), FORGET_OK);
+    ck_assert_int_eq(forget_model_create_trunk(&m, mlp, "gamma=0.5"),
+                     FORGET_OK);
+    ck_assert_uint_eq(fg_analytic_dim(m), 9);
+    forget_unlearner *u = NULL;
+    ck_assert_int_eq(forget_unlearner_create(&u, "analytic", m, ""), FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_prepare(u, p), FORGET_OK);
+    forget_dataset *f = NULL, *r = NULL;
+    ck_assert_int_eq(forget_dataset_slice(&f, p, 10, 40), FORGET_OK);
+    ck_assert_int_eq(forget_dataset_complement(&r, p, f), FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_forget(u, f), FORGET_OK);
+    /* The refit needs the same trunk: a clone of the model, refitted. */
+    ck_assert_int_eq(forget_model_clone(&fresh, m), FORGET_OK);
+    ck_assert_int_eq(forget_model_train(fresh, r, ""), FORGET_OK);
+    ck_assert_double_lt(rel_diff(fg_analytic_head(m), fg_analytic_head(fresh),
+                                 3 * 9), 1e-9);
+    forget_unlearner_free(u);
+    forget_model_free(fresh);
+    forget_model_free(m);
+    forget_model_free(mlp);
+    forget_dataset_free(f);
+    forget_dataset_free(r);
+    forget_dataset_free(p);
+}
+END_TEST
+
+Suite *suite_analytic_exact(void)
+{
+    Suite *s = suite_create("analytic-exact");
+    TCase *tc = tcase_create("analytic-exact");
+    tcase_set_timeout(tc, 120);
+    tcase_add_checked_fixture(tc, fixture_init, fixture_shutdown);
+    tcase_add_test(tc, random_walks_match_refits);
+    tcase_add_test(tc, both_paths_give_the_same_head);
+    tcase_add_test(tc, indefinite_request_changes_nothing);
+    tcase_add_test(tc, trunk_features_match_refit);
+    suite_add_tcase(s, tc);
+    return s;
+}

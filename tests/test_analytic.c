@@ -1,0 +1,247 @@
+/* The analytic kind and method through the public API: fitting, learning
+ * and forgetting by rows and by ids, repeats, refusals, files. Exactness
+ * against refits is in tests/internal/test_analytic_exact.c. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+
+static unsigned char *state_of(const forget_unlearner *u, size_t *n)
+{
+    ck_assert_int_eq(forget_unlearner_save_buffer(u, NULL, 0, n), FORGET_OK);
+    unsigned char *b = malloc(*n);
+    ck_assert_int_eq(forget_unlearner_save_buffer(u, b, *n, n), FORGET_OK);
+    return b;
+}
+
+static float *params_of(const forget_model *m)
+{
+    size_t n = forget_model_param_count(m);
+    float *p = malloc(n * sizeof *p);
+    forget_model_get_params(m, p, n);
+    return p;
+}
+
+START_TEST(kind_fits_and_predicts)
+{
+    forget_dataset *train = make_blobs(800, 6, 4, 2, 0);
+    forget_dataset *test = make_blobs(400, 6, 4, 3, 9000);
+    const char *specs[3] = {"inputs=6 outputs=4",
+                            "inputs=6 outputs=4 features=random width=64",
+                            "inputs=6 outputs=4 bias=false gamma=0.01"};
+    for (int i = 0; i < 3; i++) {
+        forget_model *m = NULL;
+        ck_assert_int_eq(forget_model_create(&m, "analytic", specs[i]),
+                         FORGET_OK);
+        ck_assert_str_eq(forget_model_kind(m), "analytic");
+        ck_assert_int_eq(forget_model_train(m, train, ""), FORGET_OK);
+        double acc;
+        ck_assert_int_eq(forget_eval_accuracy(m, test, &acc), FORGET_OK);
+        ck_assert_msg(acc > 0.95, "%s: %.3f", specs[i], acc);
+        ck_assert_int_eq(forget_model_train(m, train, "epochs=3"),
+                         FORGET_E_PARAM);
+        ck_assert_ptr_nonnull(strstr(forget_last_error(), "closed form"));
+        forget_model_free(m);
+    }
+    forget_model *m = NULL;
+    ck_assert_int_eq(forget_model_create(&m, "analytic", "outputs=3"),
+                     FORGET_E_PARAM);
+    ck_assert_ptr_nonnull(strstr(forget_last_error(), "'inputs'"));
+    ck_assert_int_eq(forget_model_create(&m, "analytic", "inputs=3 outputs=3 "
+                                         "features=trunk"), FORGET_E_PARAM);
+    forget_dataset_free(test);
+    forget_dataset_free(train);
+}
+END_TEST
+
+START_TEST(files_round_trip)
+{
+    forget_dataset *train = make_blobs(300, 5, 3, 2, 0);
+    forget_model *mlp = NULL, *kinds[2] = {NULL, NULL};
+    ck_assert_int_eq(forget_model_create(&mlp, "mlp", "layers=5-9-3"),
+                     FORGET_OK);
+    ck_assert_int_eq(forget_model_train(mlp, train, "epochs=1"), FORGET_OK);
+    ck_assert_int_eq(forget_model_create_trunk(&kinds[0], mlp, "gamma=2"),
+                     FORGET_OK);
+    ck_assert_int_eq(forget_model_create(&kinds[1], "analytic", "inputs=5 "
+                                         "outputs=3 features=random width=7"),
+                     FORGET_OK);
+    for (int i = 0; i < 2; i++) {
+        forget_model *m = kinds[i], *back = NULL;
+        ck_assert_int_eq(forget_model_train(m, train, ""), FORGET_OK);
+        const char *path = tmp_path("a.fgm");
+        ck_assert_int_eq(forget_model_save(m, path), FORGET_OK);
+        ck_assert_int_eq(forget_model_load(&back, path), FORGET_OK);
+        ck_assert_str_eq(forget_model_params(back), forget_model_params(m));
+        float out_a[9], out_b[9];
+        ck_assert_int_eq(forget_model_predict_raw(m, forget_dataset_x(train),
+                                                  3, out_a, 9), FORGET_OK);
+        ck_assert_int_eq(forget_model_predict_raw(back,
+                                                  forget_dataset_x(train), 3,
+                                                  out_b, 9), FORGET_OK);
+        ck_assert_mem_eq(out_a, out_b, sizeof out_a);
+        forget_model_free(back);
+        forget_model_free(m);
+    }
+    forget_model *bad = NULL;
+    ck_assert_int_eq(forget_model_create_trunk(&bad, mlp,
+                                               "gamma=-1"), FORGET_E_PARAM);
+    forget_model *lin = NULL;
+    ck_assert_int_eq(forget_model_create(&lin, "linear", "inputs=5 outputs=3"),
+                     FORGET_OK);
+    ck_assert_int_eq(forget_model_create_trunk(&bad, lin, ""),
+                     FORGET_E_INVALID);
+    ck_assert_ptr_null(bad);
+    forget_model_free(lin);
+    forget_model_free(mlp);
+    forget_dataset_free(train);
+}
+END_TEST
+
+START_TEST(learn_forget_by_rows_and_ids)
+{
+    forget_dataset *all = make_blobs(500, 6, 4, 7, 0), *first = NULL,
+                   *later = NULL, *f = NULL;
+    ck_assert_int_eq(forget_dataset_slice(&first, all, 0, 400), FORGET_OK);
+    ck_assert_int_eq(forget_dataset_slice(&later, all, 400, 500), FORGET_OK);
+    forget_model *m = NULL;
+    ck_assert_int_eq(forget_model_create(&m, "analytic", "inputs=6 outputs=4"),
+                     FORGET_OK);
+    forget_unlearner *u = NULL;
+    ck_assert_int_eq(forget_unlearner_create(&u, "analytic", m,
+                                             "keep_rows=true"), FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_learn(u, later), FORGET_E_STATE);
+    ck_assert_int_eq(forget_unlearner_prepare(u, first), FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_learn(u, later), FORGET_OK);
+    /* Learning an id twice is refused. */
+    ck_assert_int_eq(forget_unlearner_learn(u, later), FORGET_E_INVALID);
+    ck_assert_ptr_nonnull(strstr(forget_last_error(), "learned already"));
+    /* The model now equals a fit on all 500 rows. */
+    forget_model *ref = NULL;
+    ck_assert_int_eq(forget_model_create(&ref, "analytic",
+                                         forget_model_params(m)), FORGET_OK);
+    ck_assert_int_eq(forget_model_train(ref, all, ""), FORGET_OK);
+    double l2, mx;
+    ck_assert_int_eq(forget_eval_param_distance(m, ref, &l2, &mx), FORGET_OK);
+    ck_assert_double_lt(mx, 1e-6);
+    /* Forget by ids: 3 ids, one of them twice in a later request. */
+    uint64_t ids[3] = {10, 420, 77};
+    ck_assert_int_eq(forget_unlearner_forget_ids(u, ids, 3), FORGET_OK);
+    double v;
+    const forget_report *r = forget_unlearner_report(u);
+    ck_assert_int_eq(forget_report_get(r, "rows", &v), FORGET_OK);
+    ck_assert_double_eq(v, 3);
+    uint64_t again[2] = {420, 11};
+    ck_assert_int_eq(forget_unlearner_forget_ids(u, again, 2), FORGET_OK);
+    r = forget_unlearner_report(u);
+    ck_assert_int_eq(forget_report_get(r, "already_forgotten", &v), FORGET_OK);
+    ck_assert_double_eq(v, 1);
+    ck_assert_int_eq(forget_report_get(r, "rows", &v), FORGET_OK);
+    ck_assert_double_eq(v, 1);
+    uint64_t unknown = 99999;
+    ck_assert_int_eq(forget_unlearner_forget_ids(u, &unknown, 1),
+                     FORGET_E_NOT_FOUND);
+    ck_assert_ptr_nonnull(strstr(forget_last_error(), "99999"));
+    /* Equal to a fit on the rest. */
+    uint64_t gone[4] = {10, 420, 77, 11};
+    ck_assert_int_eq(forget_dataset_exclude_ids(&f, all, gone, 4), FORGET_OK);
+    ck_assert_int_eq(forget_model_train(ref, f, ""), FORGET_OK);
+    ck_assert_int_eq(forget_eval_param_distance(m, ref, &l2, &mx), FORGET_OK);
+    ck_assert_double_lt(mx, 1e-6);
+    /* A forgotten id can be learned again. */
+    forget_dataset *back = NULL;
+    ck_assert_int_eq(forget_dataset_subset_ids(&back, all, gone, 2), FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_learn(u, back), FORGET_OK);
+    forget_dataset_free(back);
+    forget_model_free(ref);
+    forget_unlearner_free(u);
+    /* Without keep_rows, ids alone are not enough. */
+    ck_assert_int_eq(forget_unlearner_create(&u, "analytic", m, ""),
+                     FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_prepare(u, first), FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_forget_ids(u, ids, 1),
+                     FORGET_E_UNSUPPORTED);
+    ck_assert_ptr_nonnull(strstr(forget_last_error(), "keep_rows"));
+    forget_unlearner_free(u);
+    forget_dataset_free(f);
+    forget_dataset_free(first);
+    forget_dataset_free(later);
+    forget_dataset_free(all);
+    forget_model_free(m);
+}
+END_TEST
+
+START_TEST(state_round_trip_and_refusals)
+{
+    forget_dataset *all = make_blobs(300, 5, 3, 4, 0), *f = NULL;
+    forget_model *m = NULL, *twin = NULL;
+    ck_assert_int_eq(forget_model_create(&m, "analytic", "inputs=5 outputs=3 "
+                                         "features=random width=9"),
+                     FORGET_OK);
+    forget_unlearner *u = NULL, *v = NULL;
+    ck_assert_int_eq(forget_unlearner_create(&u, "analytic", m,
+                                             "keep_rows=true"), FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_prepare(u, all), FORGET_OK);
+    ck_assert_int_eq(forget_model_clone(&twin, m), FORGET_OK);
+    const char *path = tmp_path("analytic.state");
+    ck_assert_int_eq(forget_unlearner_save(u, path), FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_load(&v, twin, path), FORGET_OK);
+    ck_assert_int_eq(forget_dataset_slice(&f, all, 50, 60), FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_forget(u, f), FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_forget(v, f), FORGET_OK);
+    uint64_t ids[2] = {3, 200};
+    ck_assert_int_eq(forget_unlearner_forget_ids(u, ids, 2), FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_forget_ids(v, ids, 2), FORGET_OK);
+    float *a = params_of(m), *b = params_of(twin);
+    ck_assert_mem_eq(a, b, forget_model_param_count(m) * sizeof *a);
+    size_t na, nb;
+    unsigned char *sa = state_of(u, &na), *sb = state_of(v, &nb);
+    ck_assert_uint_eq(na, nb);
+    ck_assert_mem_eq(sa, sb, na);
+    /* Truncations and a model of another shape are refused. */
+    forget_unlearner *w = NULL;
+    for (size_t len = 0; len < na; len += na / 50 + 1)
+        ck_assert_int_eq(forget_unlearner_load_buffer(&w, twin, sa, len),
+                         FORGET_E_FORMAT);
+    forget_model *other = NULL;
+    ck_assert_int_eq(forget_model_create(&other, "analytic", "inputs=5 "
+                                         "outputs=3"), FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_load_buffer(&w, other, sa, na),
+                     FORGET_E_FORMAT);
+    ck_assert_ptr_null(w);
+    /* The method needs an analytic model. */
+    forget_model *lin = NULL;
+    ck_assert_int_eq(forget_model_create(&lin, "linear", "inputs=5 outputs=3"),
+                     FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_create(&w, "analytic", lin, ""),
+                     FORGET_E_INVALID);
+    ck_assert_int_eq(forget_unlearner_create(&w, "analytic", m, "update=lazy"),
+                     FORGET_E_PARAM);
+    forget_model_free(lin);
+    forget_model_free(other);
+    free(sa);
+    free(sb);
+    free(a);
+    free(b);
+    forget_unlearner_free(u);
+    forget_unlearner_free(v);
+    forget_model_free(m);
+    forget_model_free(twin);
+    forget_dataset_free(f);
+    forget_dataset_free(all);
+}
+END_TEST
+
+Suite *suite_analytic(void)
+{
+    Suite *s = suite_create("analytic");
+    TCase *tc = tcase_create("analytic");
+    tcase_set_timeout(tc, 60);
+    tcase_add_checked_fixture(tc, fixture_init, fixture_shutdown);
+    tcase_add_test(tc, kind_fits_and_predicts);
+    tcase_add_test(tc, files_round_trip);
+    tcase_add_test(tc, learn_forget_by_rows_and_ids);
+    tcase_add_test(tc, state_round_trip_and_refusals);
+    suite_add_tcase(s, tc);
+    return s;
+}
