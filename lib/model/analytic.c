@@ -200,22 +200,30 @@ int fg_analytic_features(const forget_model *m, const float *x, size_t n,
         size_t width_in = a->in;
         for (size_t b = 0; b < in->n_blocks; b += 2) {
             size_t out = in->blocks[b + 1].size;
+            int last = b + 2 == in->n_blocks;
+            /* The last layer writes straight into phi (row stride d). */
+            double *dst = last ? phi : nxt;
+            size_t ld = last ? d : out;
             const double *wgt = a->mw + in->blocks[b].offset;
             const double *bias = a->mw + in->blocks[b + 1].offset;
-            for (size_t i = 0; i < n; i++)
-                memcpy(nxt + i * out, bias, out * sizeof(double));
             fg_dgemm(0, 1, n, out, width_in, 1.0, cur, width_in, wgt,
-                     width_in, 1.0, nxt, out);
-            for (size_t i = 0; i < n * out; i++)
-                nxt[i] = a->relu ? (nxt[i] > 0.0 ? nxt[i] : 0.0)
-                                 : tanh(nxt[i]);
+                     width_in, 0.0, dst, ld);
+            for (size_t i = 0; i < n; i++) {
+                double *row = dst + i * ld;
+                if (a->relu)
+                    for (size_t j = 0; j < out; j++) {
+                        double v = row[j] + bias[j];
+                        row[j] = v > 0.0 ? v : 0.0;
+                    }
+                else
+                    for (size_t j = 0; j < out; j++)
+                        row[j] = tanh(row[j] + bias[j]);
+            }
             double *t = cur;
             cur = nxt;
             nxt = t;
             width_in = out;
         }
-        for (size_t i = 0; i < n; i++)
-            memcpy(phi + i * d, cur + i * w, w * sizeof(double));
         fg_free(cur);
         fg_free(nxt);
     }
