@@ -1,32 +1,27 @@
 #!/usr/bin/python3
 """numpy / scikit-learn yardstick for libforget's analytic (closed-form) unlearning.
 
-A ridge head W = (Phi^T Phi + gamma I)^-1 Phi^T Y on fixed features of
-Fashion-MNIST (read straight from the IDX .gz files, pixels float32 / 255,
-then float64), Y = one-hot labels, then the first k rows of a forget list
-removed exactly, three ways:
-  refit     sklearn Ridge(solver="cholesky", fit_intercept=False) on the
-            remaining rows ("retrain from scratch"); its coef_.T is W_ref;
+Ridge head W = (Phi^T Phi + gamma I)^-1 Phi^T Y, Y = one-hot labels, on fixed
+float64 features of Fashion-MNIST (IDX .gz, pixels float32 / 255): raw (784
+pixels) or random = relu(X M^T + b) with M (B x 784), b (B) from --map
+(little-endian float32, M row-major then b); plus a 1 column: d = 785 or B+1.
+Then the first k rows of a forget list are removed exactly, three ways:
+  refit     sklearn Ridge(solver="cholesky", fit_intercept=False) on the rest
+            ("retrain from scratch"); its coef_.T is the reference W_ref;
   woodbury  U = Phu R; S = I - U Phu^T; R' = R + U^T S^-1 U;
-            W' = W - U^T S^-1 (Yu - Phu W)           (O(k d^2), forms R');
+            W' = W - U^T S^-1 (Yu - Phu W)            (O(k d^2), forms R');
   downdate  G' = G - Phu^T Phu; B' = B - Phu^T Yu; W' = chol(G') \\ B'
-            (O(k d^2 + d^3), does not form R').
-Features: raw (784 pixels) or random = relu(X M^T + b), M (B x 784) and b (B)
-read from --map (raw little-endian float32, M row-major then b); a constant-1
-column is always appended, so d = 785 or B + 1. Everything is float64.
-
-What is timed (time.perf_counter): feature_seconds (float32 pixels -> Phi),
-the two fits, and each update. Phu, Yu, the remaining rows for the refit and
-the prepared state (G, B, R = G^-1, W) are built outside the timers. The
-woodbury update writes R' once into a fresh d x d array (U^T S^-1 U, then
-+= R in place): no copy of R is made, the shared state is never modified.
-Each measurement repeats until --budget seconds are spent (fast updates at
-least 5 times) and reports the median; `reps` says how many runs.
-The refit's time includes sklearn's own copy of X (copy_X=True, its default).
-Output: exactly one JSON line on stdout; progress goes to stderr.
-
-  OPENBLAS_NUM_THREADS=2 tools/bench/np_ridge.py --features raw --forget F
-  tools/bench/np_ridge.py --features random --map M --width 2048 --forget F
+            (O(k d^2 + d^3), no R'). Cholesky is scipy's if installed.
+Timed (perf_counter; median of the runs that fill --budget seconds, updates at
+least 5, `reps` counts them): building Phi from the float32 pixels, the two
+fits (sklearn's includes its copy of X, copy_X=True), each update. Not timed:
+Phu, Yu, the refit's remaining rows, the prepared G, B, R = G^-1, W and two
+d x d workspaces: woodbury writes R' once into one (U^T S^-1 U, += R; no copy
+of R), downdate builds and factors G' in the other (on this VM a first-touched
+4 KiB page costs ~14 us: a fresh 785^2 array costs more than a k = 1 update).
+Shared G, B, R, W are never modified; BLAS threads are left alone.
+One JSON line on stdout, progress on stderr. E.g.
+  OPENBLAS_NUM_THREADS=2 tools/bench/np_ridge.py --features random --map M --forget F
 """
 import argparse
 import gzip
@@ -64,20 +59,16 @@ def read_idx(path, magic_expected):
 
 
 def spd_factor(a, overwrite=False):
-    """Factor a symmetric positive definite matrix (Cholesky if scipy exists)."""
-    if sla is None:
-        return a
-    return sla.cho_factor(a, overwrite_a=overwrite, check_finite=False)
+    """Cholesky (scipy) of an SPD matrix; without scipy, keep it for np.linalg.solve."""
+    return sla.cho_factor(a, overwrite_a=overwrite, check_finite=False) if sla else a
 
 
 def spd_solve(f, b):
-    if sla is None:
-        return np.linalg.solve(f, b)
-    return sla.cho_solve(f, b, check_finite=False)
+    return sla.cho_solve(f, b, check_finite=False) if sla else np.linalg.solve(f, b)
 
 
 def timed(fn, budget, min_reps=1, max_reps=1000):
-    """Run fn until budget seconds are spent (and min_reps runs); median time."""
+    """Run fn until budget seconds are spent (and min_reps runs): median, reps, result."""
     times, out = [], None
     while len(times) < min_reps or (sum(times) < budget and len(times) < max_reps):
         out = None  # drop the previous result before computing the next
@@ -87,16 +78,13 @@ def timed(fn, budget, min_reps=1, max_reps=1000):
     return float(np.median(times)), len(times), out
 
 
-def build_features(x, kind, mw, mb):
-    """Phi (n x d, float64): raw pixels or relu(x mw^T + mb), then a 1 column."""
-    n = len(x)
-    if kind == "raw":
-        phi = np.empty((n, x.shape[1] + 1))
+def build_features(x, mw, mb):
+    """Phi (n x d, float64): raw pixels (mw is None) or relu(x mw^T + mb), then 1s."""
+    phi = np.empty((len(x), (x.shape[1] if mw is None else len(mb)) + 1))
+    if mw is None:
         phi[:, :-1] = x
     else:
-        width = len(mb)
-        phi = np.empty((n, width + 1))
-        core = phi[:, :width]  # strided view: BLAS writes into it directly
+        core = phi[:, :-1]  # strided view: BLAS writes into it directly
         np.matmul(x.astype(np.float64), mw.astype(np.float64).T, out=core)
         core += mb.astype(np.float64)
         np.maximum(core, 0.0, out=core)
@@ -115,24 +103,21 @@ def numpy_fit(phi, y, gamma):
     return g, b, spd_solve(spd_factor(g), b)
 
 
-def woodbury(r, w, phu, yu):
-    u = phu @ r
-    s = np.eye(len(phu)) - u @ phu.T
-    f = spd_factor(s, overwrite=True)
-    r_new = u.T @ spd_solve(f, u)
-    r_new += r  # R' written once, fresh array; r untouched
-    w_new = w - u.T @ spd_solve(f, yu - phu @ w)
-    return w_new, r_new
+def woodbury(r, w, phu, yu, r_out):
+    """W', and R' = R + U^T S^-1 U into r_out (r and w untouched)."""
+    ut = r @ phu.T  # U^T = R Phu^T (R symmetric), so U = ut.T is Fortran-ordered
+    s = np.eye(len(phu)) - phu @ ut  # S = I - U Phu^T
+    f = spd_factor(s.T, overwrite=True)  # .T: Fortran order, LAPACK factors in place
+    np.matmul(ut, spd_solve(f, ut.T), out=r_out)
+    r_out += r  # R' written once, no copy of R
+    return w - ut @ spd_solve(f, yu - phu @ w), r_out
 
 
-def downdate(g, b, phu, yu):
-    g_new = phu.T @ phu
-    np.subtract(g, g_new, out=g_new)
-    return spd_solve(spd_factor(g_new, overwrite=True), b - phu.T @ yu)
-
-
-def fmt(x):
-    return float(f"{x:.6g}")
+def downdate(g, b, phu, yu, g_out):
+    """W' = (G - Phu^T Phu)^-1 (B - Phu^T Yu), G' built in g_out (g untouched)."""
+    np.matmul(phu.T, phu, out=g_out)  # dsyrk
+    np.subtract(g, g_out, out=g_out)
+    return spd_solve(spd_factor(g_out.T, overwrite=True), b - phu.T @ yu)
 
 
 def main():
@@ -150,75 +135,62 @@ def main():
 
     images = read_idx(os.path.join(a.data, "train-images-idx3-ubyte.gz"), 0x00000803)
     labels = read_idx(os.path.join(a.data, "train-labels-idx1-ubyte.gz"), 0x00000801)
-    x = images.reshape(len(images), -1).astype(np.float32)
-    x /= 255.0
-    n = len(x)
-    y = np.zeros((n, 10))
-    y[np.arange(n), labels] = 1.0
+    x, n = images.reshape(len(images), -1) / np.float32(255.0), len(images)
+    y = np.eye(10)[labels]  # one-hot, float64
     mw = mb = None
     if a.features == "random":
-        if not a.map:
-            sys.exit("--features random needs --map FILE")
-        want = (x.shape[1] + 1) * a.width * 4
-        if os.path.getsize(a.map) != want:
-            sys.exit(f"{a.map}: {os.path.getsize(a.map)} bytes, expected {want} for width {a.width}")
+        want, size = (x.shape[1] + 1) * a.width * 4, a.map and os.path.getsize(a.map)
+        if size != want:
+            sys.exit(f"--map {a.map}: {size} bytes, expected {want} for width {a.width}")
         m = np.fromfile(a.map, dtype="<f4")
-        mw, mb = m[:a.width * x.shape[1]].reshape(a.width, x.shape[1]), m[a.width * x.shape[1]:]
-    with open(a.forget) as f:
-        forget = np.array([int(s) for s in f.read().split()], dtype=np.int64)
+        mw, mb = m[:-a.width].reshape(a.width, x.shape[1]), m[-a.width:]
+    forget = np.loadtxt(a.forget, dtype=np.int64, ndmin=1)
     ks = [int(s) for s in a.ks.split(",")]
-    if (len(forget) < max(ks) or len(np.unique(forget[:max(ks)])) != max(ks)
-            or forget.min() < 0 or forget.max() >= n):
-        sys.exit(f"{a.forget}: need {max(ks)} distinct indices in [0, {n})")
+    head = forget[:max(ks)]
+    if len(np.unique(head)) != max(ks) or not 0 <= head.min() <= head.max() < n:
+        sys.exit(f"{a.forget}: need {max(ks)} distinct row indices in [0, {n})")
     blas = os.environ.get("OPENBLAS_NUM_THREADS")
-    if a.threads is not None and str(a.threads) != blas:
-        print(f"note: --threads {a.threads} but OPENBLAS_NUM_THREADS={blas}", file=sys.stderr)
 
-    feat_s, feat_reps, phi = timed(lambda: build_features(x, a.features, mw, mb), a.budget)
-    del x, mw, mb
+    feat_s, feat_reps, phi = timed(lambda: build_features(x, mw, mb), a.budget)
+    x = mw = mb = None
     d = phi.shape[1]
-    print(f"numpy {np.__version__}, sklearn {sklearn.__version__}, scipy {sla is not None}, "
-          f"OPENBLAS_NUM_THREADS={blas}; Phi {n} x {d}, features {feat_s:.3f}s", file=sys.stderr)
     sk_s, sk_reps, w_sk = timed(lambda: sklearn_fit(phi, y, a.gamma), a.budget)
     np_s, np_reps, (g, b, w) = timed(lambda: numpy_fit(phi, y, a.gamma), a.budget)
-    print(f"fit: sklearn {sk_s:.3f}s x{sk_reps}, numpy {np_s:.3f}s x{np_reps}, "
-          f"max|dW| {np.abs(w - w_sk).max():.3g}", file=sys.stderr)
-    del w_sk
+    print(f"numpy {np.__version__}, sklearn {sklearn.__version__}, scipy {sla is not None}, "
+          f"OPENBLAS_NUM_THREADS={blas}; Phi {n} x {d} {feat_s:.3f}s; fit: sklearn "
+          f"{sk_s:.3f}s, numpy {np_s:.3f}s, max|dW| {np.abs(w - w_sk).max():.3g}", file=sys.stderr)
     r = spd_solve(spd_factor(g), np.eye(d))  # prepared state, not timed
-    r = (r + r.T) / 2
+    r = (r + r.T) / 2  # exactly symmetric
+    r_out, g_out = r.copy(), g.copy()  # d x d workspaces, pages already touched
 
     rows = []
     for k in ks:
-        idx = forget[:k]
-        phu, yu = phi[idx], y[idx]
-        keep = np.ones(n, dtype=bool)
-        keep[idx] = False
-        phi_rest, y_rest = phi[keep], y[keep]
-        ref_s, ref_reps, w_ref = timed(lambda: sklearn_fit(phi_rest, y_rest, a.gamma), a.budget)
-        del phi_rest, y_rest
-        wb_s, wb_reps, (w_wb, _) = timed(lambda: woodbury(r, w, phu, yu), a.budget, 5)
-        dd_s, dd_reps, w_dd = timed(lambda: downdate(g, b, phu, yu), a.budget, 5)
+        phu, yu = phi[forget[:k]], y[forget[:k]]
+        rest = np.delete(phi, forget[:k], axis=0), np.delete(y, forget[:k], axis=0)
+        ref_s, ref_reps, w_ref = timed(lambda: sklearn_fit(*rest, a.gamma), a.budget)
+        rest = None
+        wb_s, wb_reps, (w_wb, _) = timed(lambda: woodbury(r, w, phu, yu, r_out), a.budget, 5)
+        dd_s, dd_reps, w_dd = timed(lambda: downdate(g, b, phu, yu, g_out), a.budget, 5)
         scale = np.abs(w_ref).max()
         dw_wb, dw_dd = np.abs(w_wb - w_ref).max(), np.abs(w_dd - w_ref).max()
-        rows.append({"k": k, "refit_seconds": fmt(ref_s), "woodbury_seconds": fmt(wb_s),
-                     "downdate_seconds": fmt(dd_s),
-                     "woodbury_max_abs_dW": fmt(dw_wb), "downdate_max_abs_dW": fmt(dw_dd),
-                     "woodbury_rel_dW": fmt(dw_wb / scale), "downdate_rel_dW": fmt(dw_dd / scale),
-                     "reps": {"refit": ref_reps, "woodbury": wb_reps, "downdate": dd_reps}})
+        rows.append(dict(k=k, refit_seconds=ref_s, woodbury_seconds=wb_s, downdate_seconds=dd_s,
+                         woodbury_max_abs_dW=dw_wb, downdate_max_abs_dW=dw_dd,
+                         woodbury_rel_dW=dw_wb / scale, downdate_rel_dW=dw_dd / scale,
+                         reps=dict(refit=ref_reps, woodbury=wb_reps, downdate=dd_reps)))
         print(f"k={k}: refit {ref_s:.4f}s, woodbury {wb_s:.5f}s (x{wb_reps}, dW {dw_wb:.2g}), "
               f"downdate {dd_s:.5f}s (x{dd_reps}, dW {dw_dd:.2g})", file=sys.stderr)
 
+    fmt = lambda v: float(f"{v:.6g}") if isinstance(v, float) else v  # noqa: E731
     print(json.dumps({
         "framework": "numpy", "numpy_version": np.__version__,
         "sklearn_version": sklearn.__version__, "scipy": sla is not None,
         "openblas_threads": blas, "threads": a.threads, "features": a.features,
-        "d": d, "n": n, "gamma": a.gamma,
-        "feature_seconds": fmt(feat_s), "sklearn_fit_seconds": fmt(sk_s),
-        "numpy_fit_seconds": fmt(np_s),
+        "d": d, "n": n, "gamma": a.gamma, "feature_seconds": fmt(feat_s),
+        "sklearn_fit_seconds": fmt(sk_s), "numpy_fit_seconds": fmt(np_s),
         "fit_solver": "scipy.linalg.cho_factor/cho_solve" if sla else "numpy.linalg.solve",
         "fit_reps": {"feature": feat_reps, "sklearn": sk_reps, "numpy": np_reps},
         "woodbury_forms_R": True, "woodbury_copies_R": False,
-        "k": rows,
+        "k": [{key: fmt(v) for key, v in row.items()} for row in rows],
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }))
 
