@@ -29,6 +29,15 @@ void fg_dgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k,
                 (int)ldc);
 }
 
+void fg_dgemv(int trans, size_t m, size_t n, double alpha, const double *a,
+              size_t lda, const double *x, double beta, double *y)
+{
+    if (m == 0 || n == 0)
+        return;
+    cblas_dgemv(CblasRowMajor, fg_trans(trans), (int)m, (int)n, alpha, a,
+                (int)lda, x, 1, beta, y, 1);
+}
+
 size_t fg_la_max_dim(void) { return (size_t)INT_MAX; }
 
 void fg_dsyrk(int trans, size_t n, size_t k, double alpha, const double *a,

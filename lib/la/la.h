@@ -14,6 +14,11 @@ void fg_dgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k,
               double alpha, const double *a, size_t lda, const double *b,
               size_t ldb, double beta, double *c, size_t ldc);
 
+/* y = alpha * A x + beta * y, A m x n row-major (trans = 0) or
+ * y = alpha * A^T x + beta * y (trans = 1). */
+void fg_dgemv(int trans, size_t m, size_t n, double alpha, const double *a,
+              size_t lda, const double *x, double beta, double *y);
+
 /* Symmetric matrices are row-major n x n with the UPPER triangle valid
  * (the lower one is ignored and may hold anything). */
 

@@ -57,6 +57,12 @@ typedef struct fg_an {
     fg_idset ids;
     float *x;   /* keep_rows: ids.n x in features, zeroed when forgotten */
     double *y;  /* keep_rows: ids.n x k targets */
+    /* Kept between requests so that no request faults in fresh pages:
+     * the temporaries of a request, the feature map's scratch, and the
+     * spare d x d buffers a refactorisation or refresh writes into (then
+     * swaps with G and R). */
+    fg_dwork work, feat;
+    double *spare_g, *spare_r, *spare_w;
 } fg_an;
 
 static int fg_an_create(void **state, forget_model *model,
@@ -89,8 +95,14 @@ static void fg_an_free_arrays(fg_an *s)
     fg_free(s->bt);
     fg_free(s->x);
     fg_free(s->y);
+    fg_free(s->spare_g);
+    fg_free(s->spare_r);
+    fg_free(s->spare_w);
+    fg_dwork_free(&s->work);
+    fg_dwork_free(&s->feat);
     fg_idset_free(&s->ids);
     s->g = s->r = s->bt = s->y = NULL;
+    s->spare_g = s->spare_r = s->spare_w = NULL;
     s->x = NULL;
 }
 
@@ -126,6 +138,9 @@ static int fg_an_prepare(void *state, const forget_dataset *train,
     size_t d = s->d, k = s->k;
     fg_an n = *s;
     memset(&n.ids, 0, sizeof n.ids);
+    memset(&n.work, 0, sizeof n.work);
+    memset(&n.feat, 0, sizeof n.feat);
+    n.spare_g = n.spare_r = n.spare_w = NULL;
     n.g = fg_calloc(d * d, sizeof(double));
     n.r = fg_malloc_array(d * d, sizeof(double));
     n.bt = fg_calloc(k * d, sizeof(double));
@@ -179,24 +194,47 @@ static int fg_an_use_woodbury(const fg_an *s, size_t k)
     return 2 * k < s->d;
 }
 
-/* Everything a request computes before anything changes. */
+/* Everything a request computes before anything changes: pointers into
+ * the state's kept work space. */
 typedef struct fg_an_req {
-    size_t k;          /* rows */
-    double *phi, *y;   /* k x d, k x c */
-    double *u, *smat, *f; /* Woodbury: k x d, k x k, k x c */
-    double *g2, *r2, *wt2; /* refactorisation: d x d, d x d, c x d */
+    size_t k;                   /* rows */
+    double *phi, *y;            /* k x d, k x c */
+    double *u, *smat, *f, *bt2; /* k x d, k x k, k x c, c x d */
 } fg_an_req;
 
-static void fg_an_req_free(fg_an_req *q)
+static int fg_an_req_alloc(fg_an *s, fg_an_req *q, size_t k)
 {
-    fg_free(q->phi);
-    fg_free(q->y);
-    fg_free(q->u);
-    fg_free(q->smat);
-    fg_free(q->f);
-    fg_free(q->g2);
-    fg_free(q->r2);
-    fg_free(q->wt2);
+    size_t d = s->d, c = s->k, total;
+    if (fg_mul_size(k, 2 * d + 2 * c + k, &total) != 0 ||
+        total > SIZE_MAX / sizeof(double) - c * d)
+        return fg_error(FORGET_E_INVALID, "method 'analytic': a request of "
+                        "%zu rows is too large", k);
+    double *b = fg_dwork_get(&s->work, total + c * d);
+    if (b == NULL)
+        return fg_nomem("a request");
+    q->k = k;
+    q->phi = b;
+    q->u = b + k * d;
+    q->y = q->u + k * d;
+    q->f = q->y + k * c;
+    q->smat = q->f + k * c;
+    q->bt2 = q->smat + k * k;
+    return FORGET_OK;
+}
+
+/* The spare buffers a refactorisation or refresh writes into. */
+static int fg_an_spares(fg_an *s)
+{
+    size_t d = s->d;
+    if (!s->spare_g)
+        s->spare_g = fg_malloc_array(d, d * sizeof(double));
+    if (!s->spare_r)
+        s->spare_r = fg_malloc_array(d, d * sizeof(double));
+    if (!s->spare_w)
+        s->spare_w = fg_malloc_array(s->k, d * sizeof(double));
+    if (!s->spare_g || !s->spare_r || !s->spare_w)
+        return fg_nomem("a refactorisation");
+    return FORGET_OK;
 }
 
 /* Woodbury, first half: U, S and its factor, F; nothing changes yet. */
@@ -204,11 +242,6 @@ static int fg_an_woodbury_plan(const fg_an *s, fg_an_req *q, double sign,
                                const double *wt)
 {
     size_t d = s->d, c = s->k, k = q->k;
-    q->u = fg_malloc_array(k, d * sizeof(double));
-    q->smat = fg_malloc_array(k, k * sizeof(double));
-    q->f = fg_malloc_array(k, c * sizeof(double));
-    if (!q->u || !q->smat || !q->f)
-        return fg_nomem("a Woodbury update");
     if (k == 1)
         fg_dsymv(d, 1.0, s->r, d, q->phi, 0.0, q->u);
     else
@@ -230,29 +263,30 @@ static int fg_an_woodbury_plan(const fg_an *s, fg_an_req *q, double sign,
     return FORGET_OK;
 }
 
-/* Refactorisation: G' and R', W' into new buffers. */
-static int fg_an_refactor_plan(const fg_an *s, fg_an_req *q, double sign)
+/* Refactorisation: G', R' and W' into the spare buffers. */
+static int fg_an_refactor_plan(fg_an *s, fg_an_req *q, double sign)
 {
     size_t d = s->d, c = s->k, k = q->k;
-    q->g2 = fg_malloc_array(d, d * sizeof(double));
-    q->r2 = fg_malloc_array(d, d * sizeof(double));
-    q->wt2 = fg_malloc_array(c, d * sizeof(double));
-    double *bt2 = fg_malloc_array(c, d * sizeof(double));
-    if (!q->g2 || !q->r2 || !q->wt2 || !bt2) {
-        fg_free(bt2);
-        return fg_nomem("a refactorisation");
-    }
-    memcpy(q->g2, s->g, d * d * sizeof(double));
-    fg_dsyrk(1, d, k, -sign, q->phi, d, 1.0, q->g2, d);
-    memcpy(bt2, s->bt, c * d * sizeof(double));
-    fg_dgemm(1, 0, c, d, k, -sign, q->y, c, q->phi, d, 1.0, bt2, d);
-    int rc = fg_an_solve(d, c, q->g2, bt2, q->r2, q->wt2);
-    fg_free(bt2);
+    int rc = fg_an_spares(s);
     if (rc != FORGET_OK)
+        return rc;
+    memcpy(s->spare_g, s->g, d * d * sizeof(double));
+    fg_dsyrk(1, d, k, -sign, q->phi, d, 1.0, s->spare_g, d);
+    memcpy(q->bt2, s->bt, c * d * sizeof(double));
+    fg_dgemm(1, 0, c, d, k, -sign, q->y, c, q->phi, d, 1.0, q->bt2, d);
+    if (fg_an_solve(d, c, s->spare_g, q->bt2, s->spare_r, s->spare_w) !=
+        FORGET_OK)
         return fg_error(FORGET_E_NUMERIC, "method 'analytic': the Gram "
                         "matrix after the request is not positive definite: "
                         "rows that were never learned");
     return FORGET_OK;
+}
+
+static void fg_an_swap(double **a, double **b)
+{
+    double *t = *a;
+    *a = *b;
+    *b = t;
 }
 
 /* Apply a planned request; nothing here can fail. */
@@ -260,6 +294,7 @@ static void fg_an_commit(fg_an *s, fg_an_req *q, double sign, int woodbury)
 {
     size_t d = s->d, c = s->k, k = q->k;
     double *wt = fg_analytic_head(s->model);
+    fg_dgemm(1, 0, c, d, k, -sign, q->y, c, q->phi, d, 1.0, s->bt, d);
     if (woodbury) {
         if (k == 1)
             fg_dsyr(d, sign, q->u, s->r, d);
@@ -270,18 +305,12 @@ static void fg_an_commit(fg_an *s, fg_an_req *q, double sign, int woodbury)
             fg_dsyr(d, -sign, q->phi, s->g, d);
         else
             fg_dsyrk(1, d, k, -sign, q->phi, d, 1.0, s->g, d);
-        fg_dgemm(1, 0, c, d, k, -sign, q->y, c, q->phi, d, 1.0, s->bt, d);
         s->woodbury_rows += k;
         s->woodbury_calls++;
     } else {
-        fg_dgemm(1, 0, c, d, k, -sign, q->y, c, q->phi, d, 1.0, s->bt, d);
-        double *t = s->g;
-        s->g = q->g2;
-        q->g2 = t;
-        t = s->r;
-        s->r = q->r2;
-        q->r2 = t;
-        memcpy(wt, q->wt2, c * d * sizeof(double));
+        fg_an_swap(&s->g, &s->spare_g);
+        fg_an_swap(&s->r, &s->spare_r);
+        memcpy(wt, s->spare_w, c * d * sizeof(double));
         s->woodbury_rows = s->woodbury_calls = 0;
     }
     s->n_rows = sign > 0 ? s->n_rows - k : s->n_rows + k;
@@ -294,22 +323,49 @@ static void fg_an_maybe_refresh(fg_an *s, forget_run *run)
 {
     int due = s->refresh > 0 ? s->woodbury_calls >= (size_t)s->refresh
                              : s->woodbury_rows >= s->d;
-    if (!due)
+    if (!due || fg_an_spares(s) != FORGET_OK)
         return;
     size_t d = s->d, c = s->k;
-    double *r2 = fg_malloc_array(d, d * sizeof(double));
-    double *wt2 = fg_malloc_array(c, d * sizeof(double));
-    if (r2 && wt2 && fg_an_solve(d, c, s->g, s->bt, r2, wt2) == FORGET_OK) {
-        fg_free(s->r);
-        s->r = r2;
-        r2 = NULL;
-        memcpy(fg_analytic_head(s->model), wt2, c * d * sizeof(double));
-        fg_analytic_sync(s->model);
-        s->woodbury_rows = s->woodbury_calls = 0;
-        forget_run_report(run, "refreshed", 1);
+    if (fg_an_solve(d, c, s->g, s->bt, s->spare_r, s->spare_w) != FORGET_OK)
+        return;
+    fg_an_swap(&s->r, &s->spare_r);
+    memcpy(fg_analytic_head(s->model), s->spare_w, c * d * sizeof(double));
+    fg_analytic_sync(s->model);
+    s->woodbury_rows = s->woodbury_calls = 0;
+    forget_run_report(run, "refreshed", 1);
+}
+
+/* Which kept buffers existed before a request: a failed request frees the
+ * ones it created, so that it leaves the state as it found it. */
+typedef struct fg_an_had {
+    int work, feat, g, r, w;
+} fg_an_had;
+
+static fg_an_had fg_an_mark(const fg_an *s)
+{
+    fg_an_had h = {s->work.buf != NULL, s->feat.buf != NULL,
+                   s->spare_g != NULL, s->spare_r != NULL, s->spare_w != NULL};
+    return h;
+}
+
+static void fg_an_unmark(fg_an *s, fg_an_had h)
+{
+    if (!h.work)
+        fg_dwork_free(&s->work);
+    if (!h.feat)
+        fg_dwork_free(&s->feat);
+    if (!h.g) {
+        fg_free(s->spare_g);
+        s->spare_g = NULL;
     }
-    fg_free(r2);
-    fg_free(wt2);
+    if (!h.r) {
+        fg_free(s->spare_r);
+        s->spare_r = NULL;
+    }
+    if (!h.w) {
+        fg_free(s->spare_w);
+        s->spare_w = NULL;
+    }
 }
 
 /* One request over k rows given as features x (k x in) and targets y
@@ -319,12 +375,10 @@ static int fg_an_request(fg_an *s, const float *x, const double *y, size_t k,
 {
     fg_an_req q;
     memset(&q, 0, sizeof q);
-    q.k = k;
-    q.phi = fg_malloc_array(k, s->d * sizeof(double));
-    q.y = fg_malloc_array(k, s->k * sizeof(double));
-    int rc = q.phi && q.y ? FORGET_OK : fg_nomem("the request's features");
+    fg_an_had had = fg_an_mark(s);
+    int rc = fg_an_req_alloc(s, &q, k);
     if (rc == FORGET_OK)
-        rc = fg_analytic_features(s->model, x, k, q.phi);
+        rc = fg_analytic_features(s->model, x, k, q.phi, &s->feat);
     if (rc == FORGET_OK)
         memcpy(q.y, y, k * s->k * sizeof(double));
     int woodbury = fg_an_use_woodbury(s, k);
@@ -343,8 +397,9 @@ static int fg_an_request(fg_an *s, const float *x, const double *y, size_t k,
     if (rc == FORGET_OK) {
         fg_an_commit(s, &q, sign, woodbury);
         fg_an_maybe_refresh(s, run);
+    } else {
+        fg_an_unmark(s, had);
     }
-    fg_an_req_free(&q);
     return rc;
 }
 

@@ -174,7 +174,7 @@ static int fg_an_cache(fg_analytic *a)
 }
 
 int fg_analytic_features(const forget_model *m, const float *x, size_t n,
-                         double *phi)
+                         double *phi, fg_dwork *scratch)
 {
     const fg_analytic *a = m->impl;
     size_t d = a->d, w = a->width;
@@ -188,13 +188,13 @@ int fg_analytic_features(const forget_model *m, const float *x, size_t n,
         size_t widest = a->in;
         for (size_t b = 1; b < in->n_blocks; b += 2)
             widest = in->blocks[b].size > widest ? in->blocks[b].size : widest;
-        double *cur = fg_malloc_array(n ? n : 1, widest * sizeof(double));
-        double *nxt = fg_malloc_array(n ? n : 1, widest * sizeof(double));
-        if (cur == NULL || nxt == NULL) {
-            fg_free(cur);
-            fg_free(nxt);
+        fg_dwork local = {NULL, 0};
+        fg_dwork *wk = scratch ? scratch : &local;
+        size_t span = (n ? n : 1) * widest;
+        double *cur = fg_dwork_get(wk, 2 * span);
+        if (cur == NULL)
             return fg_nomem("features");
-        }
+        double *nxt = cur + span;
         for (size_t i = 0; i < n * a->in; i++)
             cur[i] = x[i];
         size_t width_in = a->in;
@@ -206,8 +206,13 @@ int fg_analytic_features(const forget_model *m, const float *x, size_t n,
             size_t ld = last ? d : out;
             const double *wgt = a->mw + in->blocks[b].offset;
             const double *bias = a->mw + in->blocks[b + 1].offset;
-            fg_dgemm(0, 1, n, out, width_in, 1.0, cur, width_in, wgt,
-                     width_in, 0.0, dst, ld);
+            if (n <= 4) /* a GEMM would pack all the weights first */
+                for (size_t i = 0; i < n; i++)
+                    fg_dgemv(0, out, width_in, 1.0, wgt, width_in,
+                             cur + i * width_in, 0.0, dst + i * ld);
+            else
+                fg_dgemm(0, 1, n, out, width_in, 1.0, cur, width_in, wgt,
+                         width_in, 0.0, dst, ld);
             for (size_t i = 0; i < n; i++) {
                 double *row = dst + i * ld;
                 if (a->relu)
@@ -224,8 +229,7 @@ int fg_analytic_features(const forget_model *m, const float *x, size_t n,
             nxt = t;
             width_in = out;
         }
-        fg_free(cur);
-        fg_free(nxt);
+        fg_dwork_free(&local);
     }
     if (a->bias)
         for (size_t i = 0; i < n; i++)
@@ -241,7 +245,7 @@ static int fg_an_phi(const forget_model *m, const float *x, size_t n,
     double *p = fg_malloc_array(n ? n : 1, a->d * sizeof(double));
     if (p == NULL)
         return fg_nomem("features");
-    int rc = fg_analytic_features(m, x, n, p);
+    int rc = fg_analytic_features(m, x, n, p, NULL);
     for (size_t i = 0; rc == FORGET_OK && i < n * a->d; i++)
         phi[i] = (float)p[i];
     fg_free(p);
@@ -270,10 +274,12 @@ int fg_analytic_stats(const forget_model *m, const forget_dataset *ds,
     size_t d = fg_analytic_dim(m), k = m->outputs;
     double *phi = fg_malloc_array(FG_AN_CHUNK, d * sizeof(double));
     double *y = fg_malloc_array(FG_AN_CHUNK, k * sizeof(double));
+    fg_dwork scratch = {NULL, 0};
     int rc = phi && y ? FORGET_OK : fg_nomem("a chunk of features");
     for (size_t b = 0; rc == FORGET_OK && b < ds->n; b += FG_AN_CHUNK) {
         size_t e = ds->n - b < FG_AN_CHUNK ? ds->n : b + FG_AN_CHUNK;
-        rc = fg_analytic_features(m, ds->x + b * ds->d, e - b, phi);
+        rc = fg_analytic_features(m, ds->x + b * ds->d, e - b, phi,
+                                  &scratch);
         if (rc != FORGET_OK)
             break;
         fg_analytic_targets(m, ds, b, e, y);
@@ -284,6 +290,7 @@ int fg_analytic_stats(const forget_model *m, const forget_dataset *ds,
     }
     fg_free(phi);
     fg_free(y);
+    fg_dwork_free(&scratch);
     return rc;
 }
 

@@ -14,9 +14,10 @@ double *fg_analytic_head(forget_model *m);
 /* Copy the float64 head into the float32 parameters. */
 void fg_analytic_sync(forget_model *m);
 
-/* phi (n x d, float64) = the features of n rows of x. */
+/* phi (n x d, float64) = the features of n rows of x; scratch (may be
+ * NULL) is reused across calls. */
 int fg_analytic_features(const forget_model *m, const float *x, size_t n,
-                         double *phi);
+                         double *phi, fg_dwork *scratch);
 /* Targets of rows [b, e) of ds as k columns (one-hot for classes). */
 void fg_analytic_targets(const forget_model *m, const forget_dataset *ds,
                          size_t b, size_t e, double *y);

@@ -31,6 +31,26 @@ void fg_workspace_free(fg_workspace *ws)
     ws->cap = 0;
 }
 
+double *fg_dwork_get(fg_dwork *w, size_t doubles)
+{
+    if (doubles <= w->cap)
+        return w->buf;
+    double *b = fg_malloc_array(doubles, sizeof(double));
+    if (b == NULL)
+        return NULL;
+    fg_free(w->buf);
+    w->buf = b;
+    w->cap = doubles;
+    return b;
+}
+
+void fg_dwork_free(fg_dwork *w)
+{
+    fg_free(w->buf);
+    w->buf = NULL;
+    w->cap = 0;
+}
+
 int fg_model_alloc(forget_model **out, const fg_model_ops *ops,
                    const char *kind, size_t n_params, size_t n_blocks)
 {
