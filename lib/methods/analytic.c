@@ -53,6 +53,7 @@ typedef struct fg_an {
     size_t d, k, in;
     double *g, *r, *bt; /* d x d, d x d, k x d */
     size_t n_rows;      /* rows learned now */
+    int r_factor;       /* r holds G's Cholesky factor, not yet G^-1 */
     size_t woodbury_rows, woodbury_calls; /* since the last refresh */
     fg_idset ids;
     float *x;   /* keep_rows: ids.n x in features, zeroed when forgotten */
@@ -115,16 +116,18 @@ static void fg_an_destroy(void *state)
     fg_free(s);
 }
 
-/* r = inverse of g (both d x d upper), wt = bt r. FORGET_E_NUMERIC if g is
- * not positive definite. r and wt are outputs only. */
-static int fg_an_solve(size_t d, size_t k, const double *g, const double *bt,
-                       double *r, double *wt)
+/* r = the Cholesky factor of g (d x d upper) and wt = bt g^-1; the
+ * inverse is formed only when a Woodbury request needs it (fg_an_inverse),
+ * so a refactorisation costs what numpy's Gram downdate does.
+ * FORGET_E_NUMERIC if g is not positive definite. */
+static int fg_an_factor(size_t d, size_t k, const double *g, const double *bt,
+                        double *r, double *wt)
 {
     memcpy(r, g, d * d * sizeof *r);
-    if (fg_dpotrf(d, r, d) != 0 || fg_dpotri(d, r, d) != 0)
+    memcpy(wt, bt, k * d * sizeof *wt);
+    if (fg_dpotrf(d, r, d) != 0 || fg_dpotrs_rows(d, k, r, d, wt, d) != 0)
         return fg_error(FORGET_E_NUMERIC, "method 'analytic': the Gram "
                         "matrix is not positive definite");
-    fg_dsymm(1, k, d, 1.0, r, d, bt, d, 0.0, wt, d);
     return FORGET_OK;
 }
 
@@ -140,14 +143,20 @@ static int fg_an_prepare(void *state, const forget_dataset *train,
     memset(&n.ids, 0, sizeof n.ids);
     memset(&n.work, 0, sizeof n.work);
     memset(&n.feat, 0, sizeof n.feat);
-    n.spare_g = n.spare_r = n.spare_w = NULL;
     n.g = fg_calloc(d * d, sizeof(double));
     n.r = fg_malloc_array(d * d, sizeof(double));
     n.bt = fg_calloc(k * d, sizeof(double));
+    /* The spares are touched now (calloc), so that no request pays for
+     * faulting in fresh pages. */
+    n.spare_g = fg_calloc(d * d, sizeof(double));
+    n.spare_r = fg_calloc(d * d, sizeof(double));
+    n.spare_w = fg_calloc(k * d, sizeof(double));
     n.x = NULL;
     n.y = NULL;
     double *wt = fg_malloc_array(k * d, sizeof(double));
-    rc = n.g && n.r && n.bt && wt ? FORGET_OK : fg_nomem("the Gram matrix");
+    rc = n.g && n.r && n.bt && n.spare_g && n.spare_r && n.spare_w && wt
+             ? FORGET_OK
+             : fg_nomem("the Gram matrix");
     if (rc == FORGET_OK && s->keep_rows) {
         n.x = fg_malloc_array(train->n ? train->n : 1, s->in * sizeof(float));
         n.y = fg_malloc_array(train->n ? train->n : 1, k * sizeof(double));
@@ -161,7 +170,7 @@ static int fg_an_prepare(void *state, const forget_dataset *train,
     if (rc == FORGET_OK) {
         for (size_t i = 0; i < d; i++)
             n.g[i * d + i] += fg_analytic_gamma(s->model);
-        rc = fg_an_solve(d, k, n.g, n.bt, n.r, wt);
+        rc = fg_an_factor(d, k, n.g, n.bt, n.r, wt);
     }
     if (rc != FORGET_OK) {
         fg_an_free_arrays(&n);
@@ -175,6 +184,9 @@ static int fg_an_prepare(void *state, const forget_dataset *train,
     fg_an_free_arrays(s);
     *s = n;
     s->n_rows = train->n;
+    /* Form R now: prepare is slow anyway, the first request should not be. */
+    fg_dpotri(d, s->r, d);
+    s->r_factor = 0;
     s->woodbury_rows = s->woodbury_calls = 0;
     s->prepared = 1;
     memcpy(fg_analytic_head(s->model), wt, k * d * sizeof(double));
@@ -183,15 +195,16 @@ static int fg_an_prepare(void *state, const forget_dataset *train,
     return FORGET_OK;
 }
 
-/* The cost model: Woodbury reads R twice and writes it once per request
- * (plus G), about 3 d^2 k multiply-adds at level-3 speed for larger k;
- * refactoring costs d^2 k + d^3 (Cholesky and inverse). Measured on the
- * benchmark machine, the crossover sits near k = d / 2. */
+/* The cost model: a Woodbury request does about 4 d^2 k multiply-adds (U,
+ * the update of R, the update of G) at the low efficiency of thin BLAS-3
+ * calls; a refactorisation d^2 k + d^3 / 3 (the Gram update and a
+ * Cholesky factorisation). On the benchmark machine the crossover sits
+ * near k = d / 6 for d = 785 and 2049 (BENCHMARKS.md). */
 static int fg_an_use_woodbury(const fg_an *s, size_t k)
 {
     if (s->update != FG_UPD_AUTO)
         return s->update == FG_UPD_WOODBURY;
-    return 2 * k < s->d;
+    return 6 * k < s->d;
 }
 
 /* Everything a request computes before anything changes: pointers into
@@ -237,15 +250,32 @@ static int fg_an_spares(fg_an *s)
     return FORGET_OK;
 }
 
+/* R = G^-1 for a Woodbury request: s->r itself, or, when it holds the
+ * Cholesky factor, the inverse formed in the spare buffer (swapped in at
+ * commit, so that a refused request leaves the state byte-identical). */
+static int fg_an_inverse(fg_an *s, const double **rinv)
+{
+    *rinv = s->r;
+    if (!s->r_factor)
+        return FORGET_OK;
+    int rc = fg_an_spares(s);
+    if (rc != FORGET_OK)
+        return rc;
+    memcpy(s->spare_r, s->r, s->d * s->d * sizeof(double));
+    fg_dpotri(s->d, s->spare_r, s->d); /* the factor is valid: no failure */
+    *rinv = s->spare_r;
+    return FORGET_OK;
+}
+
 /* Woodbury, first half: U, S and its factor, F; nothing changes yet. */
 static int fg_an_woodbury_plan(const fg_an *s, fg_an_req *q, double sign,
-                               const double *wt)
+                               const double *wt, const double *rinv)
 {
     size_t d = s->d, c = s->k, k = q->k;
     if (k == 1)
-        fg_dsymv(d, 1.0, s->r, d, q->phi, 0.0, q->u);
+        fg_dsymv(d, 1.0, rinv, d, q->phi, 0.0, q->u);
     else
-        fg_dsymm(1, k, d, 1.0, s->r, d, q->phi, d, 0.0, q->u, d);
+        fg_dsymm(1, k, d, 1.0, rinv, d, q->phi, d, 0.0, q->u, d);
     /* S = I - s U Phi^T */
     fg_dgemm(0, 1, k, k, d, -sign, q->u, d, q->phi, d, 0.0, q->smat, k);
     for (size_t i = 0; i < k; i++)
@@ -274,7 +304,7 @@ static int fg_an_refactor_plan(fg_an *s, fg_an_req *q, double sign)
     fg_dsyrk(1, d, k, -sign, q->phi, d, 1.0, s->spare_g, d);
     memcpy(q->bt2, s->bt, c * d * sizeof(double));
     fg_dgemm(1, 0, c, d, k, -sign, q->y, c, q->phi, d, 1.0, q->bt2, d);
-    if (fg_an_solve(d, c, s->spare_g, q->bt2, s->spare_r, s->spare_w) !=
+    if (fg_an_factor(d, c, s->spare_g, q->bt2, s->spare_r, s->spare_w) !=
         FORGET_OK)
         return fg_error(FORGET_E_NUMERIC, "method 'analytic': the Gram "
                         "matrix after the request is not positive definite: "
@@ -296,6 +326,10 @@ static void fg_an_commit(fg_an *s, fg_an_req *q, double sign, int woodbury)
     double *wt = fg_analytic_head(s->model);
     fg_dgemm(1, 0, c, d, k, -sign, q->y, c, q->phi, d, 1.0, s->bt, d);
     if (woodbury) {
+        if (s->r_factor) { /* the inverse was formed in the spare */
+            fg_an_swap(&s->r, &s->spare_r);
+            s->r_factor = 0;
+        }
         if (k == 1)
             fg_dsyr(d, sign, q->u, s->r, d);
         else
@@ -310,6 +344,7 @@ static void fg_an_commit(fg_an *s, fg_an_req *q, double sign, int woodbury)
     } else {
         fg_an_swap(&s->g, &s->spare_g);
         fg_an_swap(&s->r, &s->spare_r);
+        s->r_factor = 1;
         memcpy(wt, s->spare_w, c * d * sizeof(double));
         s->woodbury_rows = s->woodbury_calls = 0;
     }
@@ -326,9 +361,10 @@ static void fg_an_maybe_refresh(fg_an *s, forget_run *run)
     if (!due || fg_an_spares(s) != FORGET_OK)
         return;
     size_t d = s->d, c = s->k;
-    if (fg_an_solve(d, c, s->g, s->bt, s->spare_r, s->spare_w) != FORGET_OK)
+    if (fg_an_factor(d, c, s->g, s->bt, s->spare_r, s->spare_w) != FORGET_OK)
         return;
     fg_an_swap(&s->r, &s->spare_r);
+    s->r_factor = 1;
     memcpy(fg_analytic_head(s->model), s->spare_w, c * d * sizeof(double));
     fg_analytic_sync(s->model);
     s->woodbury_rows = s->woodbury_calls = 0;
@@ -388,9 +424,12 @@ static int fg_an_request(fg_an *s, const float *x, const double *y, size_t k,
         rc = forget_run_report(run, "rows", (double)k);
     if (rc == FORGET_OK)
         rc = forget_run_report(run, "refreshed", 0);
+    const double *rinv = NULL;
+    if (rc == FORGET_OK && woodbury)
+        rc = fg_an_inverse(s, &rinv);
     if (rc == FORGET_OK)
         rc = woodbury ? fg_an_woodbury_plan(s, &q, sign,
-                                            fg_analytic_head(s->model))
+                                            fg_analytic_head(s->model), rinv)
                       : fg_an_refactor_plan(s, &q, sign);
     if (rc == FORGET_OK)
         rc = forget_run_progress(run, 0.9);
@@ -583,8 +622,9 @@ static int fg_an_learn(void *state, const forget_dataset *rows,
     return rc;
 }
 
-/* ---- state files: AGRM (G), AINV (R), ABT (Bt), ACNT (3 x u64: rows,
- * Woodbury rows and calls since the refresh), the id set, and with
+/* ---- state files: AGRM (G), AINV (R, or G's Cholesky factor), ABT (Bt),
+ * ACNT (4 x u64: rows, Woodbury rows and calls since the refresh, 1 if
+ * AINV holds the factor), the id set, and with
  * keep_rows KROX (float32 features) and KROY (float64 targets) ---- */
 
 static int fg_an_save(void *state, forget_writer *w)
@@ -593,10 +633,11 @@ static int fg_an_save(void *state, forget_writer *w)
     if (!s->prepared)
         return FORGET_OK;
     size_t d = s->d, c = s->k;
-    unsigned char cnt[24];
+    unsigned char cnt[32];
     fg_put_u64(cnt, s->n_rows);
     fg_put_u64(cnt + 8, s->woodbury_rows);
     fg_put_u64(cnt + 16, s->woodbury_calls);
+    fg_put_u64(cnt + 24, (uint64_t)s->r_factor);
     /* float64 little-endian: the in-memory layout on our hosts. */
     int rc = forget_writer_section(w, "AGRM", FORGET_SECTION_REQUIRED, s->g,
                                    d * d * sizeof(double));
@@ -685,7 +726,8 @@ static int fg_an_load(void **state, forget_model *model,
         s->g = fg_an_doubles(&b[0], d * d, &rc);
         s->r = fg_an_doubles(&b[1], d * d, &rc);
         s->bt = fg_an_doubles(&b[2], c * d, &rc);
-        if (rc == 0 && b[3].size != 24)
+        if (rc == 0 && (b[3].size != 32 ||
+                        fg_get_u64((const unsigned char *)b[3].data + 24) > 1))
             rc = fg_error(FORGET_E_FORMAT, "method 'analytic': section ACNT "
                           "is malformed");
         if (rc == 0)
@@ -697,6 +739,8 @@ static int fg_an_load(void **state, forget_model *model,
                                                   b[3].data + 8);
             s->woodbury_calls = (size_t)fg_get_u64((const unsigned char *)
                                                    b[3].data + 16);
+            s->r_factor = (int)fg_get_u64((const unsigned char *)b[3].data +
+                                          24);
             if (s->n_rows != s->ids.n - s->ids.n_gone)
                 rc = fg_error(FORGET_E_FORMAT, "method 'analytic': the row "
                               "count disagrees with the ids");
