@@ -18,6 +18,7 @@ int main(void)
     srunner_add_suite(sr, suite_model_file());
     srunner_add_suite(sr, suite_ssd());
     srunner_add_suite(sr, suite_analytic());
+    srunner_add_suite(sr, suite_sisa());
     srunner_add_suite(sr, suite_alloc_fail());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

@@ -313,3 +313,27 @@ forget_model *make_host_lr(host_lr_shape *shape, const float *init)
     return m;
 }
 
+
+const unsigned char *find_section(const unsigned char *buf, size_t len,
+                                  const char *tag, size_t *size)
+{
+    for (size_t at = 16; at + 24 <= len;) {
+        uint64_t l = 0;
+        for (int i = 7; i >= 0; i--)
+            l = (l << 8) | buf[at + 8 + i];
+        if (!memcmp(buf + at, tag, 4)) {
+            *size = (size_t)l;
+            return buf + at + 24;
+        }
+        at += 24 + (size_t)l + (8 - l % 8) % 8;
+    }
+    return NULL;
+}
+
+unsigned char *saved_state(const forget_unlearner *u, size_t *len)
+{
+    ck_assert_int_eq(forget_unlearner_save_buffer(u, NULL, 0, len), FORGET_OK);
+    unsigned char *b = malloc(*len);
+    ck_assert_int_eq(forget_unlearner_save_buffer(u, b, *len, len), FORGET_OK);
+    return b;
+}

@@ -25,6 +25,7 @@ Suite *suite_eval(void);
 Suite *suite_model_file(void);
 Suite *suite_ssd(void);
 Suite *suite_analytic(void);
+Suite *suite_sisa(void);
 
 /* Fixtures: forget_init() before, and after: every object freed and the
  * last forget_shutdown() accepted. */
@@ -82,5 +83,13 @@ typedef struct host_lr_shape {
 } host_lr_shape;
 /* A host model of kind "host" running host_lr_* on shape, from init. */
 forget_model *make_host_lr(host_lr_shape *shape, const float *init);
+
+/* The payload of the first section named tag in a saved file (see
+ * docs/FORMAT.md), or NULL. */
+const unsigned char *find_section(const unsigned char *buf, size_t len,
+                                  const char *tag, size_t *size);
+
+/* An unlearner's saved state (malloc'ed). */
+unsigned char *saved_state(const forget_unlearner *u, size_t *len);
 
 #endif

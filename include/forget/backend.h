@@ -82,6 +82,9 @@ typedef struct forget_method {
      * must pass the rows). ids are never empty. */
     int (*forget_ids)(void *state, const uint64_t *ids, size_t count,
                       forget_run *run);
+    /* The model the unlearner presents, when it is not the one it was
+     * created with (sisa's ensemble); NULL before it exists. */
+    forget_model *(*model)(void *state);
 } forget_method;
 
 /* The smallest struct_size the registry accepts is

@@ -434,6 +434,9 @@ FORGET_API int forget_unlearner_set_progress(forget_unlearner *u,
                                              void *user_data);
 
 FORGET_API const char *forget_unlearner_method(const forget_unlearner *u);
+/* The model the unlearner changes: the one it was created with, or (sisa)
+ * the ensemble it trained, owned by the unlearner (do not free it; it
+ * lives until forget_unlearner_free; NULL before prepare). */
 FORGET_API forget_model *forget_unlearner_model(const forget_unlearner *u);
 /* 1 after a successful prepare, else 0. */
 FORGET_API int forget_unlearner_is_prepared(const forget_unlearner *u);

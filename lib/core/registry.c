@@ -31,7 +31,8 @@ static pthread_mutex_t fg_registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static const forget_method *const *fg_builtins(size_t *count)
 {
     static const forget_method *const list[] = {&fg_method_ssd,
-                                                &fg_method_analytic};
+                                                &fg_method_analytic,
+                                                &fg_method_sisa};
     *count = sizeof list / sizeof *list;
     return list;
 }

@@ -247,7 +247,11 @@ const char *forget_unlearner_method(const forget_unlearner *u)
 
 forget_model *forget_unlearner_model(const forget_unlearner *u)
 {
-    return u ? u->model : NULL;
+    if (u == NULL)
+        return NULL;
+    if (u->method->model)
+        return u->method->model(u->state);
+    return u->model;
 }
 
 int forget_unlearner_is_prepared(const forget_unlearner *u)

@@ -6,5 +6,6 @@
 
 extern const forget_method fg_method_ssd;
 extern const forget_method fg_method_analytic;
+extern const forget_method fg_method_sisa;
 
 #endif

@@ -1,0 +1,13 @@
+/* A bounded parallel-for over independent tasks, on plain pthreads. */
+#ifndef FG_CORE_POOL_H
+#define FG_CORE_POOL_H
+
+#include <stddef.h>
+
+/* Run task(i, ctx) for i in [0, n) on at most threads threads (the caller
+ * is one of them); returns the first non-zero status by task index, or 0.
+ * If a thread cannot be started the work runs on fewer. */
+int fg_parallel(size_t n, int threads, int (*task)(size_t i, void *ctx),
+                void *ctx);
+
+#endif

@@ -1,0 +1,114 @@
+/* The ensemble kind: k constituent models of one shape (owned elsewhere,
+ * by the sisa method), aggregated by the mean of their probabilities or by
+ * majority vote. Its outputs are log(aggregate), so that softmax gives the
+ * aggregate back and the loss is the cross-entropy of it. */
+#include "model/ensemble.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+
+typedef struct fg_ens {
+    forget_model **parts; /* borrowed */
+    size_t n;
+    int vote;
+} fg_ens;
+
+static int fg_ens_forward(const forget_model *m, fg_workspace *ws,
+                          const float *x, size_t n, float *out)
+{
+    const fg_ens *e = m->impl;
+    size_t k = m->outputs;
+    float *p = fg_malloc_array(n ? n : 1, k * sizeof(float));
+    if (p == NULL)
+        return fg_nomem("ensemble outputs");
+    memset(out, 0, n * k * sizeof *out);
+    int rc = FORGET_OK;
+    for (size_t c = 0; c < e->n && rc == FORGET_OK; c++) {
+        rc = fg_model_predict(e->parts[c], ws, x, n, p);
+        for (size_t i = 0; rc == FORGET_OK && i < n; i++) {
+            float *o = out + i * k, *pi = p + i * k;
+            if (m->task == FORGET_TASK_REGRESSION || !e->vote) {
+                for (size_t j = 0; j < k; j++)
+                    o[j] += pi[j] / (float)e->n;
+            } else {
+                size_t best = 0;
+                for (size_t j = 1; j < k; j++)
+                    best = pi[j] > pi[best] ? j : best;
+                o[best] += 1.0f / (float)e->n;
+            }
+        }
+    }
+    fg_free(p);
+    if (rc == FORGET_OK && m->task == FORGET_TASK_CLASSIFICATION)
+        for (size_t i = 0; i < n * k; i++)
+            out[i] = logf(out[i] > 1e-30f ? out[i] : 1e-30f);
+    return rc;
+}
+
+static int fg_ens_backward(const forget_model *m, fg_workspace *ws,
+                           const float *x, const float *dz, size_t n,
+                           int mode, float scale, float *acc)
+{
+    (void)m, (void)ws, (void)x, (void)dz, (void)n, (void)mode, (void)scale;
+    (void)acc;
+    return fg_error(FORGET_E_UNSUPPORTED, "an ensemble has no gradient of "
+                    "its own; use its constituents");
+}
+
+static int fg_ens_clone(const forget_model *m, void **impl)
+{
+    (void)m;
+    (void)impl;
+    return fg_error(FORGET_E_UNSUPPORTED, "an ensemble belongs to its "
+                    "unlearner and cannot be copied");
+}
+
+static void fg_ens_destroy(void *impl)
+{
+    fg_ens *e = impl;
+    if (e)
+        fg_free(e->parts);
+    fg_free(e);
+}
+
+static const fg_model_ops fg_ens_ops = {
+    .forward = fg_ens_forward,
+    .backward = fg_ens_backward,
+    .clone_impl = fg_ens_clone,
+    .destroy_impl = fg_ens_destroy,
+};
+
+int fg_ensemble_create(forget_model **out, forget_model *const *parts,
+                       size_t n, int vote, const char *params)
+{
+    forget_model *m = NULL;
+    int rc = fg_model_alloc(&m, &fg_ens_ops, "ensemble", 0, 0);
+    if (rc != FORGET_OK)
+        return rc;
+    fg_ens *e = fg_calloc(1, sizeof *e);
+    if (e)
+        e->parts = fg_malloc_array(n, sizeof *e->parts);
+    m->params_text = fg_strdup(params);
+    if (!e || !e->parts || !m->params_text) {
+        fg_ens_destroy(e);
+        fg_model_discard(m);
+        return fg_nomem("an ensemble");
+    }
+    memcpy(e->parts, parts, n * sizeof *parts);
+    e->n = n;
+    e->vote = vote;
+    m->impl = e;
+    m->task = parts[0]->task;
+    m->inputs = parts[0]->inputs;
+    m->outputs = parts[0]->outputs;
+    *out = m;
+    return FORGET_OK;
+}
+
+void fg_ensemble_set(forget_model *m, size_t i, forget_model *part)
+{
+    ((fg_ens *)m->impl)->parts[i] = part;
+}

@@ -1,0 +1,267 @@
+/* sisa: after forgetting, every constituent and checkpoint is bit-identical
+ * to sisa trained from scratch on the remaining rows; over several
+ * requests, across save/load and a directory store; refusals, repeats,
+ * cancel. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "helpers.h"
+
+static const char *CFG = "shards=3 slices=4 epochs=2:1:1:1 seed=5 "
+                         "train=\"lr=0.05 batch=16\"";
+
+static forget_model *tmpl(void)
+{
+    forget_model *m = NULL;
+    ck_assert_int_eq(forget_model_create(&m, "mlp", "layers=6-12-4 seed=2"),
+                     FORGET_OK);
+    return m;
+}
+
+/* Constituents (SMOD) and memory checkpoints (SCKP) of two unlearners
+ * must be the same bytes. */
+static void assert_same_ensemble(const forget_unlearner *a,
+                                 const forget_unlearner *b)
+{
+    size_t la, lb, sa, sb;
+    unsigned char *x = saved_state(a, &la), *y = saved_state(b, &lb);
+    const char *tags[2] = {"SMOD", "SCKP"};
+    for (int t = 0; t < 2; t++) {
+        const unsigned char *pa = find_section(x, la, tags[t], &sa);
+        const unsigned char *pb = find_section(y, lb, tags[t], &sb);
+        ck_assert_ptr_nonnull(pa);
+        ck_assert_ptr_nonnull(pb);
+        ck_assert_uint_eq(sa, sb);
+        ck_assert_msg(memcmp(pa, pb, sa) == 0, "%s differs", tags[t]);
+    }
+    free(x);
+    free(y);
+}
+
+static forget_unlearner *fresh(forget_model *t, const forget_dataset *d,
+                               const char *cfg)
+{
+    forget_unlearner *u = NULL;
+    ck_assert_int_eq(forget_unlearner_create(&u, "sisa", t, cfg), FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_prepare(u, d), FORGET_OK);
+    return u;
+}
+
+START_TEST(forget_equals_scratch)
+{
+    forget_dataset *D = make_blobs(400, 6, 4, 3, 1000);
+    forget_dataset *test = make_blobs(200, 6, 4, 4, 9000);
+    forget_model *t = tmpl();
+    forget_unlearner *u = fresh(t, D, CFG);
+    double acc;
+    ck_assert_int_eq(forget_eval_accuracy(forget_unlearner_model(u), test,
+                                          &acc), FORGET_OK);
+    ck_assert_double_gt(acc, 0.9);
+    /* Request 1: ten ids, one of them twice. */
+    uint64_t ids[11] = {1003, 1050, 1099, 1100, 1222, 1300, 1301, 1377, 1390,
+                        1399, 1050};
+    ck_assert_int_eq(forget_unlearner_forget_ids(u, ids, 11), FORGET_OK);
+    const forget_report *r = forget_unlearner_report(u);
+    double v;
+    ck_assert_int_eq(forget_report_get(r, "rows", &v), FORGET_OK);
+    ck_assert_double_eq(v, 10);
+    ck_assert_int_eq(forget_report_get(r, "already_forgotten", &v), FORGET_OK);
+    ck_assert_double_eq(v, 1);
+    ck_assert_int_eq(forget_report_get(r, "cost_vs_full_retrain", &v),
+                     FORGET_OK);
+    ck_assert(v > 0 && v <= 1);
+    forget_dataset *rest = NULL;
+    ck_assert_int_eq(forget_dataset_exclude_ids(&rest, D, ids, 10), FORGET_OK);
+    forget_unlearner *s = fresh(t, rest, CFG);
+    assert_same_ensemble(u, s);
+    forget_unlearner_free(s);
+    /* Request 2 as a dataset of rows (one already forgotten, reported). */
+    uint64_t more[3] = {1004, 1200, 1050};
+    forget_dataset *F = NULL;
+    ck_assert_int_eq(forget_dataset_subset_ids(&F, D, more, 3), FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_forget(u, F), FORGET_OK);
+    ck_assert_int_eq(forget_report_get(forget_unlearner_report(u),
+                                       "already_forgotten", &v), FORGET_OK);
+    ck_assert_double_eq(v, 1);
+    forget_dataset *rest2 = NULL;
+    ck_assert_int_eq(forget_dataset_exclude_ids(&rest2, rest, more, 2),
+                     FORGET_OK);
+    s = fresh(t, rest2, CFG);
+    assert_same_ensemble(u, s);
+    /* Predictions of the ensembles agree too. */
+    float pa[800], pb[800];
+    ck_assert_int_eq(forget_model_predict(forget_unlearner_model(u), test, pa,
+                                          800), FORGET_OK);
+    ck_assert_int_eq(forget_model_predict(forget_unlearner_model(s), test, pb,
+                                          800), FORGET_OK);
+    ck_assert_mem_eq(pa, pb, sizeof pa);
+    forget_unlearner_free(s);
+    forget_unlearner_free(u);
+    forget_dataset_free(F);
+    forget_dataset_free(rest2);
+    forget_dataset_free(rest);
+    forget_dataset_free(test);
+    forget_dataset_free(D);
+    forget_model_free(t);
+}
+END_TEST
+
+START_TEST(refusals_and_cancel_change_nothing)
+{
+    forget_dataset *D = make_blobs(200, 6, 4, 3, 0);
+    forget_model *t = tmpl();
+    forget_unlearner *u = fresh(t, D, CFG);
+    size_t n0, n1;
+    unsigned char *s0 = saved_state(u, &n0);
+    uint64_t bad[3] = {5, 77777, 6};
+    ck_assert_int_eq(forget_unlearner_forget_ids(u, bad, 3),
+                     FORGET_E_NOT_FOUND);
+    ck_assert_ptr_nonnull(strstr(forget_last_error(), "77777"));
+    unsigned char *s1 = saved_state(u, &n1);
+    ck_assert_uint_eq(n0, n1);
+    ck_assert_mem_eq(s0, s1, n0);
+    free(s1);
+    forget_unlearner_free(u);
+    free(s0);
+    forget_dataset_free(D);
+    forget_model_free(t);
+}
+END_TEST
+
+static int cancel_soon(double f, const char *stage, void *user)
+{
+    (void)stage;
+    (void)user;
+    return f > 0.2;
+}
+
+START_TEST(cancel_changes_nothing)
+{
+    forget_dataset *D = make_blobs(300, 6, 4, 3, 0);
+    forget_model *t = tmpl();
+    forget_unlearner *u = fresh(t, D, "shards=2 slices=2 epochs=3 threads=1");
+    size_t n0, n1;
+    unsigned char *s0 = saved_state(u, &n0);
+    forget_unlearner_set_progress(u, cancel_soon, NULL);
+    uint64_t ids[4] = {1, 2, 3, 4};
+    ck_assert_int_eq(forget_unlearner_forget_ids(u, ids, 4),
+                     FORGET_E_CANCELED);
+    unsigned char *s1 = saved_state(u, &n1);
+    ck_assert_uint_eq(n0, n1);
+    ck_assert_mem_eq(s0, s1, n0);
+    free(s0);
+    free(s1);
+    forget_unlearner_free(u);
+    forget_dataset_free(D);
+    forget_model_free(t);
+}
+END_TEST
+
+static size_t count_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        n += strstr(e->d_name, ".ckpt") != NULL;
+    closedir(d);
+    return n;
+}
+
+/* A directory store: a new "process" loads the state with a new template
+ * object and keeps deleting; the result still equals scratch; files of
+ * checkpoints that held a forgotten row are gone. */
+START_TEST(directory_store_and_reload)
+{
+    char dir[300], cfg[600];
+    snprintf(dir, sizeof dir, "%s", tmp_path("store"));
+    ck_assert_int_eq(mkdir(dir, 0700), 0);
+    snprintf(cfg, sizeof cfg, "%s store=\"%s\" threads=2", CFG, dir);
+    forget_dataset *D = make_blobs(300, 6, 4, 8, 0);
+    forget_model *t = tmpl();
+    forget_unlearner *u = fresh(t, D, cfg);
+    ck_assert_uint_eq(count_files(dir), 12);
+    uint64_t ids[2] = {17, 250};
+    ck_assert_int_eq(forget_unlearner_forget_ids(u, ids, 2), FORGET_OK);
+    ck_assert_uint_eq(count_files(dir), 12); /* old ones replaced */
+    const char *state = tmp_path("sisa.state");
+    char path[300];
+    snprintf(path, sizeof path, "%s", state);
+    ck_assert_int_eq(forget_unlearner_save(u, path), FORGET_OK);
+    forget_unlearner_free(u); /* the files stay for the state */
+    ck_assert_uint_eq(count_files(dir), 12);
+    forget_model *t2 = tmpl();
+    forget_unlearner *v = NULL;
+    ck_assert_int_eq(forget_unlearner_load(&v, t2, path), FORGET_OK);
+    uint64_t more[2] = {3, 99};
+    ck_assert_int_eq(forget_unlearner_forget_ids(v, more, 2), FORGET_OK);
+    uint64_t all[4] = {17, 250, 3, 99};
+    forget_dataset *rest = NULL;
+    ck_assert_int_eq(forget_dataset_exclude_ids(&rest, D, all, 4), FORGET_OK);
+    forget_unlearner *s = fresh(t, rest, CFG); /* memory store, threads 0 */
+    /* Compare the constituents: a memory-store state has SCKP, ours has
+     * files, so compare SMOD only, plus predictions. */
+    size_t la, lb, sa, sb;
+    unsigned char *x = saved_state(v, &la), *y = saved_state(s, &lb);
+    const unsigned char *pa = find_section(x, la, "SMOD", &sa);
+    const unsigned char *pb = find_section(y, lb, "SMOD", &sb);
+    ck_assert_uint_eq(sa, sb);
+    ck_assert_mem_eq(pa, pb, sa);
+    free(x);
+    free(y);
+    forget_unlearner_free(s);
+    forget_unlearner_free(v);
+    forget_dataset_free(rest);
+    forget_dataset_free(D);
+    forget_model_free(t);
+    forget_model_free(t2);
+}
+END_TEST
+
+START_TEST(parameters_and_vote)
+{
+    forget_model *t = tmpl();
+    forget_unlearner *u = NULL;
+    ck_assert_int_eq(forget_unlearner_create(&u, "sisa", t, "epochs=1:2"),
+                     FORGET_E_PARAM);
+    ck_assert_int_eq(forget_unlearner_create(&u, "sisa", t,
+                                             "train=\"epochs=3\""),
+                     FORGET_E_PARAM);
+    ck_assert_ptr_nonnull(strstr(forget_last_error(), "set by sisa"));
+    ck_assert_int_eq(forget_unlearner_create(&u, "sisa", t,
+                                             "store=/nonexistent/dir"),
+                     FORGET_E_IO);
+    ck_assert_ptr_null(u);
+    ck_assert_ptr_null(NULL);
+    forget_dataset *D = make_blobs(300, 6, 4, 3, 0);
+    forget_dataset *test = make_blobs(200, 6, 4, 4, 9000);
+    u = fresh(t, D, "aggregate=vote shards=3 slices=1 epochs=3 "
+                    "train=\"batch=16\"");
+    double acc;
+    ck_assert_int_eq(forget_eval_accuracy(forget_unlearner_model(u), test,
+                                          &acc), FORGET_OK);
+    ck_assert_double_gt(acc, 0.9);
+    forget_unlearner_free(u);
+    forget_dataset_free(test);
+    forget_dataset_free(D);
+    forget_model_free(t);
+}
+END_TEST
+
+Suite *suite_sisa(void)
+{
+    Suite *s = suite_create("sisa");
+    TCase *tc = tcase_create("sisa");
+    tcase_set_timeout(tc, 120);
+    tcase_add_checked_fixture(tc, fixture_init, fixture_shutdown);
+    tcase_add_test(tc, forget_equals_scratch);
+    tcase_add_test(tc, refusals_and_cancel_change_nothing);
+    tcase_add_test(tc, cancel_changes_nothing);
+    tcase_add_test(tc, directory_store_and_reload);
+    tcase_add_test(tc, parameters_and_vote);
+    suite_add_tcase(s, tc);
+    return s;
+}
