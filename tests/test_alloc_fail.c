@@ -18,6 +18,7 @@ typedef struct ctx {
     forget_unlearner *ssd;  /* an ssd unlearner on model */
     forget_model *am;       /* an analytic model (random map) */
     forget_unlearner *an;   /* its analytic unlearner, keep_rows=true */
+    forget_unlearner *si;   /* a sisa unlearner (template: model) */
     unsigned char *state;   /* ssd's state saved to a buffer */
     size_t state_len;
     char img[256], lab[256], imggz[256], csvgz[256];
@@ -271,6 +272,31 @@ static int op_an_refactor(ctx *c, void **out)
     return rc;
 }
 
+static int op_si_create(ctx *c, void **out)
+{
+    return forget_unlearner_create((forget_unlearner **)out, "sisa", c->model,
+                                   "shards=2 slices=2 threads=1 train=\"batch=8\"");
+}
+
+static int op_si_prepare(ctx *c, void **out)
+{
+    (void)out;
+    return forget_unlearner_prepare(c->si, c->base);
+}
+
+static int op_si_forget(ctx *c, void **out)
+{
+    (void)out;
+    const uint64_t ids[3] = {104, 111, 100};
+    return forget_unlearner_forget_ids(c->si, ids, 3);
+}
+
+static int op_si_load(ctx *c, void **out)
+{
+    return forget_unlearner_load_buffer((forget_unlearner **)out, c->model,
+                                        c->state, c->state_len);
+}
+
 /* Bytes that must not change: the base dataset's arrays. */
 static unsigned char *snapshot(const ctx *c, size_t *len)
 {
@@ -280,8 +306,8 @@ static unsigned char *snapshot(const ctx *c, size_t *len)
     memcpy(s, forget_dataset_x(c->base), n * d * 4);
     memcpy(s + n * d * 4, forget_dataset_labels(c->base), n * 4);
     memcpy(s + n * d * 4 + n * 4, forget_dataset_ids(c->base), n * 8);
-    forget_unlearner *holders[2] = {c->ssd, c->an};
-    for (int h = 0; h < 2; h++) {
+    forget_unlearner *holders[3] = {c->ssd, c->an, c->si};
+    for (int h = 0; h < 3; h++) {
         if (holders[h] == NULL)
             continue;
         size_t bytes = 0;
@@ -487,6 +513,21 @@ START_TEST(every_allocation_may_fail)
     forget_model_free(c.am);
     c.an = NULL;
     c.am = NULL;
+
+    /* sisa: prepare, forget by ids, load. */
+    total += sweep(&c, "sisa create", op_si_create, free_unlearner);
+    ck_assert_int_eq(op_si_create(&c, (void **)&c.si), FORGET_OK);
+    total += sweep(&c, "sisa prepare", op_si_prepare, free_unlearner);
+    total += sweep(&c, "sisa forget_ids", op_si_forget, free_unlearner);
+    ck_assert_int_eq(forget_unlearner_save_buffer(c.si, NULL, 0,
+                                                  &c.state_len), FORGET_OK);
+    c.state = malloc(c.state_len);
+    ck_assert_int_eq(forget_unlearner_save_buffer(c.si, c.state, c.state_len,
+                                                  &c.state_len), FORGET_OK);
+    total += sweep(&c, "sisa load", op_si_load, free_unlearner);
+    free(c.state);
+    forget_unlearner_free(c.si);
+    c.si = NULL;
     forget_model_free(c.model);
     forget_dataset_free(c.remove);
     forget_dataset_free(c.base);

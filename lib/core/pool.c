@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 
 #include "core/alloc.h"
+#include "core/error.h"
 
 typedef struct fg_pool {
     size_t n;
@@ -31,14 +32,8 @@ int fg_parallel(size_t n, int threads, int (*task)(size_t i, void *ctx),
     if (n == 0)
         return 0;
     int *status = fg_calloc(n, sizeof *status);
-    if (status == NULL) { /* run serially: no memory for the bookkeeping */
-        for (size_t i = 0; i < n; i++) {
-            int rc = task(i, ctx);
-            if (rc != 0)
-                return rc;
-        }
-        return 0;
-    }
+    if (status == NULL)
+        return fg_nomem("a task list");
     fg_pool p = {n, 0, task, ctx, status};
     size_t extra = threads > 1 ? (size_t)threads - 1 : 0;
     if (extra > n - 1)

@@ -5,8 +5,9 @@
 #include <stddef.h>
 
 /* Run task(i, ctx) for i in [0, n) on at most threads threads (the caller
- * is one of them); returns the first non-zero status by task index, or 0.
- * If a thread cannot be started the work runs on fewer. */
+ * is one of them); returns the first non-zero status by task index, or 0
+ * (FORGET_E_NOMEM before any task runs if its bookkeeping cannot be
+ * allocated). If a thread cannot be started the work runs on fewer. */
 int fg_parallel(size_t n, int threads, int (*task)(size_t i, void *ctx),
                 void *ctx);
 

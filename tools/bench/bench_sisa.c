@@ -1,0 +1,112 @@
+/* sisa on Fashion-MNIST, the protocol of tools/bench/torch_sisa.py:
+ * 5 shards x 4 slices of the MLP 784-256-128-10; training; one deletion;
+ * 100 deletions one call each; 100 more as one call; a full retrain of the
+ * ensemble on what remains. Writes the deletion list; one JSON line.
+ *   build/bench/bench_sisa [--data DIR] [--out DIR] [--threads N] */
+#include <stdint.h>
+#include <sys/resource.h>
+
+#include "bench_common.h"
+
+#define CFG "shards=5 slices=4 epochs=1 seed=1 threads=%d " \
+            "train=\"lr=0.05 momentum=0.9 batch=128\""
+
+int main(int argc, char **argv)
+{
+    const char *dir = "/usr/share/datasets/fashion-mnist", *out = "build/bench";
+    int threads = 1;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--data"))
+            dir = argv[i + 1];
+        else if (!strcmp(argv[i], "--out"))
+            out = argv[i + 1];
+        else if (!strcmp(argv[i], "--threads"))
+            threads = atoi(argv[i + 1]);
+    }
+    BENCH_CHECK(forget_init());
+    forget_dataset *train = NULL, *test = NULL;
+    bench_load(dir, &train, &test);
+    /* 201 distinct ids by a seeded permutation. */
+    size_t n = forget_dataset_rows(train);
+    uint64_t *perm = malloc(n * sizeof *perm), s = 777;
+    for (size_t i = 0; i < n; i++)
+        perm[i] = i;
+    for (size_t i = n - 1; i > 0; i--) {
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        size_t j = (size_t)((s >> 33) % (i + 1));
+        uint64_t t = perm[i];
+        perm[i] = perm[j];
+        perm[j] = t;
+    }
+    char path[512], cfg[512];
+    snprintf(path, sizeof path, "%s/sisa-deletions.txt", out);
+    FILE *f = fopen(path, "w");
+    for (int i = 0; i < 201; i++)
+        fprintf(f, "%llu\n", (unsigned long long)perm[i]);
+    fclose(f);
+    snprintf(cfg, sizeof cfg, CFG, threads);
+
+    forget_model *tmpl = NULL;
+    BENCH_CHECK(forget_model_create(&tmpl, "mlp", "layers=784-256-128-10 "
+                                    "seed=1"));
+    forget_unlearner *u = NULL;
+    BENCH_CHECK(forget_unlearner_create(&u, "sisa", tmpl, cfg));
+    double t0 = bench_now();
+    BENCH_CHECK(forget_unlearner_prepare(u, train));
+    double train_s = bench_now() - t0, acc, acc_after, v;
+    BENCH_CHECK(forget_eval_accuracy(forget_unlearner_model(u), test, &acc));
+    t0 = bench_now();
+    BENCH_CHECK(forget_unlearner_forget_ids(u, perm, 1));
+    double one = bench_now() - t0, stages_seq = 0, stages_batch = 0;
+    forget_report_get(forget_unlearner_report(u), "slices_retrained", &v);
+    double one_cost = 0;
+    forget_report_get(forget_unlearner_report(u), "cost_vs_full_retrain",
+                      &one_cost);
+    t0 = bench_now();
+    for (int i = 1; i <= 100; i++) {
+        BENCH_CHECK(forget_unlearner_forget_ids(u, &perm[i], 1));
+        forget_report_get(forget_unlearner_report(u), "slices_retrained", &v);
+        stages_seq += v;
+    }
+    double seq = bench_now() - t0;
+    fprintf(stderr, "  sisa: 100 one at a time done\n");
+    t0 = bench_now();
+    BENCH_CHECK(forget_unlearner_forget_ids(u, &perm[101], 100));
+    double batch = bench_now() - t0, batch_cost = 0;
+    forget_report_get(forget_unlearner_report(u), "slices_retrained",
+                      &stages_batch);
+    forget_report_get(forget_unlearner_report(u), "cost_vs_full_retrain",
+                      &batch_cost);
+    BENCH_CHECK(forget_eval_accuracy(forget_unlearner_model(u), test,
+                                     &acc_after));
+    /* A full retrain of the ensemble on what remains. */
+    forget_dataset *rest = NULL;
+    BENCH_CHECK(forget_dataset_exclude_ids(&rest, train, perm, 201));
+    forget_unlearner *full = NULL;
+    BENCH_CHECK(forget_unlearner_create(&full, "sisa", tmpl, cfg));
+    t0 = bench_now();
+    BENCH_CHECK(forget_unlearner_prepare(full, rest));
+    double full_s = bench_now() - t0;
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    const char *bt = getenv("OPENBLAS_NUM_THREADS");
+    printf("{\"framework\":\"libforget\",\"deletions_file\":\"%s\","
+           "\"threads\":%d,\"openblas_threads\":\"%s\","
+           "\"train_seconds\":%.3f,\"test_accuracy\":%.4f,"
+           "\"one_deletion_seconds\":%.3f,\"one_deletion_cost\":%.4f,"
+           "\"sequential_100_seconds\":%.3f,\"batch_100_seconds\":%.3f,"
+           "\"batch_100_cost\":%.4f,\"full_retrain_seconds\":%.3f,"
+           "\"test_accuracy_after\":%.4f,\"stages_retrained_sequential\":%.0f,"
+           "\"stages_retrained_batch\":%.0f,\"peak_rss_mib\":%.1f}\n",
+           path, threads, bt ? bt : "", train_s, acc, one, one_cost, seq,
+           batch, batch_cost, full_s, acc_after, stages_seq, stages_batch,
+           ru.ru_maxrss / 1024.0);
+    forget_unlearner_free(full);
+    forget_unlearner_free(u);
+    forget_model_free(tmpl);
+    forget_dataset_free(rest);
+    forget_dataset_free(test);
+    forget_dataset_free(train);
+    free(perm);
+    return forget_shutdown() == FORGET_OK ? 0 : 1;
+}
