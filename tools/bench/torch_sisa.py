@@ -1,0 +1,256 @@
+#!/usr/bin/python3
+"""PyTorch yardstick for libforget's SISA method (Bourtoule et al. 2021).
+
+SISA as lib/methods/sisa.c does it, on Fashion-MNIST (IDX .gz, pixels float32/255).
+Sample id = training row index; h = mix64(id ^ mix64(seed)), shard = h % S,
+slice = mix64(h) % R. One template MLP (default 784-256-128-10, ReLU) is made
+under torch.manual_seed(seed); every shard starts from a copy of its weights.
+Stage r of shard s trains on the shard's rows with slice <= r (increasing id
+order) for epochs[r] epochs: a fresh SGD(lr 0.05, momentum 0.9, wd 0), batch
+128, reshuffled every epoch from a torch.Generator seeded per shard and stage
+(as the C code: (seed % 1000000007) * 4099 + shard * 64 + r); an empty stage
+trains nothing. A checkpoint (in-memory state_dict copy) is kept after every
+stage. Prediction: mean of the shards' softmax probabilities.
+Forgetting ids: coalesce them (unique, not yet forgotten); per affected shard,
+r0 = smallest slice among its ids; restore the checkpoint after stage r0-1 (the
+initial weights if r0 = 0) and retrain stages r0..R-1 without the forgotten rows.
+
+Timed (time.perf_counter), after loading: train_seconds (all shards, one after
+another); one_deletion_seconds (line 0 of --deletions); sequential_100_seconds
+(lines 1..100, one call each); batch_100_seconds (lines 101..200 as one call,
+continuing from the state after the sequential ones: "batch_from");
+full_retrain_seconds (all shards from scratch without the 201 ids). Training is
+deterministic, so the retrain should equal the unlearned ensemble bit for bit:
+"retrain_matches_unlearned". Output: one JSON line on stdout; progress on stderr.
+  OPENBLAS_NUM_THREADS=2 tools/bench/torch_sisa.py --deletions FILE --threads 1
+"""
+import argparse
+import copy
+import gzip
+import json
+import os
+import resource
+import sys
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+DEFAULT_DATA = "/usr/share/datasets/fashion-mnist"
+M64 = (1 << 64) - 1
+
+
+def read_idx(path, magic_expected):
+    """Parse a gzip'ed big-endian IDX file (ubyte payload) into a numpy array."""
+    with gzip.open(path, "rb") as f:
+        raw = f.read()
+    magic = int.from_bytes(raw[0:4], "big")
+    if magic != magic_expected:
+        raise ValueError(f"{path}: magic 0x{magic:08x}, expected 0x{magic_expected:08x}")
+    ndim = magic & 0xFF
+    dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
+    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
+    if data.size != int(np.prod(dims)):
+        raise ValueError(f"{path}: payload has {data.size} bytes, header says {dims}")
+    return data.reshape(dims)
+
+
+def load_split(data_dir, prefix):
+    """Return (float32 [N, 784] in [0, 1], int64 [N]) tensors for 'train' or 't10k'."""
+    images = read_idx(os.path.join(data_dir, f"{prefix}-images-idx3-ubyte.gz"), 0x00000803)
+    labels = read_idx(os.path.join(data_dir, f"{prefix}-labels-idx1-ubyte.gz"), 0x00000801)
+    x = images.reshape(len(images), -1).astype(np.float32)
+    x /= 255.0  # in place: avoid a second float copy of the images
+    return torch.from_numpy(x), torch.from_numpy(labels.astype(np.int64))
+
+
+def build_mlp(layers):
+    mods = []
+    for fan_in, fan_out in zip(layers, layers[1:]):
+        mods += [nn.Linear(fan_in, fan_out), nn.ReLU()]
+    return nn.Sequential(*mods[:-1])  # no ReLU on the logits
+
+
+def mix64(x):
+    """SplitMix64 finaliser on a Python int (the reference, = fg_mix64)."""
+    x = (x + 0x9E3779B97F4A7C15) & M64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & M64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & M64
+    return x ^ (x >> 31)
+
+
+def mix64_np(x):
+    """mix64 on a uint64 array (numpy array arithmetic wraps modulo 2^64)."""
+    x = x + np.uint64(0x9E3779B97F4A7C15)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def assign(ids, seed, S, R):
+    """Shard and slice (int64 arrays) of each id, as libforget's fg_sisa_assign."""
+    h = mix64_np(np.asarray(ids, dtype=np.uint64) ^ np.uint64(mix64(seed & M64)))
+    return (h % np.uint64(S)).astype(np.int64), (mix64_np(h) % np.uint64(R)).astype(np.int64)
+
+
+class Sisa:
+    """S constituents with R stage checkpoints each, over rows still 'alive'."""
+
+    def __init__(self, a, x, y, init_state, alive):
+        self.a, self.x, self.y, self.init = a, x, y, init_state
+        self.S, self.R, self.epochs = a.shards, a.slices, a.epoch_list
+        self.shard, self.slice = assign(np.arange(len(x)), a.seed, self.S, self.R)
+        self.alive = alive.copy()
+        self.models = [None] * self.S
+        self.ckpt = [[None] * self.R for _ in range(self.S)]
+        self.loss_fn = nn.CrossEntropyLoss()
+
+    def train_shard(self, s, r0=0):
+        """(Re)train shard s from stage r0 on; returns the stages trained."""
+        model = build_mlp(self.a.layer_list)
+        model.load_state_dict(self.init if r0 == 0 else self.ckpt[s][r0 - 1])
+        model.train()
+        for r in range(r0, self.R):
+            mask = self.alive & (self.shard == s) & (self.slice <= r)
+            rows = torch.from_numpy(np.flatnonzero(mask))  # increasing id order
+            gen = torch.Generator().manual_seed(
+                (self.a.seed % 1000000007) * 4099 + s * 64 + r)
+            opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=0)
+            for _ in range(self.epochs[r] if len(rows) else 0):
+                perm = rows[torch.randperm(len(rows), generator=gen)]
+                for i in range(0, len(perm), 128):
+                    idx = perm[i:i + 128]
+                    opt.zero_grad(set_to_none=True)
+                    loss = self.loss_fn(model(self.x.index_select(0, idx)),
+                                        self.y.index_select(0, idx))
+                    loss.backward()
+                    opt.step()
+            self.ckpt[s][r] = copy.deepcopy(model.state_dict())
+        self.models[s] = model
+        return self.R - r0
+
+    def train_all(self):
+        for s in range(self.S):
+            self.train_shard(s)
+            print(f"  shard {s + 1}/{self.S} trained", file=sys.stderr)
+
+    def forget(self, ids):
+        """Forget ids (one request); returns the stages retrained."""
+        ids = np.unique(np.asarray(ids, dtype=np.int64))
+        ids = ids[self.alive[ids]]  # coalesce: already-forgotten ids cost nothing
+        self.alive[ids] = False
+        first = {}
+        for sh, sl in zip(self.shard[ids], self.slice[ids]):
+            first[int(sh)] = min(first.get(int(sh), self.R), int(sl))
+        return sum(self.train_shard(s, r0) for s, r0 in sorted(first.items()))
+
+    @torch.no_grad()
+    def accuracy(self, x, y):
+        for m in self.models:
+            m.eval()
+        prob = sum(torch.softmax(m(x), dim=1) for m in self.models) / len(self.models)
+        for m in self.models:
+            m.train()
+        return (prob.argmax(1) == y).double().mean().item()
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--data", default=DEFAULT_DATA, help="directory with the IDX .gz files")
+    p.add_argument("--shards", type=int, default=5)
+    p.add_argument("--slices", type=int, default=4)
+    p.add_argument("--epochs", default="1", help="one number, or one per slice joined by ':'")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--layers", default="784-256-128-10")
+    p.add_argument("--threads", type=int, default=1, help="torch.set_num_threads")
+    p.add_argument("--deletions", required=True, help="text file, one train row index a line")
+    a = p.parse_args()
+
+    a.epoch_list = [int(e) for e in a.epochs.split(":")]
+    if len(a.epoch_list) == 1:
+        a.epoch_list *= a.slices
+    if len(a.epoch_list) != a.slices or min(a.epoch_list) < 0 or a.shards < 1 or a.slices < 1:
+        sys.exit(f"--epochs {a.epochs!r}: need one number or {a.slices}, none negative")
+    a.layer_list = [int(v) for v in a.layers.split("-")]
+    with open(a.deletions) as f:
+        dels = [int(line) for line in f if line.strip()]
+    if len(dels) < 201:
+        sys.exit(f"{a.deletions}: {len(dels)} indices, need at least 201 "
+                 "(1 single + 100 sequential + 100 batch)")
+
+    for i in (0, 1, 59999, 2**63 + 5):  # vectorised hash == reference hash
+        h = mix64(i ^ mix64(a.seed & M64))
+        assert [v[0] for v in assign([i], a.seed, a.shards, a.slices)] == \
+            [h % a.shards, mix64(h) % a.slices], f"mix64 mismatch at id {i}"
+
+    torch.set_num_threads(a.threads)
+    x_train, y_train = load_split(a.data, "train")
+    x_test, y_test = load_split(a.data, "t10k")
+    n = len(x_train)
+    if x_train.shape[1] != a.layer_list[0]:
+        sys.exit(f"input width {x_train.shape[1]} != first layer {a.layer_list[0]}")
+    if not all(0 <= d < n for d in dels[:201]):
+        sys.exit(f"{a.deletions}: indices must lie in [0, {n})")
+    torch.manual_seed(a.seed)
+    init_state = copy.deepcopy(build_mlp(a.layer_list).state_dict())
+    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, {n} rows, "
+          f"S={a.shards} R={a.slices} epochs {a.epoch_list}", file=sys.stderr)
+
+    sisa = Sisa(a, x_train, y_train, init_state, np.ones(n, dtype=bool))
+    t0 = time.perf_counter()
+    sisa.train_all()
+    train_seconds = time.perf_counter() - t0
+    test_acc = sisa.accuracy(x_test, y_test)
+    print(f"trained in {train_seconds:.2f}s, test accuracy {test_acc:.4f}", file=sys.stderr)
+
+    t0 = time.perf_counter()
+    sisa.forget([dels[0]])
+    one_seconds = time.perf_counter() - t0
+    print(f"one deletion {one_seconds:.2f}s", file=sys.stderr)
+
+    stages_seq, t0 = 0, time.perf_counter()
+    for i, d in enumerate(dels[1:101]):
+        stages_seq += sisa.forget([d])
+        if (i + 1) % 20 == 0:
+            print(f"  sequential {i + 1}/100 ({time.perf_counter() - t0:.1f}s)", file=sys.stderr)
+    seq_seconds = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    stages_batch = sisa.forget(dels[101:201])
+    batch_seconds = time.perf_counter() - t0
+    print(f"sequential 100 {seq_seconds:.2f}s, batch 100 {batch_seconds:.2f}s", file=sys.stderr)
+
+    fresh = Sisa(a, x_train, y_train, init_state, sisa.alive)
+    t0 = time.perf_counter()
+    fresh.train_all()
+    full_seconds = time.perf_counter() - t0
+    same = all(torch.equal(u, v) for m, f in zip(sisa.models, fresh.models)
+               for u, v in zip(m.state_dict().values(), f.state_dict().values()))
+    result = {
+        "framework": "pytorch",
+        "torch_version": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
+        "shards": a.shards,
+        "slices": a.slices,
+        "epochs": a.epoch_list,
+        "train_rows": n,
+        "train_seconds": round(train_seconds, 4),
+        "test_accuracy": round(test_acc, 4),
+        "one_deletion_seconds": round(one_seconds, 4),
+        "sequential_100_seconds": round(seq_seconds, 4),
+        "batch_100_seconds": round(batch_seconds, 4),
+        "batch_from": "after_sequential",
+        "full_retrain_seconds": round(full_seconds, 4),
+        "test_accuracy_after": round(sisa.accuracy(x_test, y_test), 4),
+        "retrain_matches_unlearned": same,
+        "stages_retrained_sequential": stages_seq,
+        "stages_retrained_batch": stages_batch,
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
