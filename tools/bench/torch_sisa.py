@@ -2,18 +2,18 @@
 """PyTorch yardstick for libforget's SISA method (Bourtoule et al. 2021).
 
 SISA as lib/methods/sisa.c does it, on Fashion-MNIST (IDX .gz, pixels float32/255).
-Sample id = training row index; h = mix64(id ^ mix64(seed)), shard = h % S,
-slice = mix64(h) % R. One template MLP (default 784-256-128-10, ReLU) is made
-under torch.manual_seed(seed); every shard starts from a copy of its weights.
-Stage r of shard s trains on the shard's rows with slice <= r (increasing id
-order) for epochs[r] epochs: a fresh SGD(lr 0.05, momentum 0.9, wd 0), batch
-128, reshuffled every epoch from a torch.Generator seeded per shard and stage
-(as the C code: (seed % 1000000007) * 4099 + shard * 64 + r); an empty stage
-trains nothing. A checkpoint (in-memory state_dict copy) is kept after every
-stage. Prediction: mean of the shards' softmax probabilities.
-Forgetting ids: coalesce them (unique, not yet forgotten); per affected shard,
-r0 = smallest slice among its ids; restore the checkpoint after stage r0-1 (the
-initial weights if r0 = 0) and retrain stages r0..R-1 without the forgotten rows.
+Sample id = train row index; h = mix64(id ^ mix64(seed)), shard = h % S, slice =
+mix64(h) % R. A template MLP (784-256-128-10, ReLU) is made under
+torch.manual_seed(seed); each shard starts from a copy of its weights. Stage r
+of shard s trains on its rows with slice <= r (in id order) for epochs[r] epochs
+with a fresh SGD(lr 0.05, momentum 0.9, wd 0), batch 128, reshuffled each epoch
+by a torch.Generator seeded per shard and stage like the C code ((seed %
+1000000007) * 4099 + shard * 64 + r); an empty stage trains nothing. After each
+stage a checkpoint (state_dict copy) is kept in memory. The ensemble predicts by
+the mean of the shards' softmax probabilities. Forgetting ids: coalesce them
+(unique, not yet forgotten); per affected shard, r0 = smallest slice among its
+ids; restore the checkpoint of stage r0-1 (initial weights if r0 = 0), retrain
+stages r0..R-1 without the forgotten rows.
 
 Timed (time.perf_counter), after loading: train_seconds (all shards, one after
 another); one_deletion_seconds (line 0 of --deletions); sequential_100_seconds
@@ -110,7 +110,6 @@ class Sisa:
         """(Re)train shard s from stage r0 on; returns the stages trained."""
         model = build_mlp(self.a.layer_list)
         model.load_state_dict(self.init if r0 == 0 else self.ckpt[s][r0 - 1])
-        model.train()
         for r in range(r0, self.R):
             mask = self.alive & (self.shard == s) & (self.slice <= r)
             rows = torch.from_numpy(np.flatnonzero(mask))  # increasing id order
@@ -131,9 +130,7 @@ class Sisa:
         return self.R - r0
 
     def train_all(self):
-        for s in range(self.S):
-            self.train_shard(s)
-            print(f"  shard {s + 1}/{self.S} trained", file=sys.stderr)
+        return sum(self.train_shard(s) for s in range(self.S))
 
     def forget(self, ids):
         """Forget ids (one request); returns the stages retrained."""
@@ -147,11 +144,7 @@ class Sisa:
 
     @torch.no_grad()
     def accuracy(self, x, y):
-        for m in self.models:
-            m.eval()
         prob = sum(torch.softmax(m(x), dim=1) for m in self.models) / len(self.models)
-        for m in self.models:
-            m.train()
         return (prob.argmax(1) == y).double().mean().item()
 
 
@@ -197,56 +190,40 @@ def main():
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, {n} rows, "
           f"S={a.shards} R={a.slices} epochs {a.epoch_list}", file=sys.stderr)
 
+    def timed(fn, *args):
+        t0 = time.perf_counter()
+        out = fn(*args)
+        return out, time.perf_counter() - t0
+
+    def sequential(ids):
+        return sum(sisa.forget([d]) for d in ids)
+
     sisa = Sisa(a, x_train, y_train, init_state, np.ones(n, dtype=bool))
-    t0 = time.perf_counter()
-    sisa.train_all()
-    train_seconds = time.perf_counter() - t0
+    _, train_s = timed(sisa.train_all)
     test_acc = sisa.accuracy(x_test, y_test)
-    print(f"trained in {train_seconds:.2f}s, test accuracy {test_acc:.4f}", file=sys.stderr)
-
-    t0 = time.perf_counter()
-    sisa.forget([dels[0]])
-    one_seconds = time.perf_counter() - t0
-    print(f"one deletion {one_seconds:.2f}s", file=sys.stderr)
-
-    stages_seq, t0 = 0, time.perf_counter()
-    for i, d in enumerate(dels[1:101]):
-        stages_seq += sisa.forget([d])
-        if (i + 1) % 20 == 0:
-            print(f"  sequential {i + 1}/100 ({time.perf_counter() - t0:.1f}s)", file=sys.stderr)
-    seq_seconds = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    stages_batch = sisa.forget(dels[101:201])
-    batch_seconds = time.perf_counter() - t0
-    print(f"sequential 100 {seq_seconds:.2f}s, batch 100 {batch_seconds:.2f}s", file=sys.stderr)
-
+    print(f"trained in {train_s:.2f}s, test accuracy {test_acc:.4f}", file=sys.stderr)
+    _, one_s = timed(sisa.forget, dels[:1])
+    stages_seq, seq_s = timed(sequential, dels[1:101])
+    print(f"one deletion {one_s:.2f}s, sequential 100 {seq_s:.2f}s", file=sys.stderr)
+    stages_batch, batch_s = timed(sisa.forget, dels[101:201])  # continues the state
     fresh = Sisa(a, x_train, y_train, init_state, sisa.alive)
-    t0 = time.perf_counter()
-    fresh.train_all()
-    full_seconds = time.perf_counter() - t0
+    _, full_s = timed(fresh.train_all)
+    print(f"batch 100 {batch_s:.2f}s, full retrain {full_s:.2f}s", file=sys.stderr)
     same = all(torch.equal(u, v) for m, f in zip(sisa.models, fresh.models)
                for u, v in zip(m.state_dict().values(), f.state_dict().values()))
+    r4 = lambda v: round(v, 4)  # noqa: E731
     result = {
-        "framework": "pytorch",
-        "torch_version": torch.__version__,
+        "framework": "pytorch", "torch_version": torch.__version__,
         "torch_threads": torch.get_num_threads(),
         "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
-        "shards": a.shards,
-        "slices": a.slices,
-        "epochs": a.epoch_list,
-        "train_rows": n,
-        "train_seconds": round(train_seconds, 4),
-        "test_accuracy": round(test_acc, 4),
-        "one_deletion_seconds": round(one_seconds, 4),
-        "sequential_100_seconds": round(seq_seconds, 4),
-        "batch_100_seconds": round(batch_seconds, 4),
-        "batch_from": "after_sequential",
-        "full_retrain_seconds": round(full_seconds, 4),
-        "test_accuracy_after": round(sisa.accuracy(x_test, y_test), 4),
+        "shards": a.shards, "slices": a.slices, "epochs": a.epoch_list, "train_rows": n,
+        "train_seconds": r4(train_s), "test_accuracy": r4(test_acc),
+        "one_deletion_seconds": r4(one_s), "sequential_100_seconds": r4(seq_s),
+        "batch_100_seconds": r4(batch_s), "batch_from": "after_sequential",
+        "full_retrain_seconds": r4(full_s),
+        "test_accuracy_after": r4(sisa.accuracy(x_test, y_test)),
         "retrain_matches_unlearned": same,
-        "stages_retrained_sequential": stages_seq,
-        "stages_retrained_batch": stages_batch,
+        "stages_retrained_sequential": stages_seq, "stages_retrained_batch": stages_batch,
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
     print(json.dumps(result))
