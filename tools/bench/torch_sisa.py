@@ -15,13 +15,12 @@ the mean of the shards' softmax probabilities. Forgetting ids: coalesce them
 ids; restore the checkpoint of stage r0-1 (initial weights if r0 = 0), retrain
 stages r0..R-1 without the forgotten rows.
 
-Timed (time.perf_counter), after loading: train_seconds (all shards, one after
-another); one_deletion_seconds (line 0 of --deletions); sequential_100_seconds
-(lines 1..100, one call each); batch_100_seconds (lines 101..200 as one call,
-continuing from the state after the sequential ones: "batch_from");
-full_retrain_seconds (all shards from scratch without the 201 ids). Training is
-deterministic, so the retrain should equal the unlearned ensemble bit for bit:
-"retrain_matches_unlearned". Output: one JSON line on stdout; progress on stderr.
+Timed (perf_counter): train_seconds (all shards, one after another);
+one_deletion_seconds (line 0 of --deletions); sequential_100_seconds (lines
+1..100, one call each); batch_100_seconds (lines 101..200 in one call, from the
+state after those: "batch_from"); full_retrain_seconds (all shards from scratch
+without the 201 ids; training is deterministic, so it should equal the unlearned
+ensemble bit for bit: "retrain_matches_unlearned"). One JSON line on stdout.
   OPENBLAS_NUM_THREADS=2 tools/bench/torch_sisa.py --deletions FILE --threads 1
 """
 import argparse
@@ -98,13 +97,10 @@ class Sisa:
     """S constituents with R stage checkpoints each, over rows still 'alive'."""
 
     def __init__(self, a, x, y, init_state, alive):
-        self.a, self.x, self.y, self.init = a, x, y, init_state
+        self.a, self.x, self.y, self.init, self.alive = a, x, y, init_state, alive.copy()
         self.S, self.R, self.epochs = a.shards, a.slices, a.epoch_list
         self.shard, self.slice = assign(np.arange(len(x)), a.seed, self.S, self.R)
-        self.alive = alive.copy()
-        self.models = [None] * self.S
-        self.ckpt = [[None] * self.R for _ in range(self.S)]
-        self.loss_fn = nn.CrossEntropyLoss()
+        self.models, self.ckpt = [None] * self.S, [[None] * self.R for _ in range(self.S)]
 
     def train_shard(self, s, r0=0):
         """(Re)train shard s from stage r0 on; returns the stages trained."""
@@ -113,17 +109,13 @@ class Sisa:
         for r in range(r0, self.R):
             mask = self.alive & (self.shard == s) & (self.slice <= r)
             rows = torch.from_numpy(np.flatnonzero(mask))  # increasing id order
-            gen = torch.Generator().manual_seed(
-                (self.a.seed % 1000000007) * 4099 + s * 64 + r)
+            gen = torch.Generator().manual_seed((self.a.seed % 1000000007) * 4099 + s * 64 + r)
             opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=0)
             for _ in range(self.epochs[r] if len(rows) else 0):
                 perm = rows[torch.randperm(len(rows), generator=gen)]
-                for i in range(0, len(perm), 128):
-                    idx = perm[i:i + 128]
+                for idx in perm.split(128):
                     opt.zero_grad(set_to_none=True)
-                    loss = self.loss_fn(model(self.x.index_select(0, idx)),
-                                        self.y.index_select(0, idx))
-                    loss.backward()
+                    nn.functional.cross_entropy(model(self.x[idx]), self.y[idx]).backward()
                     opt.step()
             self.ckpt[s][r] = copy.deepcopy(model.state_dict())
         self.models[s] = model
@@ -137,15 +129,21 @@ class Sisa:
         ids = np.unique(np.asarray(ids, dtype=np.int64))
         ids = ids[self.alive[ids]]  # coalesce: already-forgotten ids cost nothing
         self.alive[ids] = False
-        first = {}
-        for sh, sl in zip(self.shard[ids], self.slice[ids]):
-            first[int(sh)] = min(first.get(int(sh), self.R), int(sl))
+        sh, sl = self.shard[ids], self.slice[ids]
+        first = {int(s): int(sl[sh == s].min()) for s in np.unique(sh)}  # shard -> r0
         return sum(self.train_shard(s, r0) for s, r0 in sorted(first.items()))
 
     @torch.no_grad()
     def accuracy(self, x, y):
         prob = sum(torch.softmax(m(x), dim=1) for m in self.models) / len(self.models)
         return (prob.argmax(1) == y).double().mean().item()
+
+
+def timed(fn, *args):
+    """(fn(*args), seconds it took)."""
+    t0 = time.perf_counter()
+    out = fn(*args)
+    return out, time.perf_counter() - t0
 
 
 def main():
@@ -161,49 +159,36 @@ def main():
     a = p.parse_args()
 
     a.epoch_list = [int(e) for e in a.epochs.split(":")]
-    if len(a.epoch_list) == 1:
-        a.epoch_list *= a.slices
-    if len(a.epoch_list) != a.slices or min(a.epoch_list) < 0 or a.shards < 1 or a.slices < 1:
-        sys.exit(f"--epochs {a.epochs!r}: need one number or {a.slices}, none negative")
+    a.epoch_list *= a.slices if len(a.epoch_list) == 1 else 1
+    if len(a.epoch_list) != a.slices or min(a.epoch_list) < 0 or min(a.shards, a.slices) < 1:
+        sys.exit(f"need shards, slices >= 1 and --epochs as 1 or {a.slices} numbers >= 0")
     a.layer_list = [int(v) for v in a.layers.split("-")]
     with open(a.deletions) as f:
-        dels = [int(line) for line in f if line.strip()]
+        dels = [int(t) for t in f.read().split()]
     if len(dels) < 201:
-        sys.exit(f"{a.deletions}: {len(dels)} indices, need at least 201 "
-                 "(1 single + 100 sequential + 100 batch)")
+        sys.exit(f"{a.deletions}: {len(dels)} indices, need >= 201 (1 + 100 + 100 batch)")
 
     for i in (0, 1, 59999, 2**63 + 5):  # vectorised hash == reference hash
-        h = mix64(i ^ mix64(a.seed & M64))
-        assert [v[0] for v in assign([i], a.seed, a.shards, a.slices)] == \
-            [h % a.shards, mix64(h) % a.slices], f"mix64 mismatch at id {i}"
+        h, (sh, sl) = mix64(i ^ mix64(a.seed & M64)), assign([i], a.seed, a.shards, a.slices)
+        assert (sh[0], sl[0]) == (h % a.shards, mix64(h) % a.slices), f"mix64 mismatch, id {i}"
 
     torch.set_num_threads(a.threads)
     x_train, y_train = load_split(a.data, "train")
     x_test, y_test = load_split(a.data, "t10k")
     n = len(x_train)
-    if x_train.shape[1] != a.layer_list[0]:
-        sys.exit(f"input width {x_train.shape[1]} != first layer {a.layer_list[0]}")
-    if not all(0 <= d < n for d in dels[:201]):
-        sys.exit(f"{a.deletions}: indices must lie in [0, {n})")
+    if x_train.shape[1] != a.layer_list[0] or not all(0 <= d < n for d in dels[:201]):
+        sys.exit(f"need first layer {x_train.shape[1]} and deletion indices in [0, {n})")
     torch.manual_seed(a.seed)
-    init_state = copy.deepcopy(build_mlp(a.layer_list).state_dict())
+    init_state = build_mlp(a.layer_list).state_dict()  # the template
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, {n} rows, "
           f"S={a.shards} R={a.slices} epochs {a.epoch_list}", file=sys.stderr)
-
-    def timed(fn, *args):
-        t0 = time.perf_counter()
-        out = fn(*args)
-        return out, time.perf_counter() - t0
-
-    def sequential(ids):
-        return sum(sisa.forget([d]) for d in ids)
 
     sisa = Sisa(a, x_train, y_train, init_state, np.ones(n, dtype=bool))
     _, train_s = timed(sisa.train_all)
     test_acc = sisa.accuracy(x_test, y_test)
     print(f"trained in {train_s:.2f}s, test accuracy {test_acc:.4f}", file=sys.stderr)
     _, one_s = timed(sisa.forget, dels[:1])
-    stages_seq, seq_s = timed(sequential, dels[1:101])
+    stages_seq, seq_s = timed(lambda: sum(sisa.forget([d]) for d in dels[1:101]))
     print(f"one deletion {one_s:.2f}s, sequential 100 {seq_s:.2f}s", file=sys.stderr)
     stages_batch, batch_s = timed(sisa.forget, dels[101:201])  # continues the state
     fresh = Sisa(a, x_train, y_train, init_state, sisa.alive)
@@ -220,9 +205,8 @@ def main():
         "train_seconds": r4(train_s), "test_accuracy": r4(test_acc),
         "one_deletion_seconds": r4(one_s), "sequential_100_seconds": r4(seq_s),
         "batch_100_seconds": r4(batch_s), "batch_from": "after_sequential",
-        "full_retrain_seconds": r4(full_s),
+        "full_retrain_seconds": r4(full_s), "retrain_matches_unlearned": same,
         "test_accuracy_after": r4(sisa.accuracy(x_test, y_test)),
-        "retrain_matches_unlearned": same,
         "stages_retrained_sequential": stages_seq, "stages_retrained_batch": stages_batch,
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
