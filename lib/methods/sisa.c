@@ -70,8 +70,9 @@ typedef struct fg_sisa {
     char *train;
     char *text; /* the parameters, for the ensemble's description */
     int prepared;
-    forget_dataset *data;     /* remembered rows, in id order */
+    forget_dataset *data;     /* the prepared rows, in id order */
     uint32_t *shard, *slice;  /* per row of data */
+    unsigned char *dead;      /* per row: forgotten (features zeroed) */
     forget_model **parts;     /* S constituents */
     fg_ckpt *ck;              /* S x R */
     uint64_t gen;             /* last checkpoint file generation */
@@ -330,6 +331,7 @@ typedef struct fg_batch {
     fg_sisa *s;
     const forget_dataset *data;
     const uint32_t *shard, *slice;
+    const unsigned char *dead;
     fg_job *jobs;
     uint64_t gen;
     atomic_int cancel;
@@ -367,21 +369,19 @@ static int fg_sisa_job(size_t i, void *ctx)
     if (rc == FORGET_OK)
         forget_model_set_progress(m, fg_sisa_progress, b);
     for (size_t r = j->r0; rc == FORGET_OK && r < s->R; r++) {
+        /* The stage's rows, in id order, trained in place (no copy). */
         size_t k = 0;
         for (size_t row = 0; row < n; row++)
-            if (b->shard[row] == j->shard && b->slice[row] <= r)
+            if (b->shard[row] == j->shard && b->slice[row] <= r &&
+                !b->dead[row])
                 rows[k++] = row;
         if (k > 0) {
-            forget_dataset *stage = NULL;
-            rc = fg_dataset_gather(&stage, b->data, rows, k, "method 'sisa'");
             char params[2048];
             snprintf(params, sizeof params, "%s epochs=%lld seed=%lld",
                      s->train, (long long)s->epochs[r],
                      (long long)((s->seed % 1000000007) * 4099 +
                                  (int64_t)(j->shard * FG_SISA_MAX_SLICES + r)));
-            if (rc == FORGET_OK)
-                rc = forget_model_train(m, stage, params);
-            forget_dataset_free(stage);
+            rc = fg_model_train_rows(m, b->data, rows, k, params);
             j->passes += (double)k * (double)s->epochs[r];
         }
         if (rc == FORGET_OK)
@@ -446,7 +446,9 @@ static void fg_sisa_clear(fg_sisa *s, int drop_files)
     forget_dataset_free(s->data);
     fg_free(s->shard);
     fg_free(s->slice);
+    fg_free(s->dead);
     fg_idset_free(&s->ids);
+    s->dead = NULL;
     s->parts = NULL;
     s->ck = NULL;
     s->ens = NULL;
@@ -479,6 +481,7 @@ static int fg_sisa_prepare(void *state, const forget_dataset *train,
     fg_sisa n = *s; /* the new state, built aside */
     n.data = NULL;
     n.shard = n.slice = NULL;
+    n.dead = NULL;
     n.ens = NULL;
     memset(&n.ids, 0, sizeof n.ids);
     n.parts = fg_calloc(s->S, sizeof *n.parts);
@@ -489,9 +492,12 @@ static int fg_sisa_prepare(void *state, const forget_dataset *train,
         rc = fg_idset_from(&n.ids, train);
     if (rc == FORGET_OK)
         rc = fg_sisa_layout(&n, train, &n.data, &n.shard, &n.slice);
+    if (rc == FORGET_OK && (n.dead = fg_calloc(train->n ? train->n : 1, 1)) ==
+                               NULL)
+        rc = fg_nomem("the shard layout");
     if (rc == FORGET_OK) {
         n.gen = s->gen + 1;
-        fg_batch b = {&n, n.data, n.shard, n.slice, jobs, n.gen, 0, 0,
+        fg_batch b = {&n, n.data, n.shard, n.slice, n.dead, jobs, n.gen, 0, 0,
                       run, 0, 0};
         for (size_t i = 0; i < s->S; i++)
             jobs[i].shard = i;
@@ -560,30 +566,27 @@ static int fg_sisa_forget_ids(void *state, const uint64_t *ids_in,
     }
     size_t first[1024];
     fg_job *jobs = NULL;
-    forget_dataset *data = NULL;
-    uint32_t *shard = NULL, *slice = NULL;
-    size_t n_jobs = 0;
+    unsigned char *dead = NULL;
+    size_t n_jobs = 0, n = s->data->n;
     if (rc == FORGET_OK)
         rc = forget_run_report(run, "already_forgotten", (double)repeats);
     if (rc == FORGET_OK) {
         for (size_t i = 0; i < S; i++)
             first[i] = R;
-        for (size_t i = 0; i < k; i++) {
-            uint32_t sh, sl;
-            fg_sisa_assign(s, ids[i], &sh, &sl);
-            if (sl < first[sh])
-                first[sh] = sl;
-        }
         jobs = fg_calloc(S, sizeof *jobs);
-        if (jobs == NULL)
+        dead = fg_malloc(n ? n : 1);
+        if (jobs == NULL || dead == NULL)
             rc = fg_nomem("a request");
     }
-    if (rc == FORGET_OK && k > 0) {
-        forget_dataset *rest = NULL;
-        rc = forget_dataset_exclude_ids(&rest, s->data, ids, k);
-        if (rc == FORGET_OK) /* in id order already: the layout keeps it */
-            rc = fg_sisa_layout(s, rest, &data, &shard, &slice);
-        forget_dataset_free(rest);
+    if (rc == FORGET_OK) {
+        memcpy(dead, s->dead, n);
+        for (size_t i = 0; i < k; i++) {
+            size_t row;
+            forget_dataset_find(s->data, ids[i], &row); /* present: checked */
+            dead[row] = 1;
+            if (s->slice[row] < first[s->shard[row]])
+                first[s->shard[row]] = s->slice[row];
+        }
     }
     uint64_t gen = s->gen + 1;
     if (rc == FORGET_OK && k > 0) {
@@ -592,7 +595,8 @@ static int fg_sisa_forget_ids(void *state, const uint64_t *ids_in,
                 jobs[n_jobs].shard = i;
                 jobs[n_jobs++].r0 = first[i];
             }
-        fg_batch b = {s, data, shard, slice, jobs, gen, 0, 0, run, 0, 0};
+        fg_batch b = {s, s->data, s->shard, s->slice, dead, jobs, gen, 0, 0,
+                      run, 0, 0};
         rc = fg_sisa_run(&b, n_jobs);
     }
     double passes = 0, slices = 0, full = 0;
@@ -600,9 +604,9 @@ static int fg_sisa_forget_ids(void *state, const uint64_t *ids_in,
         passes += jobs[i].passes;
         slices += (double)(R - jobs[i].r0);
     }
-    if (rc == FORGET_OK && data)
-        for (size_t row = 0; row < data->n; row++)
-            for (size_t r = slice[row]; r < R; r++)
+    for (size_t row = 0; rc == FORGET_OK && row < n; row++)
+        if (!dead[row])
+            for (size_t r = s->slice[row]; r < R; r++)
                 full += (double)s->epochs[r];
     const char *keys[5] = {"rows", "shards_retrained", "slices_retrained",
                            "sample_passes", "cost_vs_full_retrain"};
@@ -616,9 +620,7 @@ static int fg_sisa_forget_ids(void *state, const uint64_t *ids_in,
             for (size_t r = jobs[i].r0; r < R; r++)
                 fg_ckpt_drop(s, jobs[i].shard, r, &jobs[i].ck[r]);
         }
-        forget_dataset_free(data);
-        fg_free(shard);
-        fg_free(slice);
+        fg_free(dead);
         fg_free(jobs);
         fg_free(ids);
         return rc;
@@ -636,18 +638,18 @@ static int fg_sisa_forget_ids(void *state, const uint64_t *ids_in,
         }
     }
     if (k > 0) {
-        for (size_t i = 0; i < k; i++) { /* zero the rows before freeing */
-            size_t row;
-            if (forget_dataset_find(s->data, ids[i], &row) == FORGET_OK)
+        /* Forget the rows themselves: zero what was kept of them. */
+        for (size_t row = 0; row < n; row++)
+            if (dead[row] && !s->dead[row]) {
                 memset(s->data->x + row * s->data->d, 0,
                        s->data->d * sizeof(float));
-        }
-        forget_dataset_free(s->data);
-        fg_free(s->shard);
-        fg_free(s->slice);
-        s->data = data;
-        s->shard = shard;
-        s->slice = slice;
+                if (s->data->targets)
+                    memset(s->data->targets + row * s->data->target_dim, 0,
+                           s->data->target_dim * sizeof(float));
+            }
+        fg_free(s->dead);
+        s->dead = dead;
+        dead = NULL;
         s->gen = gen;
         for (size_t i = 0; i < k; i++) {
             size_t at;
@@ -657,6 +659,7 @@ static int fg_sisa_forget_ids(void *state, const uint64_t *ids_in,
             }
         }
     }
+    fg_free(dead);
     fg_free(jobs);
     fg_free(ids);
     return FORGET_OK;
@@ -678,7 +681,20 @@ static int fg_sisa_save(void *state, forget_writer *w)
     fg_sisa *s = state;
     if (!s->prepared)
         return FORGET_OK;
-    size_t S = s->S, R = s->R, P = s->P, n = s->data->n;
+    size_t S = s->S, R = s->R, P = s->P;
+    /* Only the rows still remembered are written. */
+    size_t *live = fg_malloc_array(s->data->n ? s->data->n : 1,
+                                   sizeof *live), n = 0;
+    if (live == NULL)
+        return fg_nomem("a sisa state");
+    for (size_t row = 0; row < s->data->n; row++)
+        if (!s->dead[row])
+            live[n++] = row;
+    forget_dataset *kept = NULL;
+    int rc0 = fg_dataset_gather(&kept, s->data, live, n, "method 'sisa'");
+    fg_free(live);
+    if (rc0 != FORGET_OK)
+        return rc0;
     unsigned char cfg[24];
     fg_put_u64(cfg, s->gen);
     fg_put_u64(cfg + 8, S);
@@ -700,18 +716,17 @@ static int fg_sisa_save(void *state, forget_writer *w)
         rc = forget_writer_section(w, "SCFG", FORGET_SECTION_REQUIRED, cfg, 24);
     if (rc == FORGET_OK)
         rc = forget_writer_section(w, "SDID", FORGET_SECTION_REQUIRED,
-                                   s->data->ids, n * sizeof(uint64_t));
+                                   kept->ids, n * sizeof(uint64_t));
     if (rc == FORGET_OK)
         rc = forget_writer_section(w, "SDX ", FORGET_SECTION_REQUIRED,
-                                   s->data->x,
-                                   n * s->data->d * sizeof(float));
+                                   kept->x, n * kept->d * sizeof(float));
     if (rc == FORGET_OK)
-        rc = s->data->labels
+        rc = kept->labels
                  ? forget_writer_section(w, "SDYL", FORGET_SECTION_REQUIRED,
-                                         s->data->labels, n * sizeof(int32_t))
+                                         kept->labels, n * sizeof(int32_t))
                  : forget_writer_section(w, "SDYT", FORGET_SECTION_REQUIRED,
-                                         s->data->targets,
-                                         n * s->data->target_dim *
+                                         kept->targets,
+                                         n * kept->target_dim *
                                              sizeof(float));
     if (rc == FORGET_OK)
         rc = forget_writer_section(w, "SMOD", FORGET_SECTION_REQUIRED, mods,
@@ -726,6 +741,7 @@ static int fg_sisa_save(void *state, forget_writer *w)
     fg_free(mods);
     fg_free(gens);
     fg_free(cks);
+    forget_dataset_free(kept);
     return rc;
 }
 
@@ -771,6 +787,8 @@ static int fg_sisa_restore(fg_sisa *s, fg_sisa_blob *b)
     if (rc == FORGET_OK)
         rc = fg_sisa_layout(s, data, &s->data, &s->shard, &s->slice);
     forget_dataset_free(data);
+    if (rc == FORGET_OK && (s->dead = fg_calloc(n ? n : 1, 1)) == NULL)
+        rc = fg_nomem("the shard layout");
     if (rc == FORGET_OK) {
         s->parts = fg_calloc(S, sizeof *s->parts);
         s->ck = fg_calloc(S * R, sizeof *s->ck);
@@ -800,7 +818,7 @@ static int fg_sisa_restore(fg_sisa *s, fg_sisa_blob *b)
     if (rc == FORGET_OK)
         rc = fg_idset_load(&s->ids, b[8].data, b[8].size, b[9].data,
                            b[9].size, "sisa");
-    if (rc == FORGET_OK && s->ids.n - s->ids.n_gone != s->data->n)
+    if (rc == FORGET_OK && s->ids.n - s->ids.n_gone != n)
         rc = fg_error(FORGET_E_FORMAT, "method 'sisa': the saved rows and "
                       "ids disagree");
     if (rc == FORGET_OK)

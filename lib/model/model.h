@@ -134,6 +134,12 @@ int fg_dense_create(forget_model **out, const char *kind,
                     const forget_params *p);
 int fg_dense_count(const char *kind, const forget_params *p, size_t *n);
 
+/* Train on the rows listed (in that order before each epoch's shuffle;
+ * rows == NULL: rows 0..n-1), as forget_model_train does on a dataset of
+ * them, without copying them into one. */
+int fg_model_train_rows(forget_model *m, const forget_dataset *train,
+                        const size_t *rows, size_t n, const char *params);
+
 /* Create a model of a built-in kind without counting it alive (for
  * models held inside other models). */
 int fg_model_make(forget_model **out, const char *kind, const char *params);

@@ -100,11 +100,12 @@ static void fg_trainer_free(fg_trainer *t)
 }
 
 static int fg_trainer_alloc(fg_trainer *t, const forget_model *m,
-                            const forget_dataset *ds, const fg_train_cfg *c)
+                            const forget_dataset *ds, size_t n,
+                            const fg_train_cfg *c)
 {
     size_t p = m->n_params, b = (size_t)c->batch;
-    if (b > ds->n)
-        b = ds->n;
+    if (b > n)
+        b = n;
     memset(t, 0, sizeof *t);
     t->grad = fg_malloc_array(p, sizeof(float));
     t->state1 = fg_calloc(p, sizeof(float));
@@ -112,7 +113,7 @@ static int fg_trainer_alloc(fg_trainer *t, const forget_model *m,
     t->backup = fg_malloc_array(p, sizeof(float));
     t->xb = fg_malloc_array(b, ds->d * sizeof(float));
     t->zbuf = fg_malloc_array(fg_model_zbuf_floats(m), sizeof(float));
-    t->order = fg_malloc_array(ds->n, sizeof(size_t));
+    t->order = fg_malloc_array(n, sizeof(size_t));
     if (ds->task == FORGET_TASK_CLASSIFICATION)
         t->yb = fg_malloc_array(b, sizeof(int32_t));
     else
@@ -163,29 +164,29 @@ static double fg_seconds(void)
 }
 
 static int fg_train_loop(forget_model *m, const forget_dataset *ds,
-                         const fg_train_cfg *c, fg_trainer *t,
-                         double *final_loss, int64_t *steps)
+                         const size_t *rows, size_t n, const fg_train_cfg *c,
+                         fg_trainer *t, double *final_loss, int64_t *steps)
 {
     fg_rng rng;
     fg_rng_seed(&rng, (uint64_t)c->seed);
-    size_t n = ds->n, p = m->n_params, b = (size_t)c->batch;
+    size_t p = m->n_params, b = (size_t)c->batch;
     size_t per_epoch = (n + b - 1) / b;
     double total_steps = (double)per_epoch * (double)c->epochs;
     for (size_t i = 0; i < n; i++)
-        t->order[i] = i;
+        t->order[i] = rows ? rows[i] : i;
     int64_t step = 0;
     for (int64_t e = 0; e < c->epochs; e++) {
         if (c->shuffle)
             fg_rng_shuffle(&rng, t->order, n);
         double epoch_loss = 0.0;
         for (size_t s = 0; s < n; s += b) {
-            size_t rows = n - s < b ? n - s : b;
-            fg_gather(ds, t->order + s, rows, t);
+            size_t nb = n - s < b ? n - s : b;
+            fg_gather(ds, t->order + s, nb, t);
             memset(t->grad, 0, p * sizeof *t->grad);
             double loss = 0.0;
             int rc = fg_model_batch(m, &t->ws, t->zbuf, t->xb, t->yb, t->tb,
-                                    rows, FG_OBJ_LOSS, FG_ACC_GRAD,
-                                    1.0f / (float)rows, t->grad, &loss);
+                                    nb, FG_OBJ_LOSS, FG_ACC_GRAD,
+                                    1.0f / (float)nb, t->grad, &loss);
             if (rc != FORGET_OK)
                 return rc;
             if (!isfinite(loss))
@@ -244,21 +245,17 @@ static int fg_train_closed_form(forget_model *m, const forget_dataset *train,
     return FORGET_OK;
 }
 
-int forget_model_train(forget_model *m, const forget_dataset *train,
-                       const char *params)
+int fg_model_train_rows(forget_model *m, const forget_dataset *train,
+                        const size_t *rows, size_t n, const char *params)
 {
-    FG_CHECK_ARG(m);
-    FG_CHECK_ARG(train);
-    if (m->ops->fit)
-        return fg_train_closed_form(m, train, params);
     fg_train_cfg c;
     int rc = fg_train_config(&c, params);
     if (rc != FORGET_OK)
         return rc;
-    if (train->n == 0)
-        return fg_error(FORGET_E_INVALID, "%s: the training set is empty",
-                        __func__);
-    rc = fg_model_check_data(m, train, __func__);
+    if (n == 0)
+        return fg_error(FORGET_E_INVALID, "forget_model_train: the training "
+                        "set is empty");
+    rc = fg_model_check_data(m, train, "forget_model_train");
     if (rc != FORGET_OK)
         return rc;
     forget_report *report = fg_report_new();
@@ -270,7 +267,7 @@ int forget_model_train(forget_model *m, const forget_dataset *train,
         rc = fg_report_set(report, keys[i], 0.0);
     fg_trainer t;
     if (rc == FORGET_OK)
-        rc = fg_trainer_alloc(&t, m, train, &c);
+        rc = fg_trainer_alloc(&t, m, train, n, &c);
     if (rc != FORGET_OK) {
         fg_report_free(report);
         return rc;
@@ -278,7 +275,7 @@ int forget_model_train(forget_model *m, const forget_dataset *train,
     memcpy(t.backup, m->theta, m->n_params * sizeof(float));
     double t0 = fg_seconds(), final_loss = 0.0;
     int64_t steps = 0;
-    rc = fg_train_loop(m, train, &c, &t, &final_loss, &steps);
+    rc = fg_train_loop(m, train, rows, n, &c, &t, &final_loss, &steps);
     double secs = fg_seconds() - t0;
     if (rc != FORGET_OK)
         memcpy(m->theta, t.backup, m->n_params * sizeof(float));
@@ -293,8 +290,18 @@ int forget_model_train(forget_model *m, const forget_dataset *train,
     fg_report_set(report, "steps", (double)steps);
     fg_report_set(report, "final_loss", final_loss);
     fg_report_set(report, "samples_per_second",
-                  secs > 0 ? (double)train->n * (double)c.epochs / secs : 0);
+                  secs > 0 ? (double)n * (double)c.epochs / secs : 0);
     fg_report_free(m->train_report);
     m->train_report = report;
     return FORGET_OK;
+}
+
+int forget_model_train(forget_model *m, const forget_dataset *train,
+                       const char *params)
+{
+    FG_CHECK_ARG(m);
+    FG_CHECK_ARG(train);
+    if (m->ops->fit)
+        return fg_train_closed_form(m, train, params);
+    return fg_model_train_rows(m, train, NULL, train->n, params);
 }
