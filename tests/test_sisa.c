@@ -60,6 +60,9 @@ START_TEST(forget_equals_scratch)
     ck_assert_int_eq(forget_eval_accuracy(forget_unlearner_model(u), test,
                                           &acc), FORGET_OK);
     ck_assert_double_gt(acc, 0.9);
+    /* The ensemble belongs to the unlearner: freeing it is a no-op. */
+    forget_model_free(forget_unlearner_model(u));
+    ck_assert_str_eq(forget_model_kind(forget_unlearner_model(u)), "ensemble");
     /* Request 1: ten ids, one of them twice. */
     uint64_t ids[11] = {1003, 1050, 1099, 1100, 1222, 1300, 1301, 1377, 1390,
                         1399, 1050};

@@ -243,6 +243,8 @@ typedef int (*forget_progress_fn)(double fraction, const char *stage,
  * "layers=784-256-128-10 act=relu task=classification seed=7". */
 FORGET_API int forget_model_create(forget_model **out, const char *kind,
                                    const char *params);
+/* Frees a model; NULL and a model owned by an unlearner (the sisa
+ * ensemble) are left alone. */
 FORGET_API void forget_model_free(forget_model *m);
 /* Kind "analytic" on a trained mlp: its hidden layers (copied, frozen)
  * become the feature map of a ridge head. params: "outputs=0" (0 = the

@@ -101,6 +101,7 @@ int fg_ensemble_create(forget_model **out, forget_model *const *parts,
     e->n = n;
     e->vote = vote;
     m->impl = e;
+    m->owned = 1;
     m->task = parts[0]->task;
     m->inputs = parts[0]->inputs;
     m->outputs = parts[0]->outputs;

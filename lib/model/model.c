@@ -89,7 +89,7 @@ void fg_model_discard(forget_model *m)
 
 void forget_model_free(forget_model *m)
 {
-    if (m == NULL)
+    if (m == NULL || m->owned) /* an unlearner's model is freed with it */
         return;
     fg_model_discard(m);
     fg_object_destroyed();

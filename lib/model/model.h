@@ -82,6 +82,8 @@ struct forget_model {
     forget_progress_fn progress;
     void *progress_user;
     forget_report *train_report;
+    int owned; /* held by an unlearner (the sisa ensemble): not the host's
+                  to free */
 };
 
 /* A model shell with theta (zeroed) and blocks allocated; the kind fills
