@@ -22,6 +22,7 @@
 #include "core/error.h"
 #include "data/dataset.h"
 #include "la/la.h"
+#include "methods/blobs.h"
 #include "methods/idset.h"
 #include "methods/methods.h"
 #include "model/analytic.h"
@@ -661,13 +662,7 @@ static int fg_an_save(void *state, forget_writer *w)
     return rc;
 }
 
-typedef struct fg_an_blob {
-    const char *tag;
-    const void *data;
-    size_t size;
-} fg_an_blob;
-
-static double *fg_an_doubles(const fg_an_blob *b, size_t n, int *rc)
+static double *fg_an_doubles(const fg_blob *b, size_t n, int *rc)
 {
     if (*rc != FORGET_OK)
         return NULL;
@@ -701,26 +696,10 @@ static int fg_an_load(void **state, forget_model *model,
     if (rc != FORGET_OK)
         return rc;
     fg_an *s = made;
-    fg_an_blob b[9] = {{"AGRM", 0, 0}, {"AINV", 0, 0}, {"ABT ", 0, 0},
-                       {"ACNT", 0, 0}, {"IDS ", 0, 0}, {"GONE", 0, 0},
-                       {"KROX", 0, 0}, {"KROY", 0, 0}, {NULL, 0, 0}};
-    char tag[5];
-    uint32_t flags;
-    const void *data;
-    size_t size;
-    while ((rc = forget_reader_section(r, tag, &flags, &data, &size)) == 1) {
-        size_t i = 0;
-        while (b[i].tag && strcmp(b[i].tag, tag))
-            i++;
-        if (b[i].tag) {
-            b[i].data = data;
-            b[i].size = size;
-        } else if (flags & FORGET_SECTION_REQUIRED) {
-            rc = fg_error(FORGET_E_VERSION, "method 'analytic': unknown "
-                          "required section '%s'", tag);
-            break;
-        }
-    }
+    fg_blob b[9] = {{"AGRM", 0, 0}, {"AINV", 0, 0}, {"ABT ", 0, 0},
+                    {"ACNT", 0, 0}, {"IDS ", 0, 0}, {"GONE", 0, 0},
+                    {"KROX", 0, 0}, {"KROY", 0, 0}, {NULL, 0, 0}};
+    rc = fg_read_blobs(r, b, "analytic");
     if (rc == 0 && b[0].data) {
         size_t d = s->d, c = s->k;
         s->g = fg_an_doubles(&b[0], d * d, &rc);

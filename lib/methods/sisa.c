@@ -24,6 +24,7 @@
 #include "core/pool.h"
 #include "core/rng.h"
 #include "data/dataset.h"
+#include "methods/blobs.h"
 #include "methods/idset.h"
 #include "methods/methods.h"
 #include "model/ensemble.h"
@@ -745,13 +746,7 @@ static int fg_sisa_save(void *state, forget_writer *w)
     return rc;
 }
 
-typedef struct fg_sisa_blob {
-    const char *tag;
-    const unsigned char *data;
-    size_t size;
-} fg_sisa_blob;
-
-static int fg_sisa_restore(fg_sisa *s, fg_sisa_blob *b)
+static int fg_sisa_restore(fg_sisa *s, fg_blob *b)
 {
     /* b: SCFG SDID SDX SDYL SDYT SMOD SCKP SGEN IDS GONE */
     size_t S = s->S, R = s->R, P = s->P, d = s->tmpl->inputs;
@@ -835,27 +830,11 @@ static int fg_sisa_load(void **state, forget_model *model,
     if (rc != FORGET_OK)
         return rc;
     fg_sisa *s = made;
-    fg_sisa_blob b[11] = {{"SCFG", 0, 0}, {"SDID", 0, 0}, {"SDX ", 0, 0},
-                          {"SDYL", 0, 0}, {"SDYT", 0, 0}, {"SMOD", 0, 0},
-                          {"SCKP", 0, 0}, {"SGEN", 0, 0}, {"IDS ", 0, 0},
-                          {"GONE", 0, 0}, {NULL, 0, 0}};
-    char tag[5];
-    uint32_t flags;
-    const void *data;
-    size_t size;
-    while ((rc = forget_reader_section(r, tag, &flags, &data, &size)) == 1) {
-        size_t i = 0;
-        while (b[i].tag && strcmp(b[i].tag, tag))
-            i++;
-        if (b[i].tag) {
-            b[i].data = data;
-            b[i].size = size;
-        } else if (flags & FORGET_SECTION_REQUIRED) {
-            rc = fg_error(FORGET_E_VERSION, "method 'sisa': unknown required "
-                          "section '%s'", tag);
-            break;
-        }
-    }
+    fg_blob b[11] = {{"SCFG", 0, 0}, {"SDID", 0, 0}, {"SDX ", 0, 0},
+                     {"SDYL", 0, 0}, {"SDYT", 0, 0}, {"SMOD", 0, 0},
+                     {"SCKP", 0, 0}, {"SGEN", 0, 0}, {"IDS ", 0, 0},
+                     {"GONE", 0, 0}, {NULL, 0, 0}};
+    rc = fg_read_blobs(r, b, "sisa");
     if (rc == 0 && b[0].data) {
         rc = fg_sisa_restore(s, b);
         if (rc != FORGET_OK) {

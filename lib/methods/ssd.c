@@ -14,6 +14,7 @@
 #include "core/container.h"
 #include "core/error.h"
 #include "data/dataset.h"
+#include "methods/blobs.h"
 #include "methods/idset.h"
 #include "methods/methods.h"
 #include "model/model.h"
@@ -333,27 +334,13 @@ static int fg_ssd_load(void **state, forget_model *model,
     if (rc != FORGET_OK)
         return rc;
     fg_ssd *s = created;
-    const void *imp = NULL, *cnt = NULL, *ids = NULL, *gone = NULL;
-    size_t imp_n = 0, cnt_n = 0, ids_n = 0, gone_n = 0;
-    char tag[5];
-    uint32_t flags;
-    const void *data;
-    size_t size;
-    while ((rc = forget_reader_section(r, tag, &flags, &data, &size)) == 1) {
-        if (!strcmp(tag, "SIMP"))
-            imp = data, imp_n = size;
-        else if (!strcmp(tag, "SCNT"))
-            cnt = data, cnt_n = size;
-        else if (!strcmp(tag, "IDS "))
-            ids = data, ids_n = size;
-        else if (!strcmp(tag, "GONE"))
-            gone = data, gone_n = size;
-        else if (flags & FORGET_SECTION_REQUIRED)
-            rc = fg_error(FORGET_E_VERSION, "method 'ssd': unknown required "
-                          "section '%s'", tag);
-        if (rc < 0)
-            break;
-    }
+    fg_blob b[5] = {{"SIMP", 0, 0}, {"SCNT", 0, 0}, {"IDS ", 0, 0},
+                    {"GONE", 0, 0}, {NULL, 0, 0}};
+    rc = fg_read_blobs(r, b, "ssd");
+    const unsigned char *imp = b[0].data, *cnt = b[1].data, *ids = b[2].data,
+                        *gone = b[3].data;
+    size_t imp_n = b[0].size, cnt_n = b[1].size, ids_n = b[2].size,
+           gone_n = b[3].size;
     if (rc == 0 && imp) {
         size_t P = model->n_params;
         if (imp_n != P * sizeof(double) || cnt_n != 8 || !ids || !gone)
