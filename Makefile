@@ -65,7 +65,7 @@ EXAMPLES := $(EXAMPLE_SRCS:examples/c/%.c=$(B)/examples/%)
 
 DEPS_STAMP := $(B)/.deps-build
 
-.PHONY: all lib bench help check check-shared check-static check-internal headertest sanitize \
+.PHONY: all lib bench demo help check check-shared check-static check-internal headertest sanitize \
         valgrind examples example install install-lib install-headers \
         install-pc uninstall clean deps-check
 
@@ -80,6 +80,7 @@ help:
 	@echo 'make headertest   each public header alone as C99, C11 and C++11'
 	@echo 'make sanitize     the suites under ASan+UBSan (objects in build/asan)'
 	@echo 'make valgrind     the suites under valgrind, CK_FORK=no'
+	@echo 'make demo         the main job: forget a class and 1% with each method, vs retraining'
 	@echo 'make example      build and run examples/c'
 	@echo 'make bench        benchmarks beside PyTorch/numpy; figures to docs/BENCHMARKS.md (ONLY=train)'
 	@echo 'make install      PREFIX, DESTDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR'
@@ -212,6 +213,16 @@ examples: $(EXAMPLES)
 
 example: $(EXAMPLES)
 	$(Q)for e in $(EXAMPLES); do echo "== $$e"; $$e || exit 1; done
+
+# ---- the demo: the main job in one table (README's first command) ----
+DEMO := $(B)/forget-demo
+$(DEMO): tools/demo/demo.c $(SHLIB) $(B)/libforget.so
+	$(Q)$(CC) -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) -Iinclude -o $@ $< \
+	    -L$(B) -lforget -Wl,-rpath,'$$ORIGIN'
+
+demo: $(DEMO)
+	$(Q)sh tools/deps.sh demo
+	$(Q)$(DEMO)
 
 # ---- benchmarks (figures go to docs/BENCHMARKS.md) ----
 BENCH_SRCS := $(sort $(wildcard tools/bench/*.c))

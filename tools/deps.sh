@@ -6,6 +6,7 @@
 #   tools/deps.sh check     the above plus Check
 #   tools/deps.sh valgrind  the above plus valgrind
 #   tools/deps.sh bench     the above plus Fashion-MNIST, PyTorch, numpy, sklearn
+#   tools/deps.sh demo      the build's, and Fashion-MNIST when root can have it
 set -eu
 what=${1:-build}
 missing=""
@@ -26,6 +27,13 @@ if command -v pkg-config >/dev/null 2>&1; then
     case $what in check|valgrind) need_pkg check check ;; esac
 fi
 case $what in valgrind) need_cmd valgrind valgrind ;; esac
+# The demo uses Fashion-MNIST when it can have it, generated data otherwise.
+if [ "$what" = demo ] && [ ! -d /usr/share/datasets/fashion-mnist ] &&
+   [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 \
+        dataset-fashion-mnist >&2 ||
+        echo "libforget: dataset-fashion-mnist not installed; the demo uses generated data" >&2
+fi
 if [ "$what" = bench ]; then
     [ -d /usr/share/datasets/fashion-mnist ] || missing="$missing dataset-fashion-mnist"
     for mod in torch:python3-torch numpy:python3-numpy sklearn:python3-sklearn; do
