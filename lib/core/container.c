@@ -7,6 +7,7 @@
 #include "core/alloc.h"
 #include "core/crc32c.h"
 #include "core/error.h"
+#include "core/fileio.h"
 #include "forget/backend.h"
 
 static const unsigned char fg_magic[8] = {0x89, 'F', 'G', 'T',
@@ -134,6 +135,27 @@ void fg_writer_free(fg_writer *w)
 {
     fg_free(w->buf);
     memset(w, 0, sizeof *w);
+}
+
+int fg_writer_to_file(fg_writer *w, const char *path)
+{
+    int rc = fg_write_file_atomic(path, w->buf, w->len);
+    fg_writer_free(w);
+    return rc;
+}
+
+int fg_writer_to_buffer(fg_writer *w, void *buf, size_t capacity,
+                        size_t *size, const char *caller, const char *what)
+{
+    int rc = FORGET_OK;
+    *size = w->len;
+    if (buf != NULL && capacity < w->len)
+        rc = fg_error(FORGET_E_INVALID, "%s: the buffer holds %zu bytes; the "
+                      "%s needs %zu", caller, capacity, what, w->len);
+    else if (buf != NULL)
+        memcpy(buf, w->buf, w->len);
+    fg_writer_free(w);
+    return rc;
 }
 
 int fg_reader_open(fg_reader *r, const void *buf, size_t len,

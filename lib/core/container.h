@@ -31,6 +31,12 @@ void fg_writer_section2(fg_writer *w, const char tag[4], uint32_t flags,
 /* Close with the END section; FORGET_E_NOMEM if any append failed. */
 int fg_writer_end(fg_writer *w);
 void fg_writer_free(fg_writer *w);
+/* Hand a finished writer's bytes to a path (crash-safe replacement) or to
+ * a caller's buffer (*size is always set; buf NULL only asks; a buffer too
+ * small is FORGET_E_INVALID naming caller and what), then free it. */
+int fg_writer_to_file(fg_writer *w, const char *path);
+int fg_writer_to_buffer(fg_writer *w, void *buf, size_t capacity,
+                        size_t *size, const char *caller, const char *what);
 
 typedef struct fg_section {
     char tag[5]; /* NUL-terminated */

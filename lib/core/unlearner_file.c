@@ -42,11 +42,7 @@ int forget_unlearner_save(const forget_unlearner *u, const char *path)
     FG_CHECK_ARG(path);
     forget_writer w;
     int rc = fg_unlearner_serialise(u, &w, __func__);
-    if (rc != FORGET_OK)
-        return rc;
-    rc = fg_write_file_atomic(path, w.w.buf, w.w.len);
-    fg_writer_free(&w.w);
-    return rc;
+    return rc == FORGET_OK ? fg_writer_to_file(&w.w, path) : rc;
 }
 
 int forget_unlearner_save_buffer(const forget_unlearner *u, void *buf,
@@ -56,16 +52,9 @@ int forget_unlearner_save_buffer(const forget_unlearner *u, void *buf,
     FG_CHECK_ARG(size);
     forget_writer w;
     int rc = fg_unlearner_serialise(u, &w, __func__);
-    if (rc != FORGET_OK)
-        return rc;
-    *size = w.w.len;
-    if (buf != NULL && capacity < w.w.len)
-        rc = fg_error(FORGET_E_INVALID, "%s: the buffer holds %zu bytes; the "
-                      "state needs %zu", __func__, capacity, w.w.len);
-    else if (buf != NULL)
-        memcpy(buf, w.w.buf, w.w.len);
-    fg_writer_free(&w.w);
-    return rc;
+    return rc == FORGET_OK ? fg_writer_to_buffer(&w.w, buf, capacity, size,
+                                                 __func__, "state")
+                           : rc;
 }
 
 /* The next section must be tag; copy it as text into a new string. */

@@ -48,11 +48,7 @@ int forget_model_save(const forget_model *m, const char *path)
     FG_CHECK_ARG(path);
     fg_writer w;
     int rc = fg_model_serialise(m, &w, __func__);
-    if (rc != FORGET_OK)
-        return rc;
-    rc = fg_write_file_atomic(path, w.buf, w.len);
-    fg_writer_free(&w);
-    return rc;
+    return rc == FORGET_OK ? fg_writer_to_file(&w, path) : rc;
 }
 
 int forget_model_save_buffer(const forget_model *m, void *buf,
@@ -62,16 +58,9 @@ int forget_model_save_buffer(const forget_model *m, void *buf,
     FG_CHECK_ARG(size);
     fg_writer w;
     int rc = fg_model_serialise(m, &w, __func__);
-    if (rc != FORGET_OK)
-        return rc;
-    *size = w.len;
-    if (buf != NULL && capacity < w.len)
-        rc = fg_error(FORGET_E_INVALID, "%s: the buffer holds %zu bytes; the "
-                      "model needs %zu", __func__, capacity, w.len);
-    else if (buf != NULL)
-        memcpy(buf, w.buf, w.len);
-    fg_writer_free(&w);
-    return rc;
+    return rc == FORGET_OK ? fg_writer_to_buffer(&w, buf, capacity, size,
+                                                 __func__, "model")
+                           : rc;
 }
 
 #define FG_MAX_EXTRA 8

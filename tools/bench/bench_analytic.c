@@ -168,16 +168,7 @@ int main(int argc, char **argv)
     bench_load(dir, &train, &test);
     /* 1000 distinct rows by a seeded permutation (Fisher-Yates, LCG). */
     size_t n = forget_dataset_rows(train);
-    uint64_t *perm = malloc(n * sizeof *perm), s = 12345;
-    for (size_t i = 0; i < n; i++)
-        perm[i] = i;
-    for (size_t i = n - 1; i > 0; i--) {
-        s = s * 6364136223846793005ull + 1442695040888963407ull;
-        size_t j = (size_t)((s >> 33) % (i + 1));
-        uint64_t t = perm[i];
-        perm[i] = perm[j];
-        perm[j] = t;
-    }
+    uint64_t *perm = bench_permutation(n, 12345u);
     char path[512];
     snprintf(path, sizeof path, "%s/analytic-forget.txt", out);
     FILE *f = fopen(path, "w");

@@ -3,6 +3,7 @@
 #ifndef FORGET_BENCH_COMMON_H
 #define FORGET_BENCH_COMMON_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,22 @@ static inline int bench_cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
+}
+
+/* 0..n-1 in a seeded order (Fisher-Yates with a 64-bit LCG); malloc'ed. */
+static inline uint64_t *bench_permutation(size_t n, uint64_t seed)
+{
+    uint64_t *perm = malloc(n * sizeof *perm), s = seed;
+    for (size_t i = 0; i < n; i++)
+        perm[i] = i;
+    for (size_t i = n - 1; n > 0 && i > 0; i--) {
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        size_t j = (size_t)((s >> 33) % (i + 1));
+        uint64_t t = perm[i];
+        perm[i] = perm[j];
+        perm[j] = t;
+    }
+    return perm;
 }
 
 #endif
