@@ -229,7 +229,7 @@ BENCH_SRCS := $(sort $(wildcard tools/bench/*.c))
 BENCHES := $(BENCH_SRCS:tools/bench/%.c=$(B)/bench/%)
 BENCH_PKGS := dataset-fashion-mnist python3-torch python3-numpy python3-sklearn
 
-$(B)/bench/%: tools/bench/%.c $(SHLIB) $(B)/libforget.so
+$(B)/bench/%: tools/bench/%.c tools/bench/bench_common.h $(SHLIB) $(B)/libforget.so
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) -Iinclude \
 	    $$(pkg-config --cflags blas) -o $@ $< -L$(B) -lforget \

@@ -443,26 +443,6 @@ static int fg_an_request(fg_an *s, const float *x, const double *y, size_t k,
     return rc;
 }
 
-/* The rows of ds that are learned and not yet forgotten; the others are
- * refused (never learned) or counted (forgotten already). */
-static int fg_an_pick(const fg_an *s, const forget_dataset *ds, size_t *rows,
-                      size_t *n, size_t *repeats)
-{
-    *n = *repeats = 0;
-    for (size_t i = 0; i < ds->n; i++) {
-        size_t at;
-        if (!fg_idmap_find(&s->ids.index, ds->ids[i], &at))
-            return fg_error(FORGET_E_NOT_FOUND, "method 'analytic': sample id "
-                            "%llu (row %zu of the request) was never learned",
-                            (unsigned long long)ds->ids[i], i);
-        if (s->ids.gone[at])
-            ++*repeats;
-        else
-            rows[(*n)++] = i;
-    }
-    return FORGET_OK;
-}
-
 static int fg_an_forget(void *state, const forget_dataset *rows,
                         forget_run *run)
 {
@@ -475,7 +455,7 @@ static int fg_an_forget(void *state, const forget_dataset *rows,
     double *y = NULL;
     if (pick == NULL)
         return fg_nomem("a request");
-    rc = fg_an_pick(s, rows, pick, &n, &repeats);
+    rc = fg_idset_live(&s->ids, rows, pick, &n, &repeats, "analytic");
     if (rc == FORGET_OK)
         rc = forget_run_report(run, "already_forgotten", (double)repeats);
     if (rc == FORGET_OK && n > 0) {

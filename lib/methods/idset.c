@@ -47,9 +47,10 @@ void fg_idset_free(fg_idset *s)
     memset(s, 0, sizeof *s);
 }
 
-int fg_idset_check(const fg_idset *s, const forget_dataset *rows,
-                   const char *method)
+int fg_idset_live(const fg_idset *s, const forget_dataset *rows, size_t *live,
+                  size_t *n_live, size_t *repeats, const char *method)
 {
+    *n_live = *repeats = 0;
     for (size_t i = 0; i < rows->n; i++) {
         size_t at;
         if (!fg_idmap_find(&s->index, rows->ids[i], &at))
@@ -58,9 +59,9 @@ int fg_idset_check(const fg_idset *s, const forget_dataset *rows,
                             "prepared data", method,
                             (unsigned long long)rows->ids[i], i);
         if (s->gone[at])
-            return fg_error(FORGET_E_INVALID, "method '%s': sample id %llu "
-                            "(row %zu of the request) was forgotten already",
-                            method, (unsigned long long)rows->ids[i], i);
+            ++*repeats;
+        else
+            live[(*n_live)++] = i;
     }
     return FORGET_OK;
 }

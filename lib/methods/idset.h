@@ -20,10 +20,12 @@ typedef struct fg_idset {
 /* From a dataset's ids (all present). */
 int fg_idset_from(fg_idset *s, const forget_dataset *ds);
 void fg_idset_free(fg_idset *s);
-/* Every id of rows must be present and not forgotten: FORGET_E_NOT_FOUND
- * or FORGET_E_INVALID naming the first that is not. */
-int fg_idset_check(const fg_idset *s, const forget_dataset *rows,
-                   const char *method);
+/* The rows of a request that are learned and not forgotten yet: their
+ * indices into live (rows->n entries), their count, and the count of rows
+ * forgotten already (skipped). An id never learned is FORGET_E_NOT_FOUND
+ * naming it. */
+int fg_idset_live(const fg_idset *s, const forget_dataset *rows, size_t *live,
+                  size_t *n_live, size_t *repeats, const char *method);
 /* Mark the ids of rows forgotten (after a successful check). */
 void fg_idset_forget(fg_idset *s, const forget_dataset *rows);
 

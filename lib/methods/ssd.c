@@ -226,17 +226,13 @@ static int fg_ssd_reserve(const fg_ssd *s, forget_run *run)
     return rc;
 }
 
-static int fg_ssd_forget(void *state, const forget_dataset *rows,
-                         forget_run *run)
+/* Forget rows that are all remembered now. */
+static int fg_ssd_forget_live(fg_ssd *s, const forget_dataset *rows,
+                              forget_run *run)
 {
-    fg_ssd *s = state;
     forget_model *m = s->model;
     size_t P = m->n_params, n_f = rows->n;
-    int rc = fg_ssd_check_data(s, rows);
-    if (rc == FORGET_OK)
-        rc = fg_idset_check(&s->ids, rows, "ssd");
-    if (rc != FORGET_OK)
-        return rc;
+    int rc;
     double ceiling = s->batch_mode ? 0.0 : (double)s->n_rows / (double)n_f;
     if (!s->batch_mode && !s->ref_retain && s->alpha >= ceiling)
         return fg_error(FORGET_E_PARAM, "method 'ssd': alpha=%g is at or "
@@ -303,6 +299,30 @@ static int fg_ssd_forget(void *state, const forget_dataset *rows,
     if (!s->batch_mode && !s->ref_retain)
         forget_run_report(run, "alpha_ceiling", ceiling);
     return FORGET_OK;
+}
+
+/* Rows forgotten already are counted (already_forgotten) and skipped;
+ * ids never prepared are refused. */
+static int fg_ssd_forget(void *state, const forget_dataset *rows,
+                         forget_run *run)
+{
+    fg_ssd *s = state;
+    int rc = fg_ssd_check_data(s, rows);
+    size_t *live = fg_malloc_array(rows->n, sizeof *live), n = 0, repeats = 0;
+    if (rc == FORGET_OK && live == NULL)
+        rc = fg_nomem("a request");
+    if (rc == FORGET_OK)
+        rc = fg_idset_live(&s->ids, rows, live, &n, &repeats, "ssd");
+    if (rc == FORGET_OK)
+        rc = forget_run_report(run, "already_forgotten", (double)repeats);
+    forget_dataset *sub = NULL;
+    if (rc == FORGET_OK && n > 0 && n < rows->n)
+        rc = fg_dataset_gather(&sub, rows, live, n, "method 'ssd'");
+    fg_free(live);
+    if (rc == FORGET_OK && n > 0)
+        rc = fg_ssd_forget_live(s, sub ? sub : rows, run);
+    forget_dataset_free(sub);
+    return rc;
 }
 
 /* ---- state files: SIMP (float64 importances), SCNT (u64 rows), then the
