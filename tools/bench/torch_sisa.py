@@ -25,7 +25,6 @@ ensemble bit for bit: "retrain_matches_unlearned"). One JSON line on stdout.
 """
 import argparse
 import copy
-import gzip
 import json
 import os
 import resource
@@ -36,23 +35,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from fashion_idx import read_idx  # noqa: E402 (next to this script)
+
 DEFAULT_DATA = "/usr/share/datasets/fashion-mnist"
 M64 = (1 << 64) - 1
-
-
-def read_idx(path, magic_expected):
-    """Parse a gzip'ed big-endian IDX file (ubyte payload) into a numpy array."""
-    with gzip.open(path, "rb") as f:
-        raw = f.read()
-    magic = int.from_bytes(raw[0:4], "big")
-    if magic != magic_expected:
-        raise ValueError(f"{path}: magic 0x{magic:08x}, expected 0x{magic_expected:08x}")
-    ndim = magic & 0xFF
-    dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
-    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
-    if data.size != int(np.prod(dims)):
-        raise ValueError(f"{path}: payload has {data.size} bytes, header says {dims}")
-    return data.reshape(dims)
 
 
 def load_split(data_dir, prefix):

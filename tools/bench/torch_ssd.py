@@ -16,7 +16,6 @@ R vs test softmax entropies). One JSON line on stdout. On 2 cores:
   OPENBLAS_NUM_THREADS=2 tools/bench/torch_ssd.py --weights W --forget F --threads 1
 """
 import argparse
-import gzip
 import json
 import os
 import sys
@@ -27,20 +26,7 @@ import torch
 from torch import nn
 from sklearn.linear_model import LogisticRegression
 
-def read_idx(path, magic_expected):
-    """Parse a gzip'ed big-endian IDX file (ubyte payload) into a numpy array."""
-    with gzip.open(path, "rb") as f:
-        raw = f.read()
-    magic = int.from_bytes(raw[0:4], "big")
-    if magic != magic_expected:
-        raise ValueError(f"{path}: magic 0x{magic:08x}, expected 0x{magic_expected:08x}")
-    ndim = magic & 0xFF
-    dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
-    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
-    if data.size != int(np.prod(dims)):
-        raise ValueError(f"{path}: payload has {data.size} bytes, header says {dims}")
-    return data.reshape(dims)
-
+from fashion_idx import read_idx  # noqa: E402 (next to this script)
 
 def load_split(data_dir, prefix):
     """Return (float32 [N, 784] in [0, 1], int64 [N]) tensors for 'train' or 't10k'."""
