@@ -254,6 +254,39 @@ START_TEST(parameters_and_vote)
 }
 END_TEST
 
+/* A shard that fails on a worker thread brings its message back to the
+ * caller's thread, and the state is left as it was. */
+START_TEST(worker_failure_message)
+{
+    float x[40], t[20];
+    for (int i = 0; i < 20; i++) {
+        x[2 * i] = (float)i;
+        x[2 * i + 1] = 1.0f;
+        t[i] = i % 2 ? 1e18f : -1e18f;
+    }
+    forget_dataset *D = NULL;
+    ck_assert_int_eq(forget_dataset_create_regression(&D, 20, 2, x, t, 1,
+                                                      NULL), FORGET_OK);
+    forget_model *m = NULL;
+    ck_assert_int_eq(forget_model_create(&m, "linear", "inputs=2 outputs=1 "
+                                         "task=regression"), FORGET_OK);
+    forget_unlearner *u = NULL;
+    ck_assert_int_eq(forget_unlearner_create(&u, "sisa", m, "shards=4 "
+                                             "slices=1 epochs=20 threads=2 "
+                                             "train=\"lr=100 batch=2\""),
+                     FORGET_OK);
+    for (int rep = 0; rep < 5; rep++) {
+        ck_assert_int_eq(forget_unlearner_prepare(u, D), FORGET_E_NUMERIC);
+        ck_assert_ptr_nonnull(strstr(forget_last_error(), "diverged"));
+    }
+    ck_assert_int_eq(forget_unlearner_is_prepared(u), 0);
+    ck_assert_ptr_null(forget_unlearner_model(u));
+    forget_unlearner_free(u);
+    forget_model_free(m);
+    forget_dataset_free(D);
+}
+END_TEST
+
 Suite *suite_sisa(void)
 {
     Suite *s = suite_create("sisa");
@@ -265,6 +298,7 @@ Suite *suite_sisa(void)
     tcase_add_test(tc, cancel_changes_nothing);
     tcase_add_test(tc, directory_store_and_reload);
     tcase_add_test(tc, parameters_and_vote);
+    tcase_add_test(tc, worker_failure_message);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -326,6 +326,8 @@ typedef struct fg_job {
     forget_model *model; /* out */
     fg_ckpt ck[FG_SISA_MAX_SLICES]; /* out: stages r0..R-1 */
     double passes;       /* out: rows x epochs trained */
+    int rc;              /* out, with the message of the thread it ran on */
+    char err[512];
 } fg_job;
 
 typedef struct fg_batch {
@@ -395,7 +397,10 @@ static int fg_sisa_job(size_t i, void *ctx)
         j->model = m;
     } else {
         fg_model_discard(m);
+        /* The message lives in this thread's buffer: carry it back. */
+        snprintf(j->err, sizeof j->err, "%s", forget_last_error());
     }
+    j->rc = rc;
     return rc;
 }
 
@@ -410,9 +415,16 @@ static int fg_sisa_run(fg_batch *b, size_t n_jobs)
     for (size_t i = 0; i < n_jobs; i++)
         b->stages_total += s->R - b->jobs[i].r0;
     int rc = fg_parallel(n_jobs, s->threads, fg_sisa_job, b);
-    if (rc != FORGET_OK && atomic_load(&b->cancel))
+    if (rc != FORGET_OK && atomic_load(&b->cancel)) {
         rc = fg_error(FORGET_E_CANCELED, "method 'sisa': canceled by the "
                       "progress callback");
+    } else if (rc != FORGET_OK) {
+        for (size_t i = 0; i < n_jobs; i++)
+            if (b->jobs[i].rc == rc && b->jobs[i].err[0]) {
+                forget_set_error(rc, b->jobs[i].err);
+                break;
+            }
+    }
     if (rc != FORGET_OK)
         for (size_t i = 0; i < n_jobs; i++) {
             fg_job *j = &b->jobs[i];
