@@ -40,6 +40,8 @@ PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
 INSTALL ?= install
 DESTDIR ?=
 
@@ -65,7 +67,7 @@ EXAMPLES := $(EXAMPLE_SRCS:examples/c/%.c=$(B)/examples/%)
 
 DEPS_STAMP := $(B)/.deps-build
 
-.PHONY: all lib bench demo help check check-shared check-static check-internal headertest sanitize \
+.PHONY: install-bin all lib cli bench demo help check check-shared check-static check-internal check-cli headertest sanitize \
         valgrind examples example install install-lib install-headers \
         install-pc uninstall clean deps-check
 
@@ -73,6 +75,8 @@ all: lib
 
 lib: $(STLIB) $(SHLIB) $(B)/libforget.so.$(MAJOR) $(B)/libforget.so \
      $(B)/forget.pc
+
+all: $(CLI)
 
 help:
 	@echo 'make              build/libforget.a and build/libforget.so.$(VERSION)'
@@ -154,7 +158,8 @@ $(TEST_STATIC): $(TEST_OBJS) $(STLIB)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(TEST_OBJS) $(STLIB) $(LIBS) $(CHECK_LIBS)
 
 check: deps-check
-	$(Q)$(MAKE) --no-print-directory check-shared check-static check-internal
+	$(Q)$(MAKE) --no-print-directory check-shared check-static check-internal \
+	    check-cli
 
 check-shared: $(TEST_SHARED)
 	@echo '== Check suites against the shared library ($(SHLIB))'
@@ -163,6 +168,10 @@ check-shared: $(TEST_SHARED)
 check-static: $(TEST_STATIC)
 	@echo '== Check suites against the static library ($(STLIB))'
 	$(Q)$(TEST_STATIC)
+
+check-cli: $(CLI)
+	@echo '== the forget tool end to end (tests/cli/test_cli.sh)'
+	$(Q)sh tests/cli/test_cli.sh $(CLI)
 
 check-internal: $(TEST_INTERNAL)
 	@echo '== Check suites of internal functions (static library)'
@@ -214,6 +223,15 @@ examples: $(EXAMPLES)
 example: $(EXAMPLES)
 	$(Q)for e in $(EXAMPLES); do echo "== $$e"; $$e || exit 1; done
 
+# ---- the forget command-line tool ----
+CLI_SRCS := $(sort $(wildcard tools/forget/*.c))
+CLI := $(B)/forget
+$(CLI): $(CLI_SRCS) tools/forget/cli.h $(SHLIB) $(B)/libforget.so
+	$(Q)$(CC) -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) -Iinclude -o $@ \
+	    $(CLI_SRCS) -L$(B) -lforget -Wl,-rpath,'$$ORIGIN'
+
+cli: $(CLI)
+
 # ---- the demo: the main job in one table (README's first command) ----
 DEMO := $(B)/forget-demo
 $(DEMO): tools/demo/demo.c $(SHLIB) $(B)/libforget.so
@@ -240,7 +258,12 @@ bench: $(BENCHES)
 	$(Q)/usr/bin/python3 tools/bench/bench.py $(if $(ONLY),--only $(ONLY))
 
 # ---- install ----
-install: install-lib install-headers install-pc
+install: install-lib install-headers install-pc install-bin
+
+install-bin: $(CLI)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	$(INSTALL) -m 755 $(CLI) $(DESTDIR)$(BINDIR)/forget
+	$(INSTALL) -m 644 docs/forget.1 $(DESTDIR)$(MANDIR)/man1/forget.1
 
 install-lib: lib
 	$(INSTALL) -d $(DESTDIR)$(LIBDIR)
@@ -263,6 +286,7 @@ uninstall:
 	      $(DESTDIR)$(LIBDIR)/libforget.so.$(MAJOR) \
 	      $(DESTDIR)$(LIBDIR)/libforget.so \
 	      $(DESTDIR)$(PKGCONFIGDIR)/forget.pc \
+	      $(DESTDIR)$(BINDIR)/forget $(DESTDIR)$(MANDIR)/man1/forget.1 \
 	      $(HEADERS:include/forget/%=$(DESTDIR)$(INCLUDEDIR)/forget/%)
 	-rmdir $(DESTDIR)$(INCLUDEDIR)/forget 2>/dev/null
 

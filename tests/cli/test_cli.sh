@@ -1,0 +1,148 @@
+#!/bin/sh
+# End-to-end tests of the forget tool on small generated files: every
+# subcommand, and every error exit (1 = the library refused, 2 = usage).
+# usage: tests/cli/test_cli.sh build/forget
+set -u
+FORGET=${1:-build/forget}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+# expect STATUS DESCRIPTION -- command...; output in $T/out, $T/err
+expect() {
+    want=$1; what=$2; shift 3
+    "$@" >"$T/out" 2>"$T/err"
+    got=$?
+    if [ "$got" = "$want" ]; then ok; else
+        bad "$what: exit $got, want $want"; sed 's/^/    /' "$T/err"; fi
+}
+# has FILE PATTERN DESCRIPTION
+has() {
+    if grep -q -- "$2" "$1"; then ok; else bad "$3: no '$2' in $1"; sed 's/^/    /' "$1"; fi
+}
+
+# A small separable CSV: label first, 4 features, 300 rows, ids 0..299.
+awk 'BEGIN { srand(7); for (i = 0; i < 300; i++) { c = i % 3;
+     printf "%d", c; for (j = 0; j < 4; j++) printf ",%.4f", (j == c) * 3 + rand();
+     printf "\n" } }' > "$T/train.csv"
+awk 'BEGIN { srand(8); for (i = 0; i < 90; i++) { c = i % 3;
+     printf "%d", c; for (j = 0; j < 4; j++) printf ",%.4f", (j == c) * 3 + rand();
+     printf "\n" } }' > "$T/test.csv"
+printf '3\n6\n# a comment\n\n9\n' > "$T/ids.txt"
+
+# ---- top level ----
+expect 0 "help" -- "$FORGET" --help
+has "$T/out" "unlearn" "help lists commands"
+expect 2 "no command" -- "$FORGET"
+expect 2 "unknown command" -- "$FORGET" frobnicate
+has "$T/err" "unknown command 'frobnicate'" "unknown command named"
+expect 0 "version" -- "$FORGET" --version
+
+# ---- methods ----
+expect 0 "methods" -- "$FORGET" methods
+has "$T/out" "sisa (exact)" "methods lists sisa as exact"
+has "$T/out" "alpha" "methods lists parameters"
+expect 0 "methods --json" -- "$FORGET" methods --json
+has "$T/out" '"name":"analytic","exact":true' "methods json"
+expect 2 "methods bad option" -- "$FORGET" methods --jsn
+has "$T/err" "unknown option '--jsn'" "bad option named"
+
+# ---- train ----
+expect 0 "train mlp" -- "$FORGET" train --data "$T/train.csv" --kind mlp \
+    --params "layers=4-8-3" --train "epochs=20 batch=16" --out "$T/m.fgm"
+has "$T/out" "training accuracy" "train summary"
+expect 0 "train quiet" -- "$FORGET" train --data "$T/train.csv" --kind linear \
+    --params "inputs=4 outputs=3" --out "$T/lin.fgm" --quiet
+[ -s "$T/out" ] && bad "quiet printed" || ok
+expect 0 "train analytic" -- "$FORGET" train --data "$T/train.csv" \
+    --kind analytic --params "inputs=4 outputs=3" --out "$T/a.fgm"
+expect 2 "train missing options" -- "$FORGET" train --data "$T/train.csv"
+expect 2 "train option without value" -- "$FORGET" train --data
+has "$T/err" "needs a value" "missing value named"
+expect 1 "train missing file" -- "$FORGET" train --data "$T/nope.csv" \
+    --kind mlp --params "layers=4-3" --out "$T/x.fgm"
+has "$T/err" "nope.csv" "missing file named"
+expect 1 "train bad params" -- "$FORGET" train --data "$T/train.csv" \
+    --kind mlp --params "layers=4-3 act=sigmoid" --out "$T/x.fgm"
+has "$T/err" "act" "bad parameter named"
+expect 1 "train data/model mismatch" -- "$FORGET" train --data "$T/train.csv" \
+    --kind mlp --params "layers=5-3" --out "$T/x.fgm"
+expect 1 "train unwritable out" -- "$FORGET" train --data "$T/train.csv" \
+    --kind linear --params "inputs=4 outputs=3" --out /nonexistent/m.fgm
+
+# ---- info ----
+expect 0 "info model" -- "$FORGET" info "$T/m.fgm"
+has "$T/out" "kind mlp" "info kind"
+has "$T/out" "dense0.weight" "info blocks"
+printf 'garbage' > "$T/junk"
+expect 1 "info junk" -- "$FORGET" info "$T/junk"
+has "$T/err" "not a libforget file" "junk refused"
+expect 2 "info no file" -- "$FORGET" info
+expect 1 "info missing" -- "$FORGET" info "$T/none.fgm"
+
+# ---- unlearn ----
+expect 0 "unlearn ssd by class" -- "$FORGET" unlearn --model "$T/m.fgm" \
+    --method ssd --data "$T/train.csv" --class 1 --out "$T/m-ssd.fgm" \
+    --state "$T/ssd.state"
+has "$T/out" "dampened=" "ssd report"
+expect 0 "unlearn ssd again from state" -- "$FORGET" unlearn \
+    --model "$T/m-ssd.fgm" --state "$T/ssd.state" --data "$T/train.csv" \
+    --ids "$T/ids.txt" --out "$T/m-ssd2.fgm"
+expect 0 "info state" -- "$FORGET" info "$T/ssd.state"
+has "$T/out" "method ssd" "state info"
+expect 0 "unlearn analytic by ids" -- "$FORGET" unlearn --model "$T/a.fgm" \
+    --method analytic --params keep_rows=true --data "$T/train.csv" \
+    --ids "$T/ids.txt" --out "$T/a2.fgm" --state "$T/a.state"
+has "$T/out" "woodbury=" "analytic report"
+expect 0 "unlearn sisa" -- "$FORGET" unlearn --model "$T/lin.fgm" \
+    --method sisa --params "shards=2 slices=2 train=\"batch=16\"" \
+    --data "$T/train.csv" --ids "$T/ids.txt" --state "$T/sisa.state"
+has "$T/out" "shards_retrained=" "sisa report"
+expect 0 "unlearn sisa repeat" -- "$FORGET" unlearn --model "$T/lin.fgm" \
+    --state "$T/sisa.state" --ids "$T/ids.txt"
+has "$T/out" "already_forgotten=3" "repeat reported"
+expect 2 "unlearn sisa --out" -- "$FORGET" unlearn --model "$T/lin.fgm" \
+    --state "$T/sisa.state" --ids "$T/ids.txt" --out "$T/s.fgm"
+printf '77777\n' > "$T/unknown.txt"
+expect 1 "unlearn unknown id" -- "$FORGET" unlearn --model "$T/lin.fgm" \
+    --state "$T/sisa.state" --ids "$T/unknown.txt"
+has "$T/err" "77777" "unknown id named"
+printf 'x1\n' > "$T/badids.txt"
+expect 2 "unlearn bad ids file" -- "$FORGET" unlearn --model "$T/m.fgm" \
+    --method ssd --data "$T/train.csv" --ids "$T/badids.txt"
+has "$T/err" "line 1" "bad id line named"
+expect 2 "unlearn both ids and class" -- "$FORGET" unlearn --model "$T/m.fgm" \
+    --ids "$T/ids.txt" --class 1
+expect 2 "unlearn no state no method" -- "$FORGET" unlearn --model "$T/m.fgm" \
+    --class 1
+expect 2 "unlearn method mismatch" -- "$FORGET" unlearn --model "$T/m.fgm" \
+    --state "$T/ssd.state" --method analytic --class 1 --data "$T/train.csv"
+expect 1 "unlearn unknown method" -- "$FORGET" unlearn --model "$T/m.fgm" \
+    --method nope --data "$T/train.csv" --class 1
+expect 2 "unlearn bad class" -- "$FORGET" unlearn --model "$T/m.fgm" \
+    --method ssd --data "$T/train.csv" --class x
+
+# ---- eval ----
+expect 0 "eval" -- "$FORGET" eval --model "$T/m.fgm" --data "$T/train.csv" \
+    --test "$T/test.csv" --forget-ids "$T/ids.txt" --reference "$T/m-ssd.fgm"
+has "$T/out" "test_accuracy" "eval test accuracy"
+has "$T/out" "mia" "eval mia"
+has "$T/out" "distance_max" "eval distance"
+expect 0 "eval json" -- "$FORGET" eval --model "$T/m.fgm" --data "$T/train.csv" --json
+has "$T/out" '^{"accuracy":' "eval json"
+expect 1 "eval wrong data" -- "$FORGET" eval --model "$T/m.fgm" \
+    --data "$T/ids.txt"
+expect 2 "eval missing" -- "$FORGET" eval --model "$T/m.fgm"
+
+# every subcommand answers --help
+for c in methods train unlearn eval info; do
+    expect 0 "$c --help" -- "$FORGET" "$c" --help
+    has "$T/out" "usage: forget $c" "$c help"
+done
+
+echo "cli: $pass passed, $fail failed"
+[ "$fail" = 0 ]

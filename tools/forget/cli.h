@@ -1,0 +1,52 @@
+/* The forget command-line tool: shared helpers of its subcommands. */
+#ifndef FORGET_CLI_H
+#define FORGET_CLI_H
+
+#include <stdio.h>
+
+#include <forget/forget.h>
+
+/* Exit codes scripts can rely on. */
+#define CLI_OK 0
+#define CLI_FAIL 1  /* the library refused or failed (message on stderr) */
+#define CLI_USAGE 2 /* a bad argument or option */
+
+typedef struct cli_opt {
+    const char *name; /* "--data" */
+    int takes_value;
+    const char *value; /* filled by cli_parse; "1" for flags */
+} cli_opt;
+
+/* Parse argv into opts (NULL-name terminated). Unknown options, missing
+ * values and stray arguments (beyond *positional, which receives them)
+ * print a one-line error naming them and return CLI_USAGE. */
+int cli_parse(const char *cmd, int argc, char **argv, cli_opt *opts,
+              const char **positional, int max_positional);
+const char *cli_get(const cli_opt *opts, const char *name);
+
+/* Print "forget: CMD: what: strerror: message" and return CLI_FAIL. */
+int cli_fail(const char *cmd, const char *what, int rc);
+int cli_usage(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* --data SPEC: "images.gz:labels.gz" (IDX pair) or "file.csv" (with csv
+ * parameters). */
+int cli_load_data(const char *cmd, const char *spec, const char *csv_params,
+                  forget_dataset **out);
+
+/* Ids, one per line (blank lines and # comments skipped). */
+int cli_read_ids(const char *cmd, const char *path, uint64_t **ids,
+                 size_t *n);
+
+/* A progress bar on stderr when it is a terminal and not quiet. */
+void cli_progress_setup(int quiet);
+int cli_progress(double fraction, const char *stage, void *user);
+void cli_progress_done(void);
+
+int cmd_methods(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_unlearn(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+
+#endif

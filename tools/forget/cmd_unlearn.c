@@ -1,0 +1,158 @@
+/* forget unlearn: apply a method to a saved model (and its saved state),
+ * for ids from a file or a whole class; save the results. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static void print_report(const forget_unlearner *u)
+{
+    const forget_report *r = forget_unlearner_report(u);
+    printf("%s:", forget_unlearner_method(u));
+    for (size_t i = 0; i < forget_report_count(r); i++)
+        printf(" %s=%g", forget_report_key(r, i), forget_report_value(r, i));
+    printf("\n");
+}
+
+/* The unlearner: from --state when the file exists, else created and
+ * prepared on the data. */
+static int open_unlearner(const cli_opt *opts, forget_model *m,
+                          forget_dataset *data, forget_unlearner **u)
+{
+    const char *state = cli_get(opts, "--state");
+    const char *method = cli_get(opts, "--method");
+    int r;
+    if (state && access(state, F_OK) == 0) {
+        if ((r = forget_unlearner_load(u, m, state)) != FORGET_OK)
+            return cli_fail("unlearn", state, r);
+        if (method && strcmp(method, forget_unlearner_method(*u)) != 0) {
+            fprintf(stderr, "forget unlearn: %s holds method '%s', not "
+                    "'%s'\n", state, forget_unlearner_method(*u), method);
+            forget_unlearner_free(*u);
+            *u = NULL;
+            return CLI_USAGE;
+        }
+        return CLI_OK;
+    }
+    if (method == NULL || data == NULL)
+        return cli_usage("unlearn", "%s", "without a saved --state, "
+                         "--method and --data (to prepare) are required");
+    if ((r = forget_unlearner_create(u, method, m, cli_get(opts, "--params")))
+        != FORGET_OK)
+        return cli_fail("unlearn", "--method/--params", r);
+    forget_unlearner_set_progress(*u, cli_progress, NULL);
+    r = forget_unlearner_prepare(*u, data);
+    cli_progress_done();
+    if (r != FORGET_OK) {
+        forget_unlearner_free(*u);
+        *u = NULL;
+        return cli_fail("unlearn", "prepare", r);
+    }
+    return CLI_OK;
+}
+
+/* Forget by ids (or by rows when the method needs them) or a class. */
+static int do_forget(const cli_opt *opts, forget_unlearner *u,
+                     forget_dataset *data)
+{
+    const char *ids_file = cli_get(opts, "--ids"), *cls = cli_get(opts,
+                                                                   "--class");
+    forget_dataset *rows = NULL;
+    int rc = CLI_OK, r = FORGET_OK;
+    forget_unlearner_set_progress(u, cli_progress, NULL);
+    if (ids_file) {
+        uint64_t *ids = NULL;
+        size_t n = 0;
+        if ((rc = cli_read_ids("unlearn", ids_file, &ids, &n)) != CLI_OK)
+            return rc;
+        r = forget_unlearner_forget_ids(u, ids, n);
+        if (r == FORGET_E_UNSUPPORTED && data) /* the method needs rows */
+            r = forget_dataset_subset_ids(&rows, data, ids, n);
+        else if (r == FORGET_E_UNSUPPORTED)
+            rc = cli_usage("unlearn", "%s", "this method needs the rows "
+                           "themselves: give --data");
+        free(ids);
+    } else {
+        char *end;
+        long k = strtol(cls, &end, 10);
+        if (*end || k < 0 || k > 1000000)
+            return cli_usage("unlearn", "--class '%s' is not a class", cls);
+        if (data == NULL)
+            return cli_usage("unlearn", "%s", "--class needs --data");
+        r = forget_dataset_subset_class(&rows, data, (int32_t)k);
+        if (r == FORGET_OK && forget_dataset_rows(rows) == 0)
+            rc = cli_usage("unlearn", "class %s has no rows in the data",
+                           cls);
+    }
+    if (rc == CLI_OK && r == FORGET_OK && rows)
+        r = forget_unlearner_forget(u, rows);
+    cli_progress_done();
+    forget_dataset_free(rows);
+    if (rc == CLI_OK && r != FORGET_OK)
+        rc = cli_fail("unlearn", "forget", r);
+    return rc;
+}
+
+int cmd_unlearn(int argc, char **argv)
+{
+    cli_opt opts[] = {{"--model", 1, NULL},  {"--method", 1, NULL},
+                      {"--params", 1, NULL}, {"--state", 1, NULL},
+                      {"--data", 1, NULL},   {"--csv", 1, NULL},
+                      {"--ids", 1, NULL},    {"--class", 1, NULL},
+                      {"--out", 1, NULL},    {"--quiet", 0, NULL},
+                      {"--help", 0, NULL},   {NULL, 0, NULL}};
+    int rc = cli_parse("unlearn", argc, argv, opts, NULL, 0);
+    if (rc != CLI_OK)
+        return rc;
+    if (cli_get(opts, "--help")) {
+        printf("usage: forget unlearn --model MODEL (--ids FILE | --class K)\n"
+               "       [--state STATE] [--method M --params P --data SPEC]\n"
+               "       [--out MODEL2] [--csv C] [--quiet]\n"
+               "  --model  the trained model (for sisa: the template)\n"
+               "  --state  the unlearner's state: loaded when it exists, "
+               "else created\n           with --method/--params and "
+               "prepared on --data; saved after the request\n"
+               "  --ids    sample ids to forget, one per line\n"
+               "  --class  forget every row of this class in --data\n"
+               "  --out    where to save the changed model (not for sisa: "
+               "its ensemble\n           lives in the state)\n");
+        return CLI_OK;
+    }
+    const char *model = cli_get(opts, "--model"), *out = cli_get(opts, "--out");
+    if (!model || (!cli_get(opts, "--ids") == !cli_get(opts, "--class")))
+        return cli_usage("unlearn", "%s", "--model and one of --ids or "
+                         "--class are required");
+    cli_progress_setup(cli_get(opts, "--quiet") != NULL);
+    forget_model *m = NULL;
+    forget_dataset *data = NULL;
+    forget_unlearner *u = NULL;
+    int r = forget_model_load(&m, model);
+    if (r != FORGET_OK)
+        return cli_fail("unlearn", model, r);
+    if (cli_get(opts, "--data"))
+        rc = cli_load_data("unlearn", cli_get(opts, "--data"),
+                           cli_get(opts, "--csv"), &data);
+    if (rc == CLI_OK)
+        rc = open_unlearner(opts, m, data, &u);
+    if (rc == CLI_OK)
+        rc = do_forget(opts, u, data);
+    const char *state = cli_get(opts, "--state");
+    if (rc == CLI_OK && state &&
+        (r = forget_unlearner_save(u, state)) != FORGET_OK)
+        rc = cli_fail("unlearn", state, r);
+    if (rc == CLI_OK && out) {
+        if (forget_unlearner_model(u) != m)
+            rc = cli_usage("unlearn", "%s", "this method's model lives in "
+                           "its --state; --out does not apply");
+        else if ((r = forget_model_save(m, out)) != FORGET_OK)
+            rc = cli_fail("unlearn", out, r);
+    }
+    if (rc == CLI_OK && !cli_get(opts, "--quiet"))
+        print_report(u);
+    forget_unlearner_free(u);
+    forget_dataset_free(data);
+    forget_model_free(m);
+    return rc;
+}

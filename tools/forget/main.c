@@ -1,0 +1,51 @@
+/* forget: the command-line face of libforget.
+ *   forget methods | train | unlearn | eval | info  (--help on each) */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int usage(FILE *to)
+{
+    fprintf(to,
+            "usage: forget COMMAND [options]   (forget COMMAND --help)\n"
+            "  methods   the unlearning methods, their parameters and docs\n"
+            "  train     train a model on IDX or CSV data and save it\n"
+            "  unlearn   forget ids or a class from a saved model and state\n"
+            "  eval      accuracy, loss, membership inference, distance\n"
+            "  info      what a model or state file holds, validated\n"
+            "exit status: 0 done, 1 the library refused or failed, 2 bad "
+            "usage\n");
+    return to == stdout ? CLI_OK : CLI_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage(stderr);
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help"))
+        return usage(stdout);
+    if (!strcmp(cmd, "--version")) {
+        printf("forget %s\n", forget_version_string());
+        return CLI_OK;
+    }
+    static const struct {
+        const char *name;
+        int (*fn)(int, char **);
+    } cmds[] = {{"methods", cmd_methods}, {"train", cmd_train},
+                {"unlearn", cmd_unlearn}, {"eval", cmd_eval},
+                {"info", cmd_info}};
+    for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
+        if (!strcmp(cmd, cmds[i].name)) {
+            if (forget_init() != FORGET_OK) {
+                fprintf(stderr, "forget: %s\n", forget_last_error());
+                return CLI_FAIL;
+            }
+            int rc = cmds[i].fn(argc - 2, argv + 2);
+            forget_shutdown();
+            return rc;
+        }
+    fprintf(stderr, "forget: unknown command '%s' (forget --help)\n", cmd);
+    return CLI_USAGE;
+}
