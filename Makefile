@@ -62,6 +62,9 @@ INTERNAL_SRCS := $(sort $(wildcard tests/internal/*.c))
 INTERNAL_OBJS := $(INTERNAL_SRCS:tests/internal/%.c=$(B)/tests/internal/%.o)
 TEST_INTERNAL := $(B)/tests/check-internal
 
+CLI_SRCS := $(sort $(wildcard tools/forget/*.c))
+CLI := $(B)/forget
+
 EXAMPLE_SRCS := $(sort $(wildcard examples/c/*.c))
 EXAMPLES := $(EXAMPLE_SRCS:examples/c/%.c=$(B)/examples/%)
 
@@ -224,8 +227,6 @@ example: $(EXAMPLES)
 	$(Q)for e in $(EXAMPLES); do echo "== $$e"; $$e || exit 1; done
 
 # ---- the forget command-line tool ----
-CLI_SRCS := $(sort $(wildcard tools/forget/*.c))
-CLI := $(B)/forget
 $(CLI): $(CLI_SRCS) tools/forget/cli.h $(SHLIB) $(B)/libforget.so
 	$(Q)$(CC) -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) -Iinclude -o $@ \
 	    $(CLI_SRCS) -L$(B) -lforget -Wl,-rpath,'$$ORIGIN'
