@@ -94,6 +94,9 @@ expect 0 "unlearn ssd again from state" -- "$FORGET" unlearn \
     --ids "$T/ids.txt" --out "$T/m-ssd2.fgm"
 expect 0 "info state" -- "$FORGET" info "$T/ssd.state"
 has "$T/out" "method ssd" "state info"
+expect 0 "info state --model" -- "$FORGET" info "$T/ssd.state" --model "$T/m-ssd2.fgm"
+has "$T/out" "valid for" "state validated"
+expect 1 "info state, wrong model" -- "$FORGET" info "$T/ssd.state" --model "$T/lin.fgm"
 expect 0 "unlearn analytic by ids" -- "$FORGET" unlearn --model "$T/a.fgm" \
     --method analytic --params keep_rows=true --data "$T/train.csv" \
     --ids "$T/ids.txt" --out "$T/a2.fgm" --state "$T/a.state"

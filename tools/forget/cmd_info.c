@@ -29,22 +29,40 @@ static int state_info(const char *path, const unsigned char *b, size_t len)
                    (unsigned long long)l);
         at += 24 + (size_t)l + (8 - l % 8) % 8;
     }
-    printf("(load it with its model to validate the method's part: "
-           "forget unlearn --state)\n");
     return CLI_OK;
+}
+
+/* A state validated by loading it for its model. */
+static int state_check(const char *path, const char *model_path)
+{
+    forget_model *m = NULL;
+    forget_unlearner *u = NULL;
+    int r = forget_model_load(&m, model_path);
+    if (r != FORGET_OK)
+        return cli_fail("info", model_path, r);
+    r = forget_unlearner_load(&u, m, path);
+    if (r == FORGET_OK)
+        printf("  valid for %s (%s)\n", model_path,
+               forget_unlearner_is_prepared(u) ? "prepared" : "not prepared");
+    forget_unlearner_free(u);
+    forget_model_free(m);
+    return r == FORGET_OK ? CLI_OK : cli_fail("info", path, r);
 }
 
 int cmd_info(int argc, char **argv)
 {
-    cli_opt opts[] = {{"--help", 0, NULL}, {NULL, 0, NULL}};
+    cli_opt opts[] = {{"--model", 1, NULL}, {"--help", 0, NULL},
+                      {NULL, 0, NULL}};
     const char *file = NULL;
     int rc = cli_parse("info", argc, argv, opts, &file, 1);
     if (rc != CLI_OK)
         return rc;
     if (cli_get(opts, "--help")) {
-        printf("usage: forget info FILE\n"
+        printf("usage: forget info FILE [--model MODEL]\n"
                "Validates a model file (every section and checksum) and "
-               "describes it; lists the sections of a state file.\n");
+               "describes it; lists the method, parameters and sections of "
+               "a state file, and validates it with --model (its model, or "
+               "sisa's template).\n");
         return CLI_OK;
     }
     if (file == NULL)
@@ -67,6 +85,10 @@ int cmd_info(int argc, char **argv)
         fclose(f);
         rc = state_info(file, b, n);
         free(b);
+        if (rc == CLI_OK && cli_get(opts, "--model"))
+            rc = state_check(file, cli_get(opts, "--model"));
+        else if (rc == CLI_OK)
+            printf("(validate it with --model MODEL)\n");
         return rc;
     }
     forget_model *m = NULL;
