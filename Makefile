@@ -67,6 +67,8 @@ CLI := $(B)/forget
 
 EXAMPLE_SRCS := $(sort $(wildcard examples/c/*.c))
 EXAMPLES := $(EXAMPLE_SRCS:examples/c/%.c=$(B)/examples/%)
+CPP_EXAMPLE_SRCS := $(sort $(wildcard examples/cpp/*.cpp))
+EXAMPLES += $(CPP_EXAMPLE_SRCS:examples/cpp/%.cpp=$(B)/examples/%-cpp)
 
 DEPS_STAMP := $(B)/.deps-build
 
@@ -88,7 +90,7 @@ help:
 	@echo 'make sanitize     the suites under ASan+UBSan (objects in build/asan)'
 	@echo 'make valgrind     the suites under valgrind, CK_FORK=no'
 	@echo 'make demo         the main job: forget a class and 1% with each method, vs retraining'
-	@echo 'make example      build and run examples/c'
+	@echo 'make example      build and run examples/c and examples/cpp'
 	@echo 'make bench        benchmarks beside PyTorch/numpy; figures to docs/BENCHMARKS.md (ONLY=train)'
 	@echo 'make install      PREFIX, DESTDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR'
 	@echo 'variables: CC, CFLAGS, BLAS_LIBS (default -lblas -llapack -llapacke), V=1'
@@ -219,6 +221,11 @@ headertest: | $(DEPS_STAMP)
 $(B)/examples/%: examples/c/%.c $(SHLIB) $(B)/libforget.so
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -std=c99 -Wall -Wextra $(WERROR) $(CFLAGS) -Iinclude -o $@ $< \
+	    -L$(B) -lforget -Wl,-rpath,'$$ORIGIN/..'
+
+$(B)/examples/%-cpp: examples/cpp/%.cpp $(SHLIB) $(B)/libforget.so
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CXX) -std=c++11 -Wall -Wextra $(WERROR) $(CFLAGS) -Iinclude -o $@ $< \
 	    -L$(B) -lforget -Wl,-rpath,'$$ORIGIN/..'
 
 examples: $(EXAMPLES)
