@@ -337,3 +337,11 @@ unsigned char *saved_state(const forget_unlearner *u, size_t *len)
     ck_assert_int_eq(forget_unlearner_save_buffer(u, b, *len, len), FORGET_OK);
     return b;
 }
+
+float *params_copy(const forget_model *m)
+{
+    size_t n = forget_model_param_count(m);
+    float *p = malloc((n ? n : 1) * sizeof *p);
+    ck_assert_int_eq(forget_model_get_params(m, p, n), FORGET_OK);
+    return p;
+}

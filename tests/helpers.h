@@ -89,6 +89,9 @@ forget_model *make_host_lr(host_lr_shape *shape, const float *init);
 const unsigned char *find_section(const unsigned char *buf, size_t len,
                                   const char *tag, size_t *size);
 
+/* A copy of a model's parameters (malloc'ed). */
+float *params_copy(const forget_model *m);
+
 /* An unlearner's saved state (malloc'ed). */
 unsigned char *saved_state(const forget_unlearner *u, size_t *len);
 

@@ -6,22 +6,6 @@
 
 #include "helpers.h"
 
-static unsigned char *state_of(const forget_unlearner *u, size_t *n)
-{
-    ck_assert_int_eq(forget_unlearner_save_buffer(u, NULL, 0, n), FORGET_OK);
-    unsigned char *b = malloc(*n);
-    ck_assert_int_eq(forget_unlearner_save_buffer(u, b, *n, n), FORGET_OK);
-    return b;
-}
-
-static float *params_of(const forget_model *m)
-{
-    size_t n = forget_model_param_count(m);
-    float *p = malloc(n * sizeof *p);
-    forget_model_get_params(m, p, n);
-    return p;
-}
-
 START_TEST(kind_fits_and_predicts)
 {
     forget_dataset *train = make_blobs(800, 6, 4, 2, 0);
@@ -192,10 +176,10 @@ START_TEST(state_round_trip_and_refusals)
     uint64_t ids[2] = {3, 200};
     ck_assert_int_eq(forget_unlearner_forget_ids(u, ids, 2), FORGET_OK);
     ck_assert_int_eq(forget_unlearner_forget_ids(v, ids, 2), FORGET_OK);
-    float *a = params_of(m), *b = params_of(twin);
+    float *a = params_copy(m), *b = params_copy(twin);
     ck_assert_mem_eq(a, b, forget_model_param_count(m) * sizeof *a);
     size_t na, nb;
-    unsigned char *sa = state_of(u, &na), *sb = state_of(v, &nb);
+    unsigned char *sa = saved_state(u, &na), *sb = saved_state(v, &nb);
     ck_assert_uint_eq(na, nb);
     ck_assert_mem_eq(sa, sb, na);
     /* Truncations and a model of another shape are refused. */

@@ -145,22 +145,6 @@ START_TEST(lambda_and_exponent)
 }
 END_TEST
 
-static unsigned char *state_bytes(const forget_unlearner *u, size_t *n)
-{
-    ck_assert_int_eq(forget_unlearner_save_buffer(u, NULL, 0, n), FORGET_OK);
-    unsigned char *b = malloc(*n);
-    ck_assert_int_eq(forget_unlearner_save_buffer(u, b, *n, n), FORGET_OK);
-    return b;
-}
-
-static float *params_of(const forget_model *m)
-{
-    size_t n = forget_model_param_count(m);
-    float *p = malloc(n * sizeof *p);
-    forget_model_get_params(m, p, n);
-    return p;
-}
-
 typedef struct fixture {
     forget_dataset *D, *F, *test;
     forget_model *m;
@@ -195,8 +179,8 @@ START_TEST(refusals_change_nothing)
     ck_assert_int_eq(forget_unlearner_forget(u, f.F), FORGET_E_STATE);
     ck_assert_int_eq(forget_unlearner_prepare(u, f.D), FORGET_OK);
     size_t n0, n1;
-    unsigned char *s0 = state_bytes(u, &n0);
-    float *p0 = params_of(f.m);
+    unsigned char *s0 = saved_state(u, &n0);
+    float *p0 = params_copy(f.m);
     size_t P = forget_model_param_count(f.m);
 
     /* Ids not in D. */
@@ -213,28 +197,28 @@ START_TEST(refusals_change_nothing)
     ck_assert_int_eq(forget_unlearner_forget(u, empty), FORGET_E_INVALID);
     /* None of the refusals changed the state or the model. */
     forget_unlearner_set_progress(u, NULL, NULL);
-    unsigned char *s1 = state_bytes(u, &n1);
+    unsigned char *s1 = saved_state(u, &n1);
     ck_assert_uint_eq(n0, n1);
     ck_assert_mem_eq(s0, s1, n0);
     free(s1);
-    float *p1 = params_of(f.m);
+    float *p1 = params_copy(f.m);
     ck_assert_mem_eq(p0, p1, P * sizeof *p0);
     free(p1);
 
     /* Forgetting F works once; the second time its rows are counted as
      * forgotten already and nothing changes. */
     ck_assert_int_eq(forget_unlearner_forget(u, f.F), FORGET_OK);
-    unsigned char *s2 = state_bytes(u, &n1);
-    p1 = params_of(f.m);
+    unsigned char *s2 = saved_state(u, &n1);
+    p1 = params_copy(f.m);
     ck_assert_int_eq(forget_unlearner_forget(u, f.F), FORGET_OK);
     double again = 0;
     ck_assert_int_eq(forget_report_get(forget_unlearner_report(u),
                                        "already_forgotten", &again),
                      FORGET_OK);
     ck_assert_double_eq(again, (double)forget_dataset_rows(f.F));
-    unsigned char *s3 = state_bytes(u, &n0);
+    unsigned char *s3 = saved_state(u, &n0);
     ck_assert_mem_eq(s2, s3, n0);
-    float *p2 = params_of(f.m);
+    float *p2 = params_copy(f.m);
     ck_assert_mem_eq(p1, p2, P * sizeof *p1);
     free(s0);
     free(s2);
@@ -266,13 +250,13 @@ START_TEST(cancel_changes_nothing)
                      FORGET_OK);
     ck_assert_int_eq(forget_unlearner_prepare(u, f.D), FORGET_OK);
     size_t n0, n1;
-    unsigned char *s0 = state_bytes(u, &n0);
-    float *p0 = params_of(f.m);
+    unsigned char *s0 = saved_state(u, &n0);
+    float *p0 = params_copy(f.m);
     ck_assert_int_eq(forget_unlearner_set_progress(u, cancel_late, NULL),
                      FORGET_OK);
     ck_assert_int_eq(forget_unlearner_forget(u, f.F), FORGET_E_CANCELED);
-    unsigned char *s1 = state_bytes(u, &n1);
-    float *p1 = params_of(f.m);
+    unsigned char *s1 = saved_state(u, &n1);
+    float *p1 = params_copy(f.m);
     ck_assert_mem_eq(s0, s1, n0);
     ck_assert_mem_eq(p0, p1, forget_model_param_count(f.m) * sizeof *p0);
     free(s0);
@@ -297,10 +281,10 @@ START_TEST(alpha_ceiling)
     ck_assert_int_eq(forget_unlearner_create(&u, "ssd", f.m, params),
                      FORGET_OK);
     ck_assert_int_eq(forget_unlearner_prepare(u, f.D), FORGET_OK);
-    float *p0 = params_of(f.m);
+    float *p0 = params_copy(f.m);
     ck_assert_int_eq(forget_unlearner_forget(u, f.F), FORGET_E_PARAM);
     ck_assert_ptr_nonnull(strstr(forget_last_error(), "ceiling"));
-    float *p1 = params_of(f.m);
+    float *p1 = params_copy(f.m);
     ck_assert_mem_eq(p0, p1, forget_model_param_count(f.m) * sizeof *p0);
     forget_unlearner_free(u);
     /* Just below the ceiling the request goes through. */
@@ -387,7 +371,7 @@ START_TEST(save_load_round_trip)
     ck_assert_int_eq(forget_unlearner_create(&u, "ssd", f.m, "alpha=5 "
                                              "lambda=0.5"), FORGET_OK);
     size_t n;
-    unsigned char *fresh = state_bytes(u, &n); /* not prepared: loads too */
+    unsigned char *fresh = saved_state(u, &n); /* not prepared: loads too */
     ck_assert_int_eq(forget_unlearner_load_buffer(&v, twin, fresh, n),
                      FORGET_OK);
     ck_assert_int_eq(forget_unlearner_is_prepared(v), 0);
@@ -401,10 +385,10 @@ START_TEST(save_load_round_trip)
     ck_assert_str_eq(forget_unlearner_method(v), "ssd");
     ck_assert_int_eq(forget_unlearner_forget(u, f.F), FORGET_OK);
     ck_assert_int_eq(forget_unlearner_forget(v, f.F), FORGET_OK);
-    float *a = params_of(f.m), *b = params_of(twin);
+    float *a = params_copy(f.m), *b = params_copy(twin);
     ck_assert_mem_eq(a, b, forget_model_param_count(f.m) * sizeof *a);
     size_t na, nb;
-    unsigned char *sa = state_bytes(u, &na), *sb = state_bytes(v, &nb);
+    unsigned char *sa = saved_state(u, &na), *sb = saved_state(v, &nb);
     ck_assert_uint_eq(na, nb);
     ck_assert_mem_eq(sa, sb, na);
     /* A state does not load onto a model of another shape, nor when it is

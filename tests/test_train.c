@@ -6,14 +6,6 @@
 
 #include "helpers.h"
 
-static float *params_of(const forget_model *m)
-{
-    size_t n = forget_model_param_count(m);
-    float *p = malloc(n * sizeof *p);
-    ck_assert_int_eq(forget_model_get_params(m, p, n), FORGET_OK);
-    return p;
-}
-
 START_TEST(mlp_learns_blobs)
 {
     forget_dataset *train = make_blobs(2000, 10, 5, 1, 0);
@@ -98,10 +90,10 @@ START_TEST(training_is_deterministic)
                          FORGET_OK);
         ck_assert_int_eq(forget_model_create(&b, "mlp", "layers=8-20-4"),
                          FORGET_OK);
-        float *init = params_of(a);
+        float *init = params_copy(a);
         ck_assert_int_eq(forget_model_train(a, train, recipes[r]), FORGET_OK);
         ck_assert_int_eq(forget_model_train(b, train, recipes[r]), FORGET_OK);
-        float *pa = params_of(a), *pb = params_of(b);
+        float *pa = params_copy(a), *pb = params_copy(b);
         size_t n = forget_model_param_count(a);
         ck_assert_mem_eq(pa, pb, n * sizeof *pa);
         ck_assert(memcmp(pa, init, n * sizeof *pa) != 0); /* it did train */
@@ -117,7 +109,7 @@ START_TEST(training_is_deterministic)
     ck_assert_int_eq(forget_model_create(&b, "mlp", "layers=8-20-4"), FORGET_OK);
     ck_assert_int_eq(forget_model_train(a, train, "epochs=1 seed=1"), FORGET_OK);
     ck_assert_int_eq(forget_model_train(b, train, "epochs=1 seed=2"), FORGET_OK);
-    float *pa = params_of(a), *pb = params_of(b);
+    float *pa = params_copy(a), *pb = params_copy(b);
     ck_assert(memcmp(pa, pb, forget_model_param_count(a) * sizeof *pa) != 0);
     free(pa);
     free(pb);
@@ -140,7 +132,7 @@ START_TEST(cancel_and_divergence_restore)
     forget_dataset *train = make_blobs(300, 4, 3, 7, 0);
     forget_model *m = NULL;
     ck_assert_int_eq(forget_model_create(&m, "mlp", "layers=4-8-3"), FORGET_OK);
-    float *before = params_of(m);
+    float *before = params_copy(m);
     int calls = 0;
     ck_assert_int_eq(forget_model_set_progress(m, cancel_at, &calls),
                      FORGET_OK);
@@ -148,7 +140,7 @@ START_TEST(cancel_and_divergence_restore)
                      FORGET_E_CANCELED);
     ck_assert_int_eq(calls, 3);
     ck_assert_ptr_nonnull(strstr(forget_last_error(), "step 3"));
-    float *after = params_of(m);
+    float *after = params_copy(m);
     ck_assert_mem_eq(before, after, forget_model_param_count(m) * 4);
     ck_assert_ptr_null(forget_model_train_report(m));
     free(after);
@@ -163,11 +155,11 @@ START_TEST(cancel_and_divergence_restore)
                                                       NULL), FORGET_OK);
     ck_assert_int_eq(forget_model_create(&m, "linear", "inputs=2 outputs=1 "
                                          "task=regression"), FORGET_OK);
-    before = params_of(m);
+    before = params_copy(m);
     ck_assert_int_eq(forget_model_train(m, reg, "lr=100 epochs=50 batch=2"),
                      FORGET_E_NUMERIC);
     ck_assert_ptr_nonnull(strstr(forget_last_error(), "diverged"));
-    after = params_of(m);
+    after = params_copy(m);
     ck_assert_mem_eq(before, after, 3 * sizeof(float));
     free(before);
     free(after);
