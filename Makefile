@@ -192,7 +192,7 @@ sanitize: deps-check
 	    $(B)/asan/tests/$$t || exit 1; done
 
 VALGRIND ?= valgrind
-valgrind: deps-check $(TEST_STATIC) $(TEST_SHARED) $(TEST_INTERNAL)
+valgrind: deps-check $(TEST_STATIC) $(TEST_SHARED) $(TEST_INTERNAL) $(CLI)
 	$(Q)sh tools/deps.sh valgrind
 	@echo '== Check suites under valgrind (static, then shared)'
 	$(Q)for t in $(TEST_STATIC) $(TEST_SHARED) $(TEST_INTERNAL); do \
@@ -200,6 +200,9 @@ valgrind: deps-check $(TEST_STATIC) $(TEST_SHARED) $(TEST_INTERNAL)
 	        --errors-for-leak-kinds=definite,indirect,possible \
 	        --show-leak-kinds=definite,indirect,possible $$t || exit 1; \
 	done
+	@echo '== the forget tool end to end under valgrind'
+	$(Q)WRAP="$(VALGRIND) -q --error-exitcode=99 --leak-check=full \
+	    --errors-for-leak-kinds=definite,indirect" sh tests/cli/test_cli.sh $(CLI)
 
 # Each public header alone, as C99, C11 and C++11, pedantic, no warnings.
 headertest: | $(DEPS_STAMP)

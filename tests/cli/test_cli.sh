@@ -2,8 +2,10 @@
 # End-to-end tests of the forget tool on small generated files: every
 # subcommand, and every error exit (1 = the library refused, 2 = usage).
 # usage: tests/cli/test_cli.sh build/forget
+#        WRAP="valgrind -q --error-exitcode=99" tests/cli/test_cli.sh build/forget
 set -u
 FORGET=${1:-build/forget}
+WRAP=${WRAP:-}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 pass=0
@@ -15,7 +17,8 @@ bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 # expect STATUS DESCRIPTION -- command...; output in $T/out, $T/err
 expect() {
     want=$1; what=$2; shift 3
-    "$@" >"$T/out" 2>"$T/err"
+    # shellcheck disable=SC2086
+    $WRAP "$@" >"$T/out" 2>"$T/err"
     got=$?
     if [ "$got" = "$want" ]; then ok; else
         bad "$what: exit $got, want $want"; sed 's/^/    /' "$T/err"; fi
