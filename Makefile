@@ -72,7 +72,7 @@ EXAMPLES += $(CPP_EXAMPLE_SRCS:examples/cpp/%.cpp=$(B)/examples/%-cpp)
 
 DEPS_STAMP := $(B)/.deps-build
 
-.PHONY: install-bin all lib cli bench demo help check check-shared check-static check-internal check-cli headertest sanitize \
+.PHONY: cdef check-python install-bin all lib cli bench demo help check check-shared check-static check-internal check-cli headertest sanitize \
         valgrind examples example install install-lib install-headers \
         install-pc uninstall clean deps-check
 
@@ -87,6 +87,7 @@ help:
 	@echo 'make              build/libforget.a and build/libforget.so.$(VERSION)'
 	@echo 'make check        the Check suites against the shared and the static library'
 	@echo 'make headertest   each public header alone as C99, C11 and C++11'
+	@echo 'make check-python the Python binding and the cffi cdef (pytest); make cdef'
 	@echo 'make sanitize     the suites under ASan+UBSan (objects in build/asan)'
 	@echo 'make valgrind     the suites under valgrind, CK_FORK=no'
 	@echo 'make demo         the main job: forget a class and 1% with each method, vs retraining'
@@ -242,6 +243,18 @@ $(CLI): $(CLI_SRCS) tools/forget/cli.h $(SHLIB) $(B)/libforget.so
 	    $(CLI_SRCS) -L$(B) -lforget -Wl,-rpath,'$$ORIGIN'
 
 cli: $(CLI)
+
+# ---- bindings ----
+# The public headers as a cffi cdef; the Python binding's pytest suite.
+cdef: $(B)/forget.cdef
+$(B)/forget.cdef: $(HEADERS) tools/cdef.py
+	$(Q)mkdir -p $(@D)
+	$(Q)/usr/bin/python3 tools/cdef.py include/forget > $@
+
+check-python: $(SHLIB) $(B)/libforget.so.$(MAJOR) $(B)/forget.cdef
+	@echo '== the Python binding (ctypes) and the cffi cdef, pytest'
+	$(Q)LIBFORGET=$(abspath $(B)/libforget.so.$(MAJOR)) /usr/bin/python3 -m pytest \
+	    -q -p no:cacheprovider bindings/python/tests
 
 # ---- the demo: the main job in one table (README's first command) ----
 DEMO := $(B)/forget-demo

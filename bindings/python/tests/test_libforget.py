@@ -1,0 +1,152 @@
+"""pytest suite of the ctypes binding: every class and its error paths.
+Run: LIBFORGET=build/libforget.so.0 /usr/bin/python3 -m pytest bindings/python/tests
+"""
+import os
+import sys
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+import libforget as lf  # noqa: E402
+
+FORGET_E_INVALID, FORGET_E_FORMAT, FORGET_E_NOT_FOUND = -1, -4, -5
+FORGET_E_UNSUPPORTED, FORGET_E_PARAM = -10, -12
+
+
+def blobs(n=300, d=4, classes=3, seed=1):
+    rng = np.random.default_rng(seed)
+    y = (np.arange(n) % classes).astype(np.int32)
+    x = rng.normal(0, 0.4, (n, d)).astype(np.float32)
+    x[np.arange(n), y % d] += 3.0
+    return x, y
+
+
+@pytest.fixture
+def data():
+    x, y = blobs()
+    with lf.Dataset(x, y) as ds:
+        yield ds
+
+
+def test_version_and_methods():
+    assert lf.version().count(".") == 2
+    m = lf.methods()
+    assert set(["ssd", "analytic", "sisa"]) <= set(m)
+    assert m["sisa"]["exact"] and not m["ssd"]["exact"]
+    assert any(p["name"] == "alpha" and p["default"] == "2" for p in m["ssd"]["params"])
+
+
+def test_dataset(data, tmp_path):
+    assert len(data) == 300 and data.features == 4 and data.classes == 3
+    assert list(data.ids[:3]) == [0, 1, 2]
+    with data.subset([5, 1]) as s:
+        assert list(s.ids) == [1, 5]  # the source's order
+    with data.without(range(10)) as w:
+        assert len(w) == 290
+    with data.of_class(2) as c:
+        assert len(c) == 100
+    csv = tmp_path / "d.csv"
+    csv.write_text("1,0.5,2\n0,1.5,3\n")
+    with lf.Dataset.from_csv(str(csv)) as ds:
+        assert len(ds) == 2 and ds.features == 2
+    reg = lf.Dataset(np.ones((3, 2)), targets=np.arange(3.0), ids=[7, 8, 9])
+    assert list(reg.ids) == [7, 8, 9]
+    reg.close()
+    with pytest.raises(ValueError):
+        reg.ids
+
+
+def test_dataset_errors(data, tmp_path):
+    x, y = blobs(10)
+    x[3, 1] = np.nan
+    with pytest.raises(lf.ForgetError) as e:
+        lf.Dataset(x, y)
+    assert e.value.code == FORGET_E_INVALID and "row 3" in e.value.message
+    with pytest.raises(lf.ForgetError) as e:
+        data.subset([99999])
+    assert e.value.code == FORGET_E_NOT_FOUND and "99999" in e.value.message
+    with pytest.raises(lf.ForgetError) as e:
+        lf.Dataset(np.ones((2, 2)), [0, 1], ids=[4, 4])
+    assert "appears in rows" in e.value.message
+    bad = tmp_path / "bad.csv"
+    bad.write_text("1,x\n")
+    with pytest.raises(lf.ForgetError) as e:
+        lf.Dataset.from_csv(str(bad))
+    assert e.value.code == FORGET_E_FORMAT and "line 1" in e.value.message
+    with pytest.raises(ValueError):
+        lf.Dataset(np.ones(3), [0])
+
+
+def test_model(data, tmp_path):
+    with lf.Model("mlp", "layers=4-8-3 seed=2") as m:
+        m.train(data, "epochs=20 batch=16")
+        assert m.accuracy(data) > 0.95 and m.loss(data) < 0.3
+        p = m.predict(data)
+        assert p.shape == (300, 3) and np.allclose(p.sum(axis=1), 1, atol=1e-5)
+        path = str(tmp_path / "m.fgm")
+        m.save(path)
+        with lf.Model.load(path) as back:
+            assert np.array_equal(back.params, m.params) and back.kind == "mlp"
+        w = m.params
+        w[:] = 0
+        m.params = w
+        assert not m.params.any()
+        with pytest.raises(lf.ForgetError):
+            m.params = np.zeros(3)
+    with pytest.raises(lf.ForgetError) as e:
+        lf.Model("cnn", "")
+    assert e.value.code == FORGET_E_NOT_FOUND
+    with pytest.raises(lf.ForgetError) as e:
+        lf.Model("mlp", "layers=4-3 act=sigmoid")
+    assert e.value.code == FORGET_E_PARAM and "act" in e.value.message
+
+
+def test_unlearners(data, tmp_path):
+    # analytic: exact, by ids with keep_rows, saved and loaded.
+    with lf.Model("analytic", "inputs=4 outputs=3") as m, \
+            lf.Unlearner("analytic", m, "keep_rows=true") as u:
+        u.prepare(data)
+        rep = u.forget_ids([3, 4, 5])
+        assert rep["rows"] == 3 and "seconds" in rep
+        assert u.forget_ids([3])["already_forgotten"] == 1
+        with pytest.raises(lf.ForgetError) as e:
+            u.forget_ids([12345])
+        assert e.value.code == FORGET_E_NOT_FOUND and "12345" in e.value.message
+        path = str(tmp_path / "a.state")
+        u.save(path)
+        with lf.Unlearner.load(path, m) as v:
+            assert v.report == {}
+        assert u.model is m
+    # ssd needs the rows, not only ids.
+    with lf.Model("mlp", "layers=4-8-3") as m:
+        m.train(data, "epochs=10 batch=16")
+        with lf.Unlearner("ssd", m, "alpha=1.5") as u:
+            u.prepare(data)
+            with pytest.raises(lf.ForgetError) as e:
+                u.forget_ids([1])
+            assert e.value.code == FORGET_E_UNSUPPORTED
+            before = m.params
+            with data.of_class(1) as f:
+                assert u.forget(f)["dampened"] > 0
+            assert not np.array_equal(before, m.params)  # the model changed
+    # sisa: its ensemble is a borrowed model.
+    with lf.Model("mlp", "layers=4-8-3") as t, \
+            lf.Unlearner("sisa", t, 'shards=2 slices=2 train="batch=16"') as u:
+        u.prepare(data)
+        ens = u.model
+        assert ens is not t and ens.accuracy(data) > 0.8
+        assert u.forget_ids([1, 2])["shards_retrained"] >= 1
+    with pytest.raises(lf.ForgetError) as e:
+        lf.Unlearner("nope", None, "")
+    assert e.value.code == FORGET_E_NOT_FOUND
+
+
+def test_learn_and_mia(data):
+    with lf.Model("analytic", "inputs=4 outputs=3") as m, \
+            lf.Unlearner("analytic", m) as u:
+        with data.without(range(50)) as first, data.subset(range(50)) as later:
+            u.prepare(first)
+            u.learn(later)
+            score = m.mia(first, later, later)
+            assert 0.0 <= score <= 1.0
