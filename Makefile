@@ -72,7 +72,7 @@ EXAMPLES += $(CPP_EXAMPLE_SRCS:examples/cpp/%.cpp=$(B)/examples/%-cpp)
 
 DEPS_STAMP := $(B)/.deps-build
 
-.PHONY: cdef check-python install-bin all lib cli bench demo help check check-shared check-static check-internal check-cli headertest sanitize \
+.PHONY: abi-check abi-baseline cdef check-python install-bin all lib cli bench demo help check check-shared check-static check-internal check-cli headertest sanitize \
         valgrind examples example install install-lib install-headers \
         install-pc uninstall clean deps-check
 
@@ -88,6 +88,7 @@ help:
 	@echo 'make check        the Check suites against the shared and the static library'
 	@echo 'make headertest   each public header alone as C99, C11 and C++11'
 	@echo 'make check-python the Python binding and the cffi cdef (pytest); make cdef'
+	@echo 'make abi-check    abidiff against abi/ (removals fail; additions need a CHANGELOG line)'
 	@echo 'make sanitize     the suites under ASan+UBSan (objects in build/asan)'
 	@echo 'make valgrind     the suites under valgrind, CK_FORK=no'
 	@echo 'make demo         the main job: forget a class and 1% with each method, vs retraining'
@@ -243,6 +244,15 @@ $(CLI): $(CLI_SRCS) tools/forget/cli.h $(SHLIB) $(B)/libforget.so
 	    $(CLI_SRCS) -L$(B) -lforget -Wl,-rpath,'$$ORIGIN'
 
 cli: $(CLI)
+
+# ---- ABI: the committed baseline of this major, compared with abidiff ----
+ABI_BASE := abi/libforget.so.$(MAJOR).abi
+abi-check: $(SHLIB)
+	$(Q)sh tools/abi-check.sh $(SHLIB) $(ABI_BASE)
+
+abi-baseline: $(SHLIB)
+	$(Q)abidw --headers-dir include/forget --no-corpus-path $(SHLIB) \
+	    --out-file $(ABI_BASE)
 
 # ---- bindings ----
 # The public headers as a cffi cdef; the Python binding's pytest suite.
