@@ -72,7 +72,7 @@ EXAMPLES += $(CPP_EXAMPLE_SRCS:examples/cpp/%.cpp=$(B)/examples/%-cpp)
 
 DEPS_STAMP := $(B)/.deps-build
 
-.PHONY: abi-check abi-baseline cdef check-python install-bin all lib cli bench demo help check check-shared check-static check-internal check-cli headertest sanitize \
+.PHONY: check-rust abi-check abi-baseline cdef check-python install-bin all lib cli bench demo help check check-shared check-static check-internal check-cli headertest sanitize \
         valgrind examples example install install-lib install-headers \
         install-pc uninstall clean deps-check
 
@@ -88,6 +88,7 @@ help:
 	@echo 'make check        the Check suites against the shared and the static library'
 	@echo 'make headertest   each public header alone as C99, C11 and C++11'
 	@echo 'make check-python the Python binding and the cffi cdef (pytest); make cdef'
+	@echo 'make check-rust   the Rust crates (bindgen check, cargo test --offline)'
 	@echo 'make abi-check    abidiff against abi/ (removals fail; additions need a CHANGELOG line)'
 	@echo 'make sanitize     the suites under ASan+UBSan (objects in build/asan)'
 	@echo 'make valgrind     the suites under valgrind, CK_FORK=no'
@@ -265,6 +266,13 @@ check-python: $(SHLIB) $(B)/libforget.so.$(MAJOR) $(B)/forget.cdef
 	@echo '== the Python binding (ctypes) and the cffi cdef, pytest'
 	$(Q)LIBFORGET=$(abspath $(B)/libforget.so.$(MAJOR)) /usr/bin/python3 -m pytest \
 	    -q -p no:cacheprovider bindings/python/tests
+
+# The Rust crates (bindgen-generated forget-sys, safe wrapper forget).
+check-rust: $(SHLIB) $(B)/libforget.so
+	@echo '== the Rust binding: bindings current, cargo test --offline'
+	$(Q)bindings/rust/generate.sh --check
+	$(Q)cd bindings/rust && FORGET_LIB_DIR=$(abspath $(B)) \
+	    LD_LIBRARY_PATH=$(abspath $(B)) cargo test --offline --locked -q
 
 # ---- the demo: the main job in one table (README's first command) ----
 DEMO := $(B)/forget-demo

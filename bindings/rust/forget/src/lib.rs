@@ -47,7 +47,11 @@ impl Error {
     fn new(code: c_int, detail: &str) -> Error {
         // SAFETY: forget_strerror returns a static string for any code.
         let what = unsafe { text(sys::forget_strerror(code)) };
-        let message = if detail.is_empty() { what } else { format!("{what}: {detail}") };
+        let message = if detail.is_empty() {
+            what
+        } else {
+            format!("{what}: {detail}")
+        };
         Error { code, message }
     }
 }
@@ -83,7 +87,9 @@ fn cstring(s: &str) -> Result<CString> {
 }
 
 fn cpath(path: &Path) -> Result<CString> {
-    let s = path.to_str().ok_or_else(|| Error::new(sys::FORGET_E_INVALID, "path is not UTF-8"))?;
+    let s = path
+        .to_str()
+        .ok_or_else(|| Error::new(sys::FORGET_E_INVALID, "path is not UTF-8"))?;
     cstring(s)
 }
 
@@ -138,21 +144,25 @@ impl Dataset {
     /// row-major) and their sample ids (`None`: 0..n-1).
     pub fn new(x: &[f32], labels: &[i32], ids: Option<&[u64]>) -> Result<Dataset> {
         let n = labels.len();
-        let d = if n == 0 { 0 } else { x.len() / n };
+        let d = x.len().checked_div(n).unwrap_or(0);
         if d * n != x.len() || ids.is_some_and(|ids| ids.len() != n) {
             let detail = "x must hold a whole number of rows per label, ids one per label";
             return Err(Error::new(sys::FORGET_E_INVALID, detail));
         }
         let ids = ids.map_or(ptr::null(), <[u64]>::as_ptr);
         let mut out = ptr::null_mut();
-        check(unsafe { sys::forget_dataset_create(&mut out, n, d, x.as_ptr(), labels.as_ptr(), ids) })?;
+        check(unsafe {
+            sys::forget_dataset_create(&mut out, n, d, x.as_ptr(), labels.as_ptr(), ids)
+        })?;
         Ok(Dataset { ptr: out })
     }
 
     /// A new dataset of the rows with these ids (in this dataset's order).
     pub fn subset_ids(&self, ids: &[u64]) -> Result<Dataset> {
         let mut out = ptr::null_mut();
-        check(unsafe { sys::forget_dataset_subset_ids(&mut out, self.ptr, ids.as_ptr(), ids.len()) })?;
+        check(unsafe {
+            sys::forget_dataset_subset_ids(&mut out, self.ptr, ids.as_ptr(), ids.len())
+        })?;
         Ok(Dataset { ptr: out })
     }
 
@@ -231,7 +241,16 @@ fn accuracy(model: *const sys::forget_model, data: &Dataset) -> Result<f64> {
 }
 
 /// One unlearning method bound to one model, which it borrows mutably for
-/// its whole life (its forget calls change the model).
+/// its whole life (its forget calls change the model), so the model can be
+/// neither used nor dropped while the unlearner lives:
+///
+/// ```compile_fail
+/// # use forget::{Model, Unlearner};
+/// let mut model = Model::create("analytic", "inputs=2 outputs=2").unwrap();
+/// let unlearner = Unlearner::create("analytic", &mut model, "").unwrap();
+/// drop(model);
+/// drop(unlearner);
+/// ```
 #[derive(Debug)]
 pub struct Unlearner<'m> {
     ptr: *mut sys::forget_unlearner,
@@ -246,8 +265,13 @@ impl<'m> Unlearner<'m> {
     pub fn create(method: &str, model: &'m mut Model, params: &str) -> Result<Unlearner<'m>> {
         let (method, params) = (cstring(method)?, cstring(params)?);
         let mut out = ptr::null_mut();
-        check(unsafe { sys::forget_unlearner_create(&mut out, method.as_ptr(), model.ptr, params.as_ptr()) })?;
-        Ok(Unlearner { ptr: out, _model: PhantomData })
+        check(unsafe {
+            sys::forget_unlearner_create(&mut out, method.as_ptr(), model.ptr, params.as_ptr())
+        })?;
+        Ok(Unlearner {
+            ptr: out,
+            _model: PhantomData,
+        })
     }
 
     /// Precompute what the method needs from the training data.
@@ -271,7 +295,10 @@ impl<'m> Unlearner<'m> {
         let key = cstring(key)?;
         let report = unsafe { sys::forget_unlearner_report(self.ptr) };
         if report.is_null() {
-            return Err(Error::new(sys::FORGET_E_STATE, "no report before the first prepare"));
+            return Err(Error::new(
+                sys::FORGET_E_STATE,
+                "no report before the first prepare",
+            ));
         }
         let mut value = 0.0;
         check(unsafe { sys::forget_report_get(report, key.as_ptr(), &mut value) })?;

@@ -21,10 +21,16 @@ fn separable() -> (Vec<f32>, Vec<i32>, Vec<u64>) {
 
 #[test]
 fn version_matches_header() {
-    let (major, minor, patch) =
-        (sys::FORGET_VERSION_MAJOR, sys::FORGET_VERSION_MINOR, sys::FORGET_VERSION_PATCH);
+    let (major, minor, patch) = (
+        sys::FORGET_VERSION_MAJOR,
+        sys::FORGET_VERSION_MINOR,
+        sys::FORGET_VERSION_PATCH,
+    );
     assert_eq!(forget::version_number(), sys::FORGET_VERSION_NUMBER as u32);
-    assert_eq!(forget::version_number(), (major * 10000 + minor * 100 + patch) as u32);
+    assert_eq!(
+        forget::version_number(),
+        (major * 10000 + minor * 100 + patch) as u32
+    );
     assert_eq!(forget::version_string(), format!("{major}.{minor}.{patch}"));
 }
 
@@ -70,7 +76,10 @@ fn forget_ids_unknown_id_is_not_found() {
     unlearner.forget_ids(&[1000, 1001, 1002]).unwrap();
     unlearner.forget_ids(&[1000]).unwrap();
     assert_eq!(unlearner.report("already_forgotten").unwrap(), 1.0);
-    assert_eq!(unlearner.report("no_such_key").unwrap_err().code, sys::FORGET_E_NOT_FOUND);
+    assert_eq!(
+        unlearner.report("no_such_key").unwrap_err().code,
+        sys::FORGET_E_NOT_FOUND
+    );
     assert!(unlearner.accuracy(&train).unwrap() > 0.9);
 }
 
@@ -92,5 +101,8 @@ fn bad_input_is_an_error() {
     let err = train.subset_ids(&[7]).unwrap_err();
     assert_eq!(err.code, sys::FORGET_E_NOT_FOUND);
     assert!(err.message.contains('7'), "{err}");
-    assert_eq!(Model::create("mlp", "layers=oops").unwrap_err().code, sys::FORGET_E_PARAM);
+    assert_eq!(
+        Model::create("mlp", "layers=oops").unwrap_err().code,
+        sys::FORGET_E_PARAM
+    );
 }
