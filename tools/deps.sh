@@ -7,6 +7,8 @@
 #   tools/deps.sh valgrind  the above plus valgrind
 #   tools/deps.sh bench     the above plus Fashion-MNIST, PyTorch, numpy, sklearn
 #   tools/deps.sh demo      the build's, and Fashion-MNIST when root can have it
+#   tools/deps.sh cross     an aarch64 cross compiler, qemu, and the arm64
+#                           (multiarch) BLAS/LAPACKE/zlib/Check to link against
 set -eu
 what=${1:-build}
 missing=""
@@ -33,6 +35,22 @@ if [ "$what" = demo ] && [ ! -d /usr/share/datasets/fashion-mnist ] &&
     apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 \
         dataset-fashion-mnist >&2 ||
         echo "libforget: dataset-fashion-mnist not installed; the demo uses generated data" >&2
+fi
+if [ "$what" = cross ]; then
+    need_cmd aarch64-linux-gnu-gcc gcc-aarch64-linux-gnu
+    need_cmd qemu-aarch64-static qemu-user-static
+    for p in libopenblas-dev liblapacke-dev zlib1g-dev check libsubunit-dev pkgconf; do
+        dpkg-query -W -f='${Status}' "$p:arm64" 2>/dev/null |
+            grep -q 'install ok installed' || missing="$missing $p:arm64"
+    done
+    case $missing in *:arm64*)
+        if [ "$(id -u)" = 0 ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+            dpkg --add-architecture arm64
+        fi
+        if ! dpkg --print-foreign-architectures 2>/dev/null | grep -qx arm64; then
+            echo "libforget: first, as root:  dpkg --add-architecture arm64" >&2
+        fi ;;
+    esac
 fi
 if [ "$what" = bench ]; then
     [ -d /usr/share/datasets/fashion-mnist ] || missing="$missing dataset-fashion-mnist"
