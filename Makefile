@@ -73,7 +73,7 @@ EXAMPLES += $(CPP_EXAMPLE_SRCS:examples/cpp/%.cpp=$(B)/examples/%-cpp)
 
 DEPS_STAMP := $(B)/.deps-build
 
-.PHONY: check-cross check-rust abi-check abi-baseline cdef check-python install-bin all lib cli bench demo help check check-shared check-static check-internal check-cli headertest sanitize \
+.PHONY: check-fuzz-corpus fuzz fuzz-run fuzz-seeds check-cross check-rust abi-check abi-baseline cdef check-python install-bin all lib cli bench demo help check check-shared check-static check-internal check-cli headertest sanitize \
         valgrind examples example install install-lib install-headers \
         install-pc uninstall clean deps-check
 
@@ -90,6 +90,7 @@ help:
 	@echo 'make headertest   each public header alone as C99, C11 and C++11'
 	@echo 'make check-python the Python binding and the cffi cdef (pytest); make cdef'
 	@echo 'make check-rust   the Rust crates (bindgen check, cargo test --offline)'
+	@echo 'make fuzz         libFuzzer harnesses, FUZZ_SECONDS each (clang-14)'
 	@echo 'make check-cross  cross-build for aarch64 (CROSS=), run the suites under qemu'
 	@echo 'make abi-check    abidiff against abi/ (removals fail; additions need a CHANGELOG line)'
 	@echo 'make sanitize     the suites under ASan+UBSan (objects in build/asan)'
@@ -169,7 +170,7 @@ $(TEST_STATIC): $(TEST_OBJS) $(STLIB)
 
 check: deps-check
 	$(Q)$(MAKE) --no-print-directory check-shared check-static check-internal \
-	    check-cli
+	    check-cli check-fuzz-corpus
 
 check-shared: $(TEST_SHARED)
 	@echo '== Check suites against the shared library ($(SHLIB))'
@@ -195,6 +196,8 @@ sanitize: deps-check
 	    CK_FORK=no ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:allocator_may_return_null=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    $(B)/asan/tests/$$t || exit 1; done
+	$(Q)UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    $(MAKE) --no-print-directory B=$(B)/asan SAN=1 check-fuzz-corpus
 
 VALGRIND ?= valgrind
 valgrind: deps-check $(TEST_STATIC) $(TEST_SHARED) $(TEST_INTERNAL) $(CLI)
@@ -208,6 +211,9 @@ valgrind: deps-check $(TEST_STATIC) $(TEST_SHARED) $(TEST_INTERNAL) $(CLI)
 	@echo '== the forget tool end to end under valgrind'
 	$(Q)WRAP="$(VALGRIND) -q --error-exitcode=99 --leak-check=full \
 	    --errors-for-leak-kinds=definite,indirect" sh tests/cli/test_cli.sh $(CLI)
+	$(Q)$(MAKE) --no-print-directory check-fuzz-corpus \
+	    REPLAY_WRAP="$(VALGRIND) -q --error-exitcode=99 --leak-check=full \
+	    --errors-for-leak-kinds=definite,indirect"
 
 # Each public header alone, as C99, C11 and C++11, pedantic, no warnings.
 headertest: | $(DEPS_STAMP)
@@ -292,6 +298,50 @@ check-cross:
 	$(Q)$(QEMU) $(XB)/tests/check-internal
 	$(Q)$(CROSS)-strip -o $(XB)/libforget.so.stripped $(XB)/libforget.so.$(VERSION)
 	$(Q)$(CROSS)-size $(XB)/libforget.so.stripped
+
+# libFuzzer harnesses (tests/fuzz/): the library built with clang and
+# -fsanitize=fuzzer-no-link,address,undefined, each harness run for
+# FUZZ_SECONDS from the committed seeds (new inputs go to build/, crashes
+# to build/fuzz/fz/crash-*); the exec counts are printed for docs/RELIABILITY.md.
+FUZZ_CC ?= clang-14
+FUZZ_SECONDS ?= 60
+FUZZERS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+fuzz:
+	$(Q)sh tools/deps.sh fuzz
+	$(Q)$(MAKE) --no-print-directory B=$(B)/fuzz CC=$(FUZZ_CC) SAN=1 \
+	    CFLAGS='-O1 -g -fsanitize=fuzzer-no-link \
+	    -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION' fuzz-run
+fuzz-run: $(FUZZERS:%=$(B)/fz/%)
+	$(Q)for f in $(FUZZERS); do \
+	    c=$${f#fuzz_}; mkdir -p $(B)/fz/corpus-$$c; \
+	    echo "== $$f ($(FUZZ_SECONDS) s)"; \
+	    $(B)/fz/$$f -max_total_time=$(FUZZ_SECONDS) -timeout=20 \
+	        -rss_limit_mb=2048 -print_final_stats=1 \
+	        -artifact_prefix=$(B)/fz/crash-$$c- \
+	        $(B)/fz/corpus-$$c tests/fuzz/corpus/$$c 2>$(B)/fz/$$c.log \
+	        || { tail -40 $(B)/fz/$$c.log; exit 1; }; \
+	    grep -E 'number_of_executed_units|DONE|INITED' \
+	        $(B)/fz/$$c.log | tail -3; \
+	done
+$(B)/fz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(STLIB)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -Iinclude -fsanitize=fuzzer -o $@ $< $(STLIB) $(LIBS)
+# The committed corpora (seeds and past crashes) through every harness,
+# built with the ordinary compiler and tests/fuzz/replay.c.
+check-fuzz-corpus: $(FUZZERS:%=$(B)/replay/%)
+	@echo '== fuzz corpora replayed (tests/fuzz/corpus)'
+	$(Q)for f in $(FUZZERS); do \
+	    $(REPLAY_WRAP) $(B)/replay/$$f tests/fuzz/corpus/$${f#fuzz_}/* || exit 1; \
+	done
+$(B)/replay/%: tests/fuzz/%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(STLIB)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -D_GNU_SOURCE -Iinclude -o $@ $< tests/fuzz/replay.c \
+	    $(STLIB) $(LIBS)
+# Rewrites the seed corpora (run at a format change; commit the result).
+fuzz-seeds: $(SHLIB) $(B)/libforget.so
+	$(Q)$(CC) $(ALL_CFLAGS) -Iinclude -o $(B)/mkseeds tests/fuzz/mkseeds.c \
+	    -L$(B) -lforget -Wl,-rpath,'$$ORIGIN'
+	$(Q)$(B)/mkseeds tests/fuzz/corpus
 
 # ---- the demo: the main job in one table (README's first command) ----
 DEMO := $(B)/forget-demo

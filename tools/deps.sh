@@ -7,6 +7,7 @@
 #   tools/deps.sh valgrind  the above plus valgrind
 #   tools/deps.sh bench     the above plus Fashion-MNIST, PyTorch, numpy, sklearn
 #   tools/deps.sh demo      the build's, and Fashion-MNIST when root can have it
+#   tools/deps.sh fuzz      the check's, plus clang-14 and its libFuzzer runtime
 #   tools/deps.sh cross     an aarch64 cross compiler, qemu, and the arm64
 #                           (multiarch) BLAS/LAPACKE/zlib/Check to link against
 set -eu
@@ -26,9 +27,14 @@ if command -v pkg-config >/dev/null 2>&1; then
     need_pkg lapack libopenblas-dev
     need_pkg lapacke liblapacke-dev
     need_pkg zlib zlib1g-dev
-    case $what in check|valgrind) need_pkg check check ;; esac
+    case $what in check|valgrind|fuzz) need_pkg check check ;; esac
 fi
 case $what in valgrind) need_cmd valgrind valgrind ;; esac
+if [ "$what" = fuzz ]; then
+    need_cmd clang-14 clang-14
+    ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a \
+        >/dev/null 2>&1 || missing="$missing libclang-common-14-dev"
+fi
 # The demo uses Fashion-MNIST when it can have it, generated data otherwise.
 if [ "$what" = demo ] && [ ! -d /usr/share/datasets/fashion-mnist ] &&
    [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -6,6 +6,15 @@
 
 #include "core/alloc.h"
 #include "core/crc32c.h"
+
+/* `make fuzz` builds the library with libFuzzer's conventional macro so
+ * that mutated inputs get past the checksums to the parsers behind them;
+ * no other build defines it. */
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+#define FG_CRC_OK(stored, computed) ((void)(stored), (void)(computed), 1)
+#else
+#define FG_CRC_OK(stored, computed) ((stored) == (computed))
+#endif
 #include "core/error.h"
 #include "core/fileio.h"
 #include "forget/backend.h"
@@ -194,7 +203,7 @@ int fg_reader_next(fg_reader *r, fg_section *s)
         return fg_error(FORGET_E_FORMAT, "%s: truncated at byte %zu (a "
                         "section header needs 24 bytes, %zu left)", r->what,
                         r->pos, left);
-    if (fg_get_u32(h + 20) != fg_crc32c(0, h, 20))
+    if (!FG_CRC_OK(fg_get_u32(h + 20), fg_crc32c(0, h, 20)))
         return fg_error(FORGET_E_FORMAT, "%s: the section header at byte "
                         "%zu is corrupt (checksum mismatch)", r->what,
                         r->pos);
@@ -207,7 +216,7 @@ int fg_reader_next(fg_reader *r, fg_section *s)
                         "or hostile)", r->what, (const char *)h, r->pos,
                         (unsigned long long)len, left);
     const unsigned char *payload = h + FG_SECTION_HEADER;
-    if (fg_get_u32(h + 16) != fg_crc32c(0, payload, (size_t)len))
+    if (!FG_CRC_OK(fg_get_u32(h + 16), fg_crc32c(0, payload, (size_t)len)))
         return fg_error(FORGET_E_FORMAT, "%s: section '%.4s' at byte %zu is "
                         "corrupt (checksum mismatch)", r->what,
                         (const char *)h, r->pos);

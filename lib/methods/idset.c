@@ -104,7 +104,8 @@ int fg_idset_load(fg_idset *s, const void *ids, size_t ids_size,
         return fg_nomem("the prepared ids");
     }
     fg_get_u64s(s->ids, ids, s->n);
-    memcpy(s->gone, gone, s->n);
+    if (s->n > 0)
+        memcpy(s->gone, gone, s->n);
     for (size_t i = 0; i < s->n; i++) {
         if (s->gone[i] > 1) {
             fg_idset_free(s);

@@ -1,0 +1,23 @@
+/* Unlearner state (ssd, analytic, sisa) from a buffer, against the two
+ * templates the seeds were written for. */
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static forget_model *mlp, *lin;
+    fuzz_init();
+    if (!mlp && (forget_model_create(&mlp, "mlp", "layers=4-5-3") != FORGET_OK ||
+                 forget_model_create(&lin, "analytic", "inputs=4 outputs=3") !=
+                     FORGET_OK))
+        abort();
+    forget_model *templates[2] = {mlp, lin};
+    for (int i = 0; i < 2; i++) {
+        forget_unlearner *u = NULL;
+        if (forget_unlearner_load_buffer(&u, templates[i], data, size) ==
+            FORGET_OK)
+            forget_unlearner_free(u);
+        else if (u != NULL)
+            abort();
+    }
+    return 0;
+}

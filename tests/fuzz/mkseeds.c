@@ -1,0 +1,111 @@
+/* Writes the seed corpora of the fuzz harnesses into DIR/<harness>/ (run
+ * by `make fuzz-seeds`; the output is committed under tests/fuzz/corpus). */
+#include <forget/forget.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char *dir;
+
+static void put(const char *sub, const char *name, const void *b, size_t n)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", dir, sub);
+    mkdir(p, 0755);
+    snprintf(p, sizeof p, "%s/%s/%s", dir, sub, name);
+    FILE *f = fopen(p, "wb");
+    if (!f || fwrite(b, 1, n, f) != n || fclose(f) != 0) {
+        fprintf(stderr, "mkseeds: cannot write %s\n", p);
+        exit(1);
+    }
+}
+
+static void check(int rc)
+{
+    if (rc != FORGET_OK) {
+        fprintf(stderr, "mkseeds: %s\n", forget_last_error());
+        exit(1);
+    }
+}
+
+static void put_model(const char *name, const forget_model *m)
+{
+    size_t n = 0;
+    check(forget_model_save_buffer(m, NULL, 0, &n));
+    void *b = malloc(n);
+    check(forget_model_save_buffer(m, b, n, &n));
+    put("model_load", name, b, n);
+    free(b);
+}
+
+static void put_state(const char *method, forget_model *m,
+                      const forget_dataset *train, const char *params)
+{
+    forget_unlearner *u;
+    size_t n = 0;
+    check(forget_unlearner_create(&u, method, m, params));
+    check(forget_unlearner_prepare(u, train));
+    uint64_t id = 3;
+    forget_dataset *one;
+    check(forget_dataset_subset_ids(&one, train, &id, 1));
+    check(forget_unlearner_forget(u, one));
+    forget_dataset_free(one);
+    check(forget_unlearner_save_buffer(u, NULL, 0, &n));
+    void *b = malloc(n);
+    check(forget_unlearner_save_buffer(u, b, n, &n));
+    put("state_load", method, b, n);
+    free(b);
+    forget_unlearner_free(u);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: mkseeds DIR\n");
+        return 2;
+    }
+    dir = argv[1];
+    mkdir(dir, 0755);
+    check(forget_init());
+    enum { N = 24, D = 4 };
+    float x[N * D];
+    int32_t y[N];
+    for (int i = 0; i < N; i++) {
+        y[i] = i % 3;
+        for (int j = 0; j < D; j++)
+            x[i * D + j] = (float)((i * 7 + j * 3) % 11) / 11.0f + (float)y[i];
+    }
+    forget_dataset *train;
+    check(forget_dataset_create(&train, N, D, x, y, NULL));
+    forget_model *mlp, *lin;
+    check(forget_model_create(&mlp, "mlp", "layers=4-5-3"));
+    check(forget_model_train(mlp, train, "epochs=2 seed=1"));
+    put_model("mlp", mlp);
+    check(forget_model_create(&lin, "analytic", "inputs=4 outputs=3"));
+    put_state("analytic", lin, train, "");
+    put_model("analytic", lin);
+    put_state("ssd", mlp, train, "");
+    put_state("sisa", mlp, train, "shards=2 epochs=1");
+
+    /* IDX: cut byte, then images (3 rows of 2x2 bytes), then labels. */
+    static const uint8_t idx[] = {
+        /* 28 bytes of images of 39: cut = 39 * 184 / 255 = 28 */
+        184, 0, 0, 8, 3, 0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 2,
+        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+        0, 0, 8, 1, 0, 0, 0, 3, 0, 1, 2};
+    put("idx", "tiny", idx, sizeof idx);
+    static const char csv1[] = "1,0.5,2,0\n2,1.5,1,1\n3,2.5,0,2\n";
+    static const char csv2[] = "id;a;b;y\n7;1e-3;-2;0.25\n9;3;4;1.5\n";
+    put("csv", "plain", csv1, sizeof csv1 - 1);
+    put("csv", "header", csv2, sizeof csv2 - 1);
+    static const char p1[] = "need=1 count=7 alpha=2.5e-3 flag=yes mode=batch";
+    static const char p2[] = "need=-4,name='a b c',flag=off";
+    put("params", "all", p1, sizeof p1 - 1);
+    put("params", "quoted", p2, sizeof p2 - 1);
+    forget_model_free(mlp);
+    forget_model_free(lin);
+    forget_dataset_free(train);
+    forget_shutdown();
+    return 0;
+}
