@@ -92,6 +92,10 @@ int fg_idset_load(fg_idset *s, const void *ids, size_t ids_size,
                   const void *gone, size_t gone_size, const char *method)
 {
     memset(s, 0, sizeof *s);
+    if (ids == NULL || gone == NULL) /* the section is absent, not empty */
+        return fg_error(FORGET_E_FORMAT, "method '%s': the state has no "
+                        "%s section", method, ids == NULL ? "prepared-id"
+                                                          : "forgotten-flag");
     if (ids_size % 8 != 0 || gone_size != ids_size / 8)
         return fg_error(FORGET_E_FORMAT, "method '%s': the saved ids (%zu "
                         "bytes) and flags (%zu bytes) disagree", method,
@@ -104,8 +108,7 @@ int fg_idset_load(fg_idset *s, const void *ids, size_t ids_size,
         return fg_nomem("the prepared ids");
     }
     fg_get_u64s(s->ids, ids, s->n);
-    if (s->n > 0)
-        memcpy(s->gone, gone, s->n);
+    memcpy(s->gone, gone, s->n);
     for (size_t i = 0; i < s->n; i++) {
         if (s->gone[i] > 1) {
             fg_idset_free(s);
