@@ -73,7 +73,7 @@ EXAMPLES += $(CPP_EXAMPLE_SRCS:examples/cpp/%.cpp=$(B)/examples/%-cpp)
 
 DEPS_STAMP := $(B)/.deps-build
 
-.PHONY: check-fuzz-corpus fuzz fuzz-run fuzz-seeds check-cross check-rust abi-check abi-baseline cdef check-python install-bin all lib cli bench demo help check check-shared check-static check-internal check-cli headertest sanitize \
+.PHONY: check-crash check-long check-fuzz-corpus fuzz fuzz-run fuzz-seeds check-cross check-rust abi-check abi-baseline cdef check-python install-bin all lib cli bench demo help check check-shared check-static check-internal check-cli headertest sanitize \
         valgrind examples example install install-lib install-headers \
         install-pc uninstall clean deps-check
 
@@ -86,7 +86,8 @@ all: $(CLI)
 
 help:
 	@echo 'make              build/libforget.a and build/libforget.so.$(VERSION)'
-	@echo 'make check        the Check suites against the shared and the static library'
+	@echo 'make check        the Check suites (shared, static, internal), the CLI, fuzz corpora, 100 SIGKILL rounds'
+	@echo 'make check-long   make check with 2000 SIGKILL rounds, then make fuzz for 600 s per harness'
 	@echo 'make headertest   each public header alone as C99, C11 and C++11'
 	@echo 'make check-python the Python binding and the cffi cdef (pytest); make cdef'
 	@echo 'make check-rust   the Rust crates (bindgen check, cargo test --offline)'
@@ -170,7 +171,22 @@ $(TEST_STATIC): $(TEST_OBJS) $(STLIB)
 
 check: deps-check
 	$(Q)$(MAKE) --no-print-directory check-shared check-static check-internal \
-	    check-cli check-fuzz-corpus
+	    check-cli check-fuzz-corpus check-crash
+
+# The long run: more SIGKILL rounds and ten minutes per fuzz harness.
+CRASH_ROUNDS ?= 100
+check-long: deps-check
+	$(Q)$(MAKE) --no-print-directory check CRASH_ROUNDS=2000
+	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=600
+
+CRASH := $(B)/tests/crash
+$(CRASH): tests/crash/crash.c $(HEADERS) $(SHLIB) $(B)/libforget.so
+	$(Q)$(CC) $(ALL_CFLAGS) -Iinclude -o $@ $< -L$(B) -lforget \
+	    -Wl,-rpath,'$$ORIGIN/..'
+
+check-crash: $(CRASH)
+	@echo '== crash safety: $(CRASH_ROUNDS) rounds killed with SIGKILL (tests/crash/crash.c)'
+	$(Q)rm -rf $(B)/crash-test && $(CRASH) $(B)/crash-test $(CRASH_ROUNDS)
 
 check-shared: $(TEST_SHARED)
 	@echo '== Check suites against the shared library ($(SHLIB))'
@@ -205,6 +221,7 @@ valgrind: deps-check $(TEST_STATIC) $(TEST_SHARED) $(TEST_INTERNAL) $(CLI)
 	@echo '== Check suites under valgrind (static, then shared)'
 	$(Q)for t in $(TEST_STATIC) $(TEST_SHARED) $(TEST_INTERNAL); do \
 	    CK_FORK=no $(VALGRIND) -q --error-exitcode=99 --leak-check=full \
+	        --child-silent-after-fork=yes \
 	        --errors-for-leak-kinds=definite,indirect,possible \
 	        --show-leak-kinds=definite,indirect,possible $$t || exit 1; \
 	done

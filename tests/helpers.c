@@ -345,3 +345,14 @@ float *params_copy(const forget_model *m)
     ck_assert_int_eq(forget_model_get_params(m, p, n), FORGET_OK);
     return p;
 }
+
+uint32_t crc32c_bitwise(const unsigned char *p, size_t n)
+{
+    uint32_t c = 0xffffffffu;
+    while (n--) {
+        c ^= *p++;
+        for (int k = 0; k < 8; k++)
+            c = (c >> 1) ^ (0x82F63B78u & (0u - (c & 1u)));
+    }
+    return ~c;
+}

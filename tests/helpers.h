@@ -26,6 +26,7 @@ Suite *suite_model_file(void);
 Suite *suite_ssd(void);
 Suite *suite_analytic(void);
 Suite *suite_sisa(void);
+Suite *suite_journal(void);
 
 /* Fixtures: forget_init() before, and after: every object freed and the
  * last forget_shutdown() accepted. */
@@ -88,6 +89,9 @@ forget_model *make_host_lr(host_lr_shape *shape, const float *init);
  * docs/FORMAT.md), or NULL. */
 const unsigned char *find_section(const unsigned char *buf, size_t len,
                                   const char *tag, size_t *size);
+
+/* CRC-32C, bit by bit (to forge checksums of hand-made files). */
+uint32_t crc32c_bitwise(const unsigned char *p, size_t n);
 
 /* A copy of a model's parameters (malloc'ed). */
 float *params_copy(const forget_model *m);

@@ -291,6 +291,26 @@ static int op_si_forget(ctx *c, void **out)
     return forget_unlearner_forget_ids(c->si, ids, 3);
 }
 
+static int op_si_forget_journaled(ctx *c, void **out)
+{
+    (void)out;
+    const uint64_t ids[2] = {105, 107};
+    return forget_unlearner_forget_ids(c->si, ids, 2);
+}
+
+/* Load the state and open its journal (recovery), then free both. */
+static int op_si_reopen(ctx *c, void **out)
+{
+    (void)out;
+    forget_unlearner *u = NULL;
+    int rc = forget_unlearner_load_buffer(&u, c->model, c->state,
+                                          c->state_len);
+    if (rc == FORGET_OK)
+        rc = forget_unlearner_open_journal(u, tmp_path("alloc.journal"), 0);
+    forget_unlearner_free(u);
+    return rc;
+}
+
 static int op_si_load(ctx *c, void **out)
 {
     return forget_unlearner_load_buffer((forget_unlearner **)out, c->model,
@@ -339,8 +359,11 @@ static void free_dataset(void *p) { forget_dataset_free(p); }
 static void free_unlearner(void *p) { forget_unlearner_free(p); }
 static void free_model(void *p) { forget_model_free(p); }
 
+static int g_calls_swept;
+
 static long sweep(ctx *c, const char *name, op_fn op, free_fn release)
 {
+    g_calls_swept++;
     size_t len0;
     unsigned char *before = snapshot(c, &len0);
     long checked = 0;
@@ -525,9 +548,19 @@ START_TEST(every_allocation_may_fail)
     ck_assert_int_eq(forget_unlearner_save_buffer(c.si, c.state, c.state_len,
                                                   &c.state_len), FORGET_OK);
     total += sweep(&c, "sisa load", op_si_load, free_unlearner);
-    free(c.state);
+    /* the same request journaled; then recovery from the state before it
+     * (which finishes it again) */
+    remove(tmp_path("alloc.journal"));
+    ck_assert_int_eq(forget_unlearner_open_journal(c.si,
+                                                   tmp_path("alloc.journal"),
+                                                   0), FORGET_OK);
+    total += sweep(&c, "sisa forget_ids (journaled)", op_si_forget_journaled,
+                   free_unlearner);
     forget_unlearner_free(c.si);
     c.si = NULL;
+    total += sweep(&c, "sisa load + open_journal (recovery)", op_si_reopen,
+                   free_unlearner);
+    free(c.state);
     forget_model_free(c.model);
     forget_dataset_free(c.remove);
     forget_dataset_free(c.base);
@@ -535,6 +568,8 @@ START_TEST(every_allocation_may_fail)
     ck_assert_int_eq(forget_shutdown(), FORGET_OK);
     test_alloc_uninstall();
     ck_assert_int_gt(total, 30);
+    printf("alloc-fail: %ld failed allocations checked over %d calls\n",
+           total, g_calls_swept);
 }
 END_TEST
 

@@ -8,17 +8,6 @@
 
 #include "helpers.h"
 
-static uint32_t crc32c_bitwise(const unsigned char *p, size_t n)
-{
-    uint32_t c = 0xffffffffu;
-    for (size_t i = 0; i < n; i++) {
-        c ^= p[i];
-        for (int k = 0; k < 8; k++)
-            c = (c >> 1) ^ (0x82F63B78u & (0u - (c & 1u)));
-    }
-    return ~c;
-}
-
 static void le32(unsigned char *p, uint32_t v)
 {
     for (int i = 0; i < 4; i++)
@@ -280,6 +269,29 @@ START_TEST(file_errors)
 }
 END_TEST
 
+/* A save removes the temporary files that killed saves of the same path
+ * left behind (they may hold data deleted since), and nothing else. */
+START_TEST(save_removes_stale_temporaries)
+{
+    forget_model *m = NULL;
+    ck_assert_int_eq(forget_model_create(&m, "linear", "inputs=1 outputs=2"),
+                     FORGET_OK);
+    const char *names[4] = {"m.fgm.tmp-a1B2c3", "m.fgm.tmp-zzzzzz",
+                            "m.fgm.tmp-short", "n.fgm.tmp-a1B2c3"};
+    for (int i = 0; i < 4; i++)
+        write_file(tmp_path(names[i]), "old", 3);
+    ck_assert_int_eq(forget_model_save(m, tmp_path("m.fgm")), FORGET_OK);
+    ck_assert_int_ne(access(tmp_path(names[0]), F_OK), 0);
+    ck_assert_int_ne(access(tmp_path(names[1]), F_OK), 0);
+    ck_assert_int_eq(access(tmp_path(names[2]), F_OK), 0);
+    ck_assert_int_eq(access(tmp_path(names[3]), F_OK), 0);
+    forget_model *back = NULL;
+    ck_assert_int_eq(forget_model_load(&back, tmp_path("m.fgm")), FORGET_OK);
+    forget_model_free(back);
+    forget_model_free(m);
+}
+END_TEST
+
 Suite *suite_model_file(void)
 {
     Suite *s = suite_create("model-file");
@@ -290,6 +302,7 @@ Suite *suite_model_file(void)
     tcase_add_test(tc, every_truncation_and_flip_is_refused);
     tcase_add_test(tc, hostile_and_future_files);
     tcase_add_test(tc, file_errors);
+    tcase_add_test(tc, save_removes_stale_temporaries);
     suite_add_tcase(s, tc);
     return s;
 }

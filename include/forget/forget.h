@@ -316,6 +316,15 @@ FORGET_API int forget_model_predict_raw(const forget_model *m, const float *x,
                                         size_t n, float *out,
                                         size_t out_count);
 
+/* SHA-256 of everything the model's predictions depend on: kind,
+ * parameters, shape and weights (an analytic model's float64 head and
+ * trunk; an ensemble's constituents), in a fixed little-endian encoding,
+ * so equal models give equal digests on every host. The deletion journal
+ * records it before and after each request. */
+#define FORGET_DIGEST_SIZE 32
+FORGET_API int forget_model_digest(const forget_model *m,
+                                   unsigned char digest[FORGET_DIGEST_SIZE]);
+
 /* Files: the container of docs/FORMAT.md. save writes a temporary file in
  * the same folder, fsyncs it and renames it over path: a crash leaves the
  * old file or the new one. Host models cannot be saved. */
@@ -464,6 +473,52 @@ FORGET_API int forget_unlearner_load_buffer(forget_unlearner **out,
  * unlearner (valid until its next call); NULL before the first. */
 FORGET_API const forget_report *forget_unlearner_report(
     const forget_unlearner *u);
+
+/* ---- Deletion journal ----
+ * An optional durable log of an unlearner's requests (docs/API.md,
+ * "Deletion journal"). Attached to a prepared unlearner, every forget,
+ * forget_ids and learn call first appends its sample ids, the method, the
+ * time and the model's digest (forget_model_digest) and fsyncs them; when
+ * the call succeeds it appends the digest after, fsync'ed before it
+ * returns. A failed call appends that it changed nothing. The journal
+ * never holds features or labels. It is locked while attached (one
+ * unlearner at a time) and created with mode 0600.
+ *
+ * Opening an existing journal recovers: the model's digest says which
+ * recorded state the unlearner is in (e.g. the state saved before a
+ * crash), and every later request that was logged is finished again, in
+ * order, idempotently (methods skip rows forgotten already). Requests the
+ * method cannot finish from ids alone (ssd; analytic without keep_rows;
+ * learn) stay pending: forget_unlearner_journal_pending names the oldest,
+ * and the next call must be that request with its rows (others are
+ * refused with FORGET_E_STATE until none is pending).
+ *
+ * A journal that is corrupt is FORGET_E_FORMAT naming the byte offset. A
+ * last record cut short by a crash during its append (so never
+ * acknowledged) is also FORGET_E_FORMAT unless flags has
+ * FORGET_JOURNAL_REPAIR, which drops it; nothing followed by a complete
+ * record is ever dropped. A model that matches no recorded state is
+ * FORGET_E_STATE. Prepare is refused while a journal is attached. The
+ * report (forget_unlearner_report) then holds journal_requests,
+ * journal_redone, journal_pending and journal_dropped_bytes; journaled
+ * calls add journal_seq, their request's number. */
+#define FORGET_JOURNAL_REPAIR 1u /* flags: drop a cut-short last append */
+#define FORGET_JOURNAL_FORGET 1  /* request kinds */
+#define FORGET_JOURNAL_LEARN 2
+FORGET_API int forget_unlearner_open_journal(forget_unlearner *u,
+                                             const char *path,
+                                             uint32_t flags);
+/* *forgotten = 1 if a request that forgot id took effect (and no later
+ * learn brought it back), else 0. FORGET_E_STATE without a journal. */
+FORGET_API int forget_unlearner_is_forgotten(const forget_unlearner *u,
+                                             uint64_t id, int *forgotten);
+/* The oldest pending request: its kind and ids (valid until the next call
+ * on u); *count = 0 when none is pending. FORGET_E_STATE without a
+ * journal. */
+FORGET_API int forget_unlearner_journal_pending(const forget_unlearner *u,
+                                                int *kind,
+                                                const uint64_t **ids,
+                                                size_t *count);
 
 /* A report is a list of named figures ("seconds", "dampened", ...). */
 FORGET_API size_t forget_report_count(const forget_report *r);

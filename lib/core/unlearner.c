@@ -107,20 +107,13 @@ void forget_unlearner_free(forget_unlearner *u)
 {
     if (u == NULL)
         return;
+    fg_journal_detach(u);
     u->method->destroy(u->state);
     fg_report_free(u->report);
     fg_free(u->params_text);
     fg_free(u);
     fg_object_destroyed();
 }
-
-/* One call of a backend step, by kind. */
-typedef struct fg_step {
-    const char *stage;
-    const forget_dataset *rows;
-    const uint64_t *ids;
-    size_t count;
-} fg_step;
 
 static int fg_dispatch(const forget_method *m, void *state, const fg_step *st,
                        forget_run *run)
@@ -134,8 +127,7 @@ static int fg_dispatch(const forget_method *m, void *state, const fg_step *st,
     return m->forget(state, st->rows, run);
 }
 
-/* Run one backend step with a fresh report; keep it only on success. */
-static int fg_run_step(forget_unlearner *u, const fg_step *st)
+int fg_run_step(forget_unlearner *u, const fg_step *st)
 {
     forget_report *report = fg_report_new();
     if (report == NULL)
@@ -143,6 +135,8 @@ static int fg_run_step(forget_unlearner *u, const fg_step *st)
     /* "seconds" is reserved before the backend runs: once it has
      * succeeded nothing may fail, since its change cannot be undone. */
     int rc = fg_report_set(report, "seconds", 0.0);
+    if (rc == FORGET_OK && st->journal_seq)
+        rc = fg_report_set(report, "journal_seq", (double)st->journal_seq);
     if (rc != FORGET_OK) {
         fg_report_free(report);
         return rc;
@@ -166,7 +160,12 @@ int forget_unlearner_prepare(forget_unlearner *u, const forget_dataset *train)
 {
     FG_CHECK_ARG(u);
     FG_CHECK_ARG(train);
-    fg_step st = {"prepare", train, NULL, 0};
+    if (u->journal)
+        return fg_error(FORGET_E_STATE, "%s: a deletion journal is attached; "
+                        "preparing again would replace the state it "
+                        "describes (use a new unlearner and journal)",
+                        __func__);
+    fg_step st = {"prepare", train, NULL, 0, 0};
     int rc = fg_run_step(u, &st);
     if (rc == FORGET_OK)
         u->prepared = 1;
@@ -191,8 +190,8 @@ int forget_unlearner_forget(forget_unlearner *u, const forget_dataset *rows)
     if (forget_dataset_rows(rows) == 0)
         return fg_error(FORGET_E_INVALID, "forget_unlearner_forget: the set "
                         "of rows to forget is empty");
-    fg_step st = {"forget", rows, NULL, 0};
-    return fg_run_step(u, &st);
+    fg_step st = {"forget", rows, NULL, 0, 0};
+    return u->journal ? fg_journal_step(u, &st) : fg_run_step(u, &st);
 }
 
 int forget_unlearner_forget_ids(forget_unlearner *u, const uint64_t *ids,
@@ -210,8 +209,8 @@ int forget_unlearner_forget_ids(forget_unlearner *u, const uint64_t *ids,
         return fg_error(FORGET_E_UNSUPPORTED, "%s: method '%s' needs the rows "
                         "themselves (forget_unlearner_forget)", __func__,
                         u->method->name);
-    fg_step st = {"forget", NULL, ids, count};
-    return fg_run_step(u, &st);
+    fg_step st = {"forget", NULL, ids, count, 0};
+    return u->journal ? fg_journal_step(u, &st) : fg_run_step(u, &st);
 }
 
 int forget_unlearner_learn(forget_unlearner *u, const forget_dataset *rows)
@@ -227,8 +226,8 @@ int forget_unlearner_learn(forget_unlearner *u, const forget_dataset *rows)
     if (forget_dataset_rows(rows) == 0)
         return fg_error(FORGET_E_INVALID, "%s: the set of rows is empty",
                         __func__);
-    fg_step st = {"learn", rows, NULL, 0};
-    return fg_run_step(u, &st);
+    fg_step st = {"learn", rows, NULL, 0, 0};
+    return u->journal ? fg_journal_step(u, &st) : fg_run_step(u, &st);
 }
 
 int forget_unlearner_set_progress(forget_unlearner *u, forget_progress_fn fn,

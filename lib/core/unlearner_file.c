@@ -1,5 +1,7 @@
 /* Saving and loading an unlearner: the library's sections (_MTH method
- * name, _PAR parameter string, _PRP prepared flag), then the method's. */
+ * name, _PAR parameter string, _PRP prepared flag, _JSQ the journal and
+ * the last journaled request the state holds, when it has one), then the
+ * method's. */
 #include <stdio.h>
 #include <string.h>
 
@@ -26,6 +28,12 @@ static int fg_unlearner_serialise(const forget_unlearner *u,
     fg_writer_section(w, "_PAR", FG_SECTION_REQUIRED, u->params_text,
                       strlen(u->params_text));
     fg_writer_section(w, "_PRP", FG_SECTION_REQUIRED, prepared, 4);
+    if (u->journal_known) {
+        unsigned char jsq[16];
+        fg_put_u64(jsq, u->journal_id);
+        fg_put_u64(jsq + 8, u->journal_seq);
+        fg_writer_section(w, "_JSQ", 0, jsq, sizeof jsq);
+    }
     forget_set_error(FORGET_OK, "");
     int rc = w->failed ? fg_nomem("a state file")
                        : fg_backend_status(m, "save", m->save(u->state, fw));
@@ -84,6 +92,29 @@ static int fg_text(const fg_section *s, char **out, const char *what)
     return FORGET_OK;
 }
 
+/* The optional _JSQ section, if it comes next (else the reader is left
+ * where it was). */
+static int fg_read_jsq(fg_reader *r, uint64_t *id, uint64_t *seq, int *known,
+                       const char *what)
+{
+    fg_reader at = *r;
+    fg_section s;
+    int rc = fg_reader_next(r, &s);
+    if (rc < 0)
+        return rc;
+    if (rc == 0 || strcmp(s.tag, "_JSQ") != 0) {
+        *r = at;
+        return FORGET_OK;
+    }
+    if (s.len != 16)
+        return fg_error(FORGET_E_FORMAT, "%s: section _JSQ holds %zu bytes, "
+                        "not 16", what, s.len);
+    *id = fg_get_u64(s.data);
+    *seq = fg_get_u64(s.data + 8);
+    *known = 1;
+    return FORGET_OK;
+}
+
 /* After the method's load: what it left must be optional sections. */
 static int fg_drain(fg_reader *r, const char *what)
 {
@@ -121,6 +152,10 @@ static int fg_unlearner_deserialise(forget_unlearner **out,
         rc = fg_error(FORGET_E_FORMAT, "%s: section _PRP is not a flag",
                       what);
     int prepared = rc == FORGET_OK ? (int)fg_get_u32(s.data) : 0;
+    uint64_t jid = 0, jseq = 0;
+    int jknown = 0;
+    if (rc == FORGET_OK)
+        rc = fg_read_jsq(&fr.r, &jid, &jseq, &jknown, what);
     const forget_method *m = NULL;
     if (rc == FORGET_OK)
         rc = fg_unlearner_lookup(name, model, &m);
@@ -150,6 +185,9 @@ static int fg_unlearner_deserialise(forget_unlearner **out,
     if (rc != FORGET_OK)
         return rc;
     u->prepared = prepared;
+    u->journal_id = jid;
+    u->journal_seq = jseq;
+    u->journal_known = jknown;
     *out = u;
     return FORGET_OK;
 }

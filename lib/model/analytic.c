@@ -458,6 +458,16 @@ static int fg_an_load(forget_model *m, const char *tag, const void *data,
     return 0;
 }
 
+/* The float64 head, and the trunk's weights (a random map follows from
+ * the parameters already digested). */
+static void fg_an_digest(const forget_model *m, fg_sha256 *c)
+{
+    const fg_analytic *a = m->impl;
+    fg_digest_words(c, a->head, a->k * a->d, sizeof(double));
+    if (a->map == FG_MAP_TRUNK)
+        fg_model_digest_update(a->inner, c);
+}
+
 static const fg_model_ops fg_analytic_ops = {
     .forward = fg_an_forward,
     .backward = fg_an_backward,
@@ -467,6 +477,7 @@ static const fg_model_ops fg_analytic_ops = {
     .fit = fg_an_fit,
     .save_sections = fg_an_save,
     .load_section = fg_an_load,
+    .digest = fg_an_digest,
 };
 
 static int fg_an_text(forget_model *m, const fg_an_config *c)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/container.h"
 #include "core/error.h"
 
 typedef struct fg_ens {
@@ -74,11 +75,24 @@ static void fg_ens_destroy(void *impl)
     fg_free(e);
 }
 
+/* The constituents in order, and how they are aggregated. */
+static void fg_ens_digest(const forget_model *m, fg_sha256 *c)
+{
+    const fg_ens *e = m->impl;
+    unsigned char head[16];
+    fg_put_u64(head, e->n);
+    fg_put_u64(head + 8, (uint64_t)e->vote);
+    fg_sha256_update(c, head, sizeof head);
+    for (size_t i = 0; i < e->n; i++)
+        fg_model_digest_update(e->parts[i], c);
+}
+
 static const fg_model_ops fg_ens_ops = {
     .forward = fg_ens_forward,
     .backward = fg_ens_backward,
     .clone_impl = fg_ens_clone,
     .destroy_impl = fg_ens_destroy,
+    .digest = fg_ens_digest,
 };
 
 int fg_ensemble_create(forget_model **out, forget_model *const *parts,

@@ -3,6 +3,7 @@
 #define FG_MODEL_MODEL_H
 
 #include "core/report.h"
+#include "core/sha256.h"
 #include "forget/backend.h"
 
 /* What the per-row gradients are taken of. */
@@ -66,6 +67,9 @@ typedef struct fg_model_ops {
      * the kind does not know it, or a FORGET_E_* code. */
     int (*load_section)(forget_model *m, const char *tag, const void *data,
                         size_t size);
+    /* Optional. Feed the kind-specific state that predictions depend on
+     * beyond theta (fg_model_digest_update) to a digest. */
+    void (*digest)(const forget_model *m, fg_sha256 *c);
 } fg_model_ops;
 
 struct forget_model {
@@ -150,6 +154,13 @@ int fg_model_make(forget_model **out, const char *kind, const char *params);
 int fg_analytic_create(forget_model **out, const char *kind,
                        const forget_params *p);
 int fg_analytic_count(const char *kind, const forget_params *p, size_t *n);
+
+/* Feed m (kind, parameters, shape, theta and the kind's own state) to a
+ * SHA-256 digest (lib/model/digest.c; forget_model_digest). */
+void fg_model_digest_update(const forget_model *m, fg_sha256 *c);
+/* Feed n words of width 4 (float, u32) or 8 (double, u64) bytes as
+ * little-endian. */
+void fg_digest_words(fg_sha256 *c, const void *words, size_t n, size_t width);
 
 /* The parameter count a kind and parameter string would give, without
  * allocating the model (file loaders check it against the file first). */

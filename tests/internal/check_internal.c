@@ -7,6 +7,7 @@
 int main(void)
 {
     SRunner *sr = srunner_create(suite_crc32c());
+    srunner_add_suite(sr, suite_sha256());
     srunner_add_suite(sr, suite_gradients());
     srunner_add_suite(sr, suite_ssd_brute());
     srunner_add_suite(sr, suite_analytic_exact());

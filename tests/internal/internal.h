@@ -4,6 +4,7 @@
 #include "../helpers.h"
 
 Suite *suite_crc32c(void);
+Suite *suite_sha256(void);
 Suite *suite_gradients(void);
 Suite *suite_ssd_brute(void);
 Suite *suite_analytic_exact(void);

@@ -26,6 +26,10 @@ _sz = ctypes.c_size_t
 _int = ctypes.c_int
 _str = ctypes.c_char_p
 
+_DIGEST_SIZE = 32       # FORGET_DIGEST_SIZE
+_JOURNAL_REPAIR = 1     # FORGET_JOURNAL_REPAIR
+_JOURNAL_KINDS = {1: "forget", 2: "learn"}  # FORGET_JOURNAL_FORGET, _LEARN
+
 
 class ForgetError(Exception):
     """A libforget call failed: .code is the FORGET_E_* value (negative)."""
@@ -78,6 +82,7 @@ _SIGNATURES = [
     ("forget_model_get_params", _int, [_vp, _c_float_p, _sz]),
     ("forget_model_set_params", _int, [_vp, _c_float_p, _sz]),
     ("forget_model_predict", _int, [_vp, _vp, _c_float_p, _sz]),
+    ("forget_model_digest", _int, [_vp, ctypes.POINTER(ctypes.c_ubyte)]),
     ("forget_eval_accuracy", _int, [_vp, _vp, ctypes.POINTER(ctypes.c_double)]),
     ("forget_eval_loss", _int, [_vp, _vp, ctypes.POINTER(ctypes.c_double)]),
     ("forget_eval_mia", _int, [_vp, _vp, _vp, _vp, ctypes.POINTER(ctypes.c_double)]),
@@ -91,6 +96,10 @@ _SIGNATURES = [
     ("forget_unlearner_report", _vp, [_vp]),
     ("forget_unlearner_save", _int, [_vp, _str]),
     ("forget_unlearner_load", _int, [ctypes.POINTER(_vp), _vp, _str]),
+    ("forget_unlearner_open_journal", _int, [_vp, _str, ctypes.c_uint32]),
+    ("forget_unlearner_is_forgotten", _int, [_vp, ctypes.c_uint64, ctypes.POINTER(_int)]),
+    ("forget_unlearner_journal_pending", _int, [_vp, ctypes.POINTER(_int), ctypes.POINTER(_c_uint64_p),
+                                                ctypes.POINTER(_sz)]),
     ("forget_report_count", _sz, [_vp]),
     ("forget_report_key", _str, [_vp, _sz]),
     ("forget_report_value", ctypes.c_double, [_vp, _sz]),
@@ -307,6 +316,12 @@ class Model(_Handle):
         _check(_L().forget_model_predict(self.handle, data.handle, _ptr(out, ctypes.c_float), out.size))
         return out
 
+    def digest(self):
+        """SHA-256 of everything the predictions depend on (32 bytes)."""
+        out = (ctypes.c_ubyte * _DIGEST_SIZE)()
+        _check(_L().forget_model_digest(self.handle, out))
+        return bytes(out)
+
     def _metric(self, fn, *data):
         v = ctypes.c_double()
         _check(fn(self.handle, *[d.handle for d in data], ctypes.byref(v)))
@@ -369,6 +384,28 @@ class Unlearner(_Handle):
     def learn(self, rows):
         _check(_L().forget_unlearner_learn(self.handle, rows.handle))
         return self.report
+
+    def open_journal(self, path, repair=False):
+        """Attach a deletion journal (recovering from it if it exists);
+        repair=True drops a cut-short last append. Returns the report."""
+        _check(_L().forget_unlearner_open_journal(self.handle, _b(path),
+                                                  _JOURNAL_REPAIR if repair else 0))
+        return self.report
+
+    def is_forgotten(self, id):
+        """Whether a journaled request forgot id (and no later learn undid it)."""
+        f = _int()
+        _check(_L().forget_unlearner_is_forgotten(self.handle, int(id), ctypes.byref(f)))
+        return bool(f.value)
+
+    def journal_pending(self):
+        """The oldest pending request: ("forget" or "learn", ids), or (None, [])."""
+        kind, p, n = _int(), _c_uint64_p(), _sz()
+        _check(_L().forget_unlearner_journal_pending(self.handle, ctypes.byref(kind),
+                                                     ctypes.byref(p), ctypes.byref(n)))
+        if not n.value:
+            return None, np.zeros(0, np.uint64)
+        return _JOURNAL_KINDS.get(kind.value, kind.value), np.ctypeslib.as_array(p, (n.value,)).copy()
 
     @property
     def model(self):

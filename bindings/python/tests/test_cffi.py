@@ -25,6 +25,7 @@ def ffi_lib():
 def test_constants_and_version(ffi_lib):
     ffi, lib = ffi_lib
     assert lib.FORGET_E_NOT_FOUND == -5 and lib.FORGET_TASK_REGRESSION == 2
+    assert lib.FORGET_DIGEST_SIZE == 32 and lib.FORGET_JOURNAL_REPAIR == 1  # "1u" in the header
     assert lib.forget_version_number() == lib.FORGET_VERSION_NUMBER
     assert ffi.string(lib.forget_strerror(lib.FORGET_E_NOMEM)) == b"out of memory"
 

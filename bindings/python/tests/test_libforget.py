@@ -11,7 +11,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import libforget as lf  # noqa: E402
 
 FORGET_E_INVALID, FORGET_E_FORMAT, FORGET_E_NOT_FOUND = -1, -4, -5
-FORGET_E_UNSUPPORTED, FORGET_E_PARAM = -10, -12
+FORGET_E_UNSUPPORTED, FORGET_E_STATE, FORGET_E_PARAM = -10, -11, -12
 
 
 def blobs(n=300, d=4, classes=3, seed=1):
@@ -150,3 +150,84 @@ def test_learn_and_mia(data):
             u.learn(later)
             score = m.mia(first, later, later)
             assert 0.0 <= score <= 1.0
+
+
+def test_journal_recovers_sisa(data, tmp_path):
+    sisa = 'shards=2 slices=2 seed=3 train="batch=16"'
+    state, journal = str(tmp_path / "s0.state"), str(tmp_path / "j.journal")
+    with lf.Model("mlp", "layers=4-8-3 seed=4") as t:
+        with lf.Unlearner("sisa", t, sisa) as u:
+            with pytest.raises(lf.ForgetError) as e:
+                u.open_journal(journal)  # not prepared
+            assert e.value.code == FORGET_E_STATE
+            u.prepare(data)
+            with pytest.raises(lf.ForgetError) as e:
+                u.is_forgotten(1)
+            assert e.value.code == FORGET_E_STATE and "journal" in e.value.message
+            with pytest.raises(lf.ForgetError) as e:
+                u.journal_pending()
+            assert e.value.code == FORGET_E_STATE
+            u.save(state)  # the state before the request
+            before = u.model.digest()
+            assert len(before) == 32
+            rep = u.open_journal(journal)
+            assert rep["journal_requests"] == 0 and rep["journal_pending"] == 0
+            assert u.forget_ids([1, 2, 7])["journal_seq"] == 1
+            assert u.is_forgotten(2) and not u.is_forgotten(3)
+            kind, ids = u.journal_pending()
+            assert kind is None and len(ids) == 0
+            after = u.model.digest()
+            assert after != before
+            with pytest.raises(lf.ForgetError) as e:
+                u.open_journal(journal)  # attached already
+            assert e.value.code == FORGET_E_STATE
+        # the "crash": reload the state from before the request
+        with lf.Unlearner.load(state, t) as v:
+            assert v.model.digest() == before
+            rep = v.open_journal(journal)
+            assert rep["journal_requests"] == 1 and rep["journal_redone"] == 1
+            assert rep["journal_pending"] == 0 and rep["journal_dropped_bytes"] == 0
+            assert v.model.digest() == after
+            assert v.is_forgotten(7) and not v.is_forgotten(0)
+    # a model the journal never recorded
+    with lf.Model("mlp", "layers=4-8-3 seed=5") as t, \
+            lf.Unlearner("sisa", t, sisa) as w:
+        w.prepare(data)
+        with pytest.raises(lf.ForgetError) as e:
+            w.open_journal(journal)
+        assert e.value.code == FORGET_E_STATE and "matches no state" in e.value.message
+    with open(journal, "ab") as f:
+        f.write(b"\x01")  # a cut-short last append
+    with lf.Model("mlp", "layers=4-8-3 seed=4") as t, \
+            lf.Unlearner.load(state, t) as w:
+        with pytest.raises(lf.ForgetError) as e:
+            w.open_journal(journal)
+        assert e.value.code == FORGET_E_FORMAT
+        assert w.open_journal(journal, repair=True)["journal_dropped_bytes"] == 1
+
+
+def test_journal_pending_needs_rows(data, tmp_path):
+    # analytic without keep_rows cannot redo a request from ids alone.
+    mpath, state = str(tmp_path / "m0.fgm"), str(tmp_path / "a0.state")
+    journal = str(tmp_path / "a.journal")
+    with lf.Model("analytic", "inputs=4 outputs=3") as m, \
+            lf.Unlearner("analytic", m) as u, data.subset([4, 9]) as rows:
+        u.prepare(data)
+        m.save(mpath)
+        u.save(state)
+        u.open_journal(journal)
+        u.forget(rows)
+        after = m.digest()
+    with lf.Model.load(mpath) as m, lf.Unlearner.load(state, m) as v, \
+            data.subset([4, 9]) as rows, data.subset([5]) as other:
+        rep = v.open_journal(journal)
+        assert rep["journal_redone"] == 0 and rep["journal_pending"] == 1
+        kind, ids = v.journal_pending()
+        assert kind == "forget" and sorted(ids) == [4, 9]
+        assert not v.is_forgotten(4)
+        with pytest.raises(lf.ForgetError) as e:
+            v.forget(other)  # the pending request must come first
+        assert e.value.code == FORGET_E_STATE and "pending" in e.value.message
+        v.forget(rows)
+        assert v.journal_pending()[0] is None and v.is_forgotten(9)
+        assert m.digest() == after

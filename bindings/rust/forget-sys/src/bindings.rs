@@ -28,9 +28,13 @@ pub const FORGET_PARAM_ENUM: i32 = 4;
 pub const FORGET_PARAM_STRING: i32 = 5;
 pub const FORGET_TASK_CLASSIFICATION: i32 = 1;
 pub const FORGET_TASK_REGRESSION: i32 = 2;
+pub const FORGET_DIGEST_SIZE: i32 = 32;
 pub const FORGET_METHOD_EXACT: i32 = 1;
 pub const FORGET_METHOD_NEEDS_RETAINED: i32 = 2;
 pub const FORGET_METHOD_NO_MODEL: i32 = 4;
+pub const FORGET_JOURNAL_REPAIR: i32 = 1;
+pub const FORGET_JOURNAL_FORGET: i32 = 1;
+pub const FORGET_JOURNAL_LEARN: i32 = 2;
 pub const FORGET_BACKEND_ABI_MAJOR: i32 = 1;
 pub const FORGET_BACKEND_ABI_MINOR: i32 = 0;
 pub const FORGET_BACKEND_ABI_VERSION: i32 = 65536;
@@ -496,6 +500,12 @@ extern "C" {
     ) -> ::std::os::raw::c_int;
 }
 extern "C" {
+    pub fn forget_model_digest(
+        m: *const forget_model,
+        digest: *mut ::std::os::raw::c_uchar,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
     pub fn forget_model_save(
         m: *const forget_model,
         path: *const ::std::os::raw::c_char,
@@ -695,6 +705,28 @@ extern "C" {
 }
 extern "C" {
     pub fn forget_unlearner_report(u: *const forget_unlearner) -> *const forget_report;
+}
+extern "C" {
+    pub fn forget_unlearner_open_journal(
+        u: *mut forget_unlearner,
+        path: *const ::std::os::raw::c_char,
+        flags: u32,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn forget_unlearner_is_forgotten(
+        u: *const forget_unlearner,
+        id: u64,
+        forgotten: *mut ::std::os::raw::c_int,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn forget_unlearner_journal_pending(
+        u: *const forget_unlearner,
+        kind: *mut ::std::os::raw::c_int,
+        ids: *mut *const u64,
+        count: *mut usize,
+    ) -> ::std::os::raw::c_int;
 }
 extern "C" {
     pub fn forget_report_count(r: *const forget_report) -> usize;

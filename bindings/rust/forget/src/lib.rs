@@ -226,6 +226,12 @@ impl Model {
     pub fn kind(&self) -> String {
         unsafe { text(sys::forget_model_kind(self.ptr)) }
     }
+
+    /// SHA-256 of everything the model's predictions depend on (equal
+    /// models give equal digests on every host).
+    pub fn digest(&self) -> Result<[u8; DIGEST_SIZE]> {
+        digest(self.ptr)
+    }
 }
 
 impl Drop for Model {
@@ -238,6 +244,22 @@ fn accuracy(model: *const sys::forget_model, data: &Dataset) -> Result<f64> {
     let mut acc = 0.0;
     check(unsafe { sys::forget_eval_accuracy(model, data.ptr, &mut acc) })?;
     Ok(acc)
+}
+
+/// The size of a model digest, `FORGET_DIGEST_SIZE`.
+pub const DIGEST_SIZE: usize = sys::FORGET_DIGEST_SIZE as usize;
+
+fn digest(model: *const sys::forget_model) -> Result<[u8; DIGEST_SIZE]> {
+    let mut out = [0u8; DIGEST_SIZE];
+    check(unsafe { sys::forget_model_digest(model, out.as_mut_ptr()) })?;
+    Ok(out)
+}
+
+/// The kind of a request in an unlearner's deletion journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JournalKind {
+    Forget,
+    Learn,
 }
 
 /// One unlearning method bound to one model, which it borrows mutably for
@@ -308,6 +330,55 @@ impl<'m> Unlearner<'m> {
     /// The accuracy of the model the unlearner presents (sisa: its ensemble).
     pub fn accuracy(&self, data: &Dataset) -> Result<f64> {
         accuracy(unsafe { sys::forget_unlearner_model(self.ptr) }, data)
+    }
+
+    /// The digest of the model the unlearner presents (sisa: its ensemble).
+    pub fn digest(&self) -> Result<[u8; DIGEST_SIZE]> {
+        digest(unsafe { sys::forget_unlearner_model(self.ptr) })
+    }
+
+    /// Attach a deletion journal to the prepared unlearner; an existing one
+    /// is recovered from (the report's "journal_redone", "journal_pending",
+    /// ...). `repair` drops a last append cut short by a crash.
+    pub fn open_journal(&mut self, path: impl AsRef<Path>, repair: bool) -> Result<()> {
+        let path = cpath(path.as_ref())?;
+        let flags = if repair {
+            sys::FORGET_JOURNAL_REPAIR as u32
+        } else {
+            0
+        };
+        check(unsafe { sys::forget_unlearner_open_journal(self.ptr, path.as_ptr(), flags) })
+    }
+
+    /// Whether a journaled request forgot `id` (and no later learn brought
+    /// it back).
+    pub fn is_forgotten(&self, id: u64) -> Result<bool> {
+        let mut forgotten = 0;
+        check(unsafe { sys::forget_unlearner_is_forgotten(self.ptr, id, &mut forgotten) })?;
+        Ok(forgotten != 0)
+    }
+
+    /// The oldest journaled request the host must finish (with its rows)
+    /// before any other call, or `None`.
+    pub fn journal_pending(&self) -> Result<Option<(JournalKind, Vec<u64>)>> {
+        let (mut kind, mut ids, mut count) = (0, ptr::null(), 0);
+        check(unsafe {
+            sys::forget_unlearner_journal_pending(self.ptr, &mut kind, &mut ids, &mut count)
+        })?;
+        if count == 0 {
+            return Ok(None);
+        }
+        let kind = match kind {
+            sys::FORGET_JOURNAL_FORGET => JournalKind::Forget,
+            sys::FORGET_JOURNAL_LEARN => JournalKind::Learn,
+            other => {
+                let detail = format!("unknown journal request kind {other}");
+                return Err(Error::new(sys::FORGET_E_INTERNAL, &detail));
+            }
+        };
+        // SAFETY: count ids, valid until the next call on the unlearner.
+        let ids = unsafe { std::slice::from_raw_parts(ids, count) }.to_vec();
+        Ok(Some((kind, ids)))
     }
 }
 

@@ -1,5 +1,5 @@
 //! Run with LD_LIBRARY_PATH pointing at the built libforget.so.
-use forget::{sys, Dataset, Library, Model, Unlearner};
+use forget::{sys, Dataset, JournalKind, Library, Model, Unlearner};
 
 /// 200 linearly separable points: class 0 around (-2, -1), class 1 around
 /// (2, 1), jitter in [-1, 1); sample ids 1000..1199.
@@ -105,4 +105,72 @@ fn bad_input_is_an_error() {
         Model::create("mlp", "layers=oops").unwrap_err().code,
         sys::FORGET_E_PARAM
     );
+}
+
+/// A journal of one forget request, replayed into a fresh unlearner
+/// prepared as the first was (the state "before the request"): analytic
+/// with keep_rows redoes it by ids; without keep_rows it stays pending
+/// until the host passes its rows.
+#[test]
+fn journal_round_trip() {
+    let _lib = Library::init().unwrap();
+    let (x, labels, ids) = separable();
+    let train = Dataset::new(&x, &labels, Some(&ids)).unwrap();
+    let erase = train.subset_ids(&[1003, 1010]).unwrap();
+    let path = std::env::temp_dir().join(format!("forget-rs-{}.journal", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    for keep_rows in [true, false] {
+        let params = if keep_rows { "keep_rows=true" } else { "" };
+        let mut model = Model::create("analytic", "inputs=2 outputs=2").unwrap();
+        let mut unlearner = Unlearner::create("analytic", &mut model, params).unwrap();
+        let err = unlearner.open_journal(&path, false).unwrap_err();
+        assert_eq!(err.code, sys::FORGET_E_STATE); // not prepared
+        unlearner.prepare(&train).unwrap();
+        let err = unlearner.is_forgotten(1003).unwrap_err();
+        assert_eq!(err.code, sys::FORGET_E_STATE);
+        assert!(err.message.contains("journal"), "{err}");
+        let err = unlearner.journal_pending().unwrap_err();
+        assert_eq!(err.code, sys::FORGET_E_STATE);
+        let before = unlearner.digest().unwrap();
+        unlearner.open_journal(&path, false).unwrap();
+        assert_eq!(unlearner.report("journal_requests").unwrap(), 0.0);
+        unlearner.forget(&erase).unwrap();
+        assert_eq!(unlearner.report("journal_seq").unwrap(), 1.0);
+        assert!(unlearner.is_forgotten(1010).unwrap());
+        assert!(!unlearner.is_forgotten(1011).unwrap());
+        assert_eq!(unlearner.journal_pending().unwrap(), None);
+        let err = unlearner.open_journal(&path, false).unwrap_err();
+        assert_eq!(err.code, sys::FORGET_E_STATE); // attached already
+        drop(unlearner);
+        let after = model.digest().unwrap();
+        assert_ne!(after, before);
+
+        let mut model = Model::create("analytic", "inputs=2 outputs=2").unwrap();
+        let mut unlearner = Unlearner::create("analytic", &mut model, params).unwrap();
+        unlearner.prepare(&train).unwrap();
+        assert_eq!(unlearner.digest().unwrap(), before);
+        unlearner.open_journal(&path, false).unwrap();
+        assert_eq!(unlearner.report("journal_requests").unwrap(), 1.0);
+        if keep_rows {
+            assert_eq!(unlearner.report("journal_redone").unwrap(), 1.0);
+            assert_eq!(unlearner.journal_pending().unwrap(), None);
+        } else {
+            assert_eq!(unlearner.report("journal_pending").unwrap(), 1.0);
+            let (kind, mut pending) = unlearner.journal_pending().unwrap().unwrap();
+            pending.sort_unstable();
+            assert_eq!((kind, pending), (JournalKind::Forget, vec![1003, 1010]));
+            assert!(!unlearner.is_forgotten(1003).unwrap());
+            let other = train.subset_ids(&[1004]).unwrap();
+            let err = unlearner.forget(&other).unwrap_err();
+            assert_eq!(err.code, sys::FORGET_E_STATE);
+            assert!(err.message.contains("pending"), "{err}");
+            unlearner.forget(&erase).unwrap();
+            assert_eq!(unlearner.journal_pending().unwrap(), None);
+        }
+        assert!(unlearner.is_forgotten(1003).unwrap());
+        assert_eq!(unlearner.digest().unwrap(), after);
+        drop(unlearner);
+        assert_eq!(model.digest().unwrap(), after);
+        std::fs::remove_file(&path).unwrap();
+    }
 }

@@ -1,0 +1,605 @@
+/* The deletion journal through the public API: model digests; requests
+ * logged with their ids and digests; recovery of acknowledged requests
+ * after a "crash" (the state reloaded from before them) for a method that
+ * can redo by ids (sisa) and one that needs the rows (ssd); requests cut
+ * short inside the backend; refused requests; corrupted, cut-short and
+ * foreign journals; locking and misuse. */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+static const char *SISA = "shards=2 slices=2 epochs=2:1 seed=3 "
+                          "train=\"lr=0.05 batch=16\"";
+
+static forget_model *tmpl(void)
+{
+    forget_model *m = NULL;
+    ck_assert_int_eq(forget_model_create(&m, "mlp", "layers=5-8-3 seed=4"),
+                     FORGET_OK);
+    return m;
+}
+
+static void digest_of(const forget_unlearner *u, unsigned char d[32])
+{
+    ck_assert_int_eq(forget_model_digest(forget_unlearner_model(u), d),
+                     FORGET_OK);
+}
+
+static double report(const forget_unlearner *u, const char *key)
+{
+    double v = -1;
+    ck_assert_int_eq(forget_report_get(forget_unlearner_report(u), key, &v),
+                     FORGET_OK);
+    return v;
+}
+
+static int forgotten(const forget_unlearner *u, uint64_t id)
+{
+    int f = -1;
+    ck_assert_int_eq(forget_unlearner_is_forgotten(u, id, &f), FORGET_OK);
+    return f;
+}
+
+static unsigned char *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    *len = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *b = malloc(*len ? *len : 1);
+    ck_assert_uint_eq(fread(b, 1, *len, f), *len);
+    fclose(f);
+    return b;
+}
+
+static forget_unlearner *load_state(forget_model *m, const unsigned char *s,
+                                    size_t n)
+{
+    forget_unlearner *u = NULL;
+    ck_assert_int_eq(forget_unlearner_load_buffer(&u, m, s, n), FORGET_OK);
+    return u;
+}
+
+/* A prepared sisa unlearner u on D (template t), its state saved before
+ * any request (s0), and a journal path (removed). jfix_make adds a
+ * journal with two finished requests (file: its bytes), u freed. */
+typedef struct jfix {
+    forget_dataset *D;
+    forget_model *t;
+    forget_unlearner *u;
+    unsigned char *s0;
+    size_t s0_len;
+    unsigned char *file;
+    size_t len;
+    const char *path;
+} jfix;
+
+static void setup(jfix *f, size_t rows, const char *name)
+{
+    memset(f, 0, sizeof *f);
+    f->D = make_blobs(rows, 5, 3, 7, 500);
+    f->t = tmpl();
+    ck_assert_int_eq(forget_unlearner_create(&f->u, "sisa", f->t, SISA),
+                     FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_prepare(f->u, f->D), FORGET_OK);
+    f->s0 = saved_state(f->u, &f->s0_len);
+    f->path = tmp_path(name);
+    unlink(f->path);
+}
+
+static void jfix_make(jfix *f, const char *name)
+{
+    setup(f, 80, name);
+    ck_assert_int_eq(forget_unlearner_open_journal(f->u, f->path, 0),
+                     FORGET_OK);
+    uint64_t a = 501, b[2] = {502, 503};
+    ck_assert_int_eq(forget_unlearner_forget_ids(f->u, &a, 1), FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_forget_ids(f->u, b, 2), FORGET_OK);
+    forget_unlearner_free(f->u);
+    f->u = NULL;
+    f->file = read_all(f->path, &f->len);
+}
+
+static void jfix_free(jfix *f)
+{
+    forget_unlearner_free(f->u);
+    free(f->s0);
+    free(f->file);
+    forget_model_free(f->t);
+    forget_dataset_free(f->D);
+}
+
+START_TEST(model_digest)
+{
+    forget_model *a = tmpl(), *b = NULL, *c = NULL;
+    unsigned char da[32], db[32], dc[32];
+    ck_assert_int_eq(forget_model_digest(a, da), FORGET_OK);
+    ck_assert_int_eq(forget_model_clone(&b, a), FORGET_OK);
+    ck_assert_int_eq(forget_model_digest(b, db), FORGET_OK);
+    ck_assert_mem_eq(da, db, 32);
+    /* one parameter's lowest bit changes the digest */
+    size_t n = forget_model_param_count(b);
+    float *p = params_copy(b);
+    unsigned int bits;
+    memcpy(&bits, &p[n / 2], 4);
+    bits ^= 1u;
+    memcpy(&p[n / 2], &bits, 4);
+    ck_assert_int_eq(forget_model_set_params(b, p, n), FORGET_OK);
+    ck_assert_int_eq(forget_model_digest(b, db), FORGET_OK);
+    ck_assert_mem_ne(da, db, 32);
+    free(p);
+    /* the same weights under other parameters (another seed) differ */
+    ck_assert_int_eq(forget_model_create(&c, "mlp", "layers=5-8-3 seed=5"),
+                     FORGET_OK);
+    p = params_copy(a);
+    ck_assert_int_eq(forget_model_set_params(c, p, n), FORGET_OK);
+    ck_assert_int_eq(forget_model_digest(c, dc), FORGET_OK);
+    ck_assert_mem_ne(da, dc, 32);
+    free(p);
+    forget_model_free(c);
+    /* a save/load round trip keeps it */
+    size_t len;
+    ck_assert_int_eq(forget_model_save_buffer(a, NULL, 0, &len), FORGET_OK);
+    unsigned char *buf = malloc(len);
+    ck_assert_int_eq(forget_model_save_buffer(a, buf, len, &len), FORGET_OK);
+    ck_assert_int_eq(forget_model_load_buffer(&c, buf, len), FORGET_OK);
+    ck_assert_int_eq(forget_model_digest(c, dc), FORGET_OK);
+    ck_assert_mem_eq(da, dc, 32);
+    free(buf);
+    ck_assert_int_eq(forget_model_digest(NULL, da), FORGET_E_INVALID);
+    ck_assert_int_eq(forget_model_digest(a, NULL), FORGET_E_INVALID);
+    forget_model_free(a);
+    forget_model_free(b);
+    forget_model_free(c);
+}
+END_TEST
+
+/* sisa: two acknowledged requests, then the process "dies" before it
+ * saves its state: the state from before them, reopened with the
+ * journal, is finished into exactly the state after them. */
+START_TEST(sisa_recovers_acknowledged_requests)
+{
+    jfix f;
+    setup(&f, 120, "sisa.journal");
+    ck_assert_int_eq(forget_unlearner_open_journal(f.u, f.path, 0), FORGET_OK);
+    ck_assert(report(f.u, "journal_requests") == 0);
+    uint64_t a[3] = {503, 560, 611}, b[2] = {507, 560};
+    ck_assert_int_eq(forget_unlearner_forget_ids(f.u, a, 3), FORGET_OK);
+    ck_assert(report(f.u, "journal_seq") == 1);
+    ck_assert_int_eq(forget_unlearner_forget_ids(f.u, b, 2), FORGET_OK);
+    ck_assert(report(f.u, "journal_seq") == 2);
+    ck_assert_int_eq(forgotten(f.u, 560), 1);
+    ck_assert_int_eq(forgotten(f.u, 507), 1);
+    ck_assert_int_eq(forgotten(f.u, 508), 0);
+    unsigned char after[32];
+    digest_of(f.u, after);
+    size_t s2_len;
+    unsigned char *s2 = saved_state(f.u, &s2_len);
+    forget_unlearner_free(f.u); /* the "crash": s2 was never written */
+
+    /* the journal holds ids, never features or labels */
+    size_t jlen;
+    unsigned char *j = read_all(f.path, &jlen);
+    const float *x = forget_dataset_x(f.D);
+    for (size_t r = 0; r < 120; r++)
+        ck_assert_ptr_null(memmem(j, jlen, x + r * 5, 5 * sizeof(float)));
+    free(j);
+
+    f.u = load_state(f.t, f.s0, f.s0_len);
+    int q;
+    ck_assert_int_eq(forget_unlearner_is_forgotten(f.u, 503, &q),
+                     FORGET_E_STATE);
+    ck_assert_int_eq(forget_unlearner_open_journal(f.u, f.path, 0), FORGET_OK);
+    ck_assert(report(f.u, "journal_requests") == 2);
+    ck_assert(report(f.u, "journal_redone") == 2);
+    ck_assert(report(f.u, "journal_pending") == 0);
+    unsigned char now[32];
+    digest_of(f.u, now);
+    ck_assert_mem_eq(now, after, 32);
+    size_t r_len;
+    unsigned char *r = saved_state(f.u, &r_len);
+    ck_assert_uint_eq(r_len, s2_len);
+    ck_assert_mem_eq(r, s2, r_len);
+    free(r);
+    ck_assert_int_eq(forgotten(f.u, 611), 1);
+    ck_assert_int_eq(forgotten(f.u, 500), 0);
+    forget_unlearner_free(f.u);
+
+    /* the state saved after the requests needs nothing */
+    f.u = load_state(f.t, s2, s2_len);
+    ck_assert_int_eq(forget_unlearner_open_journal(f.u, f.path, 0), FORGET_OK);
+    ck_assert(report(f.u, "journal_redone") == 0);
+    ck_assert_int_eq(forgotten(f.u, 503), 1);
+    /* new requests continue the numbering */
+    uint64_t c = 599;
+    ck_assert_int_eq(forget_unlearner_forget_ids(f.u, &c, 1), FORGET_OK);
+    ck_assert(report(f.u, "journal_seq") == 3);
+    forget_unlearner_free(f.u);
+    free(s2);
+    f.u = NULL;
+    jfix_free(&f);
+}
+END_TEST
+
+/* A progress callback that kills the process in the middle of a request:
+ * its REQUEST record is durable, the backend had not finished. (SIGKILL,
+ * not exit: nothing runs after it, valgrind's leak report included.) */
+static int die_in_backend(double fraction, const char *stage, void *user)
+{
+    (void)user, (void)stage;
+    if (fraction > 0.2)
+        raise(SIGKILL);
+    return 0;
+}
+
+START_TEST(request_cut_short_in_backend_is_finished)
+{
+    jfix f;
+    setup(&f, 120, "cut.journal");
+    uint64_t ids[2] = {501, 502};
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        if (forget_unlearner_open_journal(f.u, f.path, 0) != FORGET_OK)
+            _exit(3);
+        forget_unlearner_set_progress(f.u, die_in_backend, NULL);
+        forget_unlearner_forget_ids(f.u, ids, 2);
+        _exit(4); /* the callback should have ended us */
+    }
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    /* what the request should give */
+    forget_unlearner *ref = load_state(f.t, f.s0, f.s0_len);
+    ck_assert_int_eq(forget_unlearner_forget_ids(ref, ids, 2), FORGET_OK);
+    unsigned char want[32], got[32];
+    digest_of(ref, want);
+    forget_unlearner_free(ref);
+    forget_unlearner_free(f.u);
+    f.u = load_state(f.t, f.s0, f.s0_len);
+    ck_assert_int_eq(forget_unlearner_open_journal(f.u, f.path, 0), FORGET_OK);
+    ck_assert(report(f.u, "journal_redone") == 1);
+    digest_of(f.u, got);
+    ck_assert_mem_eq(got, want, 32);
+    ck_assert_int_eq(forgotten(f.u, 502), 1);
+    forget_unlearner_free(f.u);
+    f.u = NULL;
+    jfix_free(&f);
+}
+END_TEST
+
+/* A refused request is logged as changing nothing and never redone. */
+START_TEST(refused_request_is_not_redone)
+{
+    jfix f;
+    setup(&f, 120, "refused.journal");
+    ck_assert_int_eq(forget_unlearner_open_journal(f.u, f.path, 0), FORGET_OK);
+    size_t sj_len, s1_len;
+    unsigned char *sj = saved_state(f.u, &sj_len);
+    uint64_t bad[2] = {501, 99999};
+    ck_assert_int_eq(forget_unlearner_forget_ids(f.u, bad, 2),
+                     FORGET_E_NOT_FOUND);
+    ck_assert_ptr_nonnull(strstr(forget_last_error(), "99999"));
+    unsigned char *s1 = saved_state(f.u, &s1_len);
+    ck_assert_uint_eq(s1_len, sj_len);
+    ck_assert_mem_eq(s1, sj, sj_len);
+    free(sj);
+    ck_assert_int_eq(forgotten(f.u, 501), 0);
+    uint64_t good = 504;
+    ck_assert_int_eq(forget_unlearner_forget_ids(f.u, &good, 1), FORGET_OK);
+    ck_assert(report(f.u, "journal_seq") == 2);
+    forget_unlearner_free(f.u);
+    f.u = load_state(f.t, f.s0, f.s0_len);
+    ck_assert_int_eq(forget_unlearner_open_journal(f.u, f.path, 0), FORGET_OK);
+    ck_assert(report(f.u, "journal_redone") == 1);
+    ck_assert_int_eq(forgotten(f.u, 501), 0);
+    ck_assert_int_eq(forgotten(f.u, 504), 1);
+    forget_unlearner_free(f.u);
+    free(s1);
+    f.u = NULL;
+    jfix_free(&f);
+}
+END_TEST
+
+static forget_model *trained_mlp(const forget_dataset *D)
+{
+    forget_model *m = tmpl();
+    ck_assert_int_eq(forget_model_train(m, D, "epochs=3 lr=0.05 batch=16"),
+                     FORGET_OK);
+    return m;
+}
+
+static unsigned char *model_bytes(const forget_model *m, size_t *len)
+{
+    ck_assert_int_eq(forget_model_save_buffer(m, NULL, 0, len), FORGET_OK);
+    unsigned char *b = malloc(*len);
+    ck_assert_int_eq(forget_model_save_buffer(m, b, *len, len), FORGET_OK);
+    return b;
+}
+
+/* ssd forgets rows, not ids: after the "crash" its request waits for the
+ * host to pass the rows again; other requests are refused until then. */
+START_TEST(ssd_request_waits_for_its_rows)
+{
+    forget_dataset *D = make_blobs(120, 5, 3, 7, 500);
+    forget_model *m = trained_mlp(D);
+    forget_unlearner *u = NULL;
+    ck_assert_int_eq(forget_unlearner_create(&u, "ssd", m, ""), FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_prepare(u, D), FORGET_OK);
+    size_t m0_len, s0_len;
+    unsigned char *m0 = model_bytes(m, &m0_len), *s0 = saved_state(u, &s0_len);
+    const char *path = tmp_path("ssd.journal");
+    unlink(path);
+    ck_assert_int_eq(forget_unlearner_open_journal(u, path, 0), FORGET_OK);
+    uint64_t fid[3] = {510, 520, 530}, other = 540;
+    forget_dataset *F = NULL, *G = NULL;
+    ck_assert_int_eq(forget_dataset_subset_ids(&F, D, fid, 3), FORGET_OK);
+    ck_assert_int_eq(forget_dataset_subset_ids(&G, D, &other, 1), FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_forget(u, F), FORGET_OK);
+    unsigned char want[32], got[32];
+    digest_of(u, want);
+    forget_unlearner_free(u);
+    forget_model_free(m);
+
+    ck_assert_int_eq(forget_model_load_buffer(&m, m0, m0_len), FORGET_OK);
+    u = load_state(m, s0, s0_len);
+    ck_assert_int_eq(forget_unlearner_open_journal(u, path, 0), FORGET_OK);
+    ck_assert(report(u, "journal_pending") == 1);
+    ck_assert(report(u, "journal_redone") == 0);
+    int kind;
+    const uint64_t *ids;
+    size_t n;
+    ck_assert_int_eq(forget_unlearner_journal_pending(u, &kind, &ids, &n),
+                     FORGET_OK);
+    ck_assert_int_eq(kind, FORGET_JOURNAL_FORGET);
+    ck_assert_uint_eq(n, 3);
+    ck_assert(ids[0] == 510 && ids[1] == 520 && ids[2] == 530);
+    ck_assert_int_eq(forgotten(u, 510), 0); /* not in the model yet */
+    ck_assert_int_eq(forget_unlearner_forget(u, G), FORGET_E_STATE);
+    ck_assert_ptr_nonnull(strstr(forget_last_error(), "pending"));
+    ck_assert_int_eq(forget_unlearner_forget(u, F), FORGET_OK);
+    digest_of(u, got);
+    ck_assert_mem_eq(got, want, 32);
+    ck_assert_int_eq(forgotten(u, 520), 1);
+    ck_assert_int_eq(forget_unlearner_journal_pending(u, &kind, &ids, &n),
+                     FORGET_OK);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_int_eq(forget_unlearner_forget(u, G), FORGET_OK);
+    ck_assert(report(u, "journal_seq") == 2);
+    forget_unlearner_free(u);
+    forget_model_free(m);
+    forget_dataset_free(F);
+    forget_dataset_free(G);
+    free(m0);
+    free(s0);
+    forget_dataset_free(D);
+}
+END_TEST
+
+/* Open the fixture's journal as bytes b (len) on the state before. */
+static int jfix_open(jfix *f, const unsigned char *b, size_t len,
+                     uint32_t flags, forget_unlearner **out)
+{
+    write_file(f->path, b, len);
+    forget_unlearner *u = load_state(f->t, f->s0, f->s0_len);
+    int rc = forget_unlearner_open_journal(u, f->path, flags);
+    if (out && rc == FORGET_OK)
+        *out = u;
+    else
+        forget_unlearner_free(u);
+    return rc;
+}
+
+/* ssd keeps its state apart from the model: a state saved after a
+ * request with the model from before it is refused, since finishing the
+ * request again would skip rows the state has marked forgotten while the
+ * model never lost them. A journal that lacks requests the state holds is
+ * refused too. */
+START_TEST(state_and_model_from_different_points)
+{
+    forget_dataset *D = make_blobs(120, 5, 3, 7, 500);
+    forget_model *m = trained_mlp(D);
+    forget_unlearner *u = NULL;
+    ck_assert_int_eq(forget_unlearner_create(&u, "ssd", m, ""), FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_prepare(u, D), FORGET_OK);
+    const char *path = tmp_path("split.journal");
+    unlink(path);
+    ck_assert_int_eq(forget_unlearner_open_journal(u, path, 0), FORGET_OK);
+    size_t m0_len, s1_len, m1_len;
+    unsigned char *m0 = model_bytes(m, &m0_len);
+    uint64_t fid[2] = {510, 520};
+    forget_dataset *F = NULL;
+    ck_assert_int_eq(forget_dataset_subset_ids(&F, D, fid, 2), FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_forget(u, F), FORGET_OK);
+    unsigned char *s1 = saved_state(u, &s1_len), *m1 = model_bytes(m, &m1_len);
+    size_t jlen;
+    unsigned char *j1 = read_all(path, &jlen);
+    forget_unlearner_free(u);
+    forget_model_free(m);
+
+    /* state after request 1, model before it */
+    ck_assert_int_eq(forget_model_load_buffer(&m, m0, m0_len), FORGET_OK);
+    u = load_state(m, s1, s1_len);
+    ck_assert_int_eq(forget_unlearner_open_journal(u, path, 0),
+                     FORGET_E_STATE);
+    ck_assert_ptr_nonnull(strstr(forget_last_error(), "together"));
+    ck_assert_ptr_nonnull(strstr(forget_last_error(), "after request 0"));
+    forget_unlearner_free(u);
+    forget_model_free(m);
+
+    /* both after request 1, but the journal lost it (an older copy) */
+    ck_assert_int_eq(forget_model_load_buffer(&m, m1, m1_len), FORGET_OK);
+    u = load_state(m, s1, s1_len);
+    size_t first = 16 + 24 + 16 + 32 + 4 + 3; /* header + OPEN ("ssd") */
+    write_file(path, j1, first);
+    ck_assert_int_eq(forget_unlearner_open_journal(u, path, 0),
+                     FORGET_E_STATE);
+    ck_assert_ptr_nonnull(strstr(forget_last_error(), "missing"));
+    /* with the whole journal: consistent, nothing to do */
+    write_file(path, j1, jlen);
+    ck_assert_int_eq(forget_unlearner_open_journal(u, path, 0), FORGET_OK);
+    ck_assert(report(u, "journal_redone") == 0);
+    ck_assert(report(u, "journal_pending") == 0);
+    ck_assert_int_eq(forgotten(u, 520), 1);
+    forget_unlearner_free(u);
+    forget_model_free(m);
+    forget_dataset_free(F);
+    forget_dataset_free(D);
+    free(m0);
+    free(m1);
+    free(s1);
+    free(j1);
+}
+END_TEST
+
+START_TEST(damaged_journals_are_reported)
+{
+    jfix f;
+    jfix_make(&f, "damaged.journal");
+    unsigned char *b = malloc(f.len + 64);
+    /* a flipped byte anywhere before the last record: corrupt, even with
+     * repair (complete records follow) */
+    for (size_t off = 16; off < f.len - 80; off += 7) {
+        memcpy(b, f.file, f.len);
+        b[off] ^= 0x40;
+        ck_assert_int_eq(jfix_open(&f, b, f.len, FORGET_JOURNAL_REPAIR, NULL),
+                         FORGET_E_FORMAT);
+        ck_assert_ptr_nonnull(strstr(forget_last_error(), "byte"));
+    }
+    /* the header */
+    memcpy(b, f.file, f.len);
+    b[9] ^= 1;
+    ck_assert_int_eq(jfix_open(&f, b, f.len, FORGET_JOURNAL_REPAIR, NULL),
+                     FORGET_E_FORMAT);
+    memcpy(b, "NOTAJOURNAL", 11);
+    ck_assert_int_eq(jfix_open(&f, b, f.len, 0, NULL), FORGET_E_FORMAT);
+    ck_assert_ptr_nonnull(strstr(forget_last_error(), "not a libforget"));
+    /* every cut inside the last record: reported; repaired on request,
+     * which drops the end of request 2, so it is finished again */
+    size_t last = f.len - (24 + 40); /* the last DONE record */
+    for (size_t cut = last + 1; cut < f.len; cut++) {
+        ck_assert_int_eq(jfix_open(&f, f.file, cut, 0, NULL), FORGET_E_FORMAT);
+        ck_assert_ptr_nonnull(strstr(forget_last_error(), "REPAIR"));
+        forget_unlearner *u = NULL;
+        ck_assert_int_eq(jfix_open(&f, f.file, cut, FORGET_JOURNAL_REPAIR, &u),
+                         FORGET_OK);
+        ck_assert(report(u, "journal_dropped_bytes") == (double)(cut - last));
+        ck_assert(report(u, "journal_redone") == 2);
+        ck_assert_int_eq(forgotten(u, 503), 1);
+        forget_unlearner_free(u);
+    }
+    /* zeros after the end (a crash that grew the file): the same */
+    memcpy(b, f.file, f.len);
+    memset(b + f.len, 0, 64);
+    ck_assert_int_eq(jfix_open(&f, b, f.len + 64, 0, NULL), FORGET_E_FORMAT);
+    forget_unlearner *u = NULL;
+    ck_assert_int_eq(jfix_open(&f, b, f.len + 64, FORGET_JOURNAL_REPAIR, &u),
+                     FORGET_OK);
+    ck_assert(report(u, "journal_dropped_bytes") == 64);
+    forget_unlearner_free(u);
+    struct stat st;
+    ck_assert_int_eq(stat(f.path, &st), 0);
+    ck_assert_uint_eq((size_t)st.st_size, f.len + 2 * (24 + 40));
+    /* a newer format version (with its header checksum) */
+    memcpy(b, f.file, f.len);
+    b[8] = 2;
+    uint32_t c = crc32c_bitwise(b, 12);
+    for (int i = 0; i < 4; i++)
+        b[12 + i] = (unsigned char)(c >> (8 * i));
+    ck_assert_int_eq(jfix_open(&f, b, f.len, 0, NULL), FORGET_E_VERSION);
+    free(b);
+    jfix_free(&f);
+}
+END_TEST
+
+START_TEST(foreign_models_methods_and_locks)
+{
+    jfix f;
+    jfix_make(&f, "foreign.journal");
+    write_file(f.path, f.file, f.len);
+    /* another model: matches no recorded state */
+    forget_dataset *D2 = make_blobs(80, 5, 3, 8, 500);
+    forget_unlearner *v = NULL;
+    ck_assert_int_eq(forget_unlearner_create(&v, "sisa", f.t, SISA),
+                     FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_prepare(v, D2), FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_open_journal(v, f.path, 0),
+                     FORGET_E_STATE);
+    ck_assert_ptr_nonnull(strstr(forget_last_error(), "matches no state"));
+    forget_unlearner_free(v);
+    forget_dataset_free(D2);
+    /* another method */
+    forget_model *m = trained_mlp(f.D);
+    ck_assert_int_eq(forget_unlearner_create(&v, "ssd", m, ""), FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_open_journal(v, f.path, 0),
+                     FORGET_E_STATE); /* not prepared */
+    ck_assert_int_eq(forget_unlearner_prepare(v, f.D), FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_open_journal(v, f.path, 0),
+                     FORGET_E_STATE);
+    ck_assert_ptr_nonnull(strstr(forget_last_error(), "sisa"));
+    forget_unlearner_free(v);
+    forget_model_free(m);
+    /* one unlearner at a time */
+    forget_unlearner *a = load_state(f.t, f.s0, f.s0_len);
+    forget_unlearner *b = load_state(f.t, f.s0, f.s0_len);
+    ck_assert_int_eq(forget_unlearner_open_journal(a, f.path, 0), FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_open_journal(b, f.path, 0),
+                     FORGET_E_STATE);
+    ck_assert_ptr_nonnull(strstr(forget_last_error(), "in use"));
+    ck_assert_int_eq(forget_unlearner_open_journal(a, f.path, 0),
+                     FORGET_E_STATE);
+    ck_assert_int_eq(forget_unlearner_prepare(a, f.D), FORGET_E_STATE);
+    forget_unlearner_free(a);
+    ck_assert_int_eq(forget_unlearner_open_journal(b, f.path, 0), FORGET_OK);
+    /* misuse */
+    int k;
+    const uint64_t *ids;
+    size_t n;
+    ck_assert_int_eq(forget_unlearner_open_journal(NULL, f.path, 0),
+                     FORGET_E_INVALID);
+    ck_assert_int_eq(forget_unlearner_open_journal(b, NULL, 0),
+                     FORGET_E_INVALID);
+    ck_assert_int_eq(forget_unlearner_is_forgotten(b, 1, NULL),
+                     FORGET_E_INVALID);
+    ck_assert_int_eq(forget_unlearner_journal_pending(b, &k, &ids, NULL),
+                     FORGET_E_INVALID);
+    forget_unlearner_free(b);
+    b = load_state(f.t, f.s0, f.s0_len);
+    ck_assert_int_eq(forget_unlearner_open_journal(b, f.path, 8),
+                     FORGET_E_INVALID);
+    ck_assert_int_eq(forget_unlearner_journal_pending(b, &k, &ids, &n),
+                     FORGET_E_STATE);
+    ck_assert_int_eq(forget_unlearner_open_journal(b, "/nonexistent/dir/j",
+                                                   0), FORGET_E_IO);
+    ck_assert_int_eq(forget_unlearner_open_journal(b, "/dev/null", 0),
+                     FORGET_E_IO);
+    forget_unlearner_free(b);
+    jfix_free(&f);
+}
+END_TEST
+
+Suite *suite_journal(void)
+{
+    Suite *s = suite_create("journal");
+    TCase *tc = tcase_create("journal");
+    tcase_add_checked_fixture(tc, fixture_init, fixture_shutdown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, model_digest);
+    tcase_add_test(tc, sisa_recovers_acknowledged_requests);
+    tcase_add_test(tc, request_cut_short_in_backend_is_finished);
+    tcase_add_test(tc, refused_request_is_not_redone);
+    tcase_add_test(tc, ssd_request_waits_for_its_rows);
+    tcase_add_test(tc, state_and_model_from_different_points);
+    tcase_add_test(tc, damaged_journals_are_reported);
+    tcase_add_test(tc, foreign_models_methods_and_locks);
+    suite_add_tcase(s, tc);
+    return s;
+}
