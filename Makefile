@@ -340,7 +340,7 @@ fuzz-run: $(FUZZERS:%=$(B)/fz/%)
 	    grep -E 'number_of_executed_units|DONE|INITED' \
 	        $(B)/fz/$$c.log | tail -3; \
 	done
-$(B)/fz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(STLIB)
+$(B)/fz/%: tests/fuzz/%.c tests/fuzz/fuzz.h tests/fuzz/setup.h $(STLIB)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -Iinclude -fsanitize=fuzzer -o $@ $< $(STLIB) $(LIBS)
 # The committed corpora (seeds and past crashes) through every harness,
@@ -350,7 +350,7 @@ check-fuzz-corpus: $(FUZZERS:%=$(B)/replay/%)
 	$(Q)for f in $(FUZZERS); do \
 	    $(REPLAY_WRAP) $(B)/replay/$$f tests/fuzz/corpus/$${f#fuzz_}/* || exit 1; \
 	done
-$(B)/replay/%: tests/fuzz/%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(STLIB)
+$(B)/replay/%: tests/fuzz/%.c tests/fuzz/replay.c tests/fuzz/fuzz.h tests/fuzz/setup.h $(STLIB)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -D_GNU_SOURCE -Iinclude -o $@ $< tests/fuzz/replay.c \
 	    $(STLIB) $(LIBS)

@@ -6,15 +6,6 @@
 
 #include "core/alloc.h"
 #include "core/crc32c.h"
-
-/* `make fuzz` builds the library with libFuzzer's conventional macro so
- * that mutated inputs get past the checksums to the parsers behind them;
- * no other build defines it. */
-#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-#define FG_CRC_OK(stored, computed) ((void)(stored), (void)(computed), 1)
-#else
-#define FG_CRC_OK(stored, computed) ((stored) == (computed))
-#endif
 #include "core/error.h"
 #include "core/fileio.h"
 #include "forget/backend.h"

@@ -67,7 +67,7 @@ static int fg_jrec_parse(const unsigned char *b, size_t len, size_t o,
     if (plen > len - o - FG_JRHEAD)
         return *why = "the record runs past the end of the file", -1;
     uint32_t crc = fg_crc32c(fg_crc32c(0, h + 4, 16), h + FG_JRHEAD, plen);
-    if (crc != fg_get_u32(h + 20))
+    if (!FG_CRC_OK(fg_get_u32(h + 20), crc))
         return *why = "the record's checksum does not match", -1;
     const unsigned char *p = h + FG_JRHEAD;
     memset(r, 0, sizeof *r);
@@ -267,7 +267,7 @@ static int fg_jheader_check(const fg_journal *j, const unsigned char *b,
                         "(no FGJOURNL header)", j->path);
     if (len < FG_JHEAD)
         return FORGET_OK; /* cut short: the caller decides */
-    if (fg_crc32c(0, b, 12) != fg_get_u32(b + 12))
+    if (!FG_CRC_OK(fg_get_u32(b + 12), fg_crc32c(0, b, 12)))
         return fg_error(FORGET_E_FORMAT, "journal '%s' is corrupt: its "
                         "header's checksum does not match", j->path);
     uint32_t v = fg_get_u32(b + 8);

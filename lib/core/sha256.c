@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-static const uint32_t fg_k256[64] = {
+const uint32_t fg_sha256_k[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
     0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
     0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
@@ -22,7 +22,7 @@ static uint32_t fg_ror(uint32_t x, unsigned n)
     return (x >> n) | (x << (32 - n));
 }
 
-static void fg_sha256_block(uint32_t h[8], const unsigned char *p)
+static void fg_sha256_block1(uint32_t h[8], const unsigned char *p)
 {
     uint32_t w[64];
     for (int t = 0; t < 16; t++)
@@ -39,7 +39,7 @@ static void fg_sha256_block(uint32_t h[8], const unsigned char *p)
     uint32_t e = h[4], f = h[5], g = h[6], k = h[7];
     for (int t = 0; t < 64; t++) {
         uint32_t t1 = k + (fg_ror(e, 6) ^ fg_ror(e, 11) ^ fg_ror(e, 25)) +
-                      ((e & f) ^ (~e & g)) + fg_k256[t] + w[t];
+                      ((e & f) ^ (~e & g)) + fg_sha256_k[t] + w[t];
         uint32_t t2 = (fg_ror(a, 2) ^ fg_ror(a, 13) ^ fg_ror(a, 22)) +
                       ((a & b) ^ (a & c) ^ (b & c));
         k = g;
@@ -55,6 +55,17 @@ static void fg_sha256_block(uint32_t h[8], const unsigned char *p)
     h[4] += e, h[5] += f, h[6] += g, h[7] += k;
 }
 
+static void fg_sha256_blocks(const fg_sha256 *c, uint32_t h[8],
+                             const unsigned char *p, size_t blocks)
+{
+    if (c->ni) {
+        fg_sha256_blocks_ni(h, p, blocks);
+        return;
+    }
+    for (; blocks > 0; blocks--, p += 64)
+        fg_sha256_block1(h, p);
+}
+
 void fg_sha256_init(fg_sha256 *c)
 {
     static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372,
@@ -63,6 +74,7 @@ void fg_sha256_init(fg_sha256 *c)
     memcpy(c->h, iv, sizeof iv);
     c->bytes = 0;
     c->fill = 0;
+    c->ni = fg_sha256_ni_available();
 }
 
 void fg_sha256_update(fg_sha256 *c, const void *data, size_t len)
@@ -77,11 +89,13 @@ void fg_sha256_update(fg_sha256 *c, const void *data, size_t len)
         len -= take;
         if (c->fill < 64)
             return;
-        fg_sha256_block(c->h, c->block);
+        fg_sha256_blocks(c, c->h, c->block, 1);
         c->fill = 0;
     }
-    for (; len >= 64; p += 64, len -= 64)
-        fg_sha256_block(c->h, p);
+    size_t whole = len / 64;
+    fg_sha256_blocks(c, c->h, p, whole);
+    p += 64 * whole;
+    len -= 64 * whole;
     memcpy(c->block, p, len);
     c->fill = len;
 }

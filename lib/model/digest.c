@@ -24,6 +24,10 @@ static void fg_digest_text(fg_sha256 *c, const char *s)
 
 void fg_digest_words(fg_sha256 *c, const void *words, size_t n, size_t width)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    fg_sha256_update(c, words, n * width); /* already little-endian */
+    return;
+#endif
     const unsigned char *p = words;
     unsigned char chunk[4096];
     size_t per = sizeof chunk / width;

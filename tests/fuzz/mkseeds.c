@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "setup.h"
+
 static const char *dir;
 
 static void put(const char *sub, const char *name, const void *b, size_t n)
@@ -59,6 +61,45 @@ static void put_state(const char *method, forget_model *m,
     forget_unlearner_free(u);
 }
 
+static void put_file(const char *sub, const char *name, const char *from,
+                     size_t keep)
+{
+    FILE *f = fopen(from, "rb");
+    static unsigned char b[1 << 16];
+    size_t n = f ? fread(b, 1, sizeof b, f) : 0;
+    if (f)
+        fclose(f);
+    put(sub, name, b, keep < n ? keep : n);
+}
+
+/* Journals for the journal harness's unlearner: requests by id, by rows,
+ * a learn, a refused one; and the same cut inside its last record. */
+static void put_journals(const forget_dataset *train)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/journal-seed.tmp", dir);
+    remove(path);
+    forget_model *m;
+    forget_unlearner *u;
+    check(fuzz_journal_unlearner(&m, &u, train));
+    check(forget_unlearner_open_journal(u, path, 0));
+    uint64_t a[2] = {1, 2}, b = 3, bad = 999;
+    check(forget_unlearner_forget_ids(u, a, 2));
+    forget_dataset *rows;
+    check(forget_dataset_subset_ids(&rows, train, &b, 1));
+    check(forget_unlearner_forget(u, rows));
+    check(forget_unlearner_learn(u, rows));
+    forget_dataset_free(rows);
+    if (forget_unlearner_forget_ids(u, &bad, 1) != FORGET_E_NOT_FOUND)
+        check(FORGET_E_INTERNAL);
+    forget_unlearner_free(u);
+    forget_model_free(m);
+    put_file("journal", "requests", path, (size_t)-1);
+    put_file("journal", "cut", path, 251); /* odd: repaired */
+    put_file("journal", "header", path, 16);
+    remove(path);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -68,16 +109,9 @@ int main(int argc, char **argv)
     dir = argv[1];
     mkdir(dir, 0755);
     check(forget_init());
-    enum { N = 24, D = 4 };
-    float x[N * D];
-    int32_t y[N];
-    for (int i = 0; i < N; i++) {
-        y[i] = i % 3;
-        for (int j = 0; j < D; j++)
-            x[i * D + j] = (float)((i * 7 + j * 3) % 11) / 11.0f + (float)y[i];
-    }
-    forget_dataset *train;
-    check(forget_dataset_create(&train, N, D, x, y, NULL));
+    forget_dataset *train = fuzz_train_rows();
+    if (train == NULL)
+        check(FORGET_E_NOMEM);
     forget_model *mlp, *lin;
     check(forget_model_create(&mlp, "mlp", "layers=4-5-3"));
     check(forget_model_train(mlp, train, "epochs=2 seed=1"));
@@ -103,6 +137,7 @@ int main(int argc, char **argv)
     static const char p2[] = "need=-4,name='a b c',flag=off";
     put("params", "all", p1, sizeof p1 - 1);
     put("params", "quoted", p2, sizeof p2 - 1);
+    put_journals(train);
     forget_model_free(mlp);
     forget_model_free(lin);
     forget_dataset_free(train);
