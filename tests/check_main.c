@@ -20,6 +20,7 @@ int main(void)
     srunner_add_suite(sr, suite_analytic());
     srunner_add_suite(sr, suite_sisa());
     srunner_add_suite(sr, suite_journal());
+    srunner_add_suite(sr, suite_compact());
     srunner_add_suite(sr, suite_alloc_fail());
     srunner_run_all(sr, CK_ENV); /* CK_VERBOSITY=verbose lists every test */
     int failed = srunner_ntests_failed(sr);

@@ -27,6 +27,7 @@ Suite *suite_ssd(void);
 Suite *suite_analytic(void);
 Suite *suite_sisa(void);
 Suite *suite_journal(void);
+Suite *suite_compact(void);
 
 /* Fixtures: forget_init() before, and after: every object freed and the
  * last forget_shutdown() accepted. */

@@ -84,6 +84,12 @@ static int op_load_idx_gz(ctx *c, void **out)
                                    NULL);
 }
 
+static int op_load_idx_bytes(ctx *c, void **out)
+{
+    return forget_dataset_load_idx((forget_dataset **)out, c->imggz, c->lab,
+                                   "storage=bytes");
+}
+
 static int op_load_csv_gz(ctx *c, void **out)
 {
     return forget_dataset_load_csv((forget_dataset **)out, c->csvgz,
@@ -455,6 +461,7 @@ START_TEST(every_allocation_may_fail)
         {"dataset_slice", op_slice},
         {"dataset_load_idx", op_load_idx},
         {"dataset_load_idx (gzip)", op_load_idx_gz},
+        {"dataset_load_idx (storage=bytes)", op_load_idx_bytes},
         {"dataset_load_csv (gzip)", op_load_csv_gz},
     };
     long total = 0;

@@ -170,8 +170,16 @@ FORGET_API size_t forget_dataset_classes(const forget_dataset *ds);
 FORGET_API size_t forget_dataset_target_dim(const forget_dataset *ds);
 
 /* Read-only views, valid while the dataset lives; NULL when absent or
- * when the dataset has no rows. */
+ * when the dataset has no rows. forget_dataset_x is also NULL for a
+ * dataset whose features are stored as bytes (forget_dataset_load_idx
+ * with storage=bytes): read them with forget_dataset_copy_rows. */
 FORGET_API const float *forget_dataset_x(const forget_dataset *ds);
+/* Rows [begin, begin + count) as floats into dst (count * features
+ * floats, dst_count of them), whatever the storage. FORGET_E_INVALID for
+ * a range past the end or a dst of another size. */
+FORGET_API int forget_dataset_copy_rows(const forget_dataset *ds,
+                                        size_t begin, size_t count,
+                                        float *dst, size_t dst_count);
 FORGET_API const int32_t *forget_dataset_labels(const forget_dataset *ds);
 FORGET_API const float *forget_dataset_targets(const forget_dataset *ds);
 FORGET_API const uint64_t *forget_dataset_ids(const forget_dataset *ds);

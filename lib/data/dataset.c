@@ -14,6 +14,7 @@ void fg_dataset_discard(forget_dataset *ds)
     if (ds == NULL)
         return;
     fg_free(ds->x);
+    fg_free(ds->x8);
     fg_free(ds->labels);
     fg_free(ds->targets);
     fg_free(ds->ids);
@@ -21,8 +22,9 @@ void fg_dataset_discard(forget_dataset *ds)
     fg_free(ds);
 }
 
-int fg_dataset_new(forget_dataset **out, size_t n, size_t d, int32_t task,
-                   size_t target_dim, const char *what)
+static int fg_dataset_alloc(forget_dataset **out, size_t n, size_t d,
+                            int32_t task, size_t target_dim, int bytes,
+                            const char *what)
 {
     int rc = fg_require_init(what);
     if (rc != FORGET_OK)
@@ -48,13 +50,16 @@ int fg_dataset_new(forget_dataset **out, size_t n, size_t d, int32_t task,
     ds->task = task;
     ds->target_dim = task == FORGET_TASK_REGRESSION ? target_dim : 0;
     if (n > 0) {
-        ds->x = fg_malloc(xbytes);
+        if (bytes)
+            ds->x8 = fg_malloc(xbytes / sizeof(float));
+        else
+            ds->x = fg_malloc(xbytes);
         ds->ids = fg_malloc_array(n, sizeof *ds->ids);
         if (task == FORGET_TASK_REGRESSION)
             ds->targets = fg_malloc(tbytes);
         else
             ds->labels = fg_malloc_array(n, sizeof *ds->labels);
-        if (!ds->x || !ds->ids || !(ds->targets || ds->labels)) {
+        if (!(ds->x || ds->x8) || !ds->ids || !(ds->targets || ds->labels)) {
             fg_dataset_discard(ds);
             return fg_error(FORGET_E_NOMEM, "%s: out of memory for %zu rows "
                             "of %zu features", what, n, d);
@@ -62,6 +67,22 @@ int fg_dataset_new(forget_dataset **out, size_t n, size_t d, int32_t task,
     }
     *out = ds;
     return FORGET_OK;
+}
+
+int fg_dataset_new(forget_dataset **out, size_t n, size_t d, int32_t task,
+                   size_t target_dim, const char *what)
+{
+    return fg_dataset_alloc(out, n, d, task, target_dim, 0, what);
+}
+
+int fg_dataset_new_bytes(forget_dataset **out, size_t n, size_t d,
+                         int normalize, const char *what)
+{
+    int rc = fg_dataset_alloc(out, n, d, FORGET_TASK_CLASSIFICATION, 0, 1,
+                              what);
+    if (rc == FORGET_OK)
+        (*out)->x8_normalize = normalize;
+    return rc;
 }
 
 static int fg_check_finite(const float *v, size_t n, size_t width,
@@ -78,7 +99,8 @@ static int fg_check_finite(const float *v, size_t n, size_t width,
 
 static int fg_validate(forget_dataset *ds, size_t *classes, const char *what)
 {
-    int rc = fg_check_finite(ds->x, ds->n, ds->d, "feature", what);
+    int rc = ds->x8 ? FORGET_OK /* bytes are finite */
+                    : fg_check_finite(ds->x, ds->n, ds->d, "feature", what);
     if (rc != FORGET_OK)
         return rc;
     if (ds->task == FORGET_TASK_REGRESSION)
@@ -191,8 +213,7 @@ int fg_dataset_gather(forget_dataset **out, const forget_dataset *src,
         return rc;
     for (size_t i = 0; i < k; i++) {
         size_t r = rows[i];
-        memcpy(ds->x + i * src->d, src->x + r * src->d,
-               src->d * sizeof *src->x);
+        fg_dataset_row(src, r, ds->x + i * src->d); /* floats, always */
         if (src->labels)
             ds->labels[i] = src->labels[r];
         else

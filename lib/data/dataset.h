@@ -11,7 +11,9 @@ struct forget_dataset {
     int32_t task;       /* FORGET_TASK_* */
     size_t classes;     /* classification: largest label + 1 */
     size_t target_dim;  /* regression */
-    float *x;           /* n * d, row-major */
+    float *x;           /* n * d, row-major (NULL when x8 holds them) */
+    unsigned char *x8;  /* or n * d bytes: IDX images with storage=bytes */
+    int x8_normalize;   /* a byte's value is byte / 255.0f (else byte) */
     int32_t *labels;    /* n (classification) */
     float *targets;     /* n * target_dim (regression) */
     uint64_t *ids;      /* n, distinct */
@@ -19,9 +21,20 @@ struct forget_dataset {
 };
 
 /* Allocate a dataset of n rows with uninitialised arrays (ids included).
- * what names the producer in messages. */
+ * what names the producer in messages. fg_dataset_new_bytes keeps the
+ * features as bytes (x8) instead of floats (classification only). */
 int fg_dataset_new(forget_dataset **out, size_t n, size_t d, int32_t task,
                    size_t target_dim, const char *what);
+int fg_dataset_new_bytes(forget_dataset **out, size_t n, size_t d,
+                         int normalize, const char *what);
+
+/* Features as floats, whatever the storage (lib/data/rows.c): row i into
+ * dst (d floats); rows [b, e) as a pointer into ds when it stores floats,
+ * else converted into buf ((e - b) * d floats). Every reader of features
+ * outside lib/data goes through these. */
+void fg_dataset_row(const forget_dataset *ds, size_t i, float *dst);
+const float *fg_dataset_rows(const forget_dataset *ds, size_t b, size_t e,
+                             float *buf);
 
 /* Validate the filled arrays (finite values, labels >= 0, distinct ids)
  * and build the id index. classes = 0 derives it from the labels. On

@@ -24,6 +24,9 @@ static const forget_param_def fg_idx_params[] = {
      "divide unsigned bytes by 255 and signed bytes by 127"},
     {"limit", FORGET_PARAM_INT, "0", 0, 9.0e15, NULL,
      "read only the first N rows (0 = all)"},
+    {"storage", FORGET_PARAM_ENUM, "floats", 0, -1, "floats|bytes",
+     "keep unsigned-byte images as bytes (a quarter of the memory; "
+     "forget_dataset_x is then NULL)"},
 };
 
 static size_t fg_idx_elem_size(int type)
@@ -182,7 +185,8 @@ static int fg_idx_open(fg_source **src, fg_idx_header *h, const char *path)
 
 /* The images file into a new, unsealed dataset of at most limit rows. */
 static int fg_idx_images(forget_dataset **out, size_t *declared_rows,
-                         const char *path, int normalize, size_t limit)
+                         const char *path, int normalize, size_t limit,
+                         int bytes)
 {
     fg_source *src = NULL;
     fg_idx_header h;
@@ -194,12 +198,21 @@ static int fg_idx_images(forget_dataset **out, size_t *declared_rows,
                       "dimension of size 0 (no features)", path);
     forget_dataset *ds = NULL;
     size_t rows = 0;
+    if (rc == FORGET_OK && bytes && h.type != 0x08)
+        rc = fg_error(FORGET_E_INVALID, "'%s': storage=bytes needs unsigned "
+                      "byte images (IDX type 0x08), not type 0x%02x", path,
+                      (unsigned)h.type);
     if (rc == FORGET_OK) {
         rows = limit && limit < h.rows ? limit : h.rows;
-        rc = fg_dataset_new(&ds, rows, h.width, FORGET_TASK_CLASSIFICATION,
-                            0, "forget_dataset_load_idx");
+        rc = bytes ? fg_dataset_new_bytes(&ds, rows, h.width, normalize,
+                                          "forget_dataset_load_idx")
+                   : fg_dataset_new(&ds, rows, h.width,
+                                    FORGET_TASK_CLASSIFICATION, 0,
+                                    "forget_dataset_load_idx");
     }
-    if (rc == FORGET_OK)
+    if (rc == FORGET_OK && bytes)
+        rc = fg_read_exact(src, ds->x8, rows * h.width, "the IDX data");
+    else if (rc == FORGET_OK)
         rc = fg_idx_read_floats(src, &h, rows, normalize, ds->x);
     if (rc == FORGET_OK && rows == h.rows)
         rc = fg_idx_expect_end(src);
@@ -257,13 +270,15 @@ int forget_dataset_load_idx(forget_dataset **out, const char *images_path,
         return rc;
     int normalize;
     int64_t limit;
+    size_t storage;
     forget_params_bool(p, "normalize", &normalize);
     forget_params_int(p, "limit", &limit);
+    forget_params_enum(p, "storage", &storage);
     forget_params_free(p);
     forget_dataset *ds = NULL;
     size_t declared_rows;
     rc = fg_idx_images(&ds, &declared_rows, images_path, normalize,
-                       (size_t)limit);
+                       (size_t)limit, storage == 1);
     if (rc == FORGET_OK)
         rc = fg_idx_labels(ds, declared_rows, labels_path);
     if (rc != FORGET_OK) {

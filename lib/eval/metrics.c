@@ -27,16 +27,7 @@ int fg_eval_outputs(const forget_model *m, const forget_dataset *ds,
         return fg_error(FORGET_E_NOMEM, "%s: out of memory for %zu rows of "
                         "outputs", caller, ds->n);
     fg_workspace ws = {NULL, 0};
-    if (probs) {
-        rc = fg_model_predict(m, &ws, ds->x, ds->n, o);
-    } else {
-        size_t chunk = fg_model_chunk_rows(m);
-        for (size_t b = 0; b < ds->n && rc == FORGET_OK; b += chunk) {
-            size_t rows = ds->n - b < chunk ? ds->n - b : chunk;
-            rc = m->ops->forward(m, &ws, ds->x + b * ds->d, rows,
-                                 o + b * m->outputs);
-        }
-    }
+    rc = fg_model_outputs_of(m, &ws, ds, probs, o);
     fg_workspace_free(&ws);
     if (rc != FORGET_OK) {
         fg_free(o);

@@ -179,7 +179,8 @@ static int fg_an_prepare(void *state, const forget_dataset *train,
         return rc;
     }
     if (s->keep_rows && train->n) {
-        memcpy(n.x, train->x, train->n * s->in * sizeof(float));
+        for (size_t i = 0; i < train->n; i++)
+            fg_dataset_row(train, i, n.x + i * s->in);
         fg_analytic_targets(s->model, train, 0, train->n, n.y);
     }
     fg_an_free_arrays(s);
@@ -465,8 +466,7 @@ static int fg_an_forget(void *state, const forget_dataset *rows,
         if (!x || !y || !one)
             rc = fg_nomem("a request");
         for (size_t i = 0; rc == FORGET_OK && i < n; i++) {
-            memcpy(x + i * s->in, rows->x + pick[i] * s->in,
-                   s->in * sizeof(float));
+            fg_dataset_row(rows, pick[i], x + i * s->in);
             fg_analytic_targets(s->model, rows, pick[i], pick[i] + 1, one);
             memcpy(y + i * s->k, one, s->k * sizeof(double));
         }
@@ -570,17 +570,22 @@ static int fg_an_learn(void *state, const forget_dataset *rows,
         if (!kx || !ky)
             rc = fg_nomem("the kept rows");
     }
+    float *xb = NULL; /* the rows as floats when they are stored as bytes */
+    if (rc == FORGET_OK && rows->x8 &&
+        (xb = fg_malloc_array(rows->n, s->in * sizeof(float))) == NULL)
+        rc = fg_nomem("a request");
     if (rc == FORGET_OK) {
         fg_analytic_targets(s->model, rows, 0, rows->n, y);
-        rc = fg_an_request(s, rows->x, y, rows->n, -1.0, run);
+        rc = fg_an_request(s, fg_dataset_rows(rows, 0, rows->n, xb), y,
+                           rows->n, -1.0, run);
     }
+    fg_free(xb);
     if (rc == FORGET_OK) {
         if (s->keep_rows) {
             memcpy(kx, s->x, s->ids.n * s->in * sizeof(float));
             memcpy(ky, s->y, s->ids.n * s->k * sizeof(double));
             for (size_t i = 0; i < rows->n; i++) {
-                memcpy(kx + slot[i] * s->in, rows->x + i * s->in,
-                       s->in * sizeof(float));
+                fg_dataset_row(rows, i, kx + slot[i] * s->in);
                 memcpy(ky + slot[i] * s->k, y + i * s->k,
                        s->k * sizeof(double));
             }

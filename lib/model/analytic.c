@@ -274,12 +274,15 @@ int fg_analytic_stats(const forget_model *m, const forget_dataset *ds,
     size_t d = fg_analytic_dim(m), k = m->outputs;
     double *phi = fg_malloc_array(FG_AN_CHUNK, d * sizeof(double));
     double *y = fg_malloc_array(FG_AN_CHUNK, k * sizeof(double));
+    float *xb = ds->x8 ? fg_malloc_array(FG_AN_CHUNK, ds->d * sizeof(float))
+                       : NULL;
     fg_dwork scratch = {NULL, 0};
-    int rc = phi && y ? FORGET_OK : fg_nomem("a chunk of features");
+    int rc = phi && y && (xb || !ds->x8) ? FORGET_OK
+                                         : fg_nomem("a chunk of features");
     for (size_t b = 0; rc == FORGET_OK && b < ds->n; b += FG_AN_CHUNK) {
         size_t e = ds->n - b < FG_AN_CHUNK ? ds->n : b + FG_AN_CHUNK;
-        rc = fg_analytic_features(m, ds->x + b * ds->d, e - b, phi,
-                                  &scratch);
+        rc = fg_analytic_features(m, fg_dataset_rows(ds, b, e, xb), e - b,
+                                  phi, &scratch);
         if (rc != FORGET_OK)
             break;
         fg_analytic_targets(m, ds, b, e, y);
@@ -290,6 +293,7 @@ int fg_analytic_stats(const forget_model *m, const forget_dataset *ds,
     }
     fg_free(phi);
     fg_free(y);
+    fg_free(xb);
     fg_dwork_free(&scratch);
     return rc;
 }

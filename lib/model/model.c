@@ -339,30 +339,48 @@ int fg_model_accumulate(const forget_model *m, fg_workspace *ws,
 {
     fg_workspace local = {NULL, 0};
     float *zbuf = fg_malloc_array(fg_model_zbuf_floats(m), sizeof(float));
-    if (zbuf == NULL)
+    float *xb = ds->x8 ? fg_malloc_array(end - begin ? end - begin : 1,
+                                         ds->d * sizeof(float))
+                       : NULL;
+    if (zbuf == NULL || (ds->x8 && xb == NULL)) {
+        fg_free(zbuf);
         return fg_nomem("per-row outputs");
+    }
     size_t k = m->outputs;
-    int rc = fg_model_batch(m, ws ? ws : &local, zbuf, ds->x + begin * ds->d,
+    int rc = fg_model_batch(m, ws ? ws : &local, zbuf,
+                            fg_dataset_rows(ds, begin, end, xb),
                             ds->labels ? ds->labels + begin : NULL,
                             ds->targets ? ds->targets + begin * k : NULL,
                             end - begin, objective, mode, scale, acc,
                             loss_sum);
+    fg_free(xb);
     fg_free(zbuf);
     fg_workspace_free(&local);
     return rc;
 }
 
-int fg_model_predict(const forget_model *m, fg_workspace *ws, const float *x,
-                     size_t n, float *out)
+/* Outputs of rows [b, e) of x (a dataset's, through xb when it stores
+ * bytes, or a raw array), turned into probabilities when probs is set
+ * and the task is classification. */
+static int fg_model_run(const forget_model *m, fg_workspace *ws,
+                        const forget_dataset *ds, const float *x, size_t n,
+                        int probs, float *out)
 {
     size_t chunk = fg_model_chunk_rows(m), k = m->outputs;
-    for (size_t b = 0; b < n; b += chunk) {
+    float *xb = ds && ds->x8 ? fg_malloc_array(chunk < n ? chunk : n ? n : 1,
+                                               m->inputs * sizeof(float))
+                             : NULL;
+    if (ds && ds->x8 && xb == NULL)
+        return fg_nomem("a chunk of rows");
+    int rc = FORGET_OK;
+    for (size_t b = 0; b < n && rc == FORGET_OK; b += chunk) {
         size_t rows = n - b < chunk ? n - b : chunk;
         float *o = out + b * k;
-        int rc = m->ops->forward(m, ws, x + b * m->inputs, rows, o);
-        if (rc != FORGET_OK)
-            return rc;
-        if (m->task != FORGET_TASK_CLASSIFICATION)
+        const float *xr = ds ? fg_dataset_rows(ds, b, b + rows, xb)
+                             : x + b * m->inputs;
+        rc = m->ops->forward(m, ws, xr, rows, o);
+        if (rc != FORGET_OK || !probs ||
+            m->task != FORGET_TASK_CLASSIFICATION)
             continue;
         for (size_t i = 0; i < rows; i++) {
             float *oi = o + i * k, mx = oi[0];
@@ -375,11 +393,25 @@ int fg_model_predict(const forget_model *m, fg_workspace *ws, const float *x,
                 oi[j] = (float)(exp((double)(oi[j] - mx)) / s);
         }
     }
-    return FORGET_OK;
+    fg_free(xb);
+    return rc;
 }
 
-static int fg_predict_checked(const forget_model *m, const float *x, size_t n,
-                              float *out, size_t out_count,
+int fg_model_predict(const forget_model *m, fg_workspace *ws, const float *x,
+                     size_t n, float *out)
+{
+    return fg_model_run(m, ws, NULL, x, n, 1, out);
+}
+
+int fg_model_outputs_of(const forget_model *m, fg_workspace *ws,
+                        const forget_dataset *ds, int probs, float *out)
+{
+    return fg_model_run(m, ws, ds, NULL, ds->n, probs, out);
+}
+
+static int fg_predict_checked(const forget_model *m,
+                              const forget_dataset *ds, const float *x,
+                              size_t n, float *out, size_t out_count,
                               const char *caller)
 {
     size_t need;
@@ -388,7 +420,7 @@ static int fg_predict_checked(const forget_model *m, const float *x, size_t n,
                         "rows of %zu outputs need %zu", caller, out_count, n,
                         m->outputs, n * m->outputs);
     fg_workspace ws = {NULL, 0};
-    int rc = fg_model_predict(m, &ws, x, n, out);
+    int rc = fg_model_run(m, &ws, ds, x, n, 1, out);
     fg_workspace_free(&ws);
     return rc;
 }
@@ -402,7 +434,8 @@ int forget_model_predict(const forget_model *m, const forget_dataset *data,
     if (data->d != m->inputs)
         return fg_error(FORGET_E_INVALID, "%s: the data has %zu features, "
                         "the model takes %zu", __func__, data->d, m->inputs);
-    return fg_predict_checked(m, data->x, data->n, out, out_count, __func__);
+    return fg_predict_checked(m, data, NULL, data->n, out, out_count,
+                              __func__);
 }
 
 int forget_model_predict_raw(const forget_model *m, const float *x, size_t n,
@@ -421,5 +454,5 @@ int forget_model_predict_raw(const forget_model *m, const float *x, size_t n,
             return fg_error(FORGET_E_INVALID, "%s: row %zu, feature %zu is "
                             "not finite", __func__, i / m->inputs,
                             i % m->inputs);
-    return fg_predict_checked(m, x, n, out, out_count, __func__);
+    return fg_predict_checked(m, NULL, x, n, out, out_count, __func__);
 }

@@ -134,6 +134,10 @@ int fg_model_accumulate(const forget_model *m, fg_workspace *ws,
 /* Probabilities (classification: softmax) or values of n rows. */
 int fg_model_predict(const forget_model *m, fg_workspace *ws, const float *x,
                      size_t n, float *out);
+/* The same for every row of a dataset (whatever it stores), or the raw
+ * outputs (logits) when probs is 0. */
+int fg_model_outputs_of(const forget_model *m, fg_workspace *ws,
+                        const forget_dataset *ds, int probs, float *out);
 
 /* The kinds' constructors (lib/model/kinds.c dispatches by name). */
 int fg_dense_create(forget_model **out, const char *kind,

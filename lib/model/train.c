@@ -133,7 +133,7 @@ static void fg_gather(const forget_dataset *ds, const size_t *rows, size_t n,
     size_t d = ds->d, k = ds->target_dim;
     for (size_t i = 0; i < n; i++) {
         size_t r = rows[i];
-        memcpy(t->xb + i * d, ds->x + r * d, d * sizeof(float));
+        fg_dataset_row(ds, r, t->xb + i * d);
         if (t->yb)
             t->yb[i] = ds->labels[r];
         else

@@ -113,6 +113,47 @@ expect 0 "unlearn sisa repeat" -- "$FORGET" unlearn --model "$T/lin.fgm" \
 has "$T/out" "already_forgotten=3" "repeat reported"
 expect 2 "unlearn sisa --out" -- "$FORGET" unlearn --model "$T/lin.fgm" \
     --state "$T/sisa.state" --ids "$T/ids.txt" --out "$T/s.fgm"
+# the deletion journal: logged requests, recovery after a "crash" (the
+# state from before the last request), damage reported, repair on request
+printf '20\n21\n' > "$T/j1.txt"; printf '22\n' > "$T/j2.txt"; printf '23\n' > "$T/j3.txt"
+expect 0 "unlearn sisa --journal" -- "$FORGET" unlearn --model "$T/lin.fgm" \
+    --method sisa --params "shards=2 slices=2 train=\"batch=16\"" \
+    --data "$T/train.csv" --ids "$T/j1.txt" --state "$T/js.state" \
+    --journal "$T/d.journal"
+has "$T/out" "journal_seq=1" "journaled request numbered"
+cp "$T/js.state" "$T/js-before.state"
+expect 0 "unlearn sisa --journal again" -- "$FORGET" unlearn \
+    --model "$T/lin.fgm" --state "$T/js.state" --ids "$T/j2.txt" \
+    --journal "$T/d.journal"
+has "$T/out" "journal_seq=2" "second request numbered"
+cp "$T/js-before.state" "$T/js.state"
+expect 0 "unlearn after a lost save" -- "$FORGET" unlearn \
+    --model "$T/lin.fgm" --state "$T/js.state" --ids "$T/j3.txt" \
+    --journal "$T/d.journal"
+has "$T/out" "journal_seq=3" "request 2 finished again, then request 3"
+cp "$T/js-before.state" "$T/js3.state"
+expect 0 "unlearn from the old state again" -- "$FORGET" unlearn \
+    --model "$T/lin.fgm" --state "$T/js3.state" --ids "$T/j3.txt" \
+    --journal "$T/d.journal"
+has "$T/out" "already_forgotten=1" "requests 2 and 3 finished, 23 a repeat"
+expect 1 "unlearn, a state the journal never saw" -- "$FORGET" unlearn \
+    --model "$T/lin.fgm" --state "$T/sisa.state" --ids "$T/j3.txt" \
+    --journal "$T/d.journal"
+has "$T/err" "matches no state" "foreign state refused"
+head -c -10 "$T/d.journal" > "$T/cut.journal"
+cp "$T/js.state" "$T/js2.state"
+expect 1 "unlearn, journal cut short" -- "$FORGET" unlearn \
+    --model "$T/lin.fgm" --state "$T/js2.state" --ids "$T/j3.txt" \
+    --journal "$T/cut.journal"
+has "$T/err" "REPAIR" "cut-short journal reported"
+expect 0 "unlearn --repair-journal" -- "$FORGET" unlearn \
+    --model "$T/lin.fgm" --state "$T/js2.state" --ids "$T/j3.txt" \
+    --journal "$T/cut.journal" --repair-journal
+printf 'not a journal at all' > "$T/bad.journal"
+expect 1 "unlearn, not a journal" -- "$FORGET" unlearn \
+    --model "$T/lin.fgm" --state "$T/js2.state" --ids "$T/j3.txt" \
+    --journal "$T/bad.journal" --repair-journal
+has "$T/err" "not a libforget journal" "foreign journal refused"
 printf '77777\n' > "$T/unknown.txt"
 expect 1 "unlearn unknown id" -- "$FORGET" unlearn --model "$T/lin.fgm" \
     --state "$T/sisa.state" --ids "$T/unknown.txt"

@@ -102,6 +102,8 @@ int cmd_unlearn(int argc, char **argv)
                       {"--data", 1, NULL},   {"--csv", 1, NULL},
                       {"--ids", 1, NULL},    {"--class", 1, NULL},
                       {"--out", 1, NULL},    {"--quiet", 0, NULL},
+                      {"--journal", 1, NULL},
+                      {"--repair-journal", 0, NULL},
                       {"--help", 0, NULL},   {NULL, 0, NULL}};
     int rc = cli_parse("unlearn", argc, argv, opts, NULL, 0);
     if (rc != CLI_OK)
@@ -109,7 +111,8 @@ int cmd_unlearn(int argc, char **argv)
     if (cli_get(opts, "--help")) {
         printf("usage: forget unlearn --model MODEL (--ids FILE | --class K)\n"
                "       [--state STATE] [--method M --params P --data SPEC]\n"
-               "       [--out MODEL2] [--csv C] [--quiet]\n"
+               "       [--out MODEL2] [--csv C] [--journal J [--repair-journal]]\n"
+               "       [--quiet]\n"
                "  --model  the trained model (for sisa: the template)\n"
                "  --state  the unlearner's state: loaded when it exists, "
                "else created\n           with --method/--params and "
@@ -117,7 +120,11 @@ int cmd_unlearn(int argc, char **argv)
                "  --ids    sample ids to forget, one per line\n"
                "  --class  forget every row of this class in --data\n"
                "  --out    where to save the changed model (not for sisa: "
-               "its ensemble\n           lives in the state)\n");
+               "its ensemble\n           lives in the state)\n"
+               "  --journal  the deletion journal: requests are logged "
+               "(fsync'ed) and\n           finished again after a crash; "
+               "--repair-journal drops a\n           last record cut short "
+               "by a crash\n");
         return CLI_OK;
     }
     const char *model = cli_get(opts, "--model"), *out = cli_get(opts, "--out");
@@ -136,6 +143,12 @@ int cmd_unlearn(int argc, char **argv)
                            cli_get(opts, "--csv"), &data);
     if (rc == CLI_OK)
         rc = open_unlearner(opts, m, data, &u);
+    const char *journal = cli_get(opts, "--journal");
+    if (rc == CLI_OK && journal &&
+        (r = forget_unlearner_open_journal(
+             u, journal, cli_get(opts, "--repair-journal")
+                             ? FORGET_JOURNAL_REPAIR : 0)) != FORGET_OK)
+        rc = cli_fail("unlearn", journal, r);
     if (rc == CLI_OK)
         rc = do_forget(opts, u, data);
     const char *state = cli_get(opts, "--state");

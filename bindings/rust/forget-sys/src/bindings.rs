@@ -280,6 +280,15 @@ extern "C" {
     pub fn forget_dataset_x(ds: *const forget_dataset) -> *const f32;
 }
 extern "C" {
+    pub fn forget_dataset_copy_rows(
+        ds: *const forget_dataset,
+        begin: usize,
+        count: usize,
+        dst: *mut f32,
+        dst_count: usize,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
     pub fn forget_dataset_labels(ds: *const forget_dataset) -> *const i32;
 }
 extern "C" {

@@ -1,0 +1,58 @@
+/* Reading features as floats whatever the dataset stores: floats (a
+ * pointer into them) or bytes (IDX images loaded with storage=bytes,
+ * converted exactly as the float loader converts them: byte / 255.0f). */
+#include <string.h>
+
+#include "core/error.h"
+#include "data/dataset.h"
+
+static void fg_bytes_to_floats(const unsigned char *p, size_t n,
+                               int normalize, float *dst)
+{
+    if (normalize)
+        for (size_t i = 0; i < n; i++)
+            dst[i] = (float)p[i] / 255.0f;
+    else
+        for (size_t i = 0; i < n; i++)
+            dst[i] = (float)p[i];
+}
+
+void fg_dataset_row(const forget_dataset *ds, size_t i, float *dst)
+{
+    if (ds->x8)
+        fg_bytes_to_floats(ds->x8 + i * ds->d, ds->d, ds->x8_normalize, dst);
+    else
+        memcpy(dst, ds->x + i * ds->d, ds->d * sizeof *dst);
+}
+
+const float *fg_dataset_rows(const forget_dataset *ds, size_t b, size_t e,
+                             float *buf)
+{
+    if (ds->x8 == NULL)
+        return ds->x + b * ds->d;
+    fg_bytes_to_floats(ds->x8 + b * ds->d, (e - b) * ds->d, ds->x8_normalize,
+                       buf);
+    return buf;
+}
+
+int forget_dataset_copy_rows(const forget_dataset *ds, size_t begin,
+                             size_t count, float *dst, size_t dst_count)
+{
+    FG_CHECK_ARG(ds);
+    if (count > 0)
+        FG_CHECK_ARG(dst);
+    if (begin > ds->n || count > ds->n - begin)
+        return fg_error(FORGET_E_INVALID, "%s: rows %zu..%zu are past the "
+                        "end (%zu rows)", __func__, begin, begin + count,
+                        ds->n);
+    if (dst_count != count * ds->d)
+        return fg_error(FORGET_E_INVALID, "%s: dst holds %zu floats; %zu "
+                        "rows of %zu features need %zu", __func__, dst_count,
+                        count, ds->d, count * ds->d);
+    if (count == 0)
+        return FORGET_OK;
+    const float *rows = fg_dataset_rows(ds, begin, begin + count, dst);
+    if (rows != dst) /* floats: copy; bytes: converted */
+        memcpy(dst, rows, count * ds->d * sizeof *dst);
+    return FORGET_OK;
+}

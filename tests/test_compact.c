@@ -1,0 +1,216 @@
+/* Datasets whose features are kept as bytes (forget_dataset_load_idx with
+ * storage=bytes) behave exactly like the same file loaded as floats:
+ * values, subsets, training, evaluation and every method give the same
+ * bits. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+
+enum { ROWS = 240, PIX = 12 };
+
+/* An IDX pair: pixel j of row r is bright when j % 3 == r % 3. */
+static void write_idx(const char *img, const char *lab, int float_type)
+{
+    size_t isz = 16 + (size_t)ROWS * PIX * (float_type ? 4 : 1);
+    unsigned char *b = calloc(1, isz), l[8 + ROWS];
+    unsigned char ih[16] = {0, 0, (unsigned char)(float_type ? 0x0D : 0x08),
+                            3, 0, 0, ROWS >> 8, ROWS & 255, 0, 0, 0, 3,
+                            0, 0, 0, PIX / 3};
+    memcpy(b, ih, 16);
+    uint64_t s = 7;
+    for (size_t i = 0; i < (size_t)ROWS * PIX; i++) {
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        size_t r = i / PIX, j = i % PIX;
+        unsigned v = (unsigned)(s >> 58) + (j % 3 == r % 3 ? 150u : 20u);
+        if (float_type) {
+            float f = (float)v;
+            uint32_t u;
+            memcpy(&u, &f, 4);
+            for (int k = 0; k < 4; k++)
+                b[16 + 4 * i + (size_t)k] = (unsigned char)(u >> (24 - 8 * k));
+        } else {
+            b[16 + i] = (unsigned char)v;
+        }
+    }
+    unsigned char lh[8] = {0, 0, 8, 1, 0, 0, ROWS >> 8, ROWS & 255};
+    memcpy(l, lh, 8);
+    for (int r = 0; r < ROWS; r++)
+        l[8 + r] = (unsigned char)(r % 3);
+    write_file(img, b, isz);
+    write_file(lab, l, sizeof l);
+    free(b);
+}
+
+static void load_both(forget_dataset **fl, forget_dataset **by)
+{
+    char img[256], lab[256];
+    snprintf(img, sizeof img, "%s", tmp_path("c-img.idx"));
+    snprintf(lab, sizeof lab, "%s", tmp_path("c-lab.idx"));
+    write_idx(img, lab, 0);
+    ck_assert_int_eq(forget_dataset_load_idx(fl, img, lab, NULL), FORGET_OK);
+    ck_assert_int_eq(forget_dataset_load_idx(by, img, lab, "storage=bytes"),
+                     FORGET_OK);
+}
+
+static void digest_eq(const forget_model *a, const forget_model *b)
+{
+    unsigned char da[32], db[32];
+    ck_assert_int_eq(forget_model_digest(a, da), FORGET_OK);
+    ck_assert_int_eq(forget_model_digest(b, db), FORGET_OK);
+    ck_assert_mem_eq(da, db, 32);
+}
+
+START_TEST(values_and_subsets)
+{
+    forget_dataset *fl, *by;
+    load_both(&fl, &by);
+    ck_assert_ptr_nonnull(forget_dataset_x(fl));
+    ck_assert_ptr_null(forget_dataset_x(by));
+    ck_assert_uint_eq(forget_dataset_rows(by), ROWS);
+    ck_assert_uint_eq(forget_dataset_features(by), PIX);
+    ck_assert_mem_eq(forget_dataset_labels(by), forget_dataset_labels(fl),
+                     ROWS * sizeof(int32_t));
+    float *x = malloc(ROWS * PIX * sizeof *x);
+    ck_assert_int_eq(forget_dataset_copy_rows(by, 0, ROWS, x, ROWS * PIX),
+                     FORGET_OK);
+    ck_assert_mem_eq(x, forget_dataset_x(fl), ROWS * PIX * sizeof *x);
+    ck_assert_int_eq(forget_dataset_copy_rows(fl, 3, 2, x, 2 * PIX),
+                     FORGET_OK);
+    ck_assert_mem_eq(x, forget_dataset_x(fl) + 3 * PIX, 2 * PIX * sizeof *x);
+    ck_assert_int_eq(forget_dataset_copy_rows(by, ROWS - 1, 2, x, 2 * PIX),
+                     FORGET_E_INVALID);
+    ck_assert_int_eq(forget_dataset_copy_rows(by, 0, 2, x, 2 * PIX + 1),
+                     FORGET_E_INVALID);
+    ck_assert_int_eq(forget_dataset_copy_rows(by, ROWS, 0, NULL, 0),
+                     FORGET_OK);
+    /* a subset holds floats, the same ones */
+    uint64_t ids[3] = {7, 100, 31};
+    forget_dataset *sf, *sb;
+    ck_assert_int_eq(forget_dataset_subset_ids(&sf, fl, ids, 3), FORGET_OK);
+    ck_assert_int_eq(forget_dataset_subset_ids(&sb, by, ids, 3), FORGET_OK);
+    ck_assert_ptr_nonnull(forget_dataset_x(sb));
+    ck_assert_mem_eq(forget_dataset_x(sb), forget_dataset_x(sf),
+                     3 * PIX * sizeof(float));
+    free(x);
+    forget_dataset_free(sf);
+    forget_dataset_free(sb);
+    forget_dataset_free(fl);
+    forget_dataset_free(by);
+}
+END_TEST
+
+START_TEST(training_and_evaluation_are_identical)
+{
+    forget_dataset *fl, *by;
+    load_both(&fl, &by);
+    forget_model *a, *b;
+    ck_assert_int_eq(forget_model_create(&a, "mlp", "layers=12-8-3 seed=2"),
+                     FORGET_OK);
+    ck_assert_int_eq(forget_model_clone(&b, a), FORGET_OK);
+    const char *recipe = "epochs=3 lr=0.05 batch=32";
+    ck_assert_int_eq(forget_model_train(a, fl, recipe), FORGET_OK);
+    ck_assert_int_eq(forget_model_train(b, by, recipe), FORGET_OK);
+    digest_eq(a, b);
+    double acc_a, acc_b, loss_a, loss_b;
+    ck_assert_int_eq(forget_eval_accuracy(a, fl, &acc_a), FORGET_OK);
+    ck_assert_int_eq(forget_eval_accuracy(a, by, &acc_b), FORGET_OK);
+    ck_assert(acc_a == acc_b && acc_a > 0.9);
+    ck_assert_int_eq(forget_eval_loss(a, fl, &loss_a), FORGET_OK);
+    ck_assert_int_eq(forget_eval_loss(a, by, &loss_b), FORGET_OK);
+    ck_assert(loss_a == loss_b);
+    float *pa = malloc(ROWS * 3 * sizeof *pa), *pb = malloc(ROWS * 3 * sizeof *pb);
+    ck_assert_int_eq(forget_model_predict(a, fl, pa, ROWS * 3), FORGET_OK);
+    ck_assert_int_eq(forget_model_predict(a, by, pb, ROWS * 3), FORGET_OK);
+    ck_assert_mem_eq(pa, pb, ROWS * 3 * sizeof *pa);
+    free(pa);
+    free(pb);
+    forget_model_free(a);
+    forget_model_free(b);
+    forget_dataset_free(fl);
+    forget_dataset_free(by);
+}
+END_TEST
+
+/* One method on both datasets: prepare, then forget 5 ids (by rows or by
+ * ids); the models must end with equal digests. */
+static void same_method(const char *method, const char *kind,
+                        const char *kparams, const char *mparams, int by_ids)
+{
+    forget_dataset *fl, *by;
+    load_both(&fl, &by);
+    forget_model *m[2];
+    ck_assert_int_eq(forget_model_create(&m[0], kind, kparams), FORGET_OK);
+    if (!strcmp(kind, "mlp"))
+        ck_assert_int_eq(forget_model_train(m[0], fl, "epochs=2"), FORGET_OK);
+    ck_assert_int_eq(forget_model_clone(&m[1], m[0]), FORGET_OK);
+    forget_dataset *data[2] = {fl, by};
+    uint64_t ids[5] = {3, 40, 41, 150, 239};
+    forget_unlearner *u[2];
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(forget_unlearner_create(&u[i], method, m[i],
+                                                 mparams), FORGET_OK);
+        ck_assert_int_eq(forget_unlearner_prepare(u[i], data[i]), FORGET_OK);
+        if (by_ids) {
+            ck_assert_int_eq(forget_unlearner_forget_ids(u[i], ids, 5),
+                             FORGET_OK);
+        } else {
+            forget_dataset *f;
+            ck_assert_int_eq(forget_dataset_subset_ids(&f, data[i], ids, 5),
+                             FORGET_OK);
+            ck_assert_int_eq(forget_unlearner_forget(u[i], f), FORGET_OK);
+            forget_dataset_free(f);
+        }
+    }
+    digest_eq(forget_unlearner_model(u[0]), forget_unlearner_model(u[1]));
+    for (int i = 0; i < 2; i++) {
+        forget_unlearner_free(u[i]);
+        forget_model_free(m[i]);
+    }
+    forget_dataset_free(fl);
+    forget_dataset_free(by);
+}
+
+START_TEST(methods_are_identical)
+{
+    same_method("ssd", "mlp", "layers=12-8-3 seed=2", "", 0);
+    same_method("analytic", "analytic", "inputs=12 outputs=3",
+                "keep_rows=true", 1);
+    same_method("analytic", "analytic", "inputs=12 outputs=3", "", 0);
+    same_method("sisa", "mlp", "layers=12-8-3 seed=2",
+                "shards=2 slices=2 epochs=1", 1);
+}
+END_TEST
+
+START_TEST(bytes_need_byte_images)
+{
+    char img[256], lab[256];
+    snprintf(img, sizeof img, "%s", tmp_path("f-img.idx"));
+    snprintf(lab, sizeof lab, "%s", tmp_path("f-lab.idx"));
+    write_idx(img, lab, 1);
+    forget_dataset *ds = NULL;
+    ck_assert_int_eq(forget_dataset_load_idx(&ds, img, lab, "storage=bytes"),
+                     FORGET_E_INVALID);
+    ck_assert_ptr_nonnull(strstr(forget_last_error(), "storage=bytes"));
+    ck_assert_ptr_null(ds);
+    ck_assert_int_eq(forget_dataset_load_idx(&ds, img, lab, "storage=half"),
+                     FORGET_E_PARAM);
+    ck_assert_int_eq(forget_dataset_load_idx(&ds, img, lab, NULL), FORGET_OK);
+    forget_dataset_free(ds);
+}
+END_TEST
+
+Suite *suite_compact(void)
+{
+    Suite *s = suite_create("compact");
+    TCase *tc = tcase_create("compact");
+    tcase_add_checked_fixture(tc, fixture_init, fixture_shutdown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, values_and_subsets);
+    tcase_add_test(tc, training_and_evaluation_are_identical);
+    tcase_add_test(tc, methods_are_identical);
+    tcase_add_test(tc, bytes_need_byte_images);
+    suite_add_tcase(s, tc);
+    return s;
+}
