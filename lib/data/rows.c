@@ -1,20 +1,34 @@
 /* Reading features as floats whatever the dataset stores: floats (a
  * pointer into them) or bytes (IDX images loaded with storage=bytes,
  * converted exactly as the float loader converts them: byte / 255.0f). */
+#include <pthread.h>
 #include <string.h>
 
 #include "core/error.h"
 #include "data/dataset.h"
 
+/* byte / 255.0f for every byte, computed once (a division per pixel cost
+ * 3% of a training run); the table holds exactly the loader's values. */
+static float fg_byte_scaled[256];
+static pthread_once_t fg_byte_once = PTHREAD_ONCE_INIT;
+
+static void fg_byte_table(void)
+{
+    for (int b = 0; b < 256; b++)
+        fg_byte_scaled[b] = (float)b / 255.0f;
+}
+
 static void fg_bytes_to_floats(const unsigned char *p, size_t n,
                                int normalize, float *dst)
 {
-    if (normalize)
+    if (normalize) {
+        pthread_once(&fg_byte_once, fg_byte_table);
         for (size_t i = 0; i < n; i++)
-            dst[i] = (float)p[i] / 255.0f;
-    else
+            dst[i] = fg_byte_scaled[p[i]];
+    } else {
         for (size_t i = 0; i < n; i++)
             dst[i] = (float)p[i];
+    }
 }
 
 void fg_dataset_row(const forget_dataset *ds, size_t i, float *dst)
