@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -532,6 +533,70 @@ START_TEST(damaged_journals_are_reported)
 }
 END_TEST
 
+/* A disk that fills up, simulated with RLIMIT_FSIZE (SIGXFSZ ignored,
+ * so writes past the limit fail with EFBIG): a REQUEST that cannot be
+ * written refuses the call and changes nothing; a DONE that cannot be
+ * written leaves the deletion done (it is not undone), says so, blocks
+ * further requests, and the journal finishes it when opened again. */
+static void limit_file_size(rlim_t bytes)
+{
+    struct rlimit rl;
+    ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &rl), 0);
+    rl.rlim_cur = bytes;
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+}
+
+START_TEST(full_disk_is_reported)
+{
+    jfix f;
+    setup(&f, 120, "full.journal");
+    ck_assert_int_eq(forget_unlearner_open_journal(f.u, f.path, 0), FORGET_OK);
+    struct stat st;
+    ck_assert_int_eq(stat(f.path, &st), 0);
+    size_t len0 = (size_t)st.st_size, sj_len;
+    unsigned char *sj = saved_state(f.u, &sj_len);
+    void (*old)(int) = signal(SIGXFSZ, SIG_IGN);
+    struct rlimit saved;
+    ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &saved), 0);
+
+    /* no room for the request: refused, nothing changed */
+    uint64_t id = 505;
+    limit_file_size(len0 + 50);
+    ck_assert_int_eq(forget_unlearner_forget_ids(f.u, &id, 1), FORGET_E_IO);
+    ck_assert_ptr_nonnull(strstr(forget_last_error(), f.path));
+    ck_assert_int_eq(stat(f.path, &st), 0);
+    ck_assert_uint_eq((size_t)st.st_size, len0);
+    size_t s1_len;
+    unsigned char *s1 = saved_state(f.u, &s1_len);
+    ck_assert_uint_eq(s1_len, sj_len);
+    ck_assert_mem_eq(s1, sj, sj_len);
+    free(s1);
+    ck_assert_int_eq(forgotten(f.u, 505), 0);
+
+    /* room for the request (24 + 68 bytes) but not its end (24 + 40) */
+    limit_file_size(len0 + 24 + 84 + 30);
+    ck_assert_int_eq(forget_unlearner_forget_ids(f.u, &id, 1), FORGET_E_IO);
+    ck_assert_ptr_nonnull(strstr(forget_last_error(), "took effect"));
+    uint64_t other = 506;
+    ck_assert_int_eq(forget_unlearner_forget_ids(f.u, &other, 1),
+                     FORGET_E_IO);
+    ck_assert_ptr_nonnull(strstr(forget_last_error(), "open the journal "
+                                 "again"));
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &saved), 0);
+    signal(SIGXFSZ, old);
+
+    /* reopened on the state saved before: the request is finished */
+    forget_unlearner_free(f.u);
+    f.u = load_state(f.t, sj, sj_len);
+    ck_assert_int_eq(forget_unlearner_open_journal(f.u, f.path, 0), FORGET_OK);
+    ck_assert(report(f.u, "journal_redone") == 1);
+    ck_assert_int_eq(forgotten(f.u, 505), 1);
+    ck_assert_int_eq(forgotten(f.u, 506), 0);
+    free(sj);
+    jfix_free(&f);
+}
+END_TEST
+
 START_TEST(foreign_models_methods_and_locks)
 {
     jfix f;
@@ -612,6 +677,7 @@ Suite *suite_journal(void)
     tcase_add_test(tc, state_and_model_from_different_points);
     tcase_add_test(tc, damaged_journals_are_reported);
     tcase_add_test(tc, foreign_models_methods_and_locks);
+    tcase_add_test(tc, full_disk_is_reported);
     suite_add_tcase(s, tc);
     return s;
 }
