@@ -521,6 +521,28 @@ START_TEST(damaged_journals_are_reported)
     struct stat st;
     ck_assert_int_eq(stat(f.path, &st), 0);
     ck_assert_uint_eq((size_t)st.st_size, f.len + 2 * (24 + 40));
+    /* a hostile tail: 2 MiB of record heads, each claiming to run to the
+     * end of the file; telling whether one is a real record would take
+     * terabytes of checksumming, so the repair is refused, quickly */
+    {
+        size_t big = f.len + (2u << 20);
+        unsigned char *h = malloc(big);
+        memcpy(h, f.file, f.len);
+        h[f.len - 5] ^= 1; /* damage the last record */
+        for (size_t q = f.len; q + 24 <= big; q += 24) {
+            uint32_t plen = (uint32_t)(big - q - 24);
+            memcpy(h + q, "FGJR", 4);
+            memset(h + q + 4, 0, 16);
+            h[q + 4] = 3;
+            for (int i = 0; i < 4; i++)
+                h[q + 16 + i] = (unsigned char)(plen >> (8 * i));
+            memset(h + q + 20, 0xA5, 4);
+        }
+        ck_assert_int_eq(jfix_open(&f, h, big, FORGET_JOURNAL_REPAIR, NULL),
+                         FORGET_E_FORMAT);
+        ck_assert_ptr_nonnull(strstr(forget_last_error(), "too damaged"));
+        free(h);
+    }
     /* a newer format version (with its header checksum) */
     memcpy(b, f.file, f.len);
     b[8] = 2;

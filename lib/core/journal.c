@@ -127,12 +127,22 @@ static int fg_jrec_parse(const unsigned char *b, size_t len, size_t o,
     return FORGET_OK;
 }
 
-/* Does a complete, valid record start anywhere in (o, len)? */
+/* Does a complete, valid record start anywhere in (o, len)? 1 yes, 0 no,
+ * -1 when telling would cost more than checksumming the rest of the file
+ * a few times over (a hostile file full of markers with long lengths):
+ * the caller then does not repair. */
 static int fg_jrec_follows(const unsigned char *b, size_t len, size_t o)
 {
+    uint64_t budget = 8 * (uint64_t)(len - o) + (1u << 20);
     for (size_t q = o + 1; q + FG_JRHEAD <= len; q++) {
         if (memcmp(b + q, fg_jmark, 4) != 0)
             continue;
+        size_t plen = fg_get_u32(b + q + 16);
+        if (plen > len - q - FG_JRHEAD)
+            continue; /* cannot be complete */
+        if (plen > budget)
+            return -1;
+        budget -= plen;
         fg_jrecord r;
         fg_jmethod m;
         size_t next;
@@ -193,10 +203,13 @@ static int fg_jlog_parse(fg_jlog *log, fg_journal *j, size_t *cut,
         size_t next;
         const char *why = NULL;
         if (fg_jrec_parse(b, len, o, &r, &m, &next, &why) != FORGET_OK) {
-            if (fg_jrec_follows(b, len, o)) {
+            int follows = fg_jrec_follows(b, len, o);
+            if (follows != 0) {
                 rc = fg_error(FORGET_E_FORMAT, "journal '%s' is corrupt at "
-                              "byte %zu: %s, and complete records follow",
-                              j->path, o, why);
+                              "byte %zu: %s, and %s", j->path, o, why,
+                              follows > 0 ? "complete records follow"
+                                          : "what follows is too damaged "
+                                            "to tell whether records do");
                 break;
             }
             *cut = o;
