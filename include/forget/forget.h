@@ -492,10 +492,12 @@ FORGET_API const forget_report *forget_unlearner_report(
  * never holds features or labels. It is locked while attached (one
  * unlearner at a time) and created with mode 0600.
  *
- * Opening an existing journal recovers: the model's digest says which
- * recorded state the unlearner is in (e.g. the state saved before a
- * crash), and every later request that was logged is finished again, in
- * order, idempotently (methods skip rows forgotten already). Requests the
+ * Opening an existing journal recovers: a state saved while the journal
+ * was attached carries the number of the last request it holds (and the
+ * model must match the digest recorded there: save the model and the
+ * state together); an older state is placed by the model's digest. Every
+ * later request that was logged is then finished again, in order,
+ * idempotently (methods skip rows forgotten already). Requests the
  * method cannot finish from ids alone (ssd; analytic without keep_rows;
  * learn) stay pending: forget_unlearner_journal_pending names the oldest,
  * and the next call must be that request with its rows (others are
@@ -505,8 +507,12 @@ FORGET_API const forget_report *forget_unlearner_report(
  * last record cut short by a crash during its append (so never
  * acknowledged) is also FORGET_E_FORMAT unless flags has
  * FORGET_JOURNAL_REPAIR, which drops it; nothing followed by a complete
- * record is ever dropped. A model that matches no recorded state is
- * FORGET_E_STATE. Prepare is refused while a journal is attached. The
+ * record is ever dropped. A model that matches no recorded state, or
+ * not the state's, is FORGET_E_STATE. If a call's end cannot be written
+ * (disk full), it returns FORGET_E_IO although the deletion took effect
+ * (it is not undone); later requests are refused until the journal is
+ * opened again, which records it. Prepare is refused while a journal is
+ * attached. The
  * report (forget_unlearner_report) then holds journal_requests,
  * journal_redone, journal_pending and journal_dropped_bytes; journaled
  * calls add journal_seq, their request's number. */
