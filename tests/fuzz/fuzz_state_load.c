@@ -1,5 +1,5 @@
-/* Unlearner state (ssd, analytic, sisa) from a buffer, against the two
- * templates the seeds were written for. */
+/* Unlearner state (ssd, analytic, sisa) from a buffer and from a path,
+ * against the two templates the seeds were written for. */
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -11,10 +11,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                      FORGET_OK))
         abort();
     forget_model *templates[2] = {mlp, lin};
-    for (int i = 0; i < 2; i++) {
+    const char *path = fuzz_file("state", data, size);
+    for (int i = 0; i < 4; i++) {
         forget_unlearner *u = NULL;
-        if (forget_unlearner_load_buffer(&u, templates[i], data, size) ==
-            FORGET_OK)
+        int rc = i < 2 ? forget_unlearner_load_buffer(&u, templates[i], data,
+                                                      size)
+                       : forget_unlearner_load(&u, templates[i - 2], path);
+        if (rc == FORGET_OK)
             forget_unlearner_free(u);
         else if (u != NULL)
             abort();
