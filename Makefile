@@ -87,7 +87,7 @@ all: $(CLI)
 help:
 	@echo 'make              build/libforget.a and build/libforget.so.$(VERSION)'
 	@echo 'make check        the Check suites (shared, static, internal), the CLI, fuzz corpora, 100 SIGKILL rounds'
-	@echo 'make check-long   make check with 2000 SIGKILL rounds, then make fuzz for 600 s per harness'
+	@echo 'make check-long   make check with 2000 SIGKILL rounds, then make fuzz for 600 s per harness (LONG_CRASH_ROUNDS, LONG_FUZZ_SECONDS)'
 	@echo 'make headertest   each public header alone as C99, C11 and C++11'
 	@echo 'make check-python the Python binding and the cffi cdef (pytest); make cdef'
 	@echo 'make check-rust   the Rust crates (bindgen check, cargo test --offline)'
@@ -175,9 +175,11 @@ check: deps-check
 
 # The long run: more SIGKILL rounds and ten minutes per fuzz harness.
 CRASH_ROUNDS ?= 100
+LONG_CRASH_ROUNDS ?= 2000
+LONG_FUZZ_SECONDS ?= 600
 check-long: deps-check
-	$(Q)$(MAKE) --no-print-directory check CRASH_ROUNDS=2000
-	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=600
+	$(Q)$(MAKE) --no-print-directory check CRASH_ROUNDS=$(LONG_CRASH_ROUNDS)
+	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(LONG_FUZZ_SECONDS)
 
 CRASH := $(B)/tests/crash
 $(CRASH): tests/crash/crash.c $(HEADERS) $(SHLIB) $(B)/libforget.so
