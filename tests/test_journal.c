@@ -526,7 +526,7 @@ START_TEST(damaged_journals_are_reported)
      * terabytes of checksumming, so the repair is refused, quickly */
     {
         size_t big = f.len + (2u << 20);
-        unsigned char *h = malloc(big);
+        unsigned char *h = calloc(1, big); /* zeros after the last head */
         memcpy(h, f.file, f.len);
         h[f.len - 5] ^= 1; /* damage the last record */
         for (size_t q = f.len; q + 24 <= big; q += 24) {
