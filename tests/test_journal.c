@@ -685,6 +685,91 @@ START_TEST(foreign_models_methods_and_locks)
 }
 END_TEST
 
+/* forget_journal_read: every record in order, with its ids and digests;
+ * a callback that stops; damage after complete records. */
+typedef struct seen {
+    int types[16];
+    uint64_t seqs[16];
+    size_t n, ids_total;
+    uint64_t first_ids[2];
+    int stop_at; /* return nonzero at this record (0 = never) */
+    int digests;
+} seen;
+
+static int collect(void *user, int type, uint64_t seq, int64_t time_ns,
+                   const char *method, int kind, const uint64_t *ids,
+                   size_t n_ids, const unsigned char *digest, int status)
+{
+    seen *s = user;
+    ck_assert_str_eq(method, "sisa");
+    ck_assert(time_ns > 1700000000LL * 1000000000LL);
+    if (type == FORGET_JOURNAL_RECORD_REQUEST)
+        ck_assert_int_eq(kind, FORGET_JOURNAL_FORGET);
+    if (type == FORGET_JOURNAL_RECORD_ABORT)
+        ck_assert_int_eq(status, FORGET_E_NOT_FOUND);
+    if (s->n == 1)
+        memcpy(s->first_ids, ids, sizeof s->first_ids);
+    s->digests += digest != NULL;
+    s->ids_total += n_ids;
+    s->types[s->n] = type;
+    s->seqs[s->n] = seq;
+    s->n++;
+    return s->stop_at && (int)s->n == s->stop_at;
+}
+
+START_TEST(journal_read_for_audits)
+{
+    jfix f;
+    setup(&f, 80, "audit.journal");
+    ck_assert_int_eq(forget_unlearner_open_journal(f.u, f.path, 0), FORGET_OK);
+    uint64_t a[2] = {501, 502}, bad = 99999, c = 503;
+    ck_assert_int_eq(forget_unlearner_forget_ids(f.u, a, 2), FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_forget_ids(f.u, &bad, 1),
+                     FORGET_E_NOT_FOUND);
+    ck_assert_int_eq(forget_unlearner_forget_ids(f.u, &c, 1), FORGET_OK);
+    seen s;
+    memset(&s, 0, sizeof s);
+    /* readable while attached (no lock) */
+    ck_assert_int_eq(forget_journal_read(f.path, collect, &s), FORGET_OK);
+    int want[7] = {1, 2, 3, 2, 4, 2, 3};
+    uint64_t wseq[7] = {0, 1, 1, 2, 2, 3, 3};
+    ck_assert_uint_eq(s.n, 7);
+    for (int i = 0; i < 7; i++) {
+        ck_assert_int_eq(s.types[i], want[i]);
+        ck_assert(s.seqs[i] == wseq[i]);
+    }
+    ck_assert(s.first_ids[0] == 501 && s.first_ids[1] == 502);
+    ck_assert_uint_eq(s.ids_total, 4);
+    ck_assert_int_eq(s.digests, 6); /* all but the ABORT */
+    /* the callback stops */
+    memset(&s, 0, sizeof s);
+    s.stop_at = 3;
+    ck_assert_int_eq(forget_journal_read(f.path, collect, &s),
+                     FORGET_E_CANCELED);
+    ck_assert_uint_eq(s.n, 3);
+    forget_unlearner_free(f.u);
+    f.u = NULL;
+    /* damage in the last record: the complete ones, then FORMAT */
+    size_t len;
+    unsigned char *b = read_all(f.path, &len);
+    write_file(f.path, b, len - 7);
+    memset(&s, 0, sizeof s);
+    ck_assert_int_eq(forget_journal_read(f.path, collect, &s),
+                     FORGET_E_FORMAT);
+    ck_assert_uint_eq(s.n, 6);
+    free(b);
+    /* errors */
+    ck_assert_int_eq(forget_journal_read(NULL, collect, &s), FORGET_E_INVALID);
+    ck_assert_int_eq(forget_journal_read(f.path, NULL, &s), FORGET_E_INVALID);
+    ck_assert_int_eq(forget_journal_read("/nonexistent/j", collect, &s),
+                     FORGET_E_IO);
+    write_file(f.path, "", 0);
+    ck_assert_int_eq(forget_journal_read(f.path, collect, &s),
+                     FORGET_E_FORMAT);
+    jfix_free(&f);
+}
+END_TEST
+
 Suite *suite_journal(void)
 {
     Suite *s = suite_create("journal");
@@ -700,6 +785,7 @@ Suite *suite_journal(void)
     tcase_add_test(tc, damaged_journals_are_reported);
     tcase_add_test(tc, foreign_models_methods_and_locks);
     tcase_add_test(tc, full_disk_is_reported);
+    tcase_add_test(tc, journal_read_for_audits);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -534,6 +534,29 @@ FORGET_API int forget_unlearner_journal_pending(const forget_unlearner *u,
                                                 const uint64_t **ids,
                                                 size_t *count);
 
+/* Read a deletion journal without attaching it (an audit; no lock is
+ * taken): fn is called once per record, in order. type is
+ * FORGET_JOURNAL_RECORD_*; seq the request's number (0 for OPEN); time_ns
+ * nanoseconds since 1970 (UTC); method the journal's method; kind
+ * (REQUEST) FORGET_JOURNAL_FORGET or _LEARN and ids/n_ids its sample ids;
+ * digest (OPEN: the model's at the start, REQUEST: before, DONE: after;
+ * NULL for ABORT) 32 bytes; status (ABORT) the failed call's code. ids,
+ * method and digest are valid during the call. A nonzero return from fn
+ * stops the reading with FORGET_E_CANCELED. Records up to a damaged one
+ * are delivered, then FORGET_E_FORMAT names it (a record being appended
+ * while reading looks cut short: read again). */
+#define FORGET_JOURNAL_RECORD_OPEN 1
+#define FORGET_JOURNAL_RECORD_REQUEST 2
+#define FORGET_JOURNAL_RECORD_DONE 3
+#define FORGET_JOURNAL_RECORD_ABORT 4
+typedef int (*forget_journal_fn)(void *user_data, int type, uint64_t seq,
+                                 int64_t time_ns, const char *method,
+                                 int kind, const uint64_t *ids,
+                                 size_t n_ids, const unsigned char *digest,
+                                 int status);
+FORGET_API int forget_journal_read(const char *path, forget_journal_fn fn,
+                                   void *user_data);
+
 /* A report is a list of named figures ("seconds", "dampened", ...). */
 FORGET_API size_t forget_report_count(const forget_report *r);
 FORGET_API const char *forget_report_key(const forget_report *r, size_t i);

@@ -491,6 +491,27 @@ static int fg_jread(fg_journal *j, int repair, fg_jlog *log)
     return FORGET_OK;
 }
 
+int fg_journal_scan(const char *path, fg_journal *j, fg_jlog *log)
+{
+    memset(j, 0, sizeof *j);
+    memset(log, 0, sizeof *log);
+    j->path = fg_strdup(path);
+    if (j->path == NULL)
+        return fg_nomem("a journal");
+    j->fd = open(path, O_RDONLY | O_CLOEXEC);
+    int rc = j->fd < 0 ? fg_io_error("open the journal", path, errno)
+                       : fg_jread(j, 0, log);
+    if (rc == FORGET_OK && log->len == 0)
+        rc = fg_error(FORGET_E_FORMAT, "'%s' is empty: not a journal",
+                      path);
+    if (j->fd >= 0)
+        close(j->fd);
+    j->fd = -1;
+    fg_free(j->path);
+    j->path = NULL;
+    return rc;
+}
+
 int fg_journal_open(fg_journal **out, const char *path, const char *method,
                     const unsigned char digest[FG_SHA256_SIZE], int repair,
                     fg_jlog *log)

@@ -66,6 +66,10 @@ int fg_journal_open(fg_journal **out, const char *path, const char *method,
                     const unsigned char digest[FG_SHA256_SIZE], int repair,
                     fg_jlog *log);
 void fg_journal_close(fg_journal *j);
+/* Read and check the journal at path without opening it for appends (no
+ * lock, no repair): the records up to any damage are in log even when
+ * the status is FORGET_E_FORMAT. j gets the method and the numbers. */
+int fg_journal_scan(const char *path, fg_journal *j, fg_jlog *log);
 
 /* Append and fsync one record. On failure the file is cut back to where
  * it was (FORGET_E_IO). A request gets the next sequence number (*seq). */

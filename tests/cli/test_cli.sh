@@ -149,6 +149,12 @@ has "$T/err" "REPAIR" "cut-short journal reported"
 expect 0 "unlearn --repair-journal" -- "$FORGET" unlearn \
     --model "$T/lin.fgm" --state "$T/js2.state" --ids "$T/j3.txt" \
     --journal "$T/cut.journal" --repair-journal
+expect 0 "journal listing" -- "$FORGET" journal "$T/d.journal" --ids
+has "$T/out" "request .* forget 2 ids" "journal lists the first request"
+has "$T/out" "ids 20 21" "journal lists ids"
+has "$T/out" "method sisa" "journal names its method"
+expect 2 "journal without a file" -- "$FORGET" journal
+expect 1 "journal missing file" -- "$FORGET" journal "$T/none.journal"
 printf 'not a journal at all' > "$T/bad.journal"
 expect 1 "unlearn, not a journal" -- "$FORGET" unlearn \
     --model "$T/lin.fgm" --state "$T/js2.state" --ids "$T/j3.txt" \
@@ -186,7 +192,7 @@ expect 1 "eval wrong data" -- "$FORGET" eval --model "$T/m.fgm" \
 expect 2 "eval missing" -- "$FORGET" eval --model "$T/m.fgm"
 
 # every subcommand answers --help
-for c in methods train unlearn eval info; do
+for c in methods train unlearn eval info journal; do
     expect 0 "$c --help" -- "$FORGET" "$c" --help
     has "$T/out" "usage: forget $c" "$c help"
 done

@@ -1,5 +1,6 @@
 /* forget: the command-line face of libforget.
- *   forget methods | train | unlearn | eval | info  (--help on each) */
+ *   forget methods | train | unlearn | eval | info | journal
+ *   (--help on each) */
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@ static int usage(FILE *to)
             "  unlearn   forget ids or a class from a saved model and state\n"
             "  eval      accuracy, loss, membership inference, distance\n"
             "  info      what a model or state file holds, validated\n"
+            "  journal   the records of a deletion journal (an audit)\n"
             "exit status: 0 done, 1 the library refused or failed, 2 bad "
             "usage\n");
     return to == stdout ? CLI_OK : CLI_USAGE;
@@ -35,7 +37,7 @@ int main(int argc, char **argv)
         int (*fn)(int, char **);
     } cmds[] = {{"methods", cmd_methods}, {"train", cmd_train},
                 {"unlearn", cmd_unlearn}, {"eval", cmd_eval},
-                {"info", cmd_info}};
+                {"info", cmd_info}, {"journal", cmd_journal}};
     for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
         if (!strcmp(cmd, cmds[i].name)) {
             if (forget_init() != FORGET_OK) {

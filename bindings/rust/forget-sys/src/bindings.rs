@@ -35,6 +35,10 @@ pub const FORGET_METHOD_NO_MODEL: i32 = 4;
 pub const FORGET_JOURNAL_REPAIR: i32 = 1;
 pub const FORGET_JOURNAL_FORGET: i32 = 1;
 pub const FORGET_JOURNAL_LEARN: i32 = 2;
+pub const FORGET_JOURNAL_RECORD_OPEN: i32 = 1;
+pub const FORGET_JOURNAL_RECORD_REQUEST: i32 = 2;
+pub const FORGET_JOURNAL_RECORD_DONE: i32 = 3;
+pub const FORGET_JOURNAL_RECORD_ABORT: i32 = 4;
 pub const FORGET_BACKEND_ABI_MAJOR: i32 = 1;
 pub const FORGET_BACKEND_ABI_MINOR: i32 = 0;
 pub const FORGET_BACKEND_ABI_VERSION: i32 = 65536;
@@ -735,6 +739,27 @@ extern "C" {
         kind: *mut ::std::os::raw::c_int,
         ids: *mut *const u64,
         count: *mut usize,
+    ) -> ::std::os::raw::c_int;
+}
+pub type forget_journal_fn = ::std::option::Option<
+    unsafe extern "C" fn(
+        user_data: *mut ::std::os::raw::c_void,
+        type_: ::std::os::raw::c_int,
+        seq: u64,
+        time_ns: i64,
+        method: *const ::std::os::raw::c_char,
+        kind: ::std::os::raw::c_int,
+        ids: *const u64,
+        n_ids: usize,
+        digest: *const ::std::os::raw::c_uchar,
+        status: ::std::os::raw::c_int,
+    ) -> ::std::os::raw::c_int,
+>;
+extern "C" {
+    pub fn forget_journal_read(
+        path: *const ::std::os::raw::c_char,
+        fn_: forget_journal_fn,
+        user_data: *mut ::std::os::raw::c_void,
     ) -> ::std::os::raw::c_int;
 }
 extern "C" {
