@@ -18,40 +18,28 @@ static double median(double *v, size_t n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-/* Median seconds of n one-row requests (rows perm[first..first+n)),
- * by rows (ssd) or by ids. */
-static double requests(forget_unlearner *u, const forget_dataset *D,
-                       const uint64_t *perm, size_t first, size_t n,
-                       int by_ids)
+/* One one-row request (row perm[i]) by rows (ssd) or by ids: seconds. */
+static double request(forget_unlearner *u, const forget_dataset *D,
+                      const uint64_t *perm, size_t i, int by_ids)
 {
-    double *t = malloc(n * sizeof *t);
-    const uint64_t *ids = forget_dataset_ids(D);
-    for (size_t i = 0; i < n; i++) {
-        uint64_t id = ids[perm[first + i]];
-        double t0;
-        if (by_ids) {
-            t0 = bench_now();
-            BENCH_CHECK(forget_unlearner_forget_ids(u, &id, 1));
-        } else {
-            forget_dataset *F = NULL;
-            BENCH_CHECK(forget_dataset_subset_ids(&F, D, &id, 1));
-            t0 = bench_now();
-            BENCH_CHECK(forget_unlearner_forget(u, F));
-            t[i] = bench_now() - t0;
-            forget_dataset_free(F);
-            continue;
-        }
-        t[i] = bench_now() - t0;
+    uint64_t id = forget_dataset_ids(D)[perm[i]];
+    if (by_ids) {
+        double t0 = bench_now();
+        BENCH_CHECK(forget_unlearner_forget_ids(u, &id, 1));
+        return bench_now() - t0;
     }
-    double m = median(t, n);
-    free(t);
-    return m;
+    forget_dataset *F = NULL;
+    BENCH_CHECK(forget_dataset_subset_ids(&F, D, &id, 1));
+    double t0 = bench_now();
+    BENCH_CHECK(forget_unlearner_forget(u, F));
+    double t = bench_now() - t0;
+    forget_dataset_free(F);
+    return t;
 }
 
 /* One method: the same requests on two identical unlearners, both loaded
- * from the prepared one's saved state on copies of its model (a loaded
- * state may sit differently in memory from a prepared one), without and
- * with a journal. */
+ * from the prepared one's saved state on copies of its model, without and
+ * with a journal, interleaved. */
 static void method(FILE *o, const char *name, forget_model *m,
                    forget_unlearner *u, const forget_dataset *D,
                    const uint64_t *perm, size_t n, int by_ids,
@@ -68,18 +56,37 @@ static void method(FILE *o, const char *name, forget_model *m,
         BENCH_CHECK(forget_unlearner_load_buffer(&uc[i], mc[i], state, len));
     }
     free(state);
-    double plain = requests(uc[0], D, perm, 0, n, by_ids);
     unlink(jpath);
     BENCH_CHECK(forget_unlearner_open_journal(uc[1], jpath, 0));
-    double journaled = requests(uc[1], D, perm, 0, n, by_ids);
+    /* the same request on both, in alternating order, so that the
+     * machine's drift falls on both alike */
+    double *tp = malloc(n * sizeof *tp), *tj = malloc(n * sizeof *tj);
+    for (size_t i = 0; i < n; i++) {
+        if (i % 2) {
+            tj[i] = request(uc[1], D, perm, i, by_ids);
+            tp[i] = request(uc[0], D, perm, i, by_ids);
+        } else {
+            tp[i] = request(uc[0], D, perm, i, by_ids);
+            tj[i] = request(uc[1], D, perm, i, by_ids);
+        }
+    }
+    double *dt = malloc(n * sizeof *dt);
+    for (size_t i = 0; i < n; i++)
+        dt[i] = tj[i] - tp[i];
+    double added = median(dt, n); /* per request: same work on both */
+    double plain = median(tp, n), journaled = median(tj, n);
+    free(dt);
+    free(tp);
+    free(tj);
     unsigned char d[FORGET_DIGEST_SIZE];
     double t0 = bench_now();
     for (int i = 0; i < 5; i++)
         BENCH_CHECK(forget_model_digest(forget_unlearner_model(uc[1]), d));
     double digest = (bench_now() - t0) / 5;
     fprintf(o, "%s\"%s\":{\"requests\":%zu,\"plain_seconds\":%.6f,"
-            "\"journaled_seconds\":%.6f,\"digest_seconds\":%.6f}",
-            first ? "" : ",", name, n, plain, journaled, digest);
+            "\"journaled_seconds\":%.6f,\"added_seconds\":%.6f,"
+            "\"digest_seconds\":%.6f}",
+            first ? "" : ",", name, n, plain, journaled, added, digest);
     for (int i = 0; i < 2; i++) {
         forget_unlearner_free(uc[i]);
         forget_model_free(mc[i]);
