@@ -499,9 +499,10 @@ FORGET_API const forget_report *forget_unlearner_report(
  * later request that was logged is then finished again, in order,
  * idempotently (methods skip rows forgotten already). Requests the
  * method cannot finish from ids alone (ssd; analytic without keep_rows;
- * learn) stay pending: forget_unlearner_journal_pending names the oldest,
- * and the next call must be that request with its rows (others are
- * refused with FORGET_E_STATE until none is pending).
+ * learn) stay pending, and so do all requests after them, to keep the
+ * order: forget_unlearner_journal_pending names the oldest, and the next
+ * call must be that request (with its rows, or its ids for forget_ids);
+ * others are refused with FORGET_E_STATE until none is pending.
  *
  * A journal that is corrupt is FORGET_E_FORMAT naming the byte offset. A
  * last record cut short by a crash during its append (so never
