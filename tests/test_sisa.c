@@ -163,6 +163,43 @@ START_TEST(cancel_changes_nothing)
 }
 END_TEST
 
+static int record_max(double f, const char *stage, void *user)
+{
+    (void)stage;
+    double *max = user;
+    *max = f > *max ? f : *max;
+    return 0;
+}
+
+/* With two threads the calling thread may finish its shards first: it
+ * keeps reporting while the other thread trains (the bar reaches the
+ * end), and a cancel it passes on stops the others too. */
+START_TEST(progress_and_cancel_with_threads)
+{
+    forget_dataset *D = make_blobs(400, 6, 4, 3, 0);
+    forget_model *t = tmpl();
+    forget_unlearner *u = fresh(t, D, "shards=4 slices=2 epochs=2 threads=2");
+    uint64_t ids[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    double max = 0;
+    forget_unlearner_set_progress(u, record_max, &max);
+    ck_assert_int_eq(forget_unlearner_forget_ids(u, ids, 4), FORGET_OK);
+    ck_assert_msg(max > 0.9, "progress stopped at %g", max);
+    size_t n0, n1;
+    unsigned char *s0 = saved_state(u, &n0);
+    forget_unlearner_set_progress(u, cancel_soon, NULL);
+    ck_assert_int_eq(forget_unlearner_forget_ids(u, ids + 4, 4),
+                     FORGET_E_CANCELED);
+    unsigned char *s1 = saved_state(u, &n1);
+    ck_assert_uint_eq(n0, n1);
+    ck_assert_mem_eq(s0, s1, n0);
+    free(s0);
+    free(s1);
+    forget_unlearner_free(u);
+    forget_dataset_free(D);
+    forget_model_free(t);
+}
+END_TEST
+
 static size_t count_files(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -296,6 +333,7 @@ Suite *suite_sisa(void)
     tcase_add_test(tc, forget_equals_scratch);
     tcase_add_test(tc, refusals_and_cancel_change_nothing);
     tcase_add_test(tc, cancel_changes_nothing);
+    tcase_add_test(tc, progress_and_cancel_with_threads);
     tcase_add_test(tc, directory_store_and_reload);
     tcase_add_test(tc, parameters_and_vote);
     tcase_add_test(tc, worker_failure_message);

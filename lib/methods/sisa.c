@@ -357,6 +357,17 @@ static int fg_sisa_progress(double fraction, const char *stage, void *user)
     return atomic_load(&b->cancel);
 }
 
+/* On the caller's thread while other threads train: the stages done so
+ * far, and the host's cancel. */
+static void fg_sisa_watch(void *ctx)
+{
+    fg_batch *b = ctx;
+    if (!atomic_load(&b->cancel) &&
+        forget_run_progress(b->run, (double)atomic_load(&b->stages_done) /
+                                        (double)b->stages_total) != FORGET_OK)
+        atomic_store(&b->cancel, 1);
+}
+
 static int fg_sisa_job(size_t i, void *ctx)
 {
     fg_batch *b = ctx;
@@ -414,8 +425,10 @@ static int fg_sisa_run(fg_batch *b, size_t n_jobs)
     b->stages_total = 0;
     for (size_t i = 0; i < n_jobs; i++)
         b->stages_total += s->R - b->jobs[i].r0;
-    int rc = fg_parallel(n_jobs, s->threads, fg_sisa_job, b);
-    if (rc != FORGET_OK && atomic_load(&b->cancel)) {
+    int rc = fg_parallel_watch(n_jobs, s->threads, fg_sisa_job, b,
+                               fg_sisa_watch);
+    /* a cancel asked for while other threads finished counts too */
+    if (atomic_load(&b->cancel)) {
         rc = fg_error(FORGET_E_CANCELED, "method 'sisa': canceled by the "
                       "progress callback");
     } else if (rc != FORGET_OK) {
