@@ -15,8 +15,8 @@ import weakref
 
 import numpy as np
 
-__all__ = ["ForgetError", "load", "version", "methods", "Dataset", "Model",
-           "Unlearner"]
+__all__ = ["ForgetError", "load", "version", "methods", "read_journal",
+           "Dataset", "Model", "Unlearner"]
 
 _c_float_p = ctypes.POINTER(ctypes.c_float)
 _c_int32_p = ctypes.POINTER(ctypes.c_int32)
@@ -29,6 +29,11 @@ _str = ctypes.c_char_p
 _DIGEST_SIZE = 32       # FORGET_DIGEST_SIZE
 _JOURNAL_REPAIR = 1     # FORGET_JOURNAL_REPAIR
 _JOURNAL_KINDS = {1: "forget", 2: "learn"}  # FORGET_JOURNAL_FORGET, _LEARN
+_JOURNAL_RECORDS = {1: "open", 2: "request", 3: "done", 4: "abort"}  # FORGET_JOURNAL_RECORD_*
+# forget_journal_fn
+_JOURNAL_FN = ctypes.CFUNCTYPE(_int, ctypes.c_void_p, _int, ctypes.c_uint64, ctypes.c_int64,
+                               ctypes.c_char_p, _int, ctypes.POINTER(ctypes.c_uint64),
+                               ctypes.c_size_t, ctypes.POINTER(ctypes.c_ubyte), _int)
 
 
 class ForgetError(Exception):
@@ -100,6 +105,7 @@ _SIGNATURES = [
     ("forget_unlearner_is_forgotten", _int, [_vp, ctypes.c_uint64, ctypes.POINTER(_int)]),
     ("forget_unlearner_journal_pending", _int, [_vp, ctypes.POINTER(_int), ctypes.POINTER(_c_uint64_p),
                                                 ctypes.POINTER(_sz)]),
+    ("forget_journal_read", _int, [_str, _JOURNAL_FN, _vp]),
     ("forget_report_count", _sz, [_vp]),
     ("forget_report_key", _str, [_vp, _sz]),
     ("forget_report_value", ctypes.c_double, [_vp, _sz]),
@@ -145,6 +151,35 @@ def _ptr(arr, ctype):
 
 def version():
     return _L().forget_version_string().decode()
+
+
+def read_journal(path):
+    """A deletion journal's records, in order, as dicts: type ("open",
+    "request", "done", "abort"), seq, time_ns, method, and for requests kind
+    ("forget"/"learn") and ids (uint64 array), digest (bytes; not for
+    aborts), status (aborts: the failed call's FORGET_E_* code). A damaged
+    journal raises ForgetError; its .records holds those before the damage."""
+    records = []
+
+    def visit(_user, rtype, seq, time_ns, method, kind, ids, n_ids, digest, status):
+        rec = {"type": _JOURNAL_RECORDS.get(rtype, rtype), "seq": seq, "time_ns": time_ns,
+               "method": method.decode("utf-8", "replace")}
+        if rtype == 2:
+            rec["kind"] = _JOURNAL_KINDS.get(kind, kind)
+            rec["ids"] = np.ctypeslib.as_array(ids, (n_ids,)).copy()
+        if digest:
+            rec["digest"] = bytes(digest[:_DIGEST_SIZE])
+        if rtype == 4:
+            rec["status"] = status
+        records.append(rec)
+        return 0
+
+    try:
+        _check(_L().forget_journal_read(_b(path), _JOURNAL_FN(visit), None))
+    except ForgetError as e:
+        e.records = records
+        raise
+    return records
 
 
 def methods():

@@ -189,6 +189,22 @@ def test_journal_recovers_sisa(data, tmp_path):
             assert rep["journal_pending"] == 0 and rep["journal_dropped_bytes"] == 0
             assert v.model.digest() == after
             assert v.is_forgotten(7) and not v.is_forgotten(0)
+    # the audit view: open, the request and its end (twice: then the redo)
+    recs = lf.read_journal(journal)
+    assert [r["type"] for r in recs] == ["open", "request", "done", "done"]
+    assert recs[1]["kind"] == "forget" and list(recs[1]["ids"]) == [1, 2, 7]
+    assert recs[1]["digest"] == before and recs[2]["digest"] == after
+    assert all(r["method"] == "sisa" for r in recs)
+    with pytest.raises(lf.ForgetError) as e:
+        lf.read_journal(str(tmp_path / "none.journal"))
+    assert e.value.code == -3  # FORGET_E_IO
+    with open(journal, "rb") as f:
+        whole = f.read()
+    with open(str(tmp_path / "cut.journal"), "wb") as f:
+        f.write(whole[:-5])  # the last DONE cut short
+    with pytest.raises(lf.ForgetError) as e:
+        lf.read_journal(str(tmp_path / "cut.journal"))
+    assert e.value.code == -4 and len(e.value.records) == 3  # FORGET_E_FORMAT
     # a model the journal never recorded
     with lf.Model("mlp", "layers=4-8-3 seed=5") as t, \
             lf.Unlearner("sisa", t, sisa) as w:

@@ -262,6 +262,81 @@ pub enum JournalKind {
     Learn,
 }
 
+/// One record of a deletion journal, as `read_journal` returns it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalRecord {
+    /// `sys::FORGET_JOURNAL_RECORD_OPEN`, `_REQUEST`, `_DONE` or `_ABORT`.
+    pub record_type: i32,
+    /// The request's number (0 for the journal's start).
+    pub seq: u64,
+    /// Nanoseconds since 1970 (UTC).
+    pub time_ns: i64,
+    pub method: String,
+    /// Requests only.
+    pub kind: Option<JournalKind>,
+    pub ids: Vec<u64>,
+    /// The model's digest (start, before a request, after it); None for aborts.
+    pub digest: Option<[u8; DIGEST_SIZE]>,
+    /// Aborts: the failed call's `FORGET_E_*` code.
+    pub status: i32,
+}
+
+unsafe extern "C" fn journal_visit(
+    user: *mut std::os::raw::c_void,
+    record_type: c_int,
+    seq: u64,
+    time_ns: i64,
+    method: *const std::os::raw::c_char,
+    kind: c_int,
+    ids: *const u64,
+    n_ids: usize,
+    digest: *const u8,
+    status: c_int,
+) -> c_int {
+    let out = &mut *(user as *mut Vec<JournalRecord>);
+    let digest = if digest.is_null() {
+        None
+    } else {
+        let mut d = [0u8; DIGEST_SIZE];
+        d.copy_from_slice(std::slice::from_raw_parts(digest, DIGEST_SIZE));
+        Some(d)
+    };
+    out.push(JournalRecord {
+        record_type,
+        seq,
+        time_ns,
+        method: CStr::from_ptr(method).to_string_lossy().into_owned(),
+        kind: match (record_type, kind) {
+            (2, 1) => Some(JournalKind::Forget),
+            (2, 2) => Some(JournalKind::Learn),
+            _ => None,
+        },
+        ids: if n_ids == 0 {
+            Vec::new()
+        } else {
+            std::slice::from_raw_parts(ids, n_ids).to_vec()
+        },
+        digest,
+        status,
+    });
+    0
+}
+
+/// Every record of the deletion journal at `path`, in order (an audit; no
+/// lock is taken). A damaged journal is an error (`FORGET_E_FORMAT`).
+pub fn read_journal(path: impl AsRef<Path>) -> Result<Vec<JournalRecord>> {
+    let c = cpath(path.as_ref())?;
+    let mut out: Vec<JournalRecord> = Vec::new();
+    check(unsafe {
+        sys::forget_journal_read(
+            c.as_ptr(),
+            Some(journal_visit),
+            &mut out as *mut Vec<JournalRecord> as *mut std::os::raw::c_void,
+        )
+    })?;
+    Ok(out)
+}
+
 /// One unlearning method bound to one model, which it borrows mutably for
 /// its whole life (its forget calls change the model), so the model can be
 /// neither used nor dropped while the unlearner lives:

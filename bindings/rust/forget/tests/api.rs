@@ -171,6 +171,17 @@ fn journal_round_trip() {
         assert_eq!(unlearner.digest().unwrap(), after);
         drop(unlearner);
         assert_eq!(model.digest().unwrap(), after);
+        // the audit view: the start, the request, its end, its end again
+        let records = forget::read_journal(&path).unwrap();
+        let types: Vec<i32> = records.iter().map(|r| r.record_type).collect();
+        assert_eq!(types, vec![1, 2, 3, 3]);
+        assert_eq!(records[1].kind, Some(JournalKind::Forget));
+        assert_eq!(records[1].digest, Some(before));
+        assert_eq!(records[2].digest, Some(after));
+        assert!(records.iter().all(|r| r.method == "analytic"));
+        let mut got = records[1].ids.clone();
+        got.sort_unstable();
+        assert_eq!(got, vec![1003, 1010]);
         std::fs::remove_file(&path).unwrap();
     }
 }
