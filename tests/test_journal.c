@@ -48,6 +48,20 @@ static int forgotten(const forget_unlearner *u, uint64_t id)
     return f;
 }
 
+/* The oldest pending request must be of this kind with n ids (returned). */
+static const uint64_t *expect_pending(const forget_unlearner *u, int kind,
+                                      size_t n)
+{
+    int k;
+    const uint64_t *ids;
+    size_t got;
+    ck_assert_int_eq(forget_unlearner_journal_pending(u, &k, &ids, &got),
+                     FORGET_OK);
+    ck_assert_int_eq(k, kind);
+    ck_assert_uint_eq(got, n);
+    return ids;
+}
+
 static unsigned char *read_all(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -370,13 +384,7 @@ START_TEST(ssd_request_waits_for_its_rows)
     ck_assert_int_eq(forget_unlearner_open_journal(u, path, 0), FORGET_OK);
     ck_assert(report(u, "journal_pending") == 1);
     ck_assert(report(u, "journal_redone") == 0);
-    int kind;
-    const uint64_t *ids;
-    size_t n;
-    ck_assert_int_eq(forget_unlearner_journal_pending(u, &kind, &ids, &n),
-                     FORGET_OK);
-    ck_assert_int_eq(kind, FORGET_JOURNAL_FORGET);
-    ck_assert_uint_eq(n, 3);
+    const uint64_t *ids = expect_pending(u, FORGET_JOURNAL_FORGET, 3);
     ck_assert(ids[0] == 510 && ids[1] == 520 && ids[2] == 530);
     ck_assert_int_eq(forgotten(u, 510), 0); /* not in the model yet */
     ck_assert_int_eq(forget_unlearner_forget(u, G), FORGET_E_STATE);
@@ -385,9 +393,7 @@ START_TEST(ssd_request_waits_for_its_rows)
     digest_of(u, got);
     ck_assert_mem_eq(got, want, 32);
     ck_assert_int_eq(forgotten(u, 520), 1);
-    ck_assert_int_eq(forget_unlearner_journal_pending(u, &kind, &ids, &n),
-                     FORGET_OK);
-    ck_assert_uint_eq(n, 0);
+    expect_pending(u, 0, 0);
     ck_assert_int_eq(forget_unlearner_forget(u, G), FORGET_OK);
     ck_assert(report(u, "journal_seq") == 2);
     forget_unlearner_free(u);
@@ -810,20 +816,11 @@ START_TEST(learn_and_forget_in_order)
     u = load_state(m, s0, s0_len);
     ck_assert_int_eq(forget_unlearner_open_journal(u, path, 0), FORGET_OK);
     ck_assert(report(u, "journal_pending") == 2);
-    int kind;
-    const uint64_t *ids;
-    size_t n;
-    ck_assert_int_eq(forget_unlearner_journal_pending(u, &kind, &ids, &n),
-                     FORGET_OK);
-    ck_assert_int_eq(kind, FORGET_JOURNAL_LEARN);
-    ck_assert_uint_eq(n, 3);
+    expect_pending(u, FORGET_JOURNAL_LEARN, 3);
     /* the forget may not jump the queue */
     ck_assert_int_eq(forget_unlearner_forget_ids(u, gone, 2), FORGET_E_STATE);
     ck_assert_int_eq(forget_unlearner_learn(u, R), FORGET_OK);
-    ck_assert_int_eq(forget_unlearner_journal_pending(u, &kind, &ids, &n),
-                     FORGET_OK);
-    ck_assert_int_eq(kind, FORGET_JOURNAL_FORGET);
-    ck_assert_uint_eq(n, 2);
+    expect_pending(u, FORGET_JOURNAL_FORGET, 2);
     ck_assert_int_eq(forget_unlearner_forget_ids(u, gone, 2), FORGET_OK);
     digest_of(u, got);
     ck_assert_mem_eq(got, want, 32);

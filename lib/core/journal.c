@@ -110,8 +110,9 @@ static int fg_jrec_parse(const unsigned char *b, size_t len, size_t o,
         break;
     }
     case FG_JREC_DONE:
-        memcpy(r->digest, p + 8, plen >= 8 + FG_JDIGEST ? FG_JDIGEST : 0);
         need = 8 + FG_JDIGEST;
+        if (plen == need)
+            memcpy(r->digest, p + 8, FG_JDIGEST);
         break;
     case FG_JREC_ABORT:
         need = 16;

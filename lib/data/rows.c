@@ -1,34 +1,29 @@
 /* Reading features as floats whatever the dataset stores: floats (a
  * pointer into them) or bytes (IDX images loaded with storage=bytes,
  * converted exactly as the float loader converts them: byte / 255.0f). */
-#include <pthread.h>
 #include <string.h>
 
 #include "core/error.h"
 #include "data/dataset.h"
 
-/* byte / 255.0f for every byte, computed once (a division per pixel cost
- * 3% of a training run); the table holds exactly the loader's values. */
-static float fg_byte_scaled[256];
-static pthread_once_t fg_byte_once = PTHREAD_ONCE_INIT;
-
-static void fg_byte_table(void)
-{
-    for (int b = 0; b < 256; b++)
-        fg_byte_scaled[b] = (float)b / 255.0f;
-}
+/* byte / 255.0f for every byte, folded by the compiler (a division per
+ * pixel cost 3% of a training run); the same values the loader computes. */
+#define FG_B1(b) ((float)(b) / 255.0f)
+#define FG_B4(b) FG_B1(b), FG_B1((b) + 1), FG_B1((b) + 2), FG_B1((b) + 3)
+#define FG_B16(b) FG_B4(b), FG_B4((b) + 4), FG_B4((b) + 8), FG_B4((b) + 12)
+#define FG_B64(b) FG_B16(b), FG_B16((b) + 16), FG_B16((b) + 32), FG_B16((b) + 48)
+static const float fg_byte_scaled[256] = {FG_B64(0), FG_B64(64), FG_B64(128),
+                                          FG_B64(192)};
 
 static void fg_bytes_to_floats(const unsigned char *p, size_t n,
                                int normalize, float *dst)
 {
-    if (normalize) {
-        pthread_once(&fg_byte_once, fg_byte_table);
+    if (normalize)
         for (size_t i = 0; i < n; i++)
             dst[i] = fg_byte_scaled[p[i]];
-    } else {
+    else
         for (size_t i = 0; i < n; i++)
             dst[i] = (float)p[i];
-    }
 }
 
 void fg_dataset_row(const forget_dataset *ds, size_t i, float *dst)
