@@ -68,3 +68,9 @@ void fg_idstate_free(fg_idstate *s)
     fg_free(s->slots);
     memset(s, 0, sizeof *s);
 }
+
+int fg_cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}

@@ -27,4 +27,7 @@ void fg_idstate_set(fg_idstate *s, uint64_t id, unsigned char value);
 int fg_idstate_get(const fg_idstate *s, uint64_t id);
 void fg_idstate_free(fg_idstate *s);
 
+/* qsort's comparison of two uint64_t sample ids (ascending). */
+int fg_cmp_u64(const void *a, const void *b);
+
 #endif

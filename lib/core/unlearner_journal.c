@@ -59,12 +59,6 @@ static void fg_udigest(const forget_unlearner *u,
     fg_sha256_final(&c, d);
 }
 
-static int fg_cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
 /* Do two id lists name the same set? (-1: out of memory) */
 static int fg_same_ids(const uint64_t *a, size_t na, const uint64_t *b,
                        size_t nb)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/idstate.h"
 #include "core/container.h"
 #include "core/error.h"
 #include "core/fileio.h"
@@ -555,12 +556,6 @@ static int fg_sisa_prepare(void *state, const forget_dataset *train,
 }
 
 /* ---- forget ---- */
-
-static int fg_cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
 
 static int fg_sisa_forget_ids(void *state, const uint64_t *ids_in,
                               size_t count, forget_run *run)
