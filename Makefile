@@ -25,11 +25,12 @@ WARNINGS := -Wall -Wextra $(WERROR) -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wpointer-arith -Wvla -Wformat=2
 SANITIZERS := -fsanitize=address,undefined -fno-sanitize-recover=all \
               -fno-omit-frame-pointer
-SAN_FLAGS := $(if $(SAN),$(SANITIZERS))
+# SAN=1: ASan+UBSan; SAN=thread: ThreadSanitizer.
+SAN_FLAGS := $(if $(filter thread,$(SAN)),-fsanitize=thread,$(if $(SAN),$(SANITIZERS)))
 ALL_CFLAGS = -std=c11 $(WARNINGS) $(CFLAGS) $(SAN_FLAGS)
 LIB_CPPFLAGS := -Iinclude -Ilib -D_GNU_SOURCE -DFORGET_BUILDING_DLL
 BLAS_LIBS ?= -lblas -llapack -llapacke
-LIBS := $(BLAS_LIBS) -lz -lm -lpthread
+LIBS := $(BLAS_LIBS) -lz -lm -lpthread -ldl
 LDFLAGS ?=
 
 PKG_CONFIG ?= pkg-config
@@ -73,7 +74,7 @@ EXAMPLES += $(CPP_EXAMPLE_SRCS:examples/cpp/%.cpp=$(B)/examples/%-cpp)
 
 DEPS_STAMP := $(B)/.deps-build
 
-.PHONY: check-crash check-long check-fuzz-corpus fuzz fuzz-run fuzz-seeds check-cross check-rust abi-check abi-baseline cdef check-python install-bin all lib cli bench demo help check check-shared check-static check-internal check-cli headertest sanitize \
+.PHONY: check-crash check-long check-fuzz-corpus fuzz fuzz-run fuzz-seeds check-cross check-rust abi-check abi-baseline cdef check-python install-bin all lib cli bench demo help check check-shared check-static check-internal check-cli headertest sanitize tsan \
         valgrind examples example install install-lib install-headers \
         install-pc uninstall clean deps-check
 
@@ -95,6 +96,7 @@ help:
 	@echo 'make check-cross  cross-build for aarch64 (CROSS=), run the suites under qemu'
 	@echo 'make abi-check    abidiff against abi/ (removals fail; additions need a CHANGELOG line)'
 	@echo 'make sanitize     the suites under ASan+UBSan (objects in build/asan)'
+	@echo 'make tsan         the suites under ThreadSanitizer (objects in build/tsan)'
 	@echo 'make valgrind     the suites under valgrind, CK_FORK=no'
 	@echo 'make demo         the main job: forget a class and 1% with each method, vs retraining'
 	@echo 'make example      build and run examples/c and examples/cpp'
@@ -164,7 +166,7 @@ $(TEST_INTERNAL): $(INTERNAL_OBJS) $(B)/tests/helpers.o $(STLIB)
 
 $(TEST_SHARED): $(TEST_OBJS) $(SHLIB) $(B)/libforget.so
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(TEST_OBJS) -L$(B) -lforget \
-	    -Wl,-rpath,'$$ORIGIN/..' $(CHECK_LIBS) -lz -lm -lpthread
+	    -Wl,-rpath,'$$ORIGIN/..' $(CHECK_LIBS) -lz -lm -lpthread -ldl
 
 $(TEST_STATIC): $(TEST_OBJS) $(STLIB)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(TEST_OBJS) $(STLIB) $(LIBS) $(CHECK_LIBS)
@@ -216,6 +218,16 @@ sanitize: deps-check
 	    $(B)/asan/tests/$$t || exit 1; done
 	$(Q)UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    $(MAKE) --no-print-directory B=$(B)/asan SAN=1 check-fuzz-corpus
+
+# The suites under ThreadSanitizer: the sisa pool, the training lanes'
+# team, the journal. Run without address randomisation (setarch -R): gcc
+# 12's TSan cannot map its shadow memory under the 32-bit mmap entropy
+# some kernels use.
+tsan: deps-check
+	$(Q)$(MAKE) --no-print-directory B=$(B)/tsan SAN=thread $(B)/tsan/tests/check-static
+	@echo '== Check suites under ThreadSanitizer'
+	$(Q)CK_FORK=no TSAN_OPTIONS=halt_on_error=1:allocator_may_return_null=1 \
+	    setarch $$(uname -m) -R $(B)/tsan/tests/check-static
 
 VALGRIND ?= valgrind
 valgrind: deps-check $(TEST_STATIC) $(TEST_SHARED) $(TEST_INTERNAL) $(CLI)

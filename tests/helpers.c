@@ -1,5 +1,6 @@
 #include "helpers.h"
 
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -336,6 +337,27 @@ unsigned char *saved_state(const forget_unlearner *u, size_t *len)
     unsigned char *b = malloc(*len);
     ck_assert_int_eq(forget_unlearner_save_buffer(u, b, *len, len), FORGET_OK);
     return b;
+}
+
+int blas_one_thread(void)
+{
+    static const char *const names[][2] = {
+        {"openblas_set_num_threads", "openblas_get_num_threads"},
+        {"bli_thread_set_num_threads", "bli_thread_get_num_threads"},
+        {"mkl_set_num_threads", "mkl_get_max_threads"}};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        void *set = dlsym(RTLD_DEFAULT, names[i][0]);
+        void *get = dlsym(RTLD_DEFAULT, names[i][1]);
+        if (set && get) {
+            void (*setf)(int);
+            int (*getf)(void);
+            *(void **)&setf = set;
+            *(void **)&getf = get;
+            setf(1);
+            return getf();
+        }
+    }
+    return 1;
 }
 
 float *params_copy(const forget_model *m)

@@ -112,6 +112,32 @@ START_TEST(forget_equals_scratch)
 }
 END_TEST
 
+/* A shard retrained alone gets the whole thread budget for its batch
+ * lanes; trained with the others it gets one thread: the same bits. */
+START_TEST(lanes_retrain_equals_scratch)
+{
+    blas_one_thread();
+    forget_dataset *D = make_blobs(300, 6, 4, 3, 1000);
+    forget_model *t = tmpl();
+    const char *par = "shards=3 slices=2 epochs=2 seed=5 threads=3 "
+                      "train=\"lr=0.05 batch=16 lanes=2\"";
+    const char *one = "shards=3 slices=2 epochs=2 seed=5 threads=1 "
+                      "train=\"lr=0.05 batch=16 lanes=2\"";
+    forget_unlearner *u = fresh(t, D, par);
+    uint64_t id = 1077;
+    ck_assert_int_eq(forget_unlearner_forget_ids(u, &id, 1), FORGET_OK);
+    forget_dataset *rest = NULL;
+    ck_assert_int_eq(forget_dataset_exclude_ids(&rest, D, &id, 1), FORGET_OK);
+    forget_unlearner *s = fresh(t, rest, one);
+    assert_same_ensemble(u, s);
+    forget_unlearner_free(s);
+    forget_unlearner_free(u);
+    forget_dataset_free(rest);
+    forget_dataset_free(D);
+    forget_model_free(t);
+}
+END_TEST
+
 START_TEST(refusals_and_cancel_change_nothing)
 {
     forget_dataset *D = make_blobs(200, 6, 4, 3, 0);
@@ -330,6 +356,7 @@ Suite *suite_sisa(void)
     tcase_set_timeout(tc, 120);
     tcase_add_checked_fixture(tc, fixture_init, fixture_shutdown);
     tcase_add_test(tc, forget_equals_scratch);
+    tcase_add_test(tc, lanes_retrain_equals_scratch);
     tcase_add_test(tc, refusals_and_cancel_change_nothing);
     tcase_add_test(tc, cancel_changes_nothing);
     tcase_add_test(tc, progress_and_cancel_with_threads);

@@ -119,6 +119,96 @@ START_TEST(training_is_deterministic)
 }
 END_TEST
 
+/* Train a fresh "layers" mlp (or, with shape, a host model) on ds with
+ * recipe and forget_set_threads(threads); returns its parameters and the
+ * report's thread count. */
+static float *train_with_threads(forget_dataset *ds, const char *layers,
+                                 host_lr_shape *shape, const char *recipe,
+                                 int threads, double *used)
+{
+    forget_model *m = NULL;
+    if (shape) {
+        float init[5 * 9] = {0};
+        for (size_t i = 0; i < 5 * 9; i++)
+            init[i] = (float)((i * 37) % 11) / 50.0f - 0.1f;
+        m = make_host_lr(shape, init);
+    } else {
+        ck_assert_int_eq(forget_model_create(&m, "mlp", layers), FORGET_OK);
+    }
+    ck_assert_int_eq(forget_set_threads(threads), FORGET_OK);
+    ck_assert_msg(forget_model_train(m, ds, recipe) == FORGET_OK, "%s: %s",
+                  recipe, forget_last_error());
+    ck_assert_int_eq(forget_set_threads(0), FORGET_OK);
+    ck_assert_int_eq(forget_report_get(forget_model_train_report(m),
+                                       "threads", used), FORGET_OK);
+    float *p = params_copy(m);
+    forget_model_free(m);
+    return p;
+}
+
+/* Lanes split every batch into fixed parts: the result depends on the
+ * number of lanes and never on how many threads run them (SISA retrains
+ * a shard with whatever threads are free and must get the same bits). */
+START_TEST(lanes_never_depend_on_threads)
+{
+    int blas = blas_one_thread(); /* else the lanes run one after another */
+    forget_dataset *train = make_blobs(701, 8, 5, 6, 0);
+    const char *recipes[] = {
+        "epochs=2 batch=64 seed=3 lanes=2",
+        "optimizer=adam epochs=2 batch=33 seed=3 lanes=3 weight_decay=0.01",
+        "epochs=1 batch=50 seed=3 lanes=4 momentum=0",
+        "epochs=1 batch=10 seed=3 lanes=64", /* more lanes than rows */
+    };
+    size_t n_params = 9 * 20 + 21 * 5; /* layers 8-20-5 */
+    for (size_t r = 0; r < sizeof recipes / sizeof *recipes; r++) {
+        double used1, used2, used3;
+        float *one = train_with_threads(train, "layers=8-20-5", NULL,
+                                        recipes[r], 1, &used1);
+        float *two = train_with_threads(train, "layers=8-20-5", NULL,
+                                        recipes[r], 2, &used2);
+        float *three = train_with_threads(train, "layers=8-20-5", NULL,
+                                          recipes[r], 3, &used3);
+        ck_assert_msg(memcmp(one, two, n_params * sizeof *one) == 0,
+                      "%s: 1 and 2 threads differ", recipes[r]);
+        ck_assert_msg(memcmp(one, three, n_params * sizeof *one) == 0,
+                      "%s: 1 and 3 threads differ", recipes[r]);
+        ck_assert_double_eq(used1, 1);
+        if (blas == 1) { /* the lanes did run at once */
+            ck_assert_double_eq(used2, 2);
+            ck_assert_double_ge(used3, 2);
+        }
+        free(one);
+        free(two);
+        free(three);
+    }
+    /* One lane is the plain batch; two lanes sum the same gradient in
+     * another order: different bits, the same training. */
+    double used;
+    float *a = train_with_threads(train, "layers=8-20-5", NULL,
+                                  "epochs=2 batch=64 seed=3", 2, &used);
+    ck_assert_double_eq(used, 1);
+    float *b = train_with_threads(train, "layers=8-20-5", NULL,
+                                  "epochs=2 batch=64 seed=3 lanes=2", 2,
+                                  &used);
+    ck_assert(memcmp(a, b, n_params * sizeof *a) != 0);
+    for (size_t i = 0; i < n_params; i++)
+        ck_assert_float_eq_tol(a[i], b[i], 1e-3f);
+    free(a);
+    free(b);
+    /* A host model's callbacks are never called from two threads. */
+    host_lr_shape shape = {8, 5, 0, 0};
+    float *h1 = train_with_threads(train, NULL, &shape,
+                                   "epochs=1 batch=32 lanes=2", 1, &used);
+    float *h2 = train_with_threads(train, NULL, &shape,
+                                   "epochs=1 batch=32 lanes=2", 2, &used);
+    ck_assert_double_eq(used, 1);
+    ck_assert_mem_eq(h1, h2, 45 * sizeof *h1);
+    free(h1);
+    free(h2);
+    forget_dataset_free(train);
+}
+END_TEST
+
 static int cancel_at(double fraction, const char *stage, void *user)
 {
     int *calls = user;
@@ -213,6 +303,7 @@ Suite *suite_train(void)
     tcase_add_test(tc, mlp_learns_blobs);
     tcase_add_test(tc, linear_regression_fits);
     tcase_add_test(tc, training_is_deterministic);
+    tcase_add_test(tc, lanes_never_depend_on_threads);
     tcase_add_test(tc, cancel_and_divergence_restore);
     tcase_add_test(tc, train_rejects_bad_input);
     suite_add_tcase(s, tc);

@@ -60,6 +60,10 @@ if [ "$what" = cross ]; then
 fi
 if [ "$what" = bench ]; then
     [ -d /usr/share/datasets/fashion-mnist ] || missing="$missing dataset-fashion-mnist"
+    # The build links whatever provides libblas.so.3; the figures compare
+    # against OpenBLAS, which the reference BLAS would not be.
+    /sbin/ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so\.0' ||
+        missing="$missing libopenblas-dev"
     for mod in torch:python3-torch numpy:python3-numpy sklearn:python3-sklearn; do
         /usr/bin/python3 -c "import ${mod%%:*}" 2>/dev/null || missing="$missing ${mod#*:}"
     done

@@ -34,6 +34,15 @@ void fg_dataset_row(const forget_dataset *ds, size_t i, float *dst)
         memcpy(dst, ds->x + i * ds->d, ds->d * sizeof *dst);
 }
 
+void fg_dataset_prefetch_row(const forget_dataset *ds, size_t i)
+{
+    const char *p = ds->x8 ? (const char *)(ds->x8 + i * ds->d)
+                           : (const char *)(ds->x + i * ds->d);
+    size_t bytes = ds->d * (ds->x8 ? 1 : sizeof(float));
+    for (size_t off = 0; off < bytes; off += 64)
+        __builtin_prefetch(p + off);
+}
+
 const float *fg_dataset_rows(const forget_dataset *ds, size_t b, size_t e,
                              float *buf)
 {

@@ -2,6 +2,7 @@
 #include "la/la.h"
 
 #include <cblas.h>
+#include <dlfcn.h>
 #include <lapacke.h>
 #include <limits.h>
 
@@ -119,4 +120,25 @@ void fg_dsym_fill(size_t n, double *a, size_t lda)
     for (size_t i = 0; i < n; i++)
         for (size_t j = i + 1; j < n; j++)
             a[j * lda + i] = a[i * lda + j];
+}
+
+/* The BLAS library does not say through CBLAS how many threads it runs;
+ * the common multi-threaded ones have a getter, looked up by name so that
+ * any BLAS links. None found: the reference BLAS, one thread. */
+int fg_blas_threads(void)
+{
+    static const char *const getters[] = {
+        "openblas_get_num_threads", "bli_thread_get_num_threads",
+        "mkl_get_max_threads"};
+    for (size_t i = 0; i < sizeof getters / sizeof *getters; i++) {
+        void *sym = dlsym(RTLD_DEFAULT, getters[i]);
+        if (sym != NULL) {
+            int (*get)(void);
+            /* POSIX: a symbol's address converts to a function pointer. */
+            *(void **)&get = sym;
+            int n = get();
+            return n < 1 ? 1 : n;
+        }
+    }
+    return 1;
 }

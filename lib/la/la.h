@@ -52,6 +52,10 @@ void fg_dtrsm_ut(size_t n, size_t m, const double *u, size_t ldu, double *b,
 /* Copy the upper triangle onto the lower one. */
 void fg_dsym_fill(size_t n, double *a, size_t lda);
 
+/* Threads the BLAS library runs a call on (1 for the reference BLAS or
+ * one it cannot ask). */
+int fg_blas_threads(void);
+
 /* The largest dimension the BLAS integer can hold. */
 size_t fg_la_max_dim(void);
 

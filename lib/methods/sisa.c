@@ -47,8 +47,9 @@ static const forget_param_def fg_sisa_params[] = {
     {"seed", FORGET_PARAM_INT, "1", 0, 1e15, NULL,
      "seed of the shard/slice hash and of the training shuffles"},
     {"threads", FORGET_PARAM_INT, "0", 0, 1024, NULL,
-     "shards trained at once (0 = forget_get_threads()); each also uses "
-     "the BLAS library's threads"},
+     "threads (0 = forget_get_threads()): shards trained at once, and the "
+     "rest of the budget for each shard's batch lanes (training parameter "
+     "lanes) when the BLAS runs one thread; results never depend on it"},
     {"store", FORGET_PARAM_STRING, "memory", 0, -1, NULL,
      "where checkpoints live: memory, or a directory path"},
     {"train", FORGET_PARAM_STRING, "", 0, -1, NULL,
@@ -343,6 +344,7 @@ typedef struct fg_batch {
     forget_run *run;
     atomic_size_t stages_done;
     size_t stages_total;
+    int train_threads; /* each job's share of the thread budget */
 } fg_batch;
 
 static int fg_sisa_progress(double fraction, const char *stage, void *user)
@@ -396,7 +398,8 @@ static int fg_sisa_job(size_t i, void *ctx)
                      s->train, (long long)s->epochs[r],
                      (long long)((s->seed % 1000000007) * 4099 +
                                  (int64_t)(j->shard * FG_SISA_MAX_SLICES + r)));
-            rc = fg_model_train_rows(m, b->data, rows, k, params);
+            rc = fg_model_train_rows(m, b->data, rows, k, params,
+                                     b->train_threads);
             j->passes += (double)k * (double)s->epochs[r];
         }
         if (rc == FORGET_OK)
@@ -426,6 +429,8 @@ static int fg_sisa_run(fg_batch *b, size_t n_jobs)
     b->stages_total = 0;
     for (size_t i = 0; i < n_jobs; i++)
         b->stages_total += s->R - b->jobs[i].r0;
+    size_t at_once = n_jobs < (size_t)s->threads ? n_jobs : (size_t)s->threads;
+    b->train_threads = at_once ? (int)((size_t)s->threads / at_once) : 1;
     int rc = fg_parallel_watch(n_jobs, s->threads, fg_sisa_job, b,
                                fg_sisa_watch);
     /* a cancel asked for while other threads finished counts too */
@@ -525,7 +530,7 @@ static int fg_sisa_prepare(void *state, const forget_dataset *train,
     if (rc == FORGET_OK) {
         n.gen = s->gen + 1;
         fg_batch b = {&n, n.data, n.shard, n.slice, n.dead, jobs, n.gen, 0, 0,
-                      run, 0, 0};
+                      run, 0, 0, 1};
         for (size_t i = 0; i < s->S; i++)
             jobs[i].shard = i;
         rc = fg_sisa_run(&b, s->S);
@@ -617,7 +622,7 @@ static int fg_sisa_forget_ids(void *state, const uint64_t *ids_in,
                 jobs[n_jobs++].r0 = first[i];
             }
         fg_batch b = {s, s->data, s->shard, s->slice, dead, jobs, gen, 0, 0,
-                      run, 0, 0};
+                      run, 0, 0, 1};
         rc = fg_sisa_run(&b, n_jobs);
     }
     double passes = 0, slices = 0, full = 0;

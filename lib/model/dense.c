@@ -220,6 +220,7 @@ static const fg_model_ops fg_dense_ops = {
     .backward = fg_dense_backward,
     .clone_impl = fg_dense_clone,
     .destroy_impl = fg_dense_destroy,
+    .concurrent = 1,
 };
 
 /* U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases, layer by

@@ -4,7 +4,8 @@
 #include <math.h>
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
-    !defined(FG_NO_CLONES) && !defined(__SANITIZE_ADDRESS__)
+    !defined(FG_NO_CLONES) && !defined(__SANITIZE_ADDRESS__) && \
+    !defined(__SANITIZE_THREAD__)
 #define FG_HOT __attribute__((target_clones("avx2", "default")))
 #else
 #define FG_HOT
@@ -51,33 +52,43 @@ FG_HOT void fg_k_colsum(float *restrict acc, const float *restrict m,
             acc[j] += scale * m[i * cols + j];
 }
 
+FG_HOT void fg_k_add(float *restrict dst, const float *restrict src, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dst[i] += src[i];
+}
+
+/* The gradient of element i: g[i], or g[i] + g2[i] when the batch was
+ * computed in lanes (the last lane's part is added here, saving a pass). */
+#define FG_G(i) (g2 ? g[i] + g2[i] : g[i])
+
 FG_HOT void fg_k_sgd(float *restrict theta, float *restrict v,
-                     const float *restrict g, size_t n, float lr,
-                     float momentum, float wd, int first)
+                     const float *restrict g, const float *restrict g2,
+                     size_t n, float lr, float momentum, float wd, int first)
 {
     if (momentum == 0.0f) {
         for (size_t i = 0; i < n; i++)
-            theta[i] -= lr * (g[i] + wd * theta[i]);
+            theta[i] -= lr * (FG_G(i) + wd * theta[i]);
     } else if (first) {
         for (size_t i = 0; i < n; i++) {
-            v[i] = g[i] + wd * theta[i];
+            v[i] = FG_G(i) + wd * theta[i];
             theta[i] -= lr * v[i];
         }
     } else {
         for (size_t i = 0; i < n; i++) {
-            v[i] = momentum * v[i] + g[i] + wd * theta[i];
+            v[i] = momentum * v[i] + FG_G(i) + wd * theta[i];
             theta[i] -= lr * v[i];
         }
     }
 }
 
 FG_HOT void fg_k_adam(float *restrict theta, float *restrict m,
-                      float *restrict v, const float *restrict g, size_t n,
-                      float step_size, float b1, float b2, float root_bc2,
-                      float eps, float wd)
+                      float *restrict v, const float *restrict g,
+                      const float *restrict g2, size_t n, float step_size,
+                      float b1, float b2, float root_bc2, float eps, float wd)
 {
     for (size_t i = 0; i < n; i++) {
-        float gi = g[i] + wd * theta[i];
+        float gi = FG_G(i) + wd * theta[i];
         m[i] = b1 * m[i] + (1.0f - b1) * gi;
         v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
         theta[i] -= step_size * m[i] / (sqrtf(v[i]) / root_bc2 + eps);

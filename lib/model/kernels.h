@@ -19,12 +19,15 @@ void fg_k_abs(float *dst, const float *src, size_t n);
 /* acc[j] += scale * sum_i m[i][j] over rows x cols */
 void fg_k_colsum(float *acc, const float *m, size_t rows, size_t cols,
                  float scale);
-/* SGD with momentum (PyTorch's rule), weight decay folded in. */
-void fg_k_sgd(float *theta, float *v, const float *g, size_t n, float lr,
-              float momentum, float wd, int first);
-/* Adam (PyTorch's rule). */
-void fg_k_adam(float *theta, float *m, float *v, const float *g, size_t n,
-               float step_size, float b1, float b2, float root_bc2,
-               float eps, float wd);
+/* dst += src. */
+void fg_k_add(float *dst, const float *src, size_t n);
+/* SGD with momentum (PyTorch's rule), weight decay folded in; the
+ * gradient is g, or g + g2 when g2 is not NULL. */
+void fg_k_sgd(float *theta, float *v, const float *g, const float *g2,
+              size_t n, float lr, float momentum, float wd, int first);
+/* Adam (PyTorch's rule), the gradient as for fg_k_sgd. */
+void fg_k_adam(float *theta, float *m, float *v, const float *g,
+               const float *g2, size_t n, float step_size, float b1,
+               float b2, float root_bc2, float eps, float wd);
 
 #endif

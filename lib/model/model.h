@@ -58,6 +58,9 @@ typedef struct fg_model_ops {
     void (*destroy_impl)(void *impl);
     /* Largest rows per forward/backward call (0 = no limit). */
     size_t max_rows;
+    /* 1 if forward/backward may run on several threads at once, each with
+     * its own workspace (a host's callbacks are not assumed to). */
+    int concurrent;
     /* Optional. A closed-form fit that replaces SGD in forget_model_train
      * (the analytic kind). */
     int (*fit)(forget_model *m, const forget_dataset *ds);
@@ -146,9 +149,11 @@ int fg_dense_count(const char *kind, const forget_params *p, size_t *n);
 
 /* Train on the rows listed (in that order before each epoch's shuffle;
  * rows == NULL: rows 0..n-1), as forget_model_train does on a dataset of
- * them, without copying them into one. */
+ * them, without copying them into one, on up to threads threads (0 =
+ * forget_get_threads(); the result does not depend on it). */
 int fg_model_train_rows(forget_model *m, const forget_dataset *train,
-                        const size_t *rows, size_t n, const char *params);
+                        const size_t *rows, size_t n, const char *params,
+                        int threads);
 
 /* Create a model of a built-in kind without counting it alive (for
  * models held inside other models). */

@@ -12,6 +12,7 @@
 #include "core/rng.h"
 #include "data/dataset.h"
 #include "model/kernels.h"
+#include "model/lanes.h"
 #include "model/model.h"
 
 static const forget_param_def fg_train_params[] = {
@@ -31,13 +32,17 @@ static const forget_param_def fg_train_params[] = {
     {"beta2", FORGET_PARAM_DOUBLE, "0.999", 0, 0.999999999, NULL,
      "Adam beta2"},
     {"eps", FORGET_PARAM_DOUBLE, "1e-8", 1e-30, 1, NULL, "Adam epsilon"},
+    {"lanes", FORGET_PARAM_INT, "1", 1, 64, NULL,
+     "parts of each batch whose gradients are computed apart (at once when "
+     "threads allow) and summed in order; results depend on lanes, never "
+     "on the thread count"},
 };
 #define FG_N_TRAIN (sizeof fg_train_params / sizeof *fg_train_params)
 
 typedef struct fg_train_cfg {
     int adam, shuffle;
     double lr, momentum, wd, beta1, beta2, eps;
-    int64_t epochs, batch, seed;
+    int64_t epochs, batch, seed, lanes;
 } fg_train_cfg;
 
 size_t forget_train_param_count(void) { return FG_N_TRAIN; }
@@ -73,87 +78,76 @@ static int fg_train_config(fg_train_cfg *c, const char *text)
     forget_params_double(p, "beta1", &c->beta1);
     forget_params_double(p, "beta2", &c->beta2);
     forget_params_double(p, "eps", &c->eps);
+    forget_params_int(p, "lanes", &c->lanes);
     forget_params_free(p);
     return FORGET_OK;
 }
 
 /* Everything one training run allocates. */
 typedef struct fg_trainer {
-    float *grad, *state1, *state2, *backup, *xb, *tb, *zbuf;
-    int32_t *yb;
+    float *state1, *state2, *backup;
     size_t *order;
-    fg_workspace ws;
+    fg_lanes lanes;
 } fg_trainer;
 
 static void fg_trainer_free(fg_trainer *t)
 {
-    fg_free(t->grad);
     fg_free(t->state1);
     fg_free(t->state2);
     fg_free(t->backup);
-    fg_free(t->xb);
-    fg_free(t->tb);
-    fg_free(t->zbuf);
-    fg_free(t->yb);
     fg_free(t->order);
-    fg_workspace_free(&t->ws);
+    fg_lanes_free(&t->lanes);
 }
 
 static int fg_trainer_alloc(fg_trainer *t, const forget_model *m,
                             const forget_dataset *ds, size_t n,
-                            const fg_train_cfg *c)
+                            const fg_train_cfg *c, int threads)
 {
     size_t p = m->n_params, b = (size_t)c->batch;
     if (b > n)
         b = n;
     memset(t, 0, sizeof *t);
-    t->grad = fg_malloc_array(p, sizeof(float));
     t->state1 = fg_calloc(p, sizeof(float));
     t->state2 = c->adam ? fg_calloc(p, sizeof(float)) : NULL;
     t->backup = fg_malloc_array(p, sizeof(float));
-    t->xb = fg_malloc_array(b, ds->d * sizeof(float));
-    t->zbuf = fg_malloc_array(fg_model_zbuf_floats(m), sizeof(float));
     t->order = fg_malloc_array(n, sizeof(size_t));
-    if (ds->task == FORGET_TASK_CLASSIFICATION)
-        t->yb = fg_malloc_array(b, sizeof(int32_t));
-    else
-        t->tb = fg_malloc_array(b, ds->target_dim * sizeof(float));
-    if (!t->grad || !t->state1 || (c->adam && !t->state2) || !t->backup ||
-        !t->xb || !t->zbuf || !t->order || !(t->yb || t->tb)) {
+    if (!t->state1 || (c->adam && !t->state2) || !t->backup || !t->order) {
         fg_trainer_free(t);
         return fg_error(FORGET_E_NOMEM, "out of memory for training %zu "
                         "parameters in batches of %zu", p, b);
     }
-    return FORGET_OK;
+    int rc = fg_lanes_init(&t->lanes, m, ds, b, (size_t)c->lanes, threads);
+    if (rc != FORGET_OK)
+        fg_trainer_free(t);
+    return rc;
 }
 
-static void fg_gather(const forget_dataset *ds, const size_t *rows, size_t n,
-                      fg_trainer *t)
-{
-    size_t d = ds->d, k = ds->target_dim;
-    for (size_t i = 0; i < n; i++) {
-        size_t r = rows[i];
-        fg_dataset_row(ds, r, t->xb + i * d);
-        if (t->yb)
-            t->yb[i] = ds->labels[r];
-        else
-            memcpy(t->tb + i * k, ds->targets + r * k, k * sizeof(float));
-    }
-}
+/* One optimizer step over parameters [begin, end), on a team member. */
+typedef struct fg_update {
+    float *theta;
+    fg_trainer *t;
+    const fg_train_cfg *c;
+    int64_t step;
+} fg_update;
 
-static void fg_step(float *theta, size_t p, fg_trainer *t,
-                    const fg_train_cfg *c, int64_t step)
+static void fg_update_range(void *ctx, size_t begin, size_t end,
+                            const float *g, const float *g2)
 {
+    const fg_update *u = ctx;
+    const fg_train_cfg *c = u->c;
+    fg_trainer *t = u->t;
+    size_t n = end - begin;
     if (!c->adam) {
-        fg_k_sgd(theta, t->state1, t->grad, p, (float)c->lr,
-                 (float)c->momentum, (float)c->wd, step == 1);
+        fg_k_sgd(u->theta + begin, t->state1 + begin, g, g2, n, (float)c->lr,
+                 (float)c->momentum, (float)c->wd, u->step == 1);
         return;
     }
-    double bc1 = 1.0 - pow(c->beta1, (double)step);
-    double bc2 = 1.0 - pow(c->beta2, (double)step);
-    fg_k_adam(theta, t->state1, t->state2, t->grad, p, (float)(c->lr / bc1),
-              (float)c->beta1, (float)c->beta2, (float)sqrt(bc2),
-              (float)c->eps, (float)c->wd);
+    double bc1 = 1.0 - pow(c->beta1, (double)u->step);
+    double bc2 = 1.0 - pow(c->beta2, (double)u->step);
+    fg_k_adam(u->theta + begin, t->state1 + begin, t->state2 + begin, g, g2,
+              n,
+              (float)(c->lr / bc1), (float)c->beta1, (float)c->beta2,
+              (float)sqrt(bc2), (float)c->eps, (float)c->wd);
 }
 
 static double fg_seconds(void)
@@ -163,8 +157,7 @@ static double fg_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static int fg_train_loop(forget_model *m, const forget_dataset *ds,
-                         const size_t *rows, size_t n, const fg_train_cfg *c,
+static int fg_train_loop(forget_model *m, const size_t *rows, size_t n, const fg_train_cfg *c,
                          fg_trainer *t, double *final_loss, int64_t *steps)
 {
     fg_rng rng;
@@ -181,20 +174,18 @@ static int fg_train_loop(forget_model *m, const forget_dataset *ds,
         double epoch_loss = 0.0;
         for (size_t s = 0; s < n; s += b) {
             size_t nb = n - s < b ? n - s : b;
-            fg_gather(ds, t->order + s, nb, t);
-            memset(t->grad, 0, p * sizeof *t->grad);
             double loss = 0.0;
-            int rc = fg_model_batch(m, &t->ws, t->zbuf, t->xb, t->yb, t->tb,
-                                    nb, FG_OBJ_LOSS, FG_ACC_GRAD,
-                                    1.0f / (float)nb, t->grad, &loss);
+            fg_update u = {m->theta, t, c, ++step};
+            int rc = fg_lanes_step(&t->lanes, t->order + s, nb,
+                                   fg_update_range, &u, &loss);
             if (rc != FORGET_OK)
                 return rc;
+            /* The step was taken; a failure restores the parameters. */
             if (!isfinite(loss))
                 return fg_error(FORGET_E_NUMERIC, "training diverged at "
                                 "epoch %lld, step %lld: the loss is not "
                                 "finite (try a smaller lr)", (long long)e + 1,
-                                (long long)step + 1);
-            fg_step(m->theta, p, t, c, ++step);
+                                (long long)step);
             epoch_loss += loss;
             if (m->progress &&
                 m->progress((double)step / total_steps, "train",
@@ -246,7 +237,8 @@ static int fg_train_closed_form(forget_model *m, const forget_dataset *train,
 }
 
 int fg_model_train_rows(forget_model *m, const forget_dataset *train,
-                        const size_t *rows, size_t n, const char *params)
+                        const size_t *rows, size_t n, const char *params,
+                        int threads)
 {
     fg_train_cfg c;
     int rc = fg_train_config(&c, params);
@@ -262,12 +254,13 @@ int fg_model_train_rows(forget_model *m, const forget_dataset *train,
     if (report == NULL)
         return fg_nomem("a training report");
     const char *keys[] = {"seconds", "epochs", "steps", "final_loss",
-                          "samples_per_second"};
-    for (size_t i = 0; i < 5 && rc == FORGET_OK; i++)
+                          "samples_per_second", "threads"};
+    for (size_t i = 0; i < 6 && rc == FORGET_OK; i++)
         rc = fg_report_set(report, keys[i], 0.0);
     fg_trainer t;
     if (rc == FORGET_OK)
-        rc = fg_trainer_alloc(&t, m, train, n, &c);
+        rc = fg_trainer_alloc(&t, m, train, n, &c,
+                              threads > 0 ? threads : forget_get_threads());
     if (rc != FORGET_OK) {
         fg_report_free(report);
         return rc;
@@ -275,8 +268,9 @@ int fg_model_train_rows(forget_model *m, const forget_dataset *train,
     memcpy(t.backup, m->theta, m->n_params * sizeof(float));
     double t0 = fg_seconds(), final_loss = 0.0;
     int64_t steps = 0;
-    rc = fg_train_loop(m, train, rows, n, &c, &t, &final_loss, &steps);
+    rc = fg_train_loop(m, rows, n, &c, &t, &final_loss, &steps);
     double secs = fg_seconds() - t0;
+    int team = fg_team_size(t.lanes.team);
     if (rc != FORGET_OK)
         memcpy(m->theta, t.backup, m->n_params * sizeof(float));
     fg_trainer_free(&t);
@@ -291,6 +285,7 @@ int fg_model_train_rows(forget_model *m, const forget_dataset *train,
     fg_report_set(report, "final_loss", final_loss);
     fg_report_set(report, "samples_per_second",
                   secs > 0 ? (double)n * (double)c.epochs / secs : 0);
+    fg_report_set(report, "threads", (double)team);
     fg_report_free(m->train_report);
     m->train_report = report;
     return FORGET_OK;
@@ -303,5 +298,5 @@ int forget_model_train(forget_model *m, const forget_dataset *train,
     FG_CHECK_ARG(train);
     if (m->ops->fit)
         return fg_train_closed_form(m, train, params);
-    return fg_model_train_rows(m, train, NULL, train->n, params);
+    return fg_model_train_rows(m, train, NULL, train->n, params, 0);
 }

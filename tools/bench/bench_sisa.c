@@ -2,19 +2,19 @@
  * 5 shards x 4 slices of the MLP 784-256-128-10; training; one deletion;
  * 100 deletions one call each; 100 more as one call; a full retrain of the
  * ensemble on what remains. Writes the deletion list; one JSON line.
- *   build/bench/bench_sisa [--data DIR] [--out DIR] [--threads N] */
+ *   build/bench/bench_sisa [--data DIR] [--out DIR] [--threads N] [--lanes L] */
 #include <stdint.h>
 #include <sys/resource.h>
 
 #include "bench_common.h"
 
 #define CFG "shards=5 slices=4 epochs=1 seed=1 threads=%d " \
-            "train=\"lr=0.05 momentum=0.9 batch=128\""
+            "train=\"lr=0.05 momentum=0.9 batch=128 lanes=%d\""
 
 int main(int argc, char **argv)
 {
     const char *dir = "/usr/share/datasets/fashion-mnist", *out = "build/bench";
-    int threads = 1;
+    int threads = 1, lanes = 1;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--data"))
             dir = argv[i + 1];
@@ -22,6 +22,8 @@ int main(int argc, char **argv)
             out = argv[i + 1];
         else if (!strcmp(argv[i], "--threads"))
             threads = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--lanes"))
+            lanes = atoi(argv[i + 1]);
     }
     BENCH_CHECK(forget_init());
     forget_dataset *train = NULL, *test = NULL;
@@ -35,7 +37,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < 201; i++)
         fprintf(f, "%llu\n", (unsigned long long)perm[i]);
     fclose(f);
-    snprintf(cfg, sizeof cfg, CFG, threads);
+    snprintf(cfg, sizeof cfg, CFG, threads, lanes);
 
     forget_model *tmpl = NULL;
     BENCH_CHECK(forget_model_create(&tmpl, "mlp", "layers=784-256-128-10 "

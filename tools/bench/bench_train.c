@@ -57,7 +57,7 @@ int main(int argc, char **argv)
     const char *dir = "/usr/share/datasets/fashion-mnist";
     const char *layers = "784-256-128-10";
     const char *storage = "bytes";
-    int epochs = 5;
+    int epochs = 5, lanes = 1;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--data"))
             dir = argv[i + 1];
@@ -67,6 +67,8 @@ int main(int argc, char **argv)
             layers = argv[i + 1];
         else if (!strcmp(argv[i], "--storage"))
             storage = argv[i + 1];
+        else if (!strcmp(argv[i], "--lanes"))
+            lanes = atoi(argv[i + 1]);
     }
     char load_params[64];
     snprintf(load_params, sizeof load_params, "storage=%s", storage);
@@ -90,7 +92,7 @@ int main(int argc, char **argv)
     char params[256], recipe[256];
     snprintf(params, sizeof params, "layers=%s act=relu seed=7", layers);
     snprintf(recipe, sizeof recipe, "optimizer=sgd lr=0.05 momentum=0.9 "
-             "batch=128 epochs=%d seed=7", epochs);
+             "batch=128 epochs=%d seed=7 lanes=%d", epochs, lanes);
     if ((rc = forget_model_create(&m, "mlp", params)))
         die("create", rc);
     t0 = now();

@@ -1,0 +1,61 @@
+/* Data-parallel training steps: a batch is split into a fixed number of
+ * lanes (contiguous parts); each lane's gradient is computed on its own,
+ * and the lanes' gradients are summed in lane order while the optimizer
+ * updates the parameters. Lanes run on a team of threads when the budget
+ * allows, one after another otherwise: the result depends on the number
+ * of lanes, never on the number of threads. */
+#ifndef FG_MODEL_LANES_H
+#define FG_MODEL_LANES_H
+
+#include <stdint.h>
+
+#include "core/team.h"
+#include "model/model.h"
+
+#define FG_MAX_LANES 64
+
+typedef struct fg_lane {
+    float *grad, *xb, *tb, *zbuf;
+    int32_t *yb;
+    fg_workspace ws;
+    size_t r0, n;    /* this step's rows: [r0, r0 + n) of the batch */
+    double loss;     /* sum of this step's per-row losses */
+    int rc;
+    char err[256];   /* the message of a failure on a worker thread */
+} fg_lane;
+
+/* The update of parameters [begin, end) with the gradient g + g2 there
+ * (g2 NULL for one lane): the lanes' gradients summed in lane order, all
+ * but the last in g (the first lane's buffer), the last in g2. */
+typedef void (*fg_update_fn)(void *ctx, size_t begin, size_t end,
+                             const float *g, const float *g2);
+
+typedef struct fg_lanes {
+    fg_lane lane[FG_MAX_LANES];
+    size_t n_lanes, batch, n_params;
+    fg_team *team;
+    const forget_model *m;
+    const forget_dataset *ds;
+    /* the current step */
+    const size_t *rows;
+    size_t nb;
+    fg_update_fn update;
+    void *update_ctx;
+} fg_lanes;
+
+/* Buffers for batches of up to batch rows in n_lanes lanes, and a team of
+ * up to threads threads when lanes may run at once (a kind whose
+ * forward/backward may run concurrently, a BLAS on one thread).
+ * FORGET_E_NOMEM leaves nothing allocated. */
+int fg_lanes_init(fg_lanes *l, const forget_model *m,
+                  const forget_dataset *ds, size_t batch, size_t n_lanes,
+                  int threads);
+void fg_lanes_free(fg_lanes *l);
+
+/* The gradient of the mean loss over rows[0..nb) (nb <= batch), lane by
+ * lane; *loss = the sum of per-row losses. Then update over ranges
+ * covering every parameter (in parallel when the team allows). */
+int fg_lanes_step(fg_lanes *l, const size_t *rows, size_t nb,
+                  fg_update_fn update, void *ctx, double *loss);
+
+#endif
