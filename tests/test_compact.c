@@ -85,14 +85,16 @@ START_TEST(values_and_subsets)
                      FORGET_E_INVALID);
     ck_assert_int_eq(forget_dataset_copy_rows(by, ROWS, 0, NULL, 0),
                      FORGET_OK);
-    /* a subset holds floats, the same ones */
+    /* a subset keeps the bytes, and reads as the same floats */
     uint64_t ids[3] = {7, 100, 31};
     forget_dataset *sf, *sb;
     ck_assert_int_eq(forget_dataset_subset_ids(&sf, fl, ids, 3), FORGET_OK);
     ck_assert_int_eq(forget_dataset_subset_ids(&sb, by, ids, 3), FORGET_OK);
-    ck_assert_ptr_nonnull(forget_dataset_x(sb));
-    ck_assert_mem_eq(forget_dataset_x(sb), forget_dataset_x(sf),
-                     3 * PIX * sizeof(float));
+    ck_assert_ptr_null(forget_dataset_x(sb));
+    float sx[3 * PIX];
+    ck_assert_int_eq(forget_dataset_copy_rows(sb, 0, 3, sx, 3 * PIX),
+                     FORGET_OK);
+    ck_assert_mem_eq(sx, forget_dataset_x(sf), sizeof sx);
     free(x);
     forget_dataset_free(sf);
     forget_dataset_free(sb);
@@ -183,6 +185,82 @@ START_TEST(methods_are_identical)
 }
 END_TEST
 
+/* sisa keeps the rows of a byte dataset as bytes, saves them as bytes
+ * (SDXN + SDX8, a quarter of SDX) and, loaded back, keeps forgetting
+ * exactly as the float one does. */
+START_TEST(sisa_state_keeps_bytes)
+{
+    forget_dataset *fl, *by;
+    load_both(&fl, &by);
+    forget_dataset *data[2] = {fl, by};
+    forget_unlearner *u[2];
+    forget_model *t = NULL;
+    ck_assert_int_eq(forget_model_create(&t, "mlp", "layers=12-8-3 seed=2"),
+                     FORGET_OK);
+    uint64_t first[3] = {3, 40, 150}, more[2] = {41, 239};
+    size_t len[2], size;
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(forget_unlearner_create(&u[i], "sisa", t,
+                                                 "shards=2 slices=2 epochs=1"),
+                         FORGET_OK);
+        ck_assert_int_eq(forget_unlearner_prepare(u[i], data[i]), FORGET_OK);
+        ck_assert_int_eq(forget_unlearner_forget_ids(u[i], first, 3),
+                         FORGET_OK);
+        unsigned char *st = saved_state(u[i], &len[i]);
+        const unsigned char *fx = find_section(st, len[i], "SDX ", &size);
+        const unsigned char *bx = find_section(st, len[i], "SDX8", &size);
+        if (i == 0) {
+            ck_assert_ptr_nonnull(fx);
+            ck_assert_ptr_null(bx);
+        } else { /* 237 rows of 12 bytes, and the scale flag */
+            ck_assert_ptr_null(fx);
+            ck_assert_ptr_nonnull(bx);
+            ck_assert_uint_eq(size, (ROWS - 3) * PIX);
+            bx = find_section(st, len[i], "SDXN", &size);
+            ck_assert_ptr_nonnull(bx);
+            ck_assert_uint_eq(size, 1);
+            ck_assert_uint_eq(bx[0], 1);
+            ck_assert_uint_lt(len[1], len[0]);
+        }
+        /* Load it back in place of the original, and forget more. */
+        forget_unlearner *v = NULL;
+        ck_assert_int_eq(forget_unlearner_load_buffer(&v, t, st, len[i]),
+                         FORGET_OK);
+        free(st);
+        forget_unlearner_free(u[i]);
+        u[i] = v;
+        ck_assert_int_eq(forget_unlearner_forget_ids(u[i], more, 2),
+                         FORGET_OK);
+    }
+    digest_eq(forget_unlearner_model(u[0]), forget_unlearner_model(u[1]));
+    /* A byte state whose scale flag is not 0 or 1 is refused. */
+    size_t n;
+    unsigned char *st = saved_state(u[1], &n);
+    const unsigned char *flag = find_section(st, n, "SDXN", &size);
+    ck_assert_ptr_nonnull(flag);
+    unsigned char *h = st + (flag - st) - 24; /* its section header */
+    h[24] = 7;
+    uint32_t c = crc32c_bitwise(h + 24, 1);
+    uint32_t hc;
+    for (int i = 0; i < 4; i++)
+        h[16 + i] = (unsigned char)(c >> (8 * i));
+    hc = crc32c_bitwise(h, 20);
+    for (int i = 0; i < 4; i++)
+        h[20 + i] = (unsigned char)(hc >> (8 * i));
+    forget_unlearner *bad = NULL;
+    ck_assert_int_eq(forget_unlearner_load_buffer(&bad, t, st, n),
+                     FORGET_E_FORMAT);
+    ck_assert_ptr_nonnull(strstr(forget_last_error(), "features"));
+    ck_assert_ptr_null(bad);
+    free(st);
+    for (int i = 0; i < 2; i++)
+        forget_unlearner_free(u[i]);
+    forget_model_free(t);
+    forget_dataset_free(fl);
+    forget_dataset_free(by);
+}
+END_TEST
+
 START_TEST(bytes_need_byte_images)
 {
     char img[256], lab[256];
@@ -208,6 +286,7 @@ Suite *suite_compact(void)
     tcase_add_checked_fixture(tc, fixture_init, fixture_shutdown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, values_and_subsets);
+    tcase_add_test(tc, sisa_state_keeps_bytes);
     tcase_add_test(tc, training_and_evaluation_are_identical);
     tcase_add_test(tc, methods_are_identical);
     tcase_add_test(tc, bytes_need_byte_images);

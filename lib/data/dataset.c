@@ -208,12 +208,19 @@ int fg_dataset_gather(forget_dataset **out, const forget_dataset *src,
                       const size_t *rows, size_t k, const char *what)
 {
     forget_dataset *ds = NULL;
-    int rc = fg_dataset_new(&ds, k, src->d, src->task, src->target_dim, what);
+    size_t d = src->d;
+    /* The rows keep their storage: bytes stay bytes (4x smaller). */
+    int rc = src->x8 ? fg_dataset_new_bytes(&ds, k, d, src->x8_normalize, what)
+                     : fg_dataset_new(&ds, k, d, src->task, src->target_dim,
+                                      what);
     if (rc != FORGET_OK)
         return rc;
     for (size_t i = 0; i < k; i++) {
         size_t r = rows[i];
-        fg_dataset_row(src, r, ds->x + i * src->d); /* floats, always */
+        if (src->x8)
+            memcpy(ds->x8 + i * d, src->x8 + r * d, d);
+        else
+            memcpy(ds->x + i * d, src->x + r * d, d * sizeof *ds->x);
         if (src->labels)
             ds->labels[i] = src->labels[r];
         else

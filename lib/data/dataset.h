@@ -46,7 +46,8 @@ int fg_dataset_seal(forget_dataset **ds, size_t classes, const char *what);
 /* Free a dataset that was never sealed (NULL is a no-op). */
 void fg_dataset_discard(forget_dataset *ds);
 
-/* A dataset holding the given rows of src, in that order. */
+/* A dataset holding the given rows of src, in that order, stored as src
+ * stores them (floats or bytes). */
 int fg_dataset_gather(forget_dataset **out, const forget_dataset *src,
                       const size_t *rows, size_t k, const char *what);
 

@@ -667,8 +667,11 @@ static int fg_sisa_forget_ids(void *state, const uint64_t *ids_in,
         /* Forget the rows themselves: zero what was kept of them. */
         for (size_t row = 0; row < n; row++)
             if (dead[row] && !s->dead[row]) {
-                memset(s->data->x + row * s->data->d, 0,
-                       s->data->d * sizeof(float));
+                if (s->data->x8)
+                    memset(s->data->x8 + row * s->data->d, 0, s->data->d);
+                else
+                    memset(s->data->x + row * s->data->d, 0,
+                           s->data->d * sizeof(float));
                 if (s->data->targets)
                     memset(s->data->targets + row * s->data->target_dim, 0,
                            s->data->target_dim * sizeof(float));
@@ -698,7 +701,8 @@ static int fg_sisa_forget(void *state, const forget_dataset *rows,
 }
 
 /* ---- state files: SCFG (u64 generation, shards, slices), the remembered
- * rows (SDID ids, SDX features, SDYL labels or SDYT targets), SMOD (the
+ * rows (SDID ids, SDX float features or SDXN + SDX8 byte features, SDYL
+ * labels or SDYT targets), SMOD (the
  * constituents' float32 parameters), SCKP (memory checkpoints) or SGEN
  * (the generation of each checkpoint file), and the id set ---- */
 
@@ -743,9 +747,19 @@ static int fg_sisa_save(void *state, forget_writer *w)
     if (rc == FORGET_OK)
         rc = forget_writer_section(w, "SDID", FORGET_SECTION_REQUIRED,
                                    kept->ids, n * sizeof(uint64_t));
-    if (rc == FORGET_OK)
+    if (rc == FORGET_OK && kept->x8) {
+        /* Byte features (a dataset loaded with storage=bytes): one byte
+         * saying whether a value is byte / 255, then the bytes. */
+        unsigned char norm = kept->x8_normalize ? 1 : 0;
+        rc = forget_writer_section(w, "SDXN", FORGET_SECTION_REQUIRED, &norm,
+                                   1);
+        if (rc == FORGET_OK)
+            rc = forget_writer_section(w, "SDX8", FORGET_SECTION_REQUIRED,
+                                       kept->x8, n * kept->d);
+    } else if (rc == FORGET_OK) {
         rc = forget_writer_section(w, "SDX ", FORGET_SECTION_REQUIRED,
                                    kept->x, n * kept->d * sizeof(float));
+    }
     if (rc == FORGET_OK)
         rc = kept->labels
                  ? forget_writer_section(w, "SDYL", FORGET_SECTION_REQUIRED,
@@ -773,7 +787,7 @@ static int fg_sisa_save(void *state, forget_writer *w)
 
 static int fg_sisa_restore(fg_sisa *s, fg_blob *b)
 {
-    /* b: SCFG SDID SDX SDYL SDYT SMOD SCKP SGEN IDS GONE */
+    /* b: SCFG SDID SDX SDYL SDYT SMOD SCKP SGEN IDS GONE SDXN SDX8 */
     size_t S = s->S, R = s->R, P = s->P, d = s->tmpl->inputs;
     if (b[0].size != 24 || fg_get_u64(b[0].data + 8) != S ||
         fg_get_u64(b[0].data + 16) != R)
@@ -782,22 +796,35 @@ static int fg_sisa_restore(fg_sisa *s, fg_blob *b)
     size_t n = b[1].size / 8;
     int regression = s->tmpl->task == FORGET_TASK_REGRESSION;
     size_t k = s->tmpl->outputs;
-    if (b[1].size % 8 || b[2].size != n * d * 4 ||
-        (!regression && b[3].size != n * 4) ||
+    /* The features as floats (SDX) or as bytes (SDXN + SDX8), never
+     * both; bytes only for classification. */
+    int bytes = b[11].data != NULL;
+    if (bytes ? (b[2].data || regression || b[10].size != 1 ||
+                 b[10].data[0] > 1 || b[11].size != n * d)
+              : (b[10].data || b[2].size != n * d * 4))
+        return fg_error(FORGET_E_FORMAT, "method 'sisa': the saved state's "
+                        "features are neither %zu floats nor %zu bytes with "
+                        "their scale", n * d, n * d);
+    if (b[1].size % 8 || (!regression && b[3].size != n * 4) ||
         (regression && b[4].size != n * k * 4) || b[5].size != S * P * 4 ||
         (s->store ? b[7].size != S * R * 8 : b[6].size != S * R * P * 4))
         return fg_error(FORGET_E_FORMAT, "method 'sisa': the saved state "
                         "does not fit a model of %zu parameters", P);
     s->gen = fg_get_u64(b[0].data);
     forget_dataset *data = NULL;
-    int rc = fg_dataset_new(&data, n, d,
-                            regression ? FORGET_TASK_REGRESSION
-                                       : FORGET_TASK_CLASSIFICATION,
-                            k, "method 'sisa'");
+    int rc = bytes ? fg_dataset_new_bytes(&data, n, d, b[10].data[0],
+                                          "method 'sisa'")
+                   : fg_dataset_new(&data, n, d,
+                                    regression ? FORGET_TASK_REGRESSION
+                                               : FORGET_TASK_CLASSIFICATION,
+                                    k, "method 'sisa'");
     if (rc != FORGET_OK)
         return rc;
     fg_get_u64s(data->ids, b[1].data, n);
-    fg_get_f32s(data->x, b[2].data, n * d);
+    if (bytes && n > 0)
+        memcpy(data->x8, b[11].data, n * d);
+    else
+        fg_get_f32s(data->x, b[2].data, n * d);
     if (regression)
         fg_get_f32s(data->targets, b[4].data, n * k);
     else
@@ -855,10 +882,11 @@ static int fg_sisa_load(void **state, forget_model *model,
     if (rc != FORGET_OK)
         return rc;
     fg_sisa *s = made;
-    fg_blob b[11] = {{"SCFG", 0, 0}, {"SDID", 0, 0}, {"SDX ", 0, 0},
+    fg_blob b[13] = {{"SCFG", 0, 0}, {"SDID", 0, 0}, {"SDX ", 0, 0},
                      {"SDYL", 0, 0}, {"SDYT", 0, 0}, {"SMOD", 0, 0},
                      {"SCKP", 0, 0}, {"SGEN", 0, 0}, {"IDS ", 0, 0},
-                     {"GONE", 0, 0}, {NULL, 0, 0}};
+                     {"GONE", 0, 0}, {"SDXN", 0, 0}, {"SDX8", 0, 0},
+                     {NULL, 0, 0}};
     rc = fg_read_blobs(r, b, "sisa");
     if (rc == 0 && b[0].data) {
         rc = fg_sisa_restore(s, b);

@@ -1,6 +1,7 @@
 /* Writes the seed corpora of the fuzz harnesses into DIR/<harness>/ (run
  * by `make fuzz-seeds`; the output is committed under tests/fuzz/corpus). */
 #include <forget/forget.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,8 +42,9 @@ static void put_model(const char *name, const forget_model *m)
     free(b);
 }
 
-static void put_state(const char *method, forget_model *m,
-                      const forget_dataset *train, const char *params)
+static void put_state_as(const char *name, const char *method,
+                         forget_model *m, const forget_dataset *train,
+                         const char *params)
 {
     forget_unlearner *u;
     size_t n = 0;
@@ -56,9 +58,56 @@ static void put_state(const char *method, forget_model *m,
     check(forget_unlearner_save_buffer(u, NULL, 0, &n));
     void *b = malloc(n);
     check(forget_unlearner_save_buffer(u, b, n, &n));
-    put("state_load", method, b, n);
+    put("state_load", name, b, n);
     free(b);
     forget_unlearner_free(u);
+}
+
+static void put_state(const char *method, forget_model *m,
+                      const forget_dataset *train, const char *params)
+{
+    put_state_as(method, method, m, train, params);
+}
+
+static void put_be32(FILE *f, uint32_t v)
+{
+    unsigned char b[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16),
+                          (unsigned char)(v >> 8), (unsigned char)v};
+    fwrite(b, 1, 4, f);
+}
+
+/* The rows of fuzz_train_rows as 2x2 byte images (IDX files in dir,
+ * removed after), loaded with storage=bytes: a sisa state of bytes. */
+static forget_dataset *byte_rows(void)
+{
+    char img[512], lab[512];
+    snprintf(img, sizeof img, "%s/tmp-images.idx", dir);
+    snprintf(lab, sizeof lab, "%s/tmp-labels.idx", dir);
+    FILE *fi = fopen(img, "wb"), *fl = fopen(lab, "wb");
+    if (!fi || !fl) {
+        fprintf(stderr, "mkseeds: cannot write %s\n", img);
+        exit(1);
+    }
+    put_be32(fi, 0x803);
+    put_be32(fi, 24);
+    put_be32(fi, 2);
+    put_be32(fi, 2);
+    put_be32(fl, 0x801);
+    put_be32(fl, 24);
+    for (int i = 0; i < 24; i++) {
+        unsigned char label = (unsigned char)(i % 3), px[4];
+        for (int j = 0; j < 4; j++)
+            px[j] = (unsigned char)(((i * 7 + j * 3) % 11) * 20 + label * 30);
+        fwrite(px, 1, 4, fi);
+        fwrite(&label, 1, 1, fl);
+    }
+    if (fclose(fi) != 0 || fclose(fl) != 0)
+        exit(1);
+    forget_dataset *ds = NULL;
+    check(forget_dataset_load_idx(&ds, img, lab, "storage=bytes"));
+    remove(img);
+    remove(lab);
+    return ds;
 }
 
 static void put_file(const char *sub, const char *name, const char *from,
@@ -121,6 +170,9 @@ int main(int argc, char **argv)
     put_model("analytic", lin);
     put_state("ssd", mlp, train, "");
     put_state("sisa", mlp, train, "shards=2 epochs=1");
+    forget_dataset *bytes = byte_rows();
+    put_state_as("sisa-bytes", "sisa", mlp, bytes, "shards=2 epochs=1");
+    forget_dataset_free(bytes);
 
     /* IDX: cut byte, then images (3 rows of 2x2 bytes), then labels. */
     static const uint8_t idx[] = {

@@ -381,8 +381,12 @@ def bench_sisa(args):
         "sample passes: %.2f). Stages retrained: %d one at a time, %d in one call." % (
             o1["batch_100_cost"], o1["stages_retrained_sequential"],
             o1["stages_retrained_batch"]),
-        "Peak RSS: libforget %.0f MiB, PyTorch %.0f MiB." % (
+        "Peak RSS: libforget %.0f MiB, PyTorch %.0f MiB (libforget loads the images" % (
             o1["peak_rss_mib"], torch.get("peak_rss_mib", float("nan"))),
+        "with `storage=bytes`, and sisa keeps its copy of the rows, its saved state",
+        "and the subsets made along the way as bytes too; the process holds the",
+        "training set, sisa's copy, the rows that remain and the full retrain's",
+        "copy of them at its peak).",
     ]
     return "\n".join(lines)
 

@@ -165,7 +165,7 @@ int main(int argc, char **argv)
     }
     BENCH_CHECK(forget_init());
     forget_dataset *train = NULL, *test = NULL;
-    bench_load(dir, &train, &test);
+    bench_load(dir, &train, &test, NULL);
     /* 1000 distinct rows by a seeded permutation (Fisher-Yates, LCG). */
     size_t n = forget_dataset_rows(train);
     uint64_t *perm = bench_permutation(n, 12345u);

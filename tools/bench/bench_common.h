@@ -29,16 +29,18 @@ static inline double bench_now(void)
     } while (0)
 
 /* Fashion-MNIST's train and test sets from dir. */
+/* Fashion-MNIST's training and test sets; params for the loader (NULL,
+ * or "storage=bytes"). */
 static inline void bench_load(const char *dir, forget_dataset **train,
-                              forget_dataset **test)
+                              forget_dataset **test, const char *params)
 {
     char a[512], b[512];
     snprintf(a, sizeof a, "%s/train-images-idx3-ubyte.gz", dir);
     snprintf(b, sizeof b, "%s/train-labels-idx1-ubyte.gz", dir);
-    BENCH_CHECK(forget_dataset_load_idx(train, a, b, NULL));
+    BENCH_CHECK(forget_dataset_load_idx(train, a, b, params));
     snprintf(a, sizeof a, "%s/t10k-images-idx3-ubyte.gz", dir);
     snprintf(b, sizeof b, "%s/t10k-labels-idx1-ubyte.gz", dir);
-    BENCH_CHECK(forget_dataset_load_idx(test, a, b, NULL));
+    BENCH_CHECK(forget_dataset_load_idx(test, a, b, params));
 }
 
 static inline int bench_cmp_double(const void *a, const void *b)

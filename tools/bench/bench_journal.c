@@ -107,7 +107,7 @@ int main(int argc, char **argv)
     }
     BENCH_CHECK(forget_init());
     forget_dataset *D = NULL, *test = NULL;
-    bench_load(data, &D, &test);
+    bench_load(data, &D, &test, NULL);
     uint64_t *perm = bench_permutation(forget_dataset_rows(D), 11);
     char jpath[600];
     snprintf(jpath, sizeof jpath, "%s/bench.journal", dir);

@@ -27,7 +27,7 @@ int main(int argc, char **argv)
     }
     BENCH_CHECK(forget_init());
     forget_dataset *train = NULL, *test = NULL;
-    bench_load(dir, &train, &test);
+    bench_load(dir, &train, &test, "storage=bytes");
     /* 201 distinct ids by a seeded permutation. */
     size_t n = forget_dataset_rows(train);
     uint64_t *perm = bench_permutation(n, 777u);

@@ -175,7 +175,7 @@ int main(int argc, char **argv)
     }
     BENCH_CHECK(forget_init());
     forget_dataset *train = NULL, *test = NULL;
-    bench_load(dir, &train, &test);
+    bench_load(dir, &train, &test, NULL);
     forget_model *orig = NULL;
     char recipe[256], path[512];
     snprintf(recipe, sizeof recipe, RECIPE, epochs);
