@@ -821,10 +821,10 @@ static int fg_sisa_restore(fg_sisa *s, fg_blob *b)
     if (rc != FORGET_OK)
         return rc;
     fg_get_u64s(data->ids, b[1].data, n);
-    if (bytes && n > 0)
-        memcpy(data->x8, b[11].data, n * d);
-    else
+    if (!bytes)
         fg_get_f32s(data->x, b[2].data, n * d);
+    else if (n > 0)
+        memcpy(data->x8, b[11].data, n * d);
     if (regression)
         fg_get_f32s(data->targets, b[4].data, n * k);
     else
