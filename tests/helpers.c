@@ -343,7 +343,6 @@ int blas_one_thread(void)
 {
     static const char *const names[][2] = {
         {"openblas_set_num_threads", "openblas_get_num_threads"},
-        {"bli_thread_set_num_threads", "bli_thread_get_num_threads"},
         {"mkl_set_num_threads", "mkl_get_max_threads"}};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         void *set = dlsym(RTLD_DEFAULT, names[i][0]);

@@ -94,7 +94,7 @@ const unsigned char *find_section(const unsigned char *buf, size_t len,
 /* CRC-32C, bit by bit (to forge checksums of hand-made files). */
 uint32_t crc32c_bitwise(const unsigned char *p, size_t n);
 
-/* Ask the BLAS library (OpenBLAS, BLIS, MKL: found by name) to run one
+/* Ask the BLAS library (OpenBLAS or MKL: found by name) to run one
  * thread, so that libforget's own threads are used; returns the count it
  * runs afterwards (1 also for a BLAS that cannot be asked). */
 int blas_one_thread(void);

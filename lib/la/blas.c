@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 #include <lapacke.h>
 #include <limits.h>
+#include <stdint.h>
 
 static CBLAS_TRANSPOSE fg_trans(int t) { return t ? CblasTrans : CblasNoTrans; }
 
@@ -124,21 +125,32 @@ void fg_dsym_fill(size_t n, double *a, size_t lda)
 
 /* The BLAS library does not say through CBLAS how many threads it runs;
  * the common multi-threaded ones have a getter, looked up by name so that
- * any BLAS links. None found: the reference BLAS, one thread. */
+ * any BLAS links (OpenBLAS and MKL return int, BLIS its 64-bit dim_t).
+ * None found: the reference BLAS, one thread. */
 int fg_blas_threads(void)
 {
-    static const char *const getters[] = {
-        "openblas_get_num_threads", "bli_thread_get_num_threads",
-        "mkl_get_max_threads"};
+    static const struct {
+        const char *name;
+        int wide;
+    } getters[] = {{"openblas_get_num_threads", 0},
+                   {"mkl_get_max_threads", 0},
+                   {"bli_thread_get_num_threads", 1}};
     for (size_t i = 0; i < sizeof getters / sizeof *getters; i++) {
-        void *sym = dlsym(RTLD_DEFAULT, getters[i]);
-        if (sym != NULL) {
-            int (*get)(void);
-            /* POSIX: a symbol's address converts to a function pointer. */
+        void *sym = dlsym(RTLD_DEFAULT, getters[i].name);
+        if (sym == NULL)
+            continue;
+        long long n;
+        /* POSIX: a symbol's address converts to a function pointer. */
+        if (getters[i].wide) {
+            int64_t (*get)(void);
             *(void **)&get = sym;
-            int n = get();
-            return n < 1 ? 1 : n;
+            n = get();
+        } else {
+            int (*get)(void);
+            *(void **)&get = sym;
+            n = get();
         }
+        return n < 1 ? 1 : n > 1024 ? 1024 : (int)n;
     }
     return 1;
 }
