@@ -33,6 +33,9 @@ int fg_dataset_new_bytes(forget_dataset **out, size_t n, size_t d,
  * else converted into buf ((e - b) * d floats). Every reader of features
  * outside lib/data goes through these. */
 void fg_dataset_row(const forget_dataset *ds, size_t i, float *dst);
+/* Zero row i's features and targets, whatever the storage (a forgotten
+ * row's data, destroyed rather than merely unreferenced). */
+void fg_dataset_clear_row(forget_dataset *ds, size_t i);
 /* Ask the CPU to start loading row i (a hint; no effect on results). */
 void fg_dataset_prefetch_row(const forget_dataset *ds, size_t i);
 const float *fg_dataset_rows(const forget_dataset *ds, size_t b, size_t e,

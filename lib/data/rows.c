@@ -34,6 +34,17 @@ void fg_dataset_row(const forget_dataset *ds, size_t i, float *dst)
         memcpy(dst, ds->x + i * ds->d, ds->d * sizeof *dst);
 }
 
+void fg_dataset_clear_row(forget_dataset *ds, size_t i)
+{
+    if (ds->x8)
+        memset(ds->x8 + i * ds->d, 0, ds->d);
+    else
+        memset(ds->x + i * ds->d, 0, ds->d * sizeof *ds->x);
+    if (ds->targets)
+        memset(ds->targets + i * ds->target_dim, 0,
+               ds->target_dim * sizeof *ds->targets);
+}
+
 void fg_dataset_prefetch_row(const forget_dataset *ds, size_t i)
 {
     const char *p = ds->x8 ? (const char *)(ds->x8 + i * ds->d)

@@ -666,16 +666,8 @@ static int fg_sisa_forget_ids(void *state, const uint64_t *ids_in,
     if (k > 0) {
         /* Forget the rows themselves: zero what was kept of them. */
         for (size_t row = 0; row < n; row++)
-            if (dead[row] && !s->dead[row]) {
-                if (s->data->x8)
-                    memset(s->data->x8 + row * s->data->d, 0, s->data->d);
-                else
-                    memset(s->data->x + row * s->data->d, 0,
-                           s->data->d * sizeof(float));
-                if (s->data->targets)
-                    memset(s->data->targets + row * s->data->target_dim, 0,
-                           s->data->target_dim * sizeof(float));
-            }
+            if (dead[row] && !s->dead[row])
+                fg_dataset_clear_row(s->data, row);
         fg_free(s->dead);
         s->dead = dead;
         dead = NULL;
