@@ -129,6 +129,8 @@ static int fg_ssd_importance(const fg_ssd *s, const forget_dataset *ds,
         return fg_nomem("importances");
     fg_workspace ws = {NULL, 0};
     int rc = FORGET_OK;
+    /* The first chunk is stored, not added to zeros (the same values, one
+     * pass over out fewer: a one-row request is bound by memory traffic). */
     if (ds->n == 0)
         memset(out, 0, P * sizeof *out);
     *units = 0;
@@ -148,15 +150,8 @@ static int fg_ssd_importance(const fg_ssd *s, const forget_dataset *ds,
         } else {
             rc = fg_model_accumulate(m, &ws, ds, b, e, objective, mode, 1.0f,
                                      tmp, NULL);
-            /* The first chunk is stored, not added to zeros (the same
-             * values, one pass over out fewer: a one-row request is
-             * bound by memory traffic). */
-            if (rc == FORGET_OK && b == 0)
-                for (size_t i = 0; i < P; i++)
-                    out[i] = tmp[i];
-            else
-                for (size_t i = 0; rc == FORGET_OK && i < P; i++)
-                    out[i] += tmp[i];
+            for (size_t i = 0; rc == FORGET_OK && i < P; i++)
+                out[i] = b == 0 ? tmp[i] : out[i] + tmp[i];
             *units += e - b;
         }
         if (rc == FORGET_OK)
