@@ -8,8 +8,6 @@
 #include "core/runtime.h"
 #include "forget/backend.h"
 
-#define FG_ERRBUF 1024
-
 static _Thread_local char fg_errbuf[FG_ERRBUF];
 static _Thread_local int fg_errcode;
 
@@ -66,4 +64,17 @@ int forget_set_error(int code, const char *message)
     fg_errbuf[len] = '\0';
     fg_errcode = code;
     return code;
+}
+
+void fg_error_carry(fg_carried_error *e, int code)
+{
+    e->code = code;
+    e->message[0] = '\0';
+    if (code != FORGET_OK)
+        memcpy(e->message, fg_errbuf, sizeof e->message);
+}
+
+int fg_error_deliver(const fg_carried_error *e)
+{
+    return forget_set_error(e->code, e->message);
 }

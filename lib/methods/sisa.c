@@ -328,8 +328,7 @@ typedef struct fg_job {
     forget_model *model; /* out */
     fg_ckpt ck[FG_SISA_MAX_SLICES]; /* out: stages r0..R-1 */
     double passes;       /* out: rows x epochs trained */
-    int rc;              /* out, with the message of the thread it ran on */
-    char err[512];
+    fg_carried_error err; /* out: the status, with its thread's message */
 } fg_job;
 
 typedef struct fg_batch {
@@ -412,10 +411,8 @@ static int fg_sisa_job(size_t i, void *ctx)
         j->model = m;
     } else {
         fg_model_discard(m);
-        /* The message lives in this thread's buffer: carry it back. */
-        snprintf(j->err, sizeof j->err, "%s", forget_last_error());
     }
-    j->rc = rc;
+    fg_error_carry(&j->err, rc);
     return rc;
 }
 
@@ -439,8 +436,8 @@ static int fg_sisa_run(fg_batch *b, size_t n_jobs)
                       "progress callback");
     } else if (rc != FORGET_OK) {
         for (size_t i = 0; i < n_jobs; i++)
-            if (b->jobs[i].rc == rc && b->jobs[i].err[0]) {
-                forget_set_error(rc, b->jobs[i].err);
+            if (b->jobs[i].err.code == rc) {
+                fg_error_deliver(&b->jobs[i].err);
                 break;
             }
     }

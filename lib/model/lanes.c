@@ -1,7 +1,6 @@
 /* fg_lanes: see lanes.h. */
 #include "model/lanes.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -28,8 +27,9 @@ static void fg_lane_free(fg_lane *ln)
 void fg_lanes_free(fg_lanes *l)
 {
     fg_team_stop(l->team);
-    for (size_t i = 0; i < l->n_lanes; i++)
+    for (size_t i = 0; l->lane && i < l->n_lanes; i++)
         fg_lane_free(&l->lane[i]);
+    fg_free(l->lane);
     memset(l, 0, sizeof *l);
 }
 
@@ -50,8 +50,9 @@ int fg_lanes_init(fg_lanes *l, const forget_model *m,
     l->m = m;
     l->ds = ds;
     size_t rows = (batch + n_lanes - 1) / n_lanes;
-    int ok = 1;
-    for (size_t i = 0; i < n_lanes; i++) {
+    l->lane = fg_calloc(n_lanes, sizeof *l->lane);
+    int ok = l->lane != NULL;
+    for (size_t i = 0; ok && i < n_lanes; i++) {
         fg_lane *ln = &l->lane[i];
         ln->grad = fg_malloc_array(m->n_params, sizeof(float));
         ln->xb = fg_malloc_array(rows, ds->d * sizeof(float));
@@ -98,16 +99,14 @@ static void fg_lane_grad(fg_lanes *l, fg_lane *ln)
 {
     ln->loss = 0.0;
     memset(ln->grad, 0, l->n_params * sizeof *ln->grad);
-    if (ln->n == 0) {
-        ln->rc = FORGET_OK;
-        return;
-    }
-    fg_gather(l->ds, l->rows + ln->r0, ln->n, ln);
-    ln->rc = fg_model_batch(l->m, &ln->ws, ln->zbuf, ln->xb, ln->yb, ln->tb,
+    int rc = FORGET_OK;
+    if (ln->n > 0) {
+        fg_gather(l->ds, l->rows + ln->r0, ln->n, ln);
+        rc = fg_model_batch(l->m, &ln->ws, ln->zbuf, ln->xb, ln->yb, ln->tb,
                             ln->n, FG_OBJ_LOSS, FG_ACC_GRAD,
                             1.0f / (float)l->nb, ln->grad, &ln->loss);
-    if (ln->rc != FORGET_OK) /* the message is in this thread's buffer */
-        snprintf(ln->err, sizeof ln->err, "%s", forget_last_error());
+    }
+    fg_error_carry(&ln->err, rc);
 }
 
 static void fg_grad_phase(int member, void *ctx)
@@ -151,8 +150,8 @@ int fg_lanes_step(fg_lanes *l, const size_t *rows, size_t nb,
     double sum = 0.0;
     for (size_t i = 0; i < l->n_lanes; i++) {
         fg_lane *ln = &l->lane[i];
-        if (ln->rc != FORGET_OK)
-            return fg_error(ln->rc, "%s", ln->err);
+        if (ln->err.code != FORGET_OK)
+            return fg_error_deliver(&ln->err);
         sum += ln->loss;
     }
     *loss = sum;

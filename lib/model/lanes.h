@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "core/error.h"
 #include "core/team.h"
 #include "model/model.h"
 
@@ -20,8 +21,7 @@ typedef struct fg_lane {
     fg_workspace ws;
     size_t r0, n;    /* this step's rows: [r0, r0 + n) of the batch */
     double loss;     /* sum of this step's per-row losses */
-    int rc;
-    char err[256];   /* the message of a failure on a worker thread */
+    fg_carried_error err; /* this step's status (a worker's message) */
 } fg_lane;
 
 /* The update of parameters [begin, end) with the gradient g + g2 there
@@ -31,7 +31,7 @@ typedef void (*fg_update_fn)(void *ctx, size_t begin, size_t end,
                              const float *g, const float *g2);
 
 typedef struct fg_lanes {
-    fg_lane lane[FG_MAX_LANES];
+    fg_lane *lane; /* n_lanes of them */
     size_t n_lanes, batch, n_params;
     fg_team *team;
     const forget_model *m;
