@@ -14,9 +14,15 @@
 #define FG_TEAM_MAX 64
 #define FG_SPIN_NS 100000L /* spin up to 0.1 ms before sleeping */
 
+typedef struct fg_member {
+    struct fg_team *t;
+    int id;
+} fg_member;
+
 struct fg_team {
     int workers;
     pthread_t th[FG_TEAM_MAX];
+    fg_member member[FG_TEAM_MAX];
     pthread_mutex_t mu;
     pthread_cond_t go, done;
     atomic_uint gen;     /* phases started */
@@ -25,11 +31,6 @@ struct fg_team {
     void (*fn)(int member, void *ctx);
     void *ctx;
 };
-
-typedef struct fg_member {
-    fg_team *t;
-    int id;
-} fg_member;
 
 static long fg_ns_since(const struct timespec *t0)
 {
@@ -94,7 +95,6 @@ static void *fg_team_worker(void *arg)
             pthread_mutex_unlock(&t->mu);
         }
     }
-    fg_free(me);
     return NULL;
 }
 
@@ -121,15 +121,11 @@ fg_team *fg_team_start(int threads)
     atomic_init(&t->stop, 0);
     int want = threads - 1 < FG_TEAM_MAX ? threads - 1 : FG_TEAM_MAX;
     for (int i = 0; i < want; i++) {
-        fg_member *me = fg_malloc(sizeof *me);
-        if (me == NULL)
+        t->member[i].t = t;
+        t->member[i].id = i + 1;
+        if (pthread_create(&t->th[i], NULL, fg_team_worker, &t->member[i]) !=
+            0)
             break;
-        me->t = t;
-        me->id = i + 1;
-        if (pthread_create(&t->th[i], NULL, fg_team_worker, me) != 0) {
-            fg_free(me);
-            break;
-        }
         t->workers++;
     }
     return t;
