@@ -139,6 +139,18 @@ static int op_train_adam(ctx *c, void **out)
     return forget_model_train(c->model, c->base, "optimizer=adam epochs=1");
 }
 
+/* Three lanes, run one after another on this thread (the counting
+ * allocator is not for several threads): the lanes' buffers and a failure
+ * carried out of a lane. */
+static int op_train_lanes(ctx *c, void **out)
+{
+    (void)out;
+    ck_assert_int_eq(forget_set_threads(1), FORGET_OK);
+    int rc = forget_model_train(c->model, c->base, "epochs=1 batch=8 lanes=3");
+    ck_assert_int_eq(forget_set_threads(0), FORGET_OK);
+    return rc;
+}
+
 static int op_save_buffer(ctx *c, void **out)
 {
     (void)out;
@@ -490,6 +502,7 @@ START_TEST(every_allocation_may_fail)
     } model_ops[] = {
         {"model_clone", op_model_clone},   {"model_train", op_train},
         {"model_train (adam)", op_train_adam},
+        {"model_train (lanes=3)", op_train_lanes},
         {"model_save_file", op_save_file}, {"model_load_file", op_load_file},
         {"eval_*", op_eval},
     };
