@@ -122,13 +122,26 @@ static int fg_trainer_alloc(fg_trainer *t, const forget_model *m,
     return rc;
 }
 
-/* One optimizer step over parameters [begin, end), on a team member. */
+/* One optimizer step, applied to parameter ranges by the team members;
+ * its per-step scalars are computed once, by fg_update_for. */
 typedef struct fg_update {
     float *theta;
     fg_trainer *t;
     const fg_train_cfg *c;
-    int64_t step;
+    int first;                 /* SGD: the first step sets the momentum */
+    float step_size, root_bc2; /* Adam: lr / (1 - beta1^t), sqrt(1 - beta2^t) */
 } fg_update;
+
+static fg_update fg_update_for(float *theta, fg_trainer *t,
+                               const fg_train_cfg *c, int64_t step)
+{
+    fg_update u = {theta, t, c, step == 1, (float)c->lr, 1.0f};
+    if (c->adam) {
+        u.step_size = (float)(c->lr / (1.0 - pow(c->beta1, (double)step)));
+        u.root_bc2 = (float)sqrt(1.0 - pow(c->beta2, (double)step));
+    }
+    return u;
+}
 
 static void fg_update_range(void *ctx, size_t begin, size_t end,
                             const float *g, const float *g2)
@@ -137,17 +150,13 @@ static void fg_update_range(void *ctx, size_t begin, size_t end,
     const fg_train_cfg *c = u->c;
     fg_trainer *t = u->t;
     size_t n = end - begin;
-    if (!c->adam) {
+    if (c->adam)
+        fg_k_adam(u->theta + begin, t->state1 + begin, t->state2 + begin, g,
+                  g2, n, u->step_size, (float)c->beta1, (float)c->beta2,
+                  u->root_bc2, (float)c->eps, (float)c->wd);
+    else
         fg_k_sgd(u->theta + begin, t->state1 + begin, g, g2, n, (float)c->lr,
-                 (float)c->momentum, (float)c->wd, u->step == 1);
-        return;
-    }
-    double bc1 = 1.0 - pow(c->beta1, (double)u->step);
-    double bc2 = 1.0 - pow(c->beta2, (double)u->step);
-    fg_k_adam(u->theta + begin, t->state1 + begin, t->state2 + begin, g, g2,
-              n,
-              (float)(c->lr / bc1), (float)c->beta1, (float)c->beta2,
-              (float)sqrt(bc2), (float)c->eps, (float)c->wd);
+                 (float)c->momentum, (float)c->wd, u->first);
 }
 
 static double fg_seconds(void)
@@ -157,8 +166,9 @@ static double fg_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static int fg_train_loop(forget_model *m, const size_t *rows, size_t n, const fg_train_cfg *c,
-                         fg_trainer *t, double *final_loss, int64_t *steps)
+static int fg_train_loop(forget_model *m, const size_t *rows, size_t n,
+                         const fg_train_cfg *c, fg_trainer *t,
+                         double *final_loss, int64_t *steps)
 {
     fg_rng rng;
     fg_rng_seed(&rng, (uint64_t)c->seed);
@@ -175,7 +185,7 @@ static int fg_train_loop(forget_model *m, const size_t *rows, size_t n, const fg
         for (size_t s = 0; s < n; s += b) {
             size_t nb = n - s < b ? n - s : b;
             double loss = 0.0;
-            fg_update u = {m->theta, t, c, ++step};
+            fg_update u = fg_update_for(m->theta, t, c, ++step);
             int rc = fg_lanes_step(&t->lanes, t->order + s, nb,
                                    fg_update_range, &u, &loss);
             if (rc != FORGET_OK)
@@ -255,7 +265,7 @@ int fg_model_train_rows(forget_model *m, const forget_dataset *train,
         return fg_nomem("a training report");
     const char *keys[] = {"seconds", "epochs", "steps", "final_loss",
                           "samples_per_second", "threads"};
-    for (size_t i = 0; i < 6 && rc == FORGET_OK; i++)
+    for (size_t i = 0; i < sizeof keys / sizeof *keys && rc == FORGET_OK; i++)
         rc = fg_report_set(report, keys[i], 0.0);
     fg_trainer t;
     if (rc == FORGET_OK)
