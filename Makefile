@@ -29,6 +29,7 @@ SANITIZERS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 SAN_FLAGS := $(if $(filter thread,$(SAN)),-fsanitize=thread,$(if $(SAN),$(SANITIZERS)))
 ALL_CFLAGS = -std=c11 $(WARNINGS) $(CFLAGS) $(SAN_FLAGS)
 LIB_CPPFLAGS := -Iinclude -Ilib -D_GNU_SOURCE -DFORGET_BUILDING_DLL
+KIT_LOOSE ?= analytic|sisa|ssd
 BLAS_LIBS ?= -lblas -llapack -llapacke
 LIBS := $(BLAS_LIBS) -lz -lm -lpthread -ldl
 LDFLAGS ?=
@@ -74,7 +75,7 @@ EXAMPLES += $(CPP_EXAMPLE_SRCS:examples/cpp/%.cpp=$(B)/examples/%-cpp)
 
 DEPS_STAMP := $(B)/.deps-build
 
-.PHONY: check-crash check-long check-fuzz-corpus fuzz fuzz-run fuzz-seeds check-cross check-rust abi-check abi-baseline cdef check-python install-bin all lib cli bench demo help check check-shared check-static check-internal check-cli headertest sanitize tsan \
+.PHONY: check-layers check-crash check-long check-fuzz-corpus fuzz fuzz-run fuzz-seeds check-cross check-rust abi-check abi-baseline cdef check-python install-bin all lib cli bench demo help check check-shared check-static check-internal check-cli headertest sanitize tsan \
         valgrind examples example install install-lib install-headers \
         install-pc uninstall clean deps-check
 
@@ -261,6 +262,11 @@ headertest: | $(DEPS_STAMP)
 	        -c -o /dev/null $(B)/headertest/$$n.cpp || exit 1; \
 	    echo "  header  $$h: c99 c11 c++11 ok"; \
 	done
+
+# The include rule of lib/ (README, "The rooms"): nothing includes upward,
+# a method includes only model/kit.h, its own files and the public headers.
+check-layers:
+	$(Q)KIT_LOOSE='$(KIT_LOOSE)' sh tools/check-layers.sh lib
 
 # ---- examples ----
 $(B)/examples/%: examples/c/%.c $(SHLIB) $(B)/libforget.so

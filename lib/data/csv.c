@@ -3,10 +3,10 @@
  * text: count, then fill, so the arrays are allocated once and exactly. */
 #include <string.h>
 
-#include "core/alloc.h"
-#include "core/error.h"
-#include "core/number.h"
-#include "core/params.h"
+#include "util/alloc.h"
+#include "util/error.h"
+#include "util/number.h"
+#include "util/params.h"
 #include "data/dataset.h"
 #include "data/source.h"
 

@@ -5,9 +5,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "core/alloc.h"
-#include "core/error.h"
-#include "core/runtime.h"
+#include "util/alloc.h"
+#include "util/error.h"
+#include "util/runtime.h"
 
 void fg_dataset_discard(forget_dataset *ds)
 {

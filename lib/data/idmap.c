@@ -1,8 +1,8 @@
 /* A flat open-addressing hash table from sample id to row. */
 #include "data/idmap.h"
 
-#include "core/alloc.h"
-#include "core/rng.h"
+#include "util/alloc.h"
+#include "util/rng.h"
 #include "forget/forget.h"
 
 int fg_idmap_build(fg_idmap *m, const uint64_t *ids, size_t n,

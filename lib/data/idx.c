@@ -3,9 +3,9 @@
  * is allocated for it. */
 #include <string.h>
 
-#include "core/alloc.h"
-#include "core/error.h"
-#include "core/params.h"
+#include "util/alloc.h"
+#include "util/error.h"
+#include "util/params.h"
 #include "data/dataset.h"
 #include "data/source.h"
 

@@ -3,7 +3,7 @@
  * converted exactly as the float loader converts them: byte / 255.0f). */
 #include <string.h>
 
-#include "core/error.h"
+#include "util/error.h"
 #include "data/dataset.h"
 
 /* byte / 255.0f for every byte, folded by the compiler (a division per

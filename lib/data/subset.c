@@ -2,8 +2,8 @@
  * Rows always keep the source's order. */
 #include <string.h>
 
-#include "core/alloc.h"
-#include "core/error.h"
+#include "util/alloc.h"
+#include "util/error.h"
 #include "data/dataset.h"
 
 /* Mark the rows of the listed ids (1 byte per row). Missing or repeated

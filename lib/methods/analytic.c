@@ -17,13 +17,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/alloc.h"
-#include "core/container.h"
-#include "core/error.h"
+#include "util/alloc.h"
+#include "format/container.h"
+#include "util/error.h"
 #include "data/dataset.h"
 #include "la/la.h"
-#include "methods/blobs.h"
-#include "methods/idset.h"
+#include "format/sections.h"
+#include "data/idset.h"
 #include "methods/methods.h"
 #include "model/analytic.h"
 
@@ -647,7 +647,7 @@ static int fg_an_save(void *state, forget_writer *w)
     return rc;
 }
 
-static double *fg_an_doubles(const fg_blob *b, size_t n, int *rc)
+static double *fg_an_doubles(const fg_slot *b, size_t n, int *rc)
 {
     if (*rc != FORGET_OK)
         return NULL;
@@ -681,10 +681,10 @@ static int fg_an_load(void **state, forget_model *model,
     if (rc != FORGET_OK)
         return rc;
     fg_an *s = made;
-    fg_blob b[9] = {{"AGRM", 0, 0}, {"AINV", 0, 0}, {"ABT ", 0, 0},
-                    {"ACNT", 0, 0}, {"IDS ", 0, 0}, {"GONE", 0, 0},
-                    {"KROX", 0, 0}, {"KROY", 0, 0}, {NULL, 0, 0}};
-    rc = fg_read_blobs(r, b, "analytic");
+    fg_slot b[9] = {{"AGRM", 1, 0, 0, 0}, {"AINV", 1, 0, 0, 0}, {"ABT ", 1, 0, 0, 0},
+                    {"ACNT", 1, 0, 0, 0}, {"IDS ", 1, 0, 0, 0}, {"GONE", 1, 0, 0, 0},
+                    {"KROX", 1, 0, 0, 0}, {"KROY", 1, 0, 0, 0}, {NULL, 0, 0, 0, 0}};
+    rc = fg_slots_read(r, b, NULL, NULL, "method 'analytic'");
     if (rc == 0 && b[0].data) {
         size_t d = s->d, c = s->k;
         s->g = fg_an_doubles(&b[0], d * d, &rc);

@@ -15,18 +15,18 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/alloc.h"
-#include "core/idstate.h"
-#include "core/container.h"
-#include "core/error.h"
-#include "core/fileio.h"
-#include "core/number.h"
-#include "core/params.h"
-#include "core/pool.h"
-#include "core/rng.h"
+#include "util/alloc.h"
+#include "util/idstate.h"
+#include "format/container.h"
+#include "util/error.h"
+#include "util/fileio.h"
+#include "util/number.h"
+#include "util/params.h"
+#include "util/pool.h"
+#include "util/rng.h"
 #include "data/dataset.h"
-#include "methods/blobs.h"
-#include "methods/idset.h"
+#include "format/sections.h"
+#include "data/idset.h"
 #include "methods/methods.h"
 #include "model/ensemble.h"
 #include "model/model.h"
@@ -774,7 +774,7 @@ static int fg_sisa_save(void *state, forget_writer *w)
     return rc;
 }
 
-static int fg_sisa_restore(fg_sisa *s, fg_blob *b)
+static int fg_sisa_restore(fg_sisa *s, fg_slot *b)
 {
     /* b: SCFG SDID SDX SDYL SDYT SMOD SCKP SGEN IDS GONE SDXN SDX8 */
     size_t S = s->S, R = s->R, P = s->P, d = s->tmpl->inputs;
@@ -871,12 +871,12 @@ static int fg_sisa_load(void **state, forget_model *model,
     if (rc != FORGET_OK)
         return rc;
     fg_sisa *s = made;
-    fg_blob b[13] = {{"SCFG", 0, 0}, {"SDID", 0, 0}, {"SDX ", 0, 0},
-                     {"SDYL", 0, 0}, {"SDYT", 0, 0}, {"SMOD", 0, 0},
-                     {"SCKP", 0, 0}, {"SGEN", 0, 0}, {"IDS ", 0, 0},
-                     {"GONE", 0, 0}, {"SDXN", 0, 0}, {"SDX8", 0, 0},
-                     {NULL, 0, 0}};
-    rc = fg_read_blobs(r, b, "sisa");
+    fg_slot b[13] = {{"SCFG", 1, 0, 0, 0}, {"SDID", 1, 0, 0, 0}, {"SDX ", 1, 0, 0, 0},
+                     {"SDYL", 1, 0, 0, 0}, {"SDYT", 1, 0, 0, 0}, {"SMOD", 1, 0, 0, 0},
+                     {"SCKP", 1, 0, 0, 0}, {"SGEN", 1, 0, 0, 0}, {"IDS ", 1, 0, 0, 0},
+                     {"GONE", 1, 0, 0, 0}, {"SDXN", 1, 0, 0, 0}, {"SDX8", 1, 0, 0, 0},
+                     {NULL, 0, 0, 0, 0}};
+    rc = fg_slots_read(r, b, NULL, NULL, "method 'sisa'");
     if (rc == 0 && b[0].data) {
         rc = fg_sisa_restore(s, b);
         if (rc != FORGET_OK) {

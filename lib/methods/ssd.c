@@ -10,12 +10,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/alloc.h"
-#include "core/container.h"
-#include "core/error.h"
+#include "util/alloc.h"
+#include "format/container.h"
+#include "util/error.h"
 #include "data/dataset.h"
-#include "methods/blobs.h"
-#include "methods/idset.h"
+#include "format/sections.h"
+#include "data/idset.h"
 #include "methods/methods.h"
 #include "model/model.h"
 
@@ -360,9 +360,9 @@ static int fg_ssd_load(void **state, forget_model *model,
     if (rc != FORGET_OK)
         return rc;
     fg_ssd *s = created;
-    fg_blob b[5] = {{"SIMP", 0, 0}, {"SCNT", 0, 0}, {"IDS ", 0, 0},
-                    {"GONE", 0, 0}, {NULL, 0, 0}};
-    rc = fg_read_blobs(r, b, "ssd");
+    fg_slot b[5] = {{"SIMP", 1, 0, 0, 0}, {"SCNT", 1, 0, 0, 0}, {"IDS ", 1, 0, 0, 0},
+                    {"GONE", 1, 0, 0, 0}, {NULL, 0, 0, 0, 0}};
+    rc = fg_slots_read(r, b, NULL, NULL, "method 'ssd'");
     const unsigned char *imp = b[0].data, *cnt = b[1].data, *ids = b[2].data,
                         *gone = b[3].data;
     size_t imp_n = b[0].size, cnt_n = b[1].size, ids_n = b[2].size,

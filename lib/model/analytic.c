@@ -9,12 +9,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/alloc.h"
-#include "core/container.h"
-#include "core/error.h"
-#include "core/number.h"
-#include "core/params.h"
-#include "core/runtime.h"
+#include "util/alloc.h"
+#include "format/container.h"
+#include "util/error.h"
+#include "util/number.h"
+#include "util/params.h"
+#include "util/runtime.h"
 #include "data/dataset.h"
 #include "la/la.h"
 #include "model/kernels.h"

@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/alloc.h"
-#include "core/error.h"
-#include "core/rng.h"
+#include "util/alloc.h"
+#include "util/error.h"
+#include "util/rng.h"
 #include "la/la.h"
 #include "model/kernels.h"
 #include "model/kinds.h"

@@ -4,8 +4,8 @@
  * each request. */
 #include <string.h>
 
-#include "core/container.h"
-#include "core/error.h"
+#include "format/container.h"
+#include "util/error.h"
 #include "model/model.h"
 
 static void fg_digest_u64(fg_sha256 *c, uint64_t v)

@@ -7,9 +7,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "core/alloc.h"
-#include "core/container.h"
-#include "core/error.h"
+#include "util/alloc.h"
+#include "format/container.h"
+#include "util/error.h"
 
 typedef struct fg_ens {
     forget_model **parts; /* borrowed */

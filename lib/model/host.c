@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/alloc.h"
-#include "core/error.h"
-#include "core/runtime.h"
+#include "util/alloc.h"
+#include "util/error.h"
+#include "util/runtime.h"
 #include "model/model.h"
 
 #define FG_HOST_ROWS 256

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/error.h"
-#include "core/params.h"
-#include "core/runtime.h"
+#include "util/error.h"
+#include "util/params.h"
+#include "util/runtime.h"
 #include "model/model.h"
 
 typedef struct fg_kind {

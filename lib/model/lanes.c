@@ -3,8 +3,8 @@
 
 #include <string.h>
 
-#include "core/alloc.h"
-#include "core/error.h"
+#include "util/alloc.h"
+#include "util/error.h"
 #include "data/dataset.h"
 #include "la/la.h"
 #include "model/kernels.h"

@@ -9,8 +9,8 @@
 
 #include <stdint.h>
 
-#include "core/error.h"
-#include "core/team.h"
+#include "util/error.h"
+#include "util/team.h"
 #include "model/model.h"
 
 #define FG_MAX_LANES 64

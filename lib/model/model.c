@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/alloc.h"
-#include "core/error.h"
-#include "core/runtime.h"
+#include "util/alloc.h"
+#include "util/error.h"
+#include "util/runtime.h"
 #include "data/dataset.h"
 
 float *fg_workspace_get(fg_workspace *ws, size_t floats)

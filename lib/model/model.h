@@ -2,8 +2,8 @@
 #ifndef FG_MODEL_MODEL_H
 #define FG_MODEL_MODEL_H
 
-#include "core/report.h"
-#include "core/sha256.h"
+#include "util/report.h"
+#include "util/sha256.h"
 #include "forget/backend.h"
 
 /* What the per-row gradients are taken of. */

@@ -6,11 +6,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/alloc.h"
-#include "core/error.h"
-#include "core/fileio.h"
-#include "core/runtime.h"
-#include "core/container.h"
+#include "util/alloc.h"
+#include "util/error.h"
+#include "util/fileio.h"
+#include "util/runtime.h"
+#include "format/container.h"
+#include "format/sections.h"
 #include "model/model.h"
 
 #define FG_MAX_PARAMS_TEXT 65536
@@ -72,74 +73,61 @@ typedef struct fg_model_parts {
     size_t count;
     fg_section extra[FG_MAX_EXTRA]; /* the kind's own sections */
     size_t n_extra;
+    const char *what; /* names the file in messages */
 } fg_model_parts;
 
-static int fg_take_text(const fg_section *s, char *dst, size_t cap,
+static int fg_take_text(const fg_slot *s, char *dst, size_t cap,
                         const char *what)
 {
-    if (s->len >= cap || memchr(s->data, '\0', s->len))
+    if (s->size >= cap || memchr(s->data, '\0', s->size))
         return fg_error(FORGET_E_FORMAT, "%s: section %s is not a text of "
                         "at most %zu bytes", what, s->tag, cap - 1);
-    memcpy(dst, s->data, s->len);
-    dst[s->len] = '\0';
+    memcpy(dst, s->data, s->size);
+    dst[s->size] = '\0';
     return FORGET_OK;
 }
 
-static int fg_read_section(const fg_section *s, fg_model_parts *parts,
-                           int *seen_kind, int *seen_weights,
-                           const char *what)
+/* A section beyond KIND/PARM/WGHT: kept for the kind, once it is made. */
+static int fg_keep_extra(const char *tag, uint32_t flags,
+                         const unsigned char *data, size_t size, void *ctx)
 {
-    int *seen = NULL, rc = FORGET_OK;
-    if (!strcmp(s->tag, "KIND")) {
-        seen = seen_kind;
-        if (!*seen)
-            rc = fg_take_text(s, parts->kind, sizeof parts->kind, what);
-    } else if (!strcmp(s->tag, "PARM")) {
-        if (parts->params)
-            return fg_error(FORGET_E_FORMAT, "%s: section PARM appears twice",
-                            what);
-        if ((parts->params = fg_malloc(s->len + 1)) == NULL)
-            return fg_nomem("a model's parameters");
-        rc = fg_take_text(s, parts->params, FG_MAX_PARAMS_TEXT, what);
-    } else if (!strcmp(s->tag, "WGHT")) {
-        seen = seen_weights;
-        if (s->len < 8 || (s->len - 8) % 4 != 0 ||
-            fg_get_u64(s->data) != (s->len - 8) / 4)
-            return fg_error(FORGET_E_FORMAT, "%s: section WGHT of %zu bytes "
-                            "does not hold the float32 values its count "
-                            "says", what, s->len);
-        parts->weights = s->data + 8;
-        parts->count = (s->len - 8) / 4;
-    } else if (parts->n_extra < FG_MAX_EXTRA) {
-        parts->extra[parts->n_extra++] = *s; /* for the kind, once made */
-    } else {
+    fg_model_parts *parts = ctx;
+    if (parts->n_extra == FG_MAX_EXTRA)
         return fg_error(FORGET_E_FORMAT, "%s: more than %d extra sections",
-                        what, FG_MAX_EXTRA);
-    }
-    if (rc == FORGET_OK && seen) {
-        if (*seen)
-            return fg_error(FORGET_E_FORMAT, "%s: section %s appears twice",
-                            what, s->tag);
-        *seen = 1;
-    }
-    return rc;
+                        parts->what, FG_MAX_EXTRA);
+    fg_section *x = &parts->extra[parts->n_extra++];
+    memcpy(x->tag, tag, 5);
+    x->flags = flags;
+    x->data = data;
+    x->len = size;
+    return 1;
 }
 
-static int fg_read_parts(fg_reader *r, fg_model_parts *parts, const char *what)
+static int fg_read_parts(forget_reader *r, fg_model_parts *parts,
+                         const char *what)
 {
-    int seen_kind = 0, seen_weights = 0, more;
-    fg_section s;
-    while ((more = fg_reader_next(r, &s)) == 1) {
-        int rc = fg_read_section(&s, parts, &seen_kind, &seen_weights, what);
-        if (rc != FORGET_OK)
-            return rc;
-    }
-    if (more != 0)
-        return more;
-    if (!seen_kind || !parts->params || !seen_weights)
+    fg_slot t[] = {{"KIND", 1, 0, 0, 0}, {"PARM", 1, 0, 0, 0},
+                   {"WGHT", 1, 0, 0, 0}, {NULL, 0, 0, 0, 0}};
+    int rc = fg_slots_read(r, t, fg_keep_extra, parts, what);
+    if (rc != FORGET_OK)
+        return rc;
+    const fg_slot *kind = &t[0], *parm = &t[1], *wght = &t[2];
+    if (!kind->data || !parm->data || !wght->data)
         return fg_error(FORGET_E_FORMAT, "%s: the sections KIND, PARM and "
                         "WGHT are all required", what);
-    return FORGET_OK;
+    if (wght->size < 8 || (wght->size - 8) % 4 != 0 ||
+        fg_get_u64(wght->data) != (wght->size - 8) / 4)
+        return fg_error(FORGET_E_FORMAT, "%s: section WGHT of %zu bytes "
+                        "does not hold the float32 values its count says",
+                        what, wght->size);
+    parts->weights = wght->data + 8;
+    parts->count = (wght->size - 8) / 4;
+    rc = fg_take_text(kind, parts->kind, sizeof parts->kind, what);
+    if (rc == FORGET_OK && (parts->params = fg_malloc(parm->size + 1)) == NULL)
+        rc = fg_nomem("a model's parameters");
+    if (rc == FORGET_OK)
+        rc = fg_take_text(parm, parts->params, FG_MAX_PARAMS_TEXT, what);
+    return rc;
 }
 
 /* Rewrite a parameter error in stored data as a format error. */
@@ -169,10 +157,8 @@ static int fg_load_extra(forget_model *m, const fg_model_parts *parts,
             snprintf(why, sizeof why, "%s", forget_last_error());
             return fg_error(used, "%s: %s", what, why);
         }
-        if (used == 0 && (s->flags & FG_SECTION_REQUIRED))
-            return fg_error(FORGET_E_VERSION, "%s: the file needs section "
-                            "'%s', which this library does not know", what,
-                            s->tag);
+        if (used == 0 && (used = fg_section_unknown(s->tag, s->flags, what)))
+            return used;
     }
     return FORGET_OK;
 }
@@ -183,12 +169,13 @@ static int fg_model_deserialise(forget_model **out, const void *buf,
     int rc = fg_require_init(what);
     if (rc != FORGET_OK)
         return rc;
-    fg_reader r;
-    rc = fg_reader_open(&r, buf, len, FG_FILE_MODEL, what);
+    forget_reader r;
+    rc = fg_reader_open(&r.r, buf, len, FG_FILE_MODEL, what);
     if (rc != FORGET_OK)
         return rc;
     fg_model_parts parts;
     memset(&parts, 0, sizeof parts);
+    parts.what = what;
     rc = fg_read_parts(&r, &parts, what);
     size_t expect = 0;
     if (rc == FORGET_OK)

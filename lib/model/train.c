@@ -6,10 +6,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/alloc.h"
-#include "core/error.h"
-#include "core/params.h"
-#include "core/rng.h"
+#include "util/alloc.h"
+#include "util/error.h"
+#include "util/params.h"
+#include "util/rng.h"
 #include "data/dataset.h"
 #include "model/kernels.h"
 #include "model/lanes.h"

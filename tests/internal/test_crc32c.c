@@ -1,7 +1,7 @@
 /* CRC-32C against published check values and a bitwise reference. */
 #include <string.h>
 
-#include "core/crc32c.h"
+#include "util/crc32c.h"
 #include "internal.h"
 
 START_TEST(check_values)

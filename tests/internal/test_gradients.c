@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/alloc.h"
+#include "util/alloc.h"
 #include "data/dataset.h"
 #include "internal.h"
 #include "model/model.h"

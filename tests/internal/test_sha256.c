@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/sha256.h"
+#include "util/sha256.h"
 #include "internal.h"
 
 /* 0: the portable code; 1: the CPU's SHA instructions when it has them */

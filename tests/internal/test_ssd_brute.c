@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/container.h"
+#include "format/container.h"
 #include "data/dataset.h"
 #include "internal.h"
 #include "model/model.h"

@@ -1,0 +1,44 @@
+/* The sample ids a method was prepared with, and which of them have been
+ * forgotten since: requests are checked against it, and it is saved with
+ * the state. Holds ids only, never features or labels. */
+#ifndef FG_DATA_IDSET_H
+#define FG_DATA_IDSET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "data/idmap.h"
+#include "forget/backend.h"
+
+typedef struct fg_idset {
+    uint64_t *ids;
+    unsigned char *gone; /* 1 = forgotten */
+    size_t n, n_gone;
+    fg_idmap index;
+} fg_idset;
+
+/* From a dataset's ids (all present). */
+int fg_idset_from(fg_idset *s, const forget_dataset *ds);
+void fg_idset_free(fg_idset *s);
+/* The rows of a request that are learned and not forgotten yet: their
+ * indices into live (rows->n entries), their count, and the count of rows
+ * forgotten already (skipped). An id never learned is FORGET_E_NOT_FOUND
+ * naming it. */
+int fg_idset_live(const fg_idset *s, const forget_dataset *rows, size_t *live,
+                  size_t *n_live, size_t *repeats, const char *method);
+/* Mark the ids of rows forgotten (after a successful check). */
+void fg_idset_forget(fg_idset *s, const forget_dataset *rows);
+
+/* A copy of s with ids added: new ids are appended, forgotten ones
+ * revived; slot[i] receives the slot of ids[i]. An id that is learned
+ * already (or listed twice) is FORGET_E_INVALID. s is unchanged. */
+int fg_idset_with(const fg_idset *s, const uint64_t *ids, size_t n,
+                  fg_idset *out, size_t *slot, const char *method);
+
+/* Save as sections IDS (u64 ids) and GONE (one byte per id); load them
+ * back from (already verified) section payloads. */
+int fg_idset_save(const fg_idset *s, forget_writer *w);
+int fg_idset_load(fg_idset *s, const void *ids, size_t ids_size,
+                  const void *gone, size_t gone_size, const char *method);
+
+#endif

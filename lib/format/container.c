@@ -1,0 +1,277 @@
+/* Writing and reading the tagged-section container. The reader trusts no
+ * length: every one is checked against what is left before use. */
+#include "format/container.h"
+
+#include <string.h>
+
+#include "util/alloc.h"
+#include "util/crc32c.h"
+#include "util/error.h"
+#include "util/fileio.h"
+#include "forget/backend.h"
+
+static const unsigned char fg_magic[8] = {0x89, 'F', 'G', 'T',
+                                          '\r', '\n', 0x1a, '\n'};
+#define FG_HEADER 16
+#define FG_SECTION_HEADER 24
+
+uint32_t fg_get_u32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
+uint64_t fg_get_u64(const unsigned char *p)
+{
+    return (uint64_t)fg_get_u32(p) | (uint64_t)fg_get_u32(p + 4) << 32;
+}
+
+void fg_put_u32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+void fg_put_u64(unsigned char *p, uint64_t v)
+{
+    fg_put_u32(p, (uint32_t)v);
+    fg_put_u32(p + 4, (uint32_t)(v >> 32));
+}
+
+void fg_get_f32s(float *dst, const unsigned char *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u = fg_get_u32(src + 4 * i);
+        memcpy(&dst[i], &u, 4);
+    }
+}
+
+void fg_get_f64s(double *dst, const unsigned char *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t u = fg_get_u64(src + 8 * i);
+        memcpy(&dst[i], &u, 8);
+    }
+}
+
+void fg_get_u64s(uint64_t *dst, const unsigned char *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dst[i] = fg_get_u64(src + 8 * i);
+}
+
+static unsigned char *fg_reserve(fg_writer *w, size_t more)
+{
+    if (w->failed)
+        return NULL;
+    if (more > SIZE_MAX - w->len) {
+        w->failed = 1;
+        return NULL;
+    }
+    if (w->len + more > w->cap) {
+        size_t cap = w->cap ? w->cap : 4096;
+        while (cap < w->len + more)
+            cap = cap > SIZE_MAX / 2 ? w->len + more : cap * 2;
+        unsigned char *b = fg_realloc_array(w->buf, cap, 1);
+        if (b == NULL) {
+            w->failed = 1;
+            return NULL;
+        }
+        w->buf = b;
+        w->cap = cap;
+    }
+    unsigned char *p = w->buf + w->len;
+    w->len += more;
+    return p;
+}
+
+void fg_writer_begin(fg_writer *w, uint32_t file_type)
+{
+    memset(w, 0, sizeof *w);
+    unsigned char *p = fg_reserve(w, FG_HEADER);
+    if (p == NULL)
+        return;
+    memcpy(p, fg_magic, 8);
+    fg_put_u32(p + 8, FG_FORMAT_VERSION);
+    fg_put_u32(p + 12, file_type);
+}
+
+void fg_writer_section2(fg_writer *w, const char tag[4], uint32_t flags,
+                        const void *a, size_t alen, const void *b,
+                        size_t blen)
+{
+    size_t len = alen + blen, pad = (8 - len % 8) % 8;
+    unsigned char *h = fg_reserve(w, FG_SECTION_HEADER + len + pad);
+    if (h == NULL)
+        return;
+    unsigned char *payload = h + FG_SECTION_HEADER;
+    if (alen)
+        memcpy(payload, a, alen);
+    if (blen)
+        memcpy(payload + alen, b, blen);
+    memset(payload + len, 0, pad);
+    memcpy(h, tag, 4);
+    fg_put_u32(h + 4, flags);
+    fg_put_u64(h + 8, (uint64_t)len);
+    fg_put_u32(h + 16, fg_crc32c(0, payload, len));
+    fg_put_u32(h + 20, fg_crc32c(0, h, 20));
+}
+
+void fg_writer_section(fg_writer *w, const char tag[4], uint32_t flags,
+                       const void *data, size_t len)
+{
+    fg_writer_section2(w, tag, flags, data, len, NULL, 0);
+}
+
+int fg_writer_end(fg_writer *w)
+{
+    fg_writer_section(w, "END ", FG_SECTION_REQUIRED, NULL, 0);
+    if (w->failed)
+        return fg_nomem("a serialised file");
+    return FORGET_OK;
+}
+
+void fg_writer_free(fg_writer *w)
+{
+    fg_free(w->buf);
+    memset(w, 0, sizeof *w);
+}
+
+int fg_writer_to_file(fg_writer *w, const char *path)
+{
+    int rc = fg_write_file_atomic(path, w->buf, w->len);
+    fg_writer_free(w);
+    return rc;
+}
+
+int fg_writer_to_buffer(fg_writer *w, void *buf, size_t capacity,
+                        size_t *size, const char *caller, const char *what)
+{
+    int rc = FORGET_OK;
+    *size = w->len;
+    if (buf != NULL && capacity < w->len)
+        rc = fg_error(FORGET_E_INVALID, "%s: the buffer holds %zu bytes; the "
+                      "%s needs %zu", caller, capacity, what, w->len);
+    else if (buf != NULL)
+        memcpy(buf, w->buf, w->len);
+    fg_writer_free(w);
+    return rc;
+}
+
+int fg_reader_open(fg_reader *r, const void *buf, size_t len,
+                   uint32_t file_type, const char *what)
+{
+    memset(r, 0, sizeof *r);
+    r->buf = buf;
+    r->len = len;
+    r->what = what;
+    if (len < FG_HEADER || memcmp(buf, fg_magic, 8) != 0)
+        return fg_error(FORGET_E_FORMAT, "%s: not a libforget file (%s)",
+                        what, len < FG_HEADER ? "too short" : "bad magic");
+    uint32_t version = fg_get_u32(r->buf + 8), type = fg_get_u32(r->buf + 12);
+    if (version == 0 || version > FG_FORMAT_VERSION)
+        return fg_error(FORGET_E_VERSION, "%s: format version %u; this "
+                        "library reads up to %d", what, version,
+                        FG_FORMAT_VERSION);
+    if (type != file_type)
+        return fg_error(FORGET_E_FORMAT, "%s: holds %s, not %s", what,
+                        type == FG_FILE_MODEL ? "a model"
+                        : type == FG_FILE_UNLEARNER ? "an unlearner state"
+                                                    : "an unknown type",
+                        file_type == FG_FILE_MODEL ? "a model"
+                                                   : "an unlearner state");
+    r->pos = FG_HEADER;
+    return FORGET_OK;
+}
+
+int fg_reader_next(fg_reader *r, fg_section *s)
+{
+    if (r->done)
+        return 0;
+    size_t left = r->len - r->pos;
+    const unsigned char *h = r->buf + r->pos;
+    if (left < FG_SECTION_HEADER)
+        return fg_error(FORGET_E_FORMAT, "%s: truncated at byte %zu (a "
+                        "section header needs 24 bytes, %zu left)", r->what,
+                        r->pos, left);
+    if (!FG_CRC_OK(fg_get_u32(h + 20), fg_crc32c(0, h, 20)))
+        return fg_error(FORGET_E_FORMAT, "%s: the section header at byte "
+                        "%zu is corrupt (checksum mismatch)", r->what,
+                        r->pos);
+    uint64_t len = fg_get_u64(h + 8);
+    left -= FG_SECTION_HEADER;
+    uint64_t padded = len + (8 - len % 8) % 8;
+    if (len > left || padded > left)
+        return fg_error(FORGET_E_FORMAT, "%s: section '%.4s' at byte %zu "
+                        "declares %llu bytes but only %zu remain (truncated "
+                        "or hostile)", r->what, (const char *)h, r->pos,
+                        (unsigned long long)len, left);
+    const unsigned char *payload = h + FG_SECTION_HEADER;
+    if (!FG_CRC_OK(fg_get_u32(h + 16), fg_crc32c(0, payload, (size_t)len)))
+        return fg_error(FORGET_E_FORMAT, "%s: section '%.4s' at byte %zu is "
+                        "corrupt (checksum mismatch)", r->what,
+                        (const char *)h, r->pos);
+    for (uint64_t i = len; i < padded; i++)
+        if (payload[i] != 0)
+            return fg_error(FORGET_E_FORMAT, "%s: nonzero padding after "
+                            "section '%.4s' at byte %zu", r->what,
+                            (const char *)h, r->pos);
+    memcpy(s->tag, h, 4);
+    s->tag[4] = '\0';
+    s->flags = fg_get_u32(h + 4);
+    s->data = payload;
+    s->len = (size_t)len;
+    r->pos += FG_SECTION_HEADER + (size_t)padded;
+    if (memcmp(s->tag, "END ", 4) == 0) {
+        r->done = 1;
+        if (r->pos != r->len)
+            return fg_error(FORGET_E_FORMAT, "%s: %zu unexpected bytes after "
+                            "the end", r->what, r->len - r->pos);
+        return 0;
+    }
+    return 1;
+}
+
+/* ---- the backend ABI's view ---- */
+
+static int fg_tag_ok(const char *tag)
+{
+    for (int i = 0; i < 4; i++)
+        if (tag[i] < 0x20 || tag[i] > 0x7e)
+            return 0;
+    return tag[0] != '_';
+}
+
+int forget_writer_section(forget_writer *w, const char *tag, uint32_t flags,
+                          const void *data, size_t size)
+{
+    FG_CHECK_ARG(w);
+    FG_CHECK_ARG(tag);
+    if (size > 0)
+        FG_CHECK_ARG(data);
+    if (strlen(tag) != 4 || !fg_tag_ok(tag) || !strcmp(tag, "END "))
+        return fg_error(FORGET_E_INVALID, "%s: tag '%.8s' must be 4 printable "
+                        "ASCII characters, not starting with '_' nor 'END '",
+                        __func__, tag);
+    fg_writer_section(&w->w, tag, flags, data, size);
+    return w->w.failed ? fg_nomem("a state file section") : FORGET_OK;
+}
+
+int forget_reader_section(forget_reader *r, char *tag, uint32_t *flags,
+                          const void **data, size_t *size)
+{
+    FG_CHECK_ARG(r);
+    FG_CHECK_ARG(tag);
+    FG_CHECK_ARG(data);
+    FG_CHECK_ARG(size);
+    fg_section s;
+    int rc = fg_reader_next(&r->r, &s);
+    if (rc != 1)
+        return rc;
+    memcpy(tag, s.tag, 5);
+    if (flags)
+        *flags = s.flags;
+    *data = s.data;
+    *size = s.len;
+    return 1;
+}

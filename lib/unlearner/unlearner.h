@@ -1,0 +1,60 @@
+/* The unlearner handle's layout, shared by its API and its file code. */
+#ifndef FG_UNLEARNER_UNLEARNER_H
+#define FG_UNLEARNER_UNLEARNER_H
+
+#include "forget/backend.h"
+
+typedef struct fg_ujournal fg_ujournal; /* lib/core/unlearner_journal.c */
+
+struct forget_unlearner {
+    const forget_method *method;
+    void *state;
+    forget_model *model;
+    char *params_text;     /* as given to create (saved with the state) */
+    forget_report *report; /* of the last successful call, or NULL */
+    forget_progress_fn progress;
+    void *progress_user;
+    int prepared;
+    fg_ujournal *journal; /* NULL unless a journal is attached */
+    /* The last journaled request this state holds, and its journal's id
+     * (saved as section _JSQ; known = 0 when the state never had one). */
+    uint64_t journal_id, journal_seq;
+    int journal_known;
+};
+
+/* One call of a backend step, by kind: stage "prepare", "learn" or
+ * "forget" (rows, or ids when ids is not NULL). journal_seq, when not 0,
+ * goes into the call's report. */
+typedef struct fg_step {
+    const char *stage;
+    const forget_dataset *rows;
+    const uint64_t *ids;
+    size_t count;
+    uint64_t journal_seq;
+} fg_step;
+
+/* Run one backend step with a fresh report, kept only on success. */
+int fg_run_step(forget_unlearner *u, const fg_step *st);
+
+/* The journaled form of a learn or forget step (the unlearner has a
+ * journal): logged before, ended after. */
+int fg_journal_step(forget_unlearner *u, fg_step *st);
+/* Detach and close the journal (forget_unlearner_free). */
+void fg_journal_detach(forget_unlearner *u);
+
+/* Turn a backend's status into ours: a failure without a message of its
+ * own gets one naming the method and the step. */
+int fg_backend_status(const forget_method *m, const char *step, int rc);
+
+/* The registered method, checking that model may be NULL for it. */
+int fg_unlearner_lookup(const char *method, forget_model *model,
+                        const forget_method **out);
+/* Parse text against the method's table. */
+int fg_unlearner_params(const forget_method *m, const char *text,
+                        forget_params **out);
+/* A handle around a backend state (counted alive); on failure the caller
+ * still owns state. */
+int fg_unlearner_wrap(forget_unlearner **out, const forget_method *m,
+                      forget_model *model, const char *params, void *state);
+
+#endif

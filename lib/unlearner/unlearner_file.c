@@ -1,0 +1,219 @@
+/* Saving and loading an unlearner: the library's sections (_MTH method
+ * name, _PAR parameter string, _PRP prepared flag, _JSQ the journal and
+ * the last journaled request the state holds, when it has one), then the
+ * method's. */
+#include <stdio.h>
+#include <string.h>
+
+#include "util/alloc.h"
+#include "format/container.h"
+#include "util/error.h"
+#include "util/fileio.h"
+#include "util/runtime.h"
+#include "unlearner/unlearner.h"
+
+static int fg_unlearner_serialise(const forget_unlearner *u,
+                                  forget_writer *fw, const char *caller)
+{
+    const forget_method *m = u->method;
+    if (m->save == NULL)
+        return fg_error(FORGET_E_UNSUPPORTED, "%s: method '%s' cannot save "
+                        "its state", caller, m->name);
+    fg_writer *w = &fw->w;
+    unsigned char prepared[4];
+    fg_put_u32(prepared, (uint32_t)u->prepared);
+    fg_writer_begin(w, FG_FILE_UNLEARNER);
+    fg_writer_section(w, "_MTH", FG_SECTION_REQUIRED, m->name,
+                      strlen(m->name));
+    fg_writer_section(w, "_PAR", FG_SECTION_REQUIRED, u->params_text,
+                      strlen(u->params_text));
+    fg_writer_section(w, "_PRP", FG_SECTION_REQUIRED, prepared, 4);
+    if (u->journal_known) {
+        unsigned char jsq[16];
+        fg_put_u64(jsq, u->journal_id);
+        fg_put_u64(jsq + 8, u->journal_seq);
+        fg_writer_section(w, "_JSQ", 0, jsq, sizeof jsq);
+    }
+    forget_set_error(FORGET_OK, "");
+    int rc = w->failed ? fg_nomem("a state file")
+                       : fg_backend_status(m, "save", m->save(u->state, fw));
+    if (rc == FORGET_OK)
+        rc = fg_writer_end(w);
+    if (rc != FORGET_OK)
+        fg_writer_free(w);
+    return rc;
+}
+
+int forget_unlearner_save(const forget_unlearner *u, const char *path)
+{
+    FG_CHECK_ARG(u);
+    FG_CHECK_ARG(path);
+    forget_writer w;
+    int rc = fg_unlearner_serialise(u, &w, __func__);
+    return rc == FORGET_OK ? fg_writer_to_file(&w.w, path) : rc;
+}
+
+int forget_unlearner_save_buffer(const forget_unlearner *u, void *buf,
+                                 size_t capacity, size_t *size)
+{
+    FG_CHECK_ARG(u);
+    FG_CHECK_ARG(size);
+    forget_writer w;
+    int rc = fg_unlearner_serialise(u, &w, __func__);
+    return rc == FORGET_OK ? fg_writer_to_buffer(&w.w, buf, capacity, size,
+                                                 __func__, "state")
+                           : rc;
+}
+
+/* The next section must be tag; copy it as text into a new string. */
+static int fg_expect(fg_reader *r, const char *tag, fg_section *s,
+                     const char *what)
+{
+    int rc = fg_reader_next(r, s);
+    if (rc < 0)
+        return rc;
+    if (rc == 0 || strcmp(s->tag, tag) != 0)
+        return fg_error(FORGET_E_FORMAT, "%s: expected section %s", what,
+                        tag);
+    return FORGET_OK;
+}
+
+static int fg_text(const fg_section *s, char **out, const char *what)
+{
+    if (s->len > 65535 || memchr(s->data, '\0', s->len))
+        return fg_error(FORGET_E_FORMAT, "%s: section %s is not a short "
+                        "text", what, s->tag);
+    char *t = fg_malloc(s->len + 1);
+    if (t == NULL)
+        return fg_nomem("a state file text");
+    memcpy(t, s->data, s->len);
+    t[s->len] = '\0';
+    *out = t;
+    return FORGET_OK;
+}
+
+/* The optional _JSQ section, if it comes next (else the reader is left
+ * where it was). */
+static int fg_read_jsq(fg_reader *r, uint64_t *id, uint64_t *seq, int *known,
+                       const char *what)
+{
+    fg_reader at = *r;
+    fg_section s;
+    int rc = fg_reader_next(r, &s);
+    if (rc < 0)
+        return rc;
+    if (rc == 0 || strcmp(s.tag, "_JSQ") != 0) {
+        *r = at;
+        return FORGET_OK;
+    }
+    if (s.len != 16)
+        return fg_error(FORGET_E_FORMAT, "%s: section _JSQ holds %zu bytes, "
+                        "not 16", what, s.len);
+    *id = fg_get_u64(s.data);
+    *seq = fg_get_u64(s.data + 8);
+    *known = 1;
+    return FORGET_OK;
+}
+
+/* After the method's load: what it left must be optional sections. */
+static int fg_drain(fg_reader *r, const char *what)
+{
+    fg_section s;
+    int rc;
+    while ((rc = fg_reader_next(r, &s)) == 1)
+        if (s.flags & FG_SECTION_REQUIRED)
+            return fg_error(FORGET_E_VERSION, "%s: section '%s' is required "
+                            "but the method did not read it", what, s.tag);
+    return rc;
+}
+
+static int fg_unlearner_deserialise(forget_unlearner **out,
+                                    forget_model *model, const void *buf,
+                                    size_t len, const char *what)
+{
+    int rc = fg_require_init(what);
+    if (rc != FORGET_OK)
+        return rc;
+    forget_reader fr;
+    fg_section s;
+    char *name = NULL, *params = NULL;
+    rc = fg_reader_open(&fr.r, buf, len, FG_FILE_UNLEARNER, what);
+    if (rc == FORGET_OK)
+        rc = fg_expect(&fr.r, "_MTH", &s, what);
+    if (rc == FORGET_OK)
+        rc = fg_text(&s, &name, what);
+    if (rc == FORGET_OK)
+        rc = fg_expect(&fr.r, "_PAR", &s, what);
+    if (rc == FORGET_OK)
+        rc = fg_text(&s, &params, what);
+    if (rc == FORGET_OK)
+        rc = fg_expect(&fr.r, "_PRP", &s, what);
+    if (rc == FORGET_OK && (s.len != 4 || fg_get_u32(s.data) > 1))
+        rc = fg_error(FORGET_E_FORMAT, "%s: section _PRP is not a flag",
+                      what);
+    int prepared = rc == FORGET_OK ? (int)fg_get_u32(s.data) : 0;
+    uint64_t jid = 0, jseq = 0;
+    int jknown = 0;
+    if (rc == FORGET_OK)
+        rc = fg_read_jsq(&fr.r, &jid, &jseq, &jknown, what);
+    const forget_method *m = NULL;
+    if (rc == FORGET_OK)
+        rc = fg_unlearner_lookup(name, model, &m);
+    if (rc == FORGET_OK && m->load == NULL)
+        rc = fg_error(FORGET_E_UNSUPPORTED, "%s: method '%s' cannot load a "
+                      "state", what, m->name);
+    forget_params *p = NULL;
+    if (rc == FORGET_OK)
+        rc = fg_unlearner_params(m, params, &p);
+    void *state = NULL;
+    if (rc == FORGET_OK) {
+        forget_set_error(FORGET_OK, "");
+        rc = fg_backend_status(m, "load",
+                               m->load(&state, model, p, &fr, m->user_data));
+        if (rc == FORGET_OK && (rc = fg_drain(&fr.r, what)) != FORGET_OK)
+            m->destroy(state);
+    }
+    forget_params_free(p);
+    forget_unlearner *u = NULL;
+    if (rc == FORGET_OK) {
+        rc = fg_unlearner_wrap(&u, m, model, params, state);
+        if (rc != FORGET_OK)
+            m->destroy(state);
+    }
+    fg_free(name);
+    fg_free(params);
+    if (rc != FORGET_OK)
+        return rc;
+    u->prepared = prepared;
+    u->journal_id = jid;
+    u->journal_seq = jseq;
+    u->journal_known = jknown;
+    *out = u;
+    return FORGET_OK;
+}
+
+int forget_unlearner_load(forget_unlearner **out, forget_model *model,
+                          const char *path)
+{
+    FG_CHECK_ARG(out);
+    FG_CHECK_ARG(path);
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    int rc = fg_read_file(path, &buf, &len);
+    if (rc != FORGET_OK)
+        return rc;
+    char what[300];
+    snprintf(what, sizeof what, "'%s'", path);
+    rc = fg_unlearner_deserialise(out, model, buf, len, what);
+    fg_free(buf);
+    return rc;
+}
+
+int forget_unlearner_load_buffer(forget_unlearner **out, forget_model *model,
+                                 const void *buf, size_t size)
+{
+    FG_CHECK_ARG(out);
+    FG_CHECK_ARG(buf);
+    return fg_unlearner_deserialise(out, model, buf, size,
+                                    "the state buffer");
+}

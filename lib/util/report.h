@@ -1,0 +1,18 @@
+/* Reports (named figures of one call) and the run context of a call. */
+#ifndef FG_UTIL_REPORT_H
+#define FG_UTIL_REPORT_H
+
+#include "forget/backend.h"
+
+forget_report *fg_report_new(void);
+void fg_report_free(forget_report *r);
+int fg_report_set(forget_report *r, const char *key, double value);
+
+struct forget_run {
+    forget_report *report;
+    forget_progress_fn progress;
+    void *progress_user;
+    const char *stage;
+};
+
+#endif
