@@ -24,7 +24,6 @@
 #include "la/la.h"
 #include "format/sections.h"
 #include "data/idset.h"
-#include "methods/methods.h"
 #include "model/analytic.h"
 
 #define FG_UPD_AUTO 0

@@ -27,7 +27,6 @@
 #include "data/dataset.h"
 #include "format/sections.h"
 #include "data/idset.h"
-#include "methods/methods.h"
 #include "model/ensemble.h"
 #include "model/model.h"
 

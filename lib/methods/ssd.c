@@ -16,7 +16,6 @@
 #include "data/dataset.h"
 #include "format/sections.h"
 #include "data/idset.h"
-#include "methods/methods.h"
 #include "model/model.h"
 
 static const forget_param_def fg_ssd_params[] = {
