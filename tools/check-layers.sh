@@ -60,5 +60,14 @@ for f in "$lib"/*/*.c "$lib"/*/*.h; do
     done < "${TMPDIR:-/tmp}/layers.$$"
 done
 rm -f "${TMPDIR:-/tmp}/layers.$$"
+# The proof that the seam holds: preprocessed, a method sees no layout of
+# a model, a dataset or an unlearner (so it cannot read their fields).
+for f in "$lib"/methods/*.c; do
+    base=$(basename "$f" .c); base=${base%%_*}
+    [ -n "$KIT_LOOSE" ] && echo "$base" | grep -qwE "$KIT_LOOSE" && continue
+    seen=$(${CC:-cc} -E -D_GNU_SOURCE -Iinclude -I"$lib" "$f" |
+           grep -oE 'struct forget_(model|dataset|unlearner)[[:space:]]*\{' | sort -u)
+    [ -z "$seen" ] || complain "$f" "sees the layout of $(echo $seen | tr -d '{')"
+done
 [ "$bad" = 0 ] && echo "layers: every #include in $lib goes down"
 exit $bad

@@ -4,6 +4,7 @@
 #define FG_DATA_DATASET_H
 
 #include "data/idmap.h"
+#include "data/rows.h"
 #include "forget/forget.h"
 
 struct forget_dataset {
@@ -28,19 +29,6 @@ int fg_dataset_new(forget_dataset **out, size_t n, size_t d, int32_t task,
 int fg_dataset_new_bytes(forget_dataset **out, size_t n, size_t d,
                          int normalize, const char *what);
 
-/* Features as floats, whatever the storage (lib/data/rows.c): row i into
- * dst (d floats); rows [b, e) as a pointer into ds when it stores floats,
- * else converted into buf ((e - b) * d floats). Every reader of features
- * outside lib/data goes through these. */
-void fg_dataset_row(const forget_dataset *ds, size_t i, float *dst);
-/* Zero row i's features and targets, whatever the storage (a forgotten
- * row's data, destroyed rather than merely unreferenced). */
-void fg_dataset_clear_row(forget_dataset *ds, size_t i);
-/* Ask the CPU to start loading row i (a hint; no effect on results). */
-void fg_dataset_prefetch_row(const forget_dataset *ds, size_t i);
-const float *fg_dataset_rows(const forget_dataset *ds, size_t b, size_t e,
-                             float *buf);
-
 /* Validate the filled arrays (finite values, labels >= 0, distinct ids)
  * and build the id index. classes = 0 derives it from the labels. On
  * failure the dataset is freed. */
@@ -48,10 +36,5 @@ int fg_dataset_seal(forget_dataset **ds, size_t classes, const char *what);
 
 /* Free a dataset that was never sealed (NULL is a no-op). */
 void fg_dataset_discard(forget_dataset *ds);
-
-/* A dataset holding the given rows of src, in that order, stored as src
- * stores them (floats or bytes). */
-int fg_dataset_gather(forget_dataset **out, const forget_dataset *src,
-                      const size_t *rows, size_t k, const char *what);
 
 #endif

@@ -1,6 +1,8 @@
 /* The prepared ids of a method and what has been forgotten since. */
 #include "data/idset.h"
 
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/alloc.h"
@@ -47,34 +49,77 @@ void fg_idset_free(fg_idset *s)
     memset(s, 0, sizeof *s);
 }
 
-int fg_idset_live(const fg_idset *s, const forget_dataset *rows, size_t *live,
-                  size_t *n_live, size_t *repeats, const char *method)
+/* qsort_r: order request places by their slot, then by place. */
+static int fg_by_slot(const void *a, const void *b, void *slots)
 {
-    *n_live = *repeats = 0;
-    for (size_t i = 0; i < rows->n; i++) {
-        size_t at;
-        if (!fg_idmap_find(&s->index, rows->ids[i], &at))
-            return fg_error(FORGET_E_NOT_FOUND, "method '%s': sample id %llu "
-                            "(row %zu of the request) was not in the "
-                            "prepared data", method,
-                            (unsigned long long)rows->ids[i], i);
-        if (s->gone[at])
-            ++*repeats;
-        else
-            live[(*n_live)++] = i;
-    }
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    size_t sx = ((const size_t *)slots)[x], sy = ((const size_t *)slots)[y];
+    if (sx != sy)
+        return (sx > sy) - (sx < sy);
+    return (x > y) - (x < y);
+}
+
+/* Drop the later mentions of a slot from slots[0..n) (and pos), keeping
+ * the order of first mentions; returns the count kept. */
+static int fg_idset_coalesce(size_t *slots, size_t *pos, size_t *n)
+{
+    if (*n < 2)
+        return FORGET_OK;
+    size_t *order = fg_malloc_array(*n, sizeof *order);
+    if (order == NULL)
+        return fg_nomem("a request");
+    for (size_t i = 0; i < *n; i++)
+        order[i] = i;
+    qsort_r(order, *n, sizeof *order, fg_by_slot, slots);
+    /* A later mention is marked with an impossible place, then squeezed. */
+    for (size_t i = 1; i < *n; i++)
+        if (slots[order[i]] == slots[order[i - 1]])
+            pos[order[i]] = SIZE_MAX;
+    fg_free(order);
+    size_t k = 0;
+    for (size_t i = 0; i < *n; i++)
+        if (pos[i] != SIZE_MAX) {
+            slots[k] = slots[i];
+            pos[k++] = pos[i];
+        }
+    *n = k;
     return FORGET_OK;
 }
 
-void fg_idset_forget(fg_idset *s, const forget_dataset *rows)
+int fg_idset_request(const fg_idset *s, const uint64_t *ids, size_t n,
+                     size_t *slots, size_t *pos, size_t *n_live,
+                     size_t *repeats, const char *method)
 {
-    for (size_t i = 0; i < rows->n; i++) {
+    size_t live = 0, gone = 0;
+    for (size_t i = 0; i < n; i++) {
         size_t at;
-        if (fg_idmap_find(&s->index, rows->ids[i], &at) && !s->gone[at]) {
-            s->gone[at] = 1;
-            s->n_gone++;
+        if (!fg_idmap_find(&s->index, ids[i], &at))
+            return fg_error(FORGET_E_NOT_FOUND, "method '%s': sample id %llu "
+                            "(entry %zu of the request) was not learned",
+                            method, (unsigned long long)ids[i], i);
+        if (s->gone[at]) {
+            gone++;
+        } else {
+            slots[live] = at;
+            pos[live++] = i;
         }
     }
+    size_t distinct = live;
+    int rc = fg_idset_coalesce(slots, pos, &distinct);
+    if (rc != FORGET_OK)
+        return rc;
+    *n_live = distinct;
+    *repeats = gone + (live - distinct);
+    return FORGET_OK;
+}
+
+void fg_idset_mark(fg_idset *s, const size_t *slots, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!s->gone[slots[i]]) {
+            s->gone[slots[i]] = 1;
+            s->n_gone++;
+        }
 }
 
 int fg_idset_save(const fg_idset *s, forget_writer *w)
@@ -176,3 +221,13 @@ int fg_idset_with(const fg_idset *s, const uint64_t *ids, size_t n,
         fg_idset_free(out);
     return rc;
 }
+
+int fg_idset_load_slots(fg_idset *s, const fg_slot *table, const char *method)
+{
+    const fg_slot *ids = fg_slot_get(table, "IDS "),
+                  *gone = fg_slot_get(table, "GONE");
+    return fg_idset_load(s, ids->data, ids->size, gone->data, gone->size,
+                         method);
+}
+
+size_t fg_idset_remembered(const fg_idset *s) { return s->n - s->n_gone; }

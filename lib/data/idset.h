@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "data/idmap.h"
+#include "format/sections.h"
 #include "forget/backend.h"
 
 typedef struct fg_idset {
@@ -20,14 +21,18 @@ typedef struct fg_idset {
 /* From a dataset's ids (all present). */
 int fg_idset_from(fg_idset *s, const forget_dataset *ds);
 void fg_idset_free(fg_idset *s);
-/* The rows of a request that are learned and not forgotten yet: their
- * indices into live (rows->n entries), their count, and the count of rows
- * forgotten already (skipped). An id never learned is FORGET_E_NOT_FOUND
- * naming it. */
-int fg_idset_live(const fg_idset *s, const forget_dataset *rows, size_t *live,
-                  size_t *n_live, size_t *repeats, const char *method);
-/* Mark the ids of rows forgotten (after a successful check). */
-void fg_idset_forget(fg_idset *s, const forget_dataset *rows);
+/* The one rule for a request, in every method: an id never learned is
+ * FORGET_E_NOT_FOUND naming it; an id forgotten already is skipped; an id
+ * named twice is forgotten once (a request is a set). slots and pos (n
+ * entries each) receive, for each id to forget now, its slot in s and its
+ * place in ids, in the order of first mention; *repeats counts the
+ * entries skipped (forgotten already, or named before in the request).
+ * method names the caller in messages. */
+int fg_idset_request(const fg_idset *s, const uint64_t *ids, size_t n,
+                     size_t *slots, size_t *pos, size_t *n_live,
+                     size_t *repeats, const char *method);
+/* Mark slots forgotten (after the request succeeded; cannot fail). */
+void fg_idset_mark(fg_idset *s, const size_t *slots, size_t n);
 
 /* A copy of s with ids added: new ids are appended, forgotten ones
  * revived; slot[i] receives the slot of ids[i]. An id that is learned
@@ -40,5 +45,10 @@ int fg_idset_with(const fg_idset *s, const uint64_t *ids, size_t n,
 int fg_idset_save(const fg_idset *s, forget_writer *w);
 int fg_idset_load(fg_idset *s, const void *ids, size_t ids_size,
                   const void *gone, size_t gone_size, const char *method);
+/* The same from a slot table that has the tags "IDS " and "GONE". */
+int fg_idset_load_slots(fg_idset *s, const fg_slot *table,
+                        const char *method);
+/* Ids learned and not forgotten. */
+size_t fg_idset_remembered(const fg_idset *s);
 
 #endif

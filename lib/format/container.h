@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "forget/backend.h"
+#include "util/le.h"
 
 #define FG_FORMAT_VERSION 1
 #define FG_FILE_MODEL 1u
@@ -68,15 +69,5 @@ struct forget_writer {
 struct forget_reader {
     fg_reader r;
 };
-
-/* Little-endian helpers. */
-uint32_t fg_get_u32(const unsigned char *p);
-uint64_t fg_get_u64(const unsigned char *p);
-void fg_put_u32(unsigned char *p, uint32_t v);
-void fg_put_u64(unsigned char *p, uint64_t v);
-/* Little-endian arrays (a copy on big-endian hosts). */
-void fg_get_f32s(float *dst, const unsigned char *src, size_t n);
-void fg_get_f64s(double *dst, const unsigned char *src, size_t n);
-void fg_get_u64s(uint64_t *dst, const unsigned char *src, size_t n);
 
 #endif

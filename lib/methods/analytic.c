@@ -451,11 +451,16 @@ static int fg_an_forget(void *state, const forget_dataset *rows,
     if (rc != FORGET_OK)
         return rc;
     size_t *pick = fg_malloc_array(rows->n, sizeof *pick), n = 0, repeats = 0;
+    size_t *slot = fg_malloc_array(rows->n, sizeof *slot);
     float *x = NULL;
     double *y = NULL;
-    if (pick == NULL)
+    if (pick == NULL || slot == NULL) {
+        fg_free(pick);
+        fg_free(slot);
         return fg_nomem("a request");
-    rc = fg_idset_live(&s->ids, rows, pick, &n, &repeats, "analytic");
+    }
+    rc = fg_idset_request(&s->ids, rows->ids, rows->n, slot, pick, &n,
+                          &repeats, "analytic");
     if (rc == FORGET_OK)
         rc = forget_run_report(run, "already_forgotten", (double)repeats);
     if (rc == FORGET_OK && n > 0) {
@@ -474,11 +479,9 @@ static int fg_an_forget(void *state, const forget_dataset *rows,
             rc = fg_an_request(s, x, y, n, 1.0, run);
     }
     if (rc == FORGET_OK) {
+        fg_idset_mark(&s->ids, slot, n);
         for (size_t i = 0; i < n; i++) {
-            size_t at;
-            fg_idmap_find(&s->ids.index, rows->ids[pick[i]], &at);
-            s->ids.gone[at] = 1;
-            s->ids.n_gone++;
+            size_t at = slot[i];
             if (s->keep_rows) { /* erase what was kept of the row */
                 memset(s->x + at * s->in, 0, s->in * sizeof(float));
                 memset(s->y + at * s->k, 0, s->k * sizeof(double));
@@ -486,6 +489,7 @@ static int fg_an_forget(void *state, const forget_dataset *rows,
         }
     }
     fg_free(pick);
+    fg_free(slot);
     fg_free(x);
     fg_free(y);
     return rc;

@@ -27,7 +27,7 @@
 #include "data/dataset.h"
 #include "format/sections.h"
 #include "data/idset.h"
-#include "model/ensemble.h"
+#include "model/kit.h"
 #include "model/model.h"
 
 #define FG_SISA_MAX_SLICES 64

@@ -10,13 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "util/alloc.h"
-#include "format/container.h"
-#include "util/error.h"
-#include "data/dataset.h"
-#include "format/sections.h"
-#include "data/idset.h"
-#include "model/model.h"
+#include "forget/backend.h"
+#include "model/kit.h"
 
 static const forget_param_def fg_ssd_params[] = {
     {"alpha", FORGET_PARAM_DOUBLE, "2", 1e-9, 1e12, NULL,
@@ -119,7 +114,7 @@ static int fg_ssd_importance(const fg_ssd *s, const forget_dataset *ds,
                              double p0, double p1)
 {
     const forget_model *m = s->model;
-    size_t P = m->n_params;
+    size_t P = forget_model_param_count(m), n = forget_dataset_rows(ds);
     int objective = s->loss_free ? FG_OBJ_LOGIT_NORM : FG_OBJ_LOSS;
     int mode = s->loss_free ? FG_ACC_ABS : FG_ACC_SQ;
     size_t step = s->batch_mode ? s->batch : 4096;
@@ -130,11 +125,11 @@ static int fg_ssd_importance(const fg_ssd *s, const forget_dataset *ds,
     int rc = FORGET_OK;
     /* The first chunk is stored, not added to zeros (the same values, one
      * pass over out fewer: a one-row request is bound by memory traffic). */
-    if (ds->n == 0)
+    if (n == 0)
         memset(out, 0, P * sizeof *out);
     *units = 0;
-    for (size_t b = 0; b < ds->n && rc == FORGET_OK; b += step) {
-        size_t e = ds->n - b < step ? ds->n : b + step;
+    for (size_t b = 0; b < n && rc == FORGET_OK; b += step) {
+        size_t e = n - b < step ? n : b + step;
         memset(tmp, 0, P * sizeof *tmp);
         if (s->batch_mode) {
             rc = fg_model_accumulate(m, &ws, ds, b, e, objective,
@@ -155,7 +150,7 @@ static int fg_ssd_importance(const fg_ssd *s, const forget_dataset *ds,
         }
         if (rc == FORGET_OK)
             rc = forget_run_progress(run, p0 + (p1 - p0) * (double)e /
-                                                  (double)ds->n);
+                                                  (double)n);
     }
     fg_workspace_free(&ws);
     fg_free(tmp);
@@ -165,10 +160,11 @@ static int fg_ssd_importance(const fg_ssd *s, const forget_dataset *ds,
 static int fg_ssd_check_data(const fg_ssd *s, const forget_dataset *ds)
 {
     if (s->loss_free) {
-        if (ds->d != s->model->inputs)
+        size_t d = forget_dataset_features(ds);
+        size_t in = forget_model_inputs(s->model);
+        if (d != in)
             return fg_error(FORGET_E_INVALID, "method 'ssd': the data has "
-                            "%zu features, the model takes %zu", ds->d,
-                            s->model->inputs);
+                            "%zu features, the model takes %zu", d, in);
         return FORGET_OK;
     }
     return fg_model_check_data(s->model, ds, "method 'ssd'");
@@ -181,15 +177,17 @@ static int fg_ssd_prepare(void *state, const forget_dataset *train,
     int rc = fg_ssd_check_data(s, train);
     if (rc != FORGET_OK)
         return rc;
-    if (train->n == 0)
+    size_t n = forget_dataset_rows(train);
+    size_t P = forget_model_param_count(s->model);
+    if (n == 0)
         return fg_error(FORGET_E_INVALID, "method 'ssd': the training data "
                         "is empty");
-    double *imp = fg_malloc_array(s->model->n_params, sizeof(double));
+    double *imp = fg_malloc_array(P, sizeof(double));
     if (imp == NULL)
         return fg_nomem("importances");
     fg_idset ids;
     size_t units = 0;
-    rc = forget_run_report(run, "rows", (double)train->n);
+    rc = forget_run_report(run, "rows", (double)n);
     if (rc == FORGET_OK)
         rc = fg_idset_from(&ids, train);
     if (rc == FORGET_OK) {
@@ -202,7 +200,7 @@ static int fg_ssd_prepare(void *state, const forget_dataset *train,
         return rc;
     }
     if (s->batch_mode)
-        for (size_t i = 0; i < s->model->n_params; i++)
+        for (size_t i = 0; i < P; i++)
             imp[i] /= (double)units;
     fg_free(s->imp);
     fg_idset_free(&s->ids);
@@ -223,21 +221,19 @@ static int fg_ssd_reserve(const fg_ssd *s, forget_run *run)
     if (rc == FORGET_OK && !s->batch_mode && !s->ref_retain)
         rc = forget_run_report(run, "alpha_ceiling", 0);
     char key[64];
-    for (size_t b = 0; rc == FORGET_OK && b < s->model->n_blocks; b++) {
-        snprintf(key, sizeof key, "dampened.%s", s->model->blocks[b].name);
+    size_t n_blocks;
+    const fg_block *blocks = fg_model_blocks(s->model, &n_blocks);
+    for (size_t b = 0; rc == FORGET_OK && b < n_blocks; b++) {
+        snprintf(key, sizeof key, "dampened.%s", blocks[b].name);
         rc = forget_run_report(run, key, 0);
     }
     return rc;
 }
 
-/* Forget rows that are all remembered now. */
-static int fg_ssd_forget_live(fg_ssd *s, const forget_dataset *rows,
-                              forget_run *run)
+/* Can a request of n_f rows be served? (alpha below the ceiling of exact
+ * importances; some rows must remain for reference=retain.) */
+static int fg_ssd_admit(const fg_ssd *s, size_t n_f, double ceiling)
 {
-    forget_model *m = s->model;
-    size_t P = m->n_params, n_f = rows->n;
-    int rc;
-    double ceiling = s->batch_mode ? 0.0 : (double)s->n_rows / (double)n_f;
     if (!s->batch_mode && !s->ref_retain && s->alpha >= ceiling)
         return fg_error(FORGET_E_PARAM, "method 'ssd': alpha=%g is at or "
                         "above the ceiling n_D/n_F = %zu/%zu = %g of this "
@@ -249,6 +245,48 @@ static int fg_ssd_forget_live(fg_ssd *s, const forget_dataset *rows,
         return fg_error(FORGET_E_INVALID, "method 'ssd': the request would "
                         "forget every remembered row; reference=retain needs "
                         "some to remain");
+    return FORGET_OK;
+}
+
+/* Dampen the parameters of one block selected by the forget importances
+ * imp_f; the remembered rows' importance loses F's in the same pass.
+ * Returns the count dampened. */
+static size_t fg_ssd_dampen(fg_ssd *s, const fg_block *blk, float *theta,
+                            const double *imp_f, double scale_f,
+                            double scale_ref)
+{
+    size_t count = 0;
+    for (size_t i = blk->offset; i < blk->offset + blk->size; i++) {
+        double all = s->imp[i], ref = all;
+        if (s->ref_retain)
+            ref -= imp_f[i];
+        ref = ref > 0.0 ? ref * scale_ref : 0.0;
+        /* rounding must not take the remembered importance below 0 */
+        if (!s->batch_mode) {
+            double v = all - imp_f[i];
+            s->imp[i] = v > 0.0 ? v : 0.0;
+        }
+        double f = imp_f[i] * scale_f;
+        if (!(f > s->alpha * ref))
+            continue;
+        double beta = pow(s->lambda * ref / f, s->exponent);
+        if (beta < 1.0)
+            theta[i] = (float)((double)theta[i] * beta);
+        count++;
+    }
+    return count;
+}
+
+/* Forget rows that are all remembered now. */
+static int fg_ssd_forget_live(fg_ssd *s, const forget_dataset *rows,
+                              forget_run *run)
+{
+    size_t P = forget_model_param_count(s->model);
+    size_t n_f = forget_dataset_rows(rows);
+    double ceiling = s->batch_mode ? 0.0 : (double)s->n_rows / (double)n_f;
+    int rc = fg_ssd_admit(s, n_f, ceiling);
+    if (rc != FORGET_OK)
+        return rc;
     double *imp_f = fg_malloc_array(P, sizeof(double));
     if (imp_f == NULL)
         return fg_nomem("importances");
@@ -261,43 +299,23 @@ static int fg_ssd_forget_live(fg_ssd *s, const forget_dataset *rows,
         return rc;
     }
     /* Past this point nothing fails: the model and the state change. */
-    double scale_f = 1.0 / (double)units, scale_ref;
     size_t remaining = s->n_rows - (s->batch_mode ? 0 : n_f);
-    if (s->batch_mode)
-        scale_ref = 1.0;
-    else
-        scale_ref = 1.0 / (double)(s->ref_retain ? remaining : s->n_rows);
-    size_t total = 0;
+    double scale_ref =
+        s->batch_mode ? 1.0
+                      : 1.0 / (double)(s->ref_retain ? remaining : s->n_rows);
+    size_t total = 0, n_blocks;
+    const fg_block *blocks = fg_model_blocks(s->model, &n_blocks);
+    float *theta = fg_model_theta(s->model);
     char key[64];
-    for (size_t b = 0; b < m->n_blocks; b++) {
-        const fg_block *blk = &m->blocks[b];
-        size_t count = 0;
-        for (size_t i = blk->offset; i < blk->offset + blk->size; i++) {
-            double all = s->imp[i], ref = all;
-            if (s->ref_retain)
-                ref -= imp_f[i];
-            ref = ref > 0.0 ? ref * scale_ref : 0.0;
-            /* The remembered rows' importance loses F's, in the same pass
-             * (rounding must not take it below 0). */
-            if (!s->batch_mode) {
-                double v = all - imp_f[i];
-                s->imp[i] = v > 0.0 ? v : 0.0;
-            }
-            double f = imp_f[i] * scale_f;
-            if (!(f > s->alpha * ref))
-                continue;
-            double beta = pow(s->lambda * ref / f, s->exponent);
-            if (beta < 1.0)
-                m->theta[i] = (float)((double)m->theta[i] * beta);
-            count++;
-        }
-        snprintf(key, sizeof key, "dampened.%s", blk->name);
+    for (size_t b = 0; b < n_blocks; b++) {
+        size_t count = fg_ssd_dampen(s, &blocks[b], theta, imp_f,
+                                     1.0 / (double)units, scale_ref);
+        snprintf(key, sizeof key, "dampened.%s", blocks[b].name);
         forget_run_report(run, key, (double)count);
         total += count;
     }
     if (!s->batch_mode)
         s->n_rows = remaining;
-    fg_idset_forget(&s->ids, rows);
     fg_free(imp_f);
     forget_run_report(run, "dampened", (double)total);
     forget_run_report(run, "rows", (double)n_f);
@@ -307,26 +325,32 @@ static int fg_ssd_forget_live(fg_ssd *s, const forget_dataset *rows,
 }
 
 /* Rows forgotten already are counted (already_forgotten) and skipped;
- * ids never prepared are refused. */
+ * ids never prepared are refused (fg_idset_request's rule). */
 static int fg_ssd_forget(void *state, const forget_dataset *rows,
                          forget_run *run)
 {
     fg_ssd *s = state;
+    size_t n_req = forget_dataset_rows(rows), n = 0, repeats = 0;
     int rc = fg_ssd_check_data(s, rows);
-    size_t *live = fg_malloc_array(rows->n, sizeof *live), n = 0, repeats = 0;
-    if (rc == FORGET_OK && live == NULL)
+    size_t *slot = fg_malloc_array(n_req, sizeof *slot);
+    size_t *pos = fg_malloc_array(n_req, sizeof *pos);
+    if (rc == FORGET_OK && (slot == NULL || pos == NULL))
         rc = fg_nomem("a request");
     if (rc == FORGET_OK)
-        rc = fg_idset_live(&s->ids, rows, live, &n, &repeats, "ssd");
+        rc = fg_idset_request(&s->ids, forget_dataset_ids(rows), n_req, slot,
+                              pos, &n, &repeats, "ssd");
     if (rc == FORGET_OK)
         rc = forget_run_report(run, "already_forgotten", (double)repeats);
     forget_dataset *sub = NULL;
-    if (rc == FORGET_OK && n > 0 && n < rows->n)
-        rc = fg_dataset_gather(&sub, rows, live, n, "method 'ssd'");
-    fg_free(live);
+    if (rc == FORGET_OK && n > 0 && n < n_req)
+        rc = fg_dataset_gather(&sub, rows, pos, n, "method 'ssd'");
     if (rc == FORGET_OK && n > 0)
         rc = fg_ssd_forget_live(s, sub ? sub : rows, run);
+    if (rc == FORGET_OK)
+        fg_idset_mark(&s->ids, slot, n);
     forget_dataset_free(sub);
+    fg_free(slot);
+    fg_free(pos);
     return rc;
 }
 
@@ -341,12 +365,37 @@ static int fg_ssd_save(void *state, forget_writer *w)
     unsigned char count[8];
     fg_put_u64(count, (uint64_t)s->n_rows);
     int rc = forget_writer_section(w, "SIMP", FORGET_SECTION_REQUIRED, s->imp,
-                                   s->model->n_params * sizeof(double));
+                                   forget_model_param_count(s->model) *
+                                       sizeof(double));
     if (rc == FORGET_OK)
         rc = forget_writer_section(w, "SCNT", FORGET_SECTION_REQUIRED, count,
                                    8);
     if (rc == FORGET_OK)
         rc = fg_idset_save(&s->ids, w);
+    return rc;
+}
+
+/* The prepared state from its sections (SIMP present). */
+static int fg_ssd_restore(fg_ssd *s, const fg_slot *t)
+{
+    const fg_slot *imp = fg_slot_get(t, "SIMP"), *cnt = fg_slot_get(t, "SCNT");
+    size_t P = forget_model_param_count(s->model);
+    if (imp->count != P || cnt->size != 8)
+        return fg_error(FORGET_E_FORMAT, "method 'ssd': the saved state "
+                        "does not fit a model of %zu parameters", P);
+    if ((s->imp = fg_malloc_array(P, sizeof(double))) == NULL)
+        return fg_nomem("importances");
+    fg_get_f64s(s->imp, imp->data, P);
+    s->n_rows = (size_t)fg_get_u64(cnt->data);
+    for (size_t i = 0; i < P; i++)
+        if (!(s->imp[i] >= 0.0) || isinf(s->imp[i]))
+            return fg_error(FORGET_E_FORMAT, "method 'ssd': saved importance "
+                            "%zu is not a finite value >= 0", i);
+    int rc = fg_idset_load_slots(&s->ids, t, "ssd");
+    if (rc == FORGET_OK && !s->batch_mode &&
+        s->n_rows != fg_idset_remembered(&s->ids))
+        rc = fg_error(FORGET_E_FORMAT, "method 'ssd': the saved row count "
+                      "%zu disagrees with the ids", s->n_rows);
     return rc;
 }
 
@@ -359,41 +408,18 @@ static int fg_ssd_load(void **state, forget_model *model,
     if (rc != FORGET_OK)
         return rc;
     fg_ssd *s = created;
-    fg_slot b[5] = {{"SIMP", 1, 0, 0, 0}, {"SCNT", 1, 0, 0, 0}, {"IDS ", 1, 0, 0, 0},
-                    {"GONE", 1, 0, 0, 0}, {NULL, 0, 0, 0, 0}};
-    rc = fg_slots_read(r, b, NULL, NULL, "method 'ssd'");
-    const unsigned char *imp = b[0].data, *cnt = b[1].data, *ids = b[2].data,
-                        *gone = b[3].data;
-    size_t imp_n = b[0].size, cnt_n = b[1].size, ids_n = b[2].size,
-           gone_n = b[3].size;
-    if (rc == 0 && imp) {
-        size_t P = model->n_params;
-        if (imp_n != P * sizeof(double) || cnt_n != 8 || !ids || !gone)
-            rc = fg_error(FORGET_E_FORMAT, "method 'ssd': the saved state "
-                          "does not fit a model of %zu parameters", P);
-        if (rc == 0 && (s->imp = fg_malloc_array(P, sizeof(double))) == NULL)
-            rc = fg_nomem("importances");
-        if (rc == 0) {
-            fg_get_f64s(s->imp, imp, P);
-            s->n_rows = (size_t)fg_get_u64(cnt);
-            for (size_t i = 0; rc == 0 && i < P; i++)
-                if (!(s->imp[i] >= 0.0) || isinf(s->imp[i]))
-                    rc = fg_error(FORGET_E_FORMAT, "method 'ssd': saved "
-                                  "importance %zu is not a finite value "
-                                  ">= 0", i);
-        }
-        if (rc == 0)
-            rc = fg_idset_load(&s->ids, ids, ids_n, gone, gone_n, "ssd");
-        if (rc == 0 && !s->batch_mode &&
-            s->n_rows != s->ids.n - s->ids.n_gone)
-            rc = fg_error(FORGET_E_FORMAT, "method 'ssd': the saved row "
-                          "count %zu disagrees with the ids", s->n_rows);
-        s->prepared = rc == 0;
-    } else if (rc == 0 && (cnt || ids || gone)) {
+    fg_slot t[] = {{"SIMP", 8, 0, 0, 0}, {"SCNT", 1, 0, 0, 0},
+                   {"IDS ", 8, 0, 0, 0}, {"GONE", 1, 0, 0, 0},
+                   {NULL, 0, 0, 0, 0}};
+    rc = fg_slots_read(r, t, NULL, NULL, "method 'ssd'");
+    if (rc == FORGET_OK && t[0].data) {
+        rc = fg_ssd_restore(s, t);
+        s->prepared = rc == FORGET_OK;
+    } else if (rc == FORGET_OK && (t[1].data || t[2].data || t[3].data)) {
         rc = fg_error(FORGET_E_FORMAT, "method 'ssd': the saved state lacks "
                       "its importances");
     }
-    if (rc != 0) {
+    if (rc != FORGET_OK) {
         fg_ssd_destroy(s);
         return rc;
     }

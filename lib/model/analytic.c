@@ -148,6 +148,19 @@ double *fg_analytic_head(forget_model *m)
     return ((fg_analytic *)m->impl)->head;
 }
 
+void fg_analytic_get_head(const forget_model *m, double *dst)
+{
+    const fg_analytic *a = m->impl;
+    memcpy(dst, a->head, a->k * a->d * sizeof(double));
+}
+
+void fg_analytic_set_head(forget_model *m, const double *src)
+{
+    fg_analytic *a = m->impl;
+    memcpy(a->head, src, a->k * a->d * sizeof(double));
+    fg_analytic_sync(m);
+}
+
 void fg_analytic_sync(forget_model *m)
 {
     const fg_analytic *a = m->impl;

@@ -216,6 +216,7 @@ static int fg_dense_clone(const forget_model *m, void **impl)
 static void fg_dense_destroy(void *impl) { fg_free(impl); }
 
 static const fg_model_ops fg_dense_ops = {
+    .sgd = 1,
     .forward = fg_dense_forward,
     .backward = fg_dense_backward,
     .clone_impl = fg_dense_clone,

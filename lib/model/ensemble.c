@@ -2,7 +2,7 @@
  * by the sisa method), aggregated by the mean of their probabilities or by
  * majority vote. Its outputs are log(aggregate), so that softmax gives the
  * aggregate back and the loss is the cross-entropy of it. */
-#include "model/ensemble.h"
+#include "model/model.h"
 
 #include <math.h>
 #include <string.h>

@@ -86,6 +86,7 @@ static int fg_host_clone(const forget_model *m, void **impl)
 static void fg_host_destroy(void *impl) { fg_free(impl); }
 
 static const fg_model_ops fg_host_ops = {
+    .sgd = 1,
     .forward = fg_host_forward,
     .backward = fg_host_backward,
     .clone_impl = fg_host_clone,

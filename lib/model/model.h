@@ -2,45 +2,10 @@
 #ifndef FG_MODEL_MODEL_H
 #define FG_MODEL_MODEL_H
 
+#include "model/kit.h"
 #include "util/report.h"
 #include "util/sha256.h"
 #include "forget/backend.h"
-
-/* What the per-row gradients are taken of. */
-#define FG_OBJ_LOSS 0       /* cross-entropy (classification) or MSE */
-#define FG_OBJ_LOGIT_NORM 1 /* ||outputs||^2: needs no label (LFSSD) */
-
-/* How per-row gradients g_i are summed into acc (n_params floats):
- * acc += scale * sum_i f(g_i). */
-#define FG_ACC_GRAD 0 /* f(g) = g */
-#define FG_ACC_SQ 1   /* f(g) = g * g, elementwise */
-#define FG_ACC_ABS 2  /* f(g) = |g|, elementwise */
-
-/* A named block of the flat parameter vector. */
-typedef struct fg_block {
-    char name[32];
-    size_t offset, size;
-} fg_block;
-
-/* Scratch memory that grows on demand (one per thread of work). */
-typedef struct fg_workspace {
-    float *buf;
-    size_t cap; /* floats */
-} fg_workspace;
-
-float *fg_workspace_get(fg_workspace *ws, size_t floats);
-void fg_workspace_free(fg_workspace *ws);
-
-/* The same in float64. Reusing one across calls matters: on this kind of
- * machine a fresh page costs about 14 microseconds to fault in, more than
- * the arithmetic of a one-row request. */
-typedef struct fg_dwork {
-    double *buf;
-    size_t cap; /* doubles */
-} fg_dwork;
-
-double *fg_dwork_get(fg_dwork *w, size_t doubles);
-void fg_dwork_free(fg_dwork *w);
 
 typedef struct fg_model_ops {
     /* out (n x outputs) = raw outputs (logits or values) of rows x. */
@@ -61,6 +26,9 @@ typedef struct fg_model_ops {
     /* 1 if forward/backward may run on several threads at once, each with
      * its own workspace (a host's callbacks are not assumed to). */
     int concurrent;
+    /* 1 if the kind is trained by SGD on its forward/backward (dense
+     * kinds, host models): what fg_model_trainable reports. */
+    int sgd;
     /* Optional. A closed-form fit that replaces SGD in forget_model_train
      * (the analytic kind). */
     int (*fit)(forget_model *m, const forget_dataset *ds);
@@ -98,15 +66,6 @@ struct forget_model {
 int fg_model_alloc(forget_model **out, const fg_model_ops *ops,
                    const char *kind, size_t n_params, size_t n_blocks);
 void fg_model_publish(forget_model *m);
-/* A deep copy that is not counted alive (for models inside models). */
-int fg_model_clone_raw(forget_model **out, const forget_model *m);
-void fg_model_discard(forget_model *m);
-
-/* The data must match the model: features = inputs, task, labels below
- * outputs (or target_dim = outputs). */
-int fg_model_check_data(const forget_model *m, const forget_dataset *ds,
-                        const char *caller);
-
 /* Rows per chunk for passes over a dataset. */
 size_t fg_model_chunk_rows(const forget_model *m);
 
@@ -126,14 +85,6 @@ int fg_model_batch(const forget_model *m, fg_workspace *ws, float *zbuf,
                    float scale, float *acc, double *loss_sum);
 size_t fg_model_zbuf_floats(const forget_model *m);
 
-/* Over the rows [begin, end) of ds, in chunks: acc += scale * sum f(g_i)
- * for the given objective, and *loss_sum += sum of per-row objectives
- * (loss_sum may be NULL). */
-int fg_model_accumulate(const forget_model *m, fg_workspace *ws,
-                        const forget_dataset *ds, size_t begin, size_t end,
-                        int objective, int mode, float scale, float *acc,
-                        double *loss_sum);
-
 /* Probabilities (classification: softmax) or values of n rows. */
 int fg_model_predict(const forget_model *m, fg_workspace *ws, const float *x,
                      size_t n, float *out);
@@ -146,14 +97,6 @@ int fg_model_outputs_of(const forget_model *m, fg_workspace *ws,
 int fg_dense_create(forget_model **out, const char *kind,
                     const forget_params *p);
 int fg_dense_count(const char *kind, const forget_params *p, size_t *n);
-
-/* Train on the rows listed (in that order before each epoch's shuffle;
- * rows == NULL: rows 0..n-1), as forget_model_train does on a dataset of
- * them, without copying them into one, on up to threads threads (0 =
- * forget_get_threads(); the result does not depend on it). */
-int fg_model_train_rows(forget_model *m, const forget_dataset *train,
-                        const size_t *rows, size_t n, const char *params,
-                        int threads);
 
 /* Create a model of a built-in kind without counting it alive (for
  * models held inside other models). */

@@ -1,0 +1,55 @@
+/* What may be done with a dataset's rows without seeing its layout: the
+ * part of lib/data that methods use (through model/kit.h). */
+#ifndef FG_DATA_ROWS_H
+#define FG_DATA_ROWS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "format/sections.h"
+#include "forget/backend.h"
+
+/* Features as floats, whatever the storage (lib/data/rows.c): row i into
+ * dst (d floats); rows [b, e) as a pointer into ds when it stores floats,
+ * else converted into buf ((e - b) * d floats). Every reader of features
+ * outside lib/data goes through these. */
+void fg_dataset_row(const forget_dataset *ds, size_t i, float *dst);
+/* Zero row i's features and targets, whatever the storage (a forgotten
+ * row's data, destroyed rather than merely unreferenced). */
+void fg_dataset_clear_row(forget_dataset *ds, size_t i);
+/* Ask the CPU to start loading row i (a hint; no effect on results). */
+void fg_dataset_prefetch_row(const forget_dataset *ds, size_t i);
+const float *fg_dataset_rows(const forget_dataset *ds, size_t b, size_t e,
+                             float *buf);
+
+/* A dataset holding the given rows of src, in that order, stored as src
+ * stores them (floats or bytes). */
+int fg_dataset_gather(forget_dataset **out, const forget_dataset *src,
+                      const size_t *rows, size_t k, const char *what);
+
+/* ---- rows a method keeps (lib/data/kept.c) ---- */
+
+/* The section tags a method keeps its rows under (each method keeps the
+ * tags its files have always had). */
+typedef struct fg_kept_tags {
+    const char *ids;     /* u64 sample ids */
+    const char *x;       /* float32 features */
+    const char *x8_norm; /* byte features: 1 byte, 1 if a value is byte/255 */
+    const char *x8;      /* byte features: the bytes */
+    const char *labels;  /* int32 labels (classification) */
+    const char *targets; /* float32 targets (regression) */
+} fg_kept_tags;
+
+/* Write every row of ds as sections (features as floats, or as bytes with
+ * their scale when ds stores bytes). */
+int fg_kept_save(forget_writer *w, const fg_kept_tags *t,
+                 const forget_dataset *ds);
+/* The rows back from a slot table filled by fg_slots_read with the tags
+ * of t (and others): a sealed dataset of d features, task and k classes
+ * or targets. FORGET_E_FORMAT naming owner when the sections do not fit
+ * (missing, of other sizes, both feature kinds, bytes for regression). */
+int fg_kept_load(forget_dataset **out, const fg_slot *table,
+                 const fg_kept_tags *t, size_t d, int32_t task, size_t k,
+                 const char *owner);
+
+#endif

@@ -1,0 +1,132 @@
+/* The kit: everything a method may do with models and datasets, and the
+ * helpers of the layers below that it may use. A method (lib/methods/)
+ * includes this header, the public headers and its own files, nothing
+ * else (make check-layers): it never sees the layout of a model or a
+ * dataset, so what a built-in method does, a third party's could do with
+ * the same kit. Capabilities are asked (fg_model_trainable), never
+ * inferred from kind names. */
+#ifndef FG_MODEL_KIT_H
+#define FG_MODEL_KIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "data/idset.h"
+#include "data/rows.h"
+#include "format/sections.h"
+#include "forget/backend.h"
+#include "la/la.h"
+#include "util/alloc.h"
+#include "util/error.h"
+#include "util/le.h"
+#include "util/number.h"
+#include "util/pool.h"
+#include "util/rng.h"
+
+/* What the per-row gradients are taken of. */
+#define FG_OBJ_LOSS 0       /* cross-entropy (classification) or MSE */
+#define FG_OBJ_LOGIT_NORM 1 /* ||outputs||^2: needs no label (LFSSD) */
+
+/* How per-row gradients g_i are summed into acc (n_params floats):
+ * acc += scale * sum_i f(g_i). */
+#define FG_ACC_GRAD 0 /* f(g) = g */
+#define FG_ACC_SQ 1   /* f(g) = g * g, elementwise */
+#define FG_ACC_ABS 2  /* f(g) = |g|, elementwise */
+
+/* A named block of the flat parameter vector. */
+typedef struct fg_block {
+    char name[32];
+    size_t offset, size;
+} fg_block;
+
+/* Scratch memory that grows on demand (one per thread of work). */
+typedef struct fg_workspace {
+    float *buf;
+    size_t cap; /* floats */
+} fg_workspace;
+
+float *fg_workspace_get(fg_workspace *ws, size_t floats);
+void fg_workspace_free(fg_workspace *ws);
+
+/* The same in float64. Reusing one across calls matters: on this kind of
+ * machine a fresh page costs about 14 microseconds to fault in, more than
+ * the arithmetic of a one-row request. */
+typedef struct fg_dwork {
+    double *buf;
+    size_t cap; /* doubles */
+} fg_dwork;
+
+double *fg_dwork_get(fg_dwork *w, size_t doubles);
+void fg_dwork_free(fg_dwork *w);
+
+/* The flat parameter vector (forget_model_param_count floats), to read
+ * and write in place, and its named blocks (*n of them). */
+float *fg_model_theta(forget_model *m);
+const float *fg_model_theta_const(const forget_model *m);
+const fg_block *fg_model_blocks(const forget_model *m, size_t *n);
+
+/* Can m be trained by stochastic gradient descent on rows
+ * (fg_model_train_rows)? Not an ensemble, not a closed-form fit. */
+int fg_model_trainable(const forget_model *m);
+
+/* The data must match the model: features = inputs, task, labels below
+ * outputs (or target_dim = outputs). */
+int fg_model_check_data(const forget_model *m, const forget_dataset *ds,
+                        const char *caller);
+
+/* Over the rows [begin, end) of ds, in chunks: acc += scale * sum f(g_i)
+ * for the given objective, and *loss_sum += sum of per-row objectives
+ * (loss_sum may be NULL). */
+int fg_model_accumulate(const forget_model *m, fg_workspace *ws,
+                        const forget_dataset *ds, size_t begin, size_t end,
+                        int objective, int mode, float scale, float *acc,
+                        double *loss_sum);
+
+/* A deep copy that is not counted alive (for models inside models). */
+int fg_model_clone_raw(forget_model **out, const forget_model *m);
+void fg_model_discard(forget_model *m);
+
+/* Train on the rows listed (in that order before each epoch's shuffle;
+ * rows == NULL: rows 0..n-1), as forget_model_train does on a dataset of
+ * them, without copying them into one, on up to threads threads (0 =
+ * forget_get_threads(); the result does not depend on it). */
+int fg_model_train_rows(forget_model *m, const forget_dataset *train,
+                        const size_t *rows, size_t n, const char *params,
+                        int threads);
+
+/* ---- the ensemble kind (what sisa presents) ---- */
+
+/* An ensemble over n constituents (borrowed: they must outlive it), not
+ * counted alive (its unlearner owns it). vote: majority vote instead of
+ * the mean of probabilities. */
+int fg_ensemble_create(forget_model **out, forget_model *const *parts,
+                       size_t n, int vote, const char *params);
+/* Replace constituent i. */
+void fg_ensemble_set(forget_model *m, size_t i, forget_model *part);
+
+/* ---- the analytic kind's head (the analytic method) ---- */
+
+/* Is m of kind analytic? */
+int fg_is_analytic(const forget_model *m);
+/* Feature width d (the map's outputs, plus 1 with bias=true), outputs k,
+ * ridge gamma, and the float64 head (k x d, row-major). */
+size_t fg_analytic_dim(const forget_model *m);
+double fg_analytic_gamma(const forget_model *m);
+/* Copy the float64 head (k x d) out of m, or into m (its float32
+ * parameters follow). */
+void fg_analytic_get_head(const forget_model *m, double *dst);
+void fg_analytic_set_head(forget_model *m, const double *src);
+
+/* phi (n x d, float64) = the features of n rows of x; scratch (may be
+ * NULL) is reused across calls. */
+int fg_analytic_features(const forget_model *m, const float *x, size_t n,
+                         double *phi, fg_dwork *scratch);
+/* Targets of rows [b, e) of ds as k columns (one-hot for classes). */
+void fg_analytic_targets(const forget_model *m, const forget_dataset *ds,
+                         size_t b, size_t e, double *y);
+/* G (d x d, upper) += Phi^T Phi and Bt (k x d) += Y^T Phi over the rows of
+ * ds, in chunks; progress through run (may be NULL). */
+int fg_analytic_stats(const forget_model *m, const forget_dataset *ds,
+                      double *g, double *bt, forget_run *run);
+
+#endif
