@@ -251,6 +251,30 @@ size_t fg_model_chunk_rows(const forget_model *m)
     return rows;
 }
 
+/* The one softmax, of the loss and of the predictions alike: p (may be
+ * NULL, may be z) = softmax(z) over k outputs; returns log sum exp(z).
+ * The exponentials in float32 summed in float64, as training has always
+ * computed them (its results stay bit-identical). */
+double fg_softmax(const float *z, size_t k, float *p)
+{
+    float mx = z[0];
+    for (size_t j = 1; j < k; j++)
+        mx = z[j] > mx ? z[j] : mx;
+    double s = 0.0;
+    for (size_t j = 0; j < k; j++) {
+        float e = expf(z[j] - mx);
+        s += e;
+        if (p)
+            p[j] = e;
+    }
+    if (p) {
+        float inv = (float)(1.0 / s);
+        for (size_t j = 0; j < k; j++)
+            p[j] *= inv;
+    }
+    return log(s) + mx;
+}
+
 void fg_objective(int32_t task, int objective, const float *z, size_t n,
                   size_t k, const int32_t *labels, const float *targets,
                   float *loss, float *dz)
@@ -266,24 +290,11 @@ void fg_objective(int32_t task, int objective, const float *z, size_t n,
                     gi[j] = 2.0f * zi[j];
             }
         } else if (task == FORGET_TASK_CLASSIFICATION) {
-            float mx = zi[0];
-            for (size_t j = 1; j < k; j++)
-                mx = zi[j] > mx ? zi[j] : mx;
-            double s = 0.0;
-            for (size_t j = 0; j < k; j++) {
-                float e = expf(zi[j] - mx);
-                s += e;
-                if (gi)
-                    gi[j] = e;
-            }
             size_t y = (size_t)labels[i];
-            l = log(s) + mx - zi[y];
-            if (gi) {
-                float inv = (float)(1.0 / s);
-                for (size_t j = 0; j < k; j++)
-                    gi[j] *= inv;
+            float zy = zi[y]; /* read first: gi may be zi */
+            l = fg_softmax(zi, k, gi) - zy;
+            if (gi)
                 gi[y] -= 1.0f;
-            }
         } else {
             const float *ti = targets + i * k;
             for (size_t j = 0; j < k; j++) {
@@ -382,16 +393,8 @@ static int fg_model_run(const forget_model *m, fg_workspace *ws,
         if (rc != FORGET_OK || !probs ||
             m->task != FORGET_TASK_CLASSIFICATION)
             continue;
-        for (size_t i = 0; i < rows; i++) {
-            float *oi = o + i * k, mx = oi[0];
-            for (size_t j = 1; j < k; j++)
-                mx = oi[j] > mx ? oi[j] : mx;
-            double s = 0.0;
-            for (size_t j = 0; j < k; j++)
-                s += exp((double)(oi[j] - mx));
-            for (size_t j = 0; j < k; j++)
-                oi[j] = (float)(exp((double)(oi[j] - mx)) / s);
-        }
+        for (size_t i = 0; i < rows; i++)
+            fg_softmax(o + i * k, k, o + i * k);
     }
     fg_free(xb);
     return rc;

@@ -69,6 +69,10 @@ void fg_model_publish(forget_model *m);
 /* Rows per chunk for passes over a dataset. */
 size_t fg_model_chunk_rows(const forget_model *m);
 
+/* p (may be NULL, may be z) = softmax of k outputs z; returns their log
+ * sum exp. The only softmax: losses and predictions both use it. */
+double fg_softmax(const float *z, size_t k, float *p);
+
 /* Objective of rows given their outputs z (n x outputs): per-row values
  * in loss (may be NULL) and the gradient with respect to z in dz (may be
  * NULL). labels/targets as in the dataset (NULL for FG_OBJ_LOGIT_NORM). */
