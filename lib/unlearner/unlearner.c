@@ -115,13 +115,23 @@ void forget_unlearner_free(forget_unlearner *u)
     fg_object_destroyed();
 }
 
+const char *fg_stage_name(fg_stage stage)
+{
+    static const char *const names[] = {"prepare", "learn", "forget"};
+    return names[stage];
+}
+
 static int fg_dispatch(const forget_method *m, void *state, const fg_step *st,
                        forget_run *run)
 {
-    if (!strcmp(st->stage, "prepare"))
+    switch (st->stage) {
+    case FG_STAGE_PREPARE:
         return m->prepare(state, st->rows, run);
-    if (!strcmp(st->stage, "learn"))
+    case FG_STAGE_LEARN:
         return m->learn(state, st->rows, run);
+    case FG_STAGE_FORGET:
+        break;
+    }
     if (st->ids)
         return m->forget_ids(state, st->ids, st->count, run);
     return m->forget(state, st->rows, run);
@@ -141,11 +151,12 @@ int fg_run_step(forget_unlearner *u, const fg_step *st)
         fg_report_free(report);
         return rc;
     }
-    forget_run run = {report, u->progress, u->progress_user, st->stage};
+    forget_run run = {report, u->progress, u->progress_user,
+                      fg_stage_name(st->stage)};
     const forget_method *m = u->method;
     double t0 = fg_now();
     forget_set_error(FORGET_OK, "");
-    rc = fg_backend_status(m, st->stage, fg_dispatch(m, u->state, st, &run));
+    rc = fg_backend_status(m, fg_stage_name(st->stage), fg_dispatch(m, u->state, st, &run));
     if (rc != FORGET_OK) {
         fg_report_free(report);
         return rc;
@@ -165,7 +176,7 @@ int forget_unlearner_prepare(forget_unlearner *u, const forget_dataset *train)
                         "preparing again would replace the state it "
                         "describes (use a new unlearner and journal)",
                         __func__);
-    fg_step st = {"prepare", train, NULL, 0, 0};
+    fg_step st = {FG_STAGE_PREPARE, train, NULL, 0, 0};
     int rc = fg_run_step(u, &st);
     if (rc == FORGET_OK)
         u->prepared = 1;
@@ -190,7 +201,7 @@ int forget_unlearner_forget(forget_unlearner *u, const forget_dataset *rows)
     if (forget_dataset_rows(rows) == 0)
         return fg_error(FORGET_E_INVALID, "forget_unlearner_forget: the set "
                         "of rows to forget is empty");
-    fg_step st = {"forget", rows, NULL, 0, 0};
+    fg_step st = {FG_STAGE_FORGET, rows, NULL, 0, 0};
     return u->journal ? fg_journal_step(u, &st) : fg_run_step(u, &st);
 }
 
@@ -209,7 +220,7 @@ int forget_unlearner_forget_ids(forget_unlearner *u, const uint64_t *ids,
         return fg_error(FORGET_E_UNSUPPORTED, "%s: method '%s' needs the rows "
                         "themselves (forget_unlearner_forget)", __func__,
                         u->method->name);
-    fg_step st = {"forget", NULL, ids, count, 0};
+    fg_step st = {FG_STAGE_FORGET, NULL, ids, count, 0};
     return u->journal ? fg_journal_step(u, &st) : fg_run_step(u, &st);
 }
 
@@ -226,7 +237,7 @@ int forget_unlearner_learn(forget_unlearner *u, const forget_dataset *rows)
     if (forget_dataset_rows(rows) == 0)
         return fg_error(FORGET_E_INVALID, "%s: the set of rows is empty",
                         __func__);
-    fg_step st = {"learn", rows, NULL, 0, 0};
+    fg_step st = {FG_STAGE_LEARN, rows, NULL, 0, 0};
     return u->journal ? fg_journal_step(u, &st) : fg_run_step(u, &st);
 }
 

@@ -22,11 +22,20 @@ struct forget_unlearner {
     int journal_known;
 };
 
-/* One call of a backend step, by kind: stage "prepare", "learn" or
- * "forget" (rows, or ids when ids is not NULL). journal_seq, when not 0,
- * goes into the call's report. */
+/* The backend steps. */
+typedef enum fg_stage {
+    FG_STAGE_PREPARE,
+    FG_STAGE_LEARN,
+    FG_STAGE_FORGET /* rows, or ids when ids is not NULL */
+} fg_stage;
+
+/* Its name in reports and messages ("prepare", "learn", "forget"). */
+const char *fg_stage_name(fg_stage stage);
+
+/* One call of a backend step. journal_seq, when not 0, goes into the
+ * call's report. */
 typedef struct fg_step {
-    const char *stage;
+    fg_stage stage;
     const forget_dataset *rows;
     const uint64_t *ids;
     size_t count;

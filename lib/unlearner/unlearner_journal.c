@@ -80,7 +80,7 @@ static int fg_same_ids(const uint64_t *a, size_t na, const uint64_t *b,
 static void fg_step_ids(const fg_step *st, int *kind, const uint64_t **ids,
                         size_t *n)
 {
-    *kind = !strcmp(st->stage, "learn") ? FORGET_JOURNAL_LEARN
+    *kind = st->stage == FG_STAGE_LEARN ? FORGET_JOURNAL_LEARN
                                         : FORGET_JOURNAL_FORGET;
     if (st->ids) {
         *ids = st->ids;
@@ -330,7 +330,7 @@ static int fg_redo(forget_unlearner *u, const fg_jreq *req, uint64_t k,
         int rc = fg_ids_of(r, &ids);
         if (rc != FORGET_OK)
             return rc;
-        fg_step st = {"forget", NULL, ids, r->n_ids, 0};
+        fg_step st = {FG_STAGE_FORGET, NULL, ids, r->n_ids, 0};
         rc = fg_journal_run(u, &st, s);
         fg_free(ids);
         if (rc == FORGET_E_UNSUPPORTED)
