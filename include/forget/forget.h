@@ -333,6 +333,40 @@ FORGET_API int forget_model_predict_raw(const forget_model *m, const float *x,
 FORGET_API int forget_model_digest(const forget_model *m,
                                    unsigned char digest[FORGET_DIGEST_SIZE]);
 
+/* ---- Host models ---- */
+
+/* A model computed by the host: the library trains, evaluates and unlearns
+ * it through two callbacks. The library keeps its own copy of the
+ * parameters (initialised from params) and passes it to the callbacks;
+ * read it back with forget_model_get_params. Callbacks return FORGET_OK or
+ * a FORGET_E_* code (with forget_set_error for a message); they may be
+ * called with any n up to 256 rows, and from one thread at a time per
+ * model. */
+typedef struct forget_host_model {
+    size_t struct_size;  /* sizeof(forget_host_model) */
+    int32_t task;        /* FORGET_TASK_CLASSIFICATION or _REGRESSION */
+    size_t inputs;       /* features per row */
+    size_t outputs;      /* classes, or regression targets */
+    size_t n_params;
+    const float *params; /* initial values, n_params floats (copied) */
+    /* out (n x outputs) = the outputs of rows x (n x inputs): logits for
+     * classification (the library applies softmax), values for
+     * regression. */
+    int (*forward)(const float *params, const float *x, size_t n,
+                   float *out, void *user_data);
+    /* grads (n x n_params): row i = the gradient with respect to the
+     * parameters of sum_j dout[i][j] * out[i][j], i.e. a per-row
+     * vector-Jacobian product of the outputs. */
+    int (*backward)(const float *params, const float *x, const float *dout,
+                    size_t n, float *grads, void *user_data);
+    void *user_data;
+} forget_host_model;
+
+/* A model of kind "host". FORGET_E_INVALID for missing callbacks, zero
+ * sizes or non-finite parameters. */
+FORGET_API int forget_model_create_host(forget_model **out,
+                                        const forget_host_model *host);
+
 /* Files: the container of docs/FORMAT.md. save writes a temporary file in
  * the same folder, fsyncs it and renames it over path: a crash leaves the
  * old file or the new one. Host models cannot be saved. */
