@@ -28,6 +28,7 @@ AR ?= ar
 CFLAGS ?= -O3 -g
 LDFLAGS ?=
 PKG_CONFIG ?= pkg-config
+PYTHON ?= /usr/bin/python3
 
 # ---- installation paths ----
 PREFIX ?= /usr/local

@@ -4,11 +4,11 @@
 cdef: $(B)/forget.cdef
 $(B)/forget.cdef: $(HEADERS) tools/cdef.py
 	$(Q)mkdir -p $(@D)
-	$(Q)/usr/bin/python3 tools/cdef.py include/forget > $@
+	$(Q)$(PYTHON) tools/cdef.py include/forget > $@
 
 check-python: $(SHLIB) $(B)/libforget.so.$(MAJOR) $(B)/forget.cdef
 	@echo '== the Python binding (ctypes) and the cffi cdef, pytest'
-	$(Q)LIBFORGET=$(abspath $(B)/libforget.so.$(MAJOR)) /usr/bin/python3 -m pytest \
+	$(Q)LIBFORGET=$(abspath $(B)/libforget.so.$(MAJOR)) $(PYTHON) -m pytest \
 	    -q -p no:cacheprovider bindings/python/tests
 
 # The Rust crates (bindgen-generated forget-sys, safe wrapper forget).

@@ -57,4 +57,4 @@ $(B)/bench/%: tools/bench/%.c tools/bench/bench_common.h $(SHLIB) $(B)/libforget
 
 bench: $(BENCHES)
 	$(Q)sh tools/deps.sh bench
-	$(Q)/usr/bin/python3 tools/bench/bench.py $(if $(ONLY),--only $(ONLY))
+	$(Q)$(PYTHON) tools/bench/bench.py $(if $(ONLY),--only $(ONLY))
