@@ -377,3 +377,14 @@ uint32_t crc32c_bitwise(const unsigned char *p, size_t n)
     }
     return ~c;
 }
+
+int run_suites(const suite_maker *makers, size_t n)
+{
+    SRunner *sr = srunner_create(makers[0]());
+    for (size_t i = 1; i < n; i++)
+        srunner_add_suite(sr, makers[i]());
+    srunner_run_all(sr, CK_ENV); /* CK_VERBOSITY=verbose lists every test */
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

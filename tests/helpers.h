@@ -10,24 +10,15 @@
 #include <forget/backend.h>
 #include <forget/forget.h>
 
-/* One suite per area; check_main.c runs them all. */
-Suite *suite_core(void);
-Suite *suite_params(void);
-Suite *suite_registry(void);
-Suite *suite_unlearner(void);
-Suite *suite_dataset(void);
-Suite *suite_idx(void);
-Suite *suite_csv(void);
-Suite *suite_alloc_fail(void);
-Suite *suite_model(void);
-Suite *suite_train(void);
-Suite *suite_eval(void);
-Suite *suite_model_file(void);
-Suite *suite_ssd(void);
-Suite *suite_analytic(void);
-Suite *suite_sisa(void);
-Suite *suite_journal(void);
-Suite *suite_compact(void);
+/* One suite per area, listed in suites.def; check_main.c runs them all. */
+#define FG_SUITE(name) Suite *suite_##name(void);
+#include "suites.def"
+#undef FG_SUITE
+
+/* Run the suites that makers make (n of them) with Check's environment
+ * settings; EXIT_SUCCESS only when every test passes. */
+typedef Suite *(*suite_maker)(void);
+int run_suites(const suite_maker *makers, size_t n);
 
 /* Fixtures: forget_init() before, and after: every object freed and the
  * last forget_shutdown() accepted. */

@@ -3,10 +3,8 @@
 
 #include "../helpers.h"
 
-Suite *suite_crc32c(void);
-Suite *suite_sha256(void);
-Suite *suite_gradients(void);
-Suite *suite_ssd_brute(void);
-Suite *suite_analytic_exact(void);
+#define FG_SUITE(name) Suite *suite_##name(void);
+#include "suites.def"
+#undef FG_SUITE
 
 #endif
