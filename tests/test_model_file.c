@@ -122,128 +122,127 @@ START_TEST(every_truncation_and_flip_is_refused)
 }
 END_TEST
 
-/* Files built by hand: each case is a valid container around content
- * that is wrong in one way. */
-START_TEST(hostile_and_future_files)
+/* Files built by hand: each is a valid container around content that is
+ * wrong in one way. A section list ends with a NULL tag; the END section
+ * is added. */
+typedef struct hand_section {
+    const char *tag;
+    uint32_t flags;
+    const void *data;
+    size_t len;
+} hand_section;
+
+static unsigned char hand_buf[1 << 16];
+
+static size_t hand_file(uint32_t version, uint32_t type,
+                        const hand_section *secs)
 {
-    static unsigned char buf[1 << 16];
     const unsigned char magic[8] = {0x89, 'F', 'G', 'T', '\r', '\n', 0x1a,
                                     '\n'};
-    const char *kind = "linear", *params = "inputs=2 outputs=2";
-    unsigned char wght[8 + 24];
-    memset(wght, 0, sizeof wght);
-    wght[0] = 6;
-    size_t len;
+    memcpy(hand_buf, magic, 8);
+    le32(hand_buf + 8, version);
+    le32(hand_buf + 12, type);
+    size_t len = 16;
+    for (const hand_section *s = secs; s->tag; s++)
+        add_section(hand_buf, &len, s->tag, s->flags, s->data, s->len,
+                    s->len);
+    add_section(hand_buf, &len, "END ", 1, "", 0, 0);
+    return len;
+}
+
+/* Loading len bytes of hand_buf fails with code and a message holding
+ * what, and makes no model. */
+static void assert_refused(size_t len, int code, const char *what)
+{
     forget_model *m = NULL;
-#define HEADER(version, type)                                              \
-    do {                                                                   \
-        memcpy(buf, magic, 8);                                             \
-        le32(buf + 8, version);                                            \
-        le32(buf + 12, type);                                              \
-        len = 16;                                                          \
-    } while (0)
-#define SEC(tag, flags, data, n) add_section(buf, &len, tag, flags, data, n, n)
-#define END() SEC("END ", 1, "", 0)
-    /* The valid baseline loads. */
-    HEADER(1, 1);
-    SEC("KIND", 1, kind, strlen(kind));
-    SEC("PARM", 1, params, strlen(params));
-    SEC("ZZZZ", 0, "optional", 8); /* unknown optional: skipped */
-    SEC("WGHT", 1, wght, sizeof wght);
-    END();
-    ck_assert_int_eq(forget_model_load_buffer(&m, buf, len), FORGET_OK);
-    forget_model_free(m);
-    m = NULL;
-    /* Unknown required section. */
-    HEADER(1, 1);
-    SEC("KIND", 1, kind, strlen(kind));
-    SEC("PARM", 1, params, strlen(params));
-    SEC("NEW!", 1, "x", 1);
-    SEC("WGHT", 1, wght, sizeof wght);
-    END();
-    ck_assert_int_eq(forget_model_load_buffer(&m, buf, len), FORGET_E_VERSION);
-    ck_assert_ptr_nonnull(strstr(forget_last_error(), "NEW!"));
-    /* A newer format version; the wrong file type. */
-    HEADER(2, 1);
-    END();
-    ck_assert_int_eq(forget_model_load_buffer(&m, buf, len), FORGET_E_VERSION);
-    HEADER(1, 2);
-    END();
-    ck_assert_int_eq(forget_model_load_buffer(&m, buf, len), FORGET_E_FORMAT);
-    ck_assert_ptr_nonnull(strstr(forget_last_error(), "unlearner"));
-    /* A section that declares far more than the file holds. */
-    HEADER(1, 1);
-    add_section(buf, &len, "KIND", 1, kind, strlen(kind), 1ull << 62);
-    ck_assert_int_eq(forget_model_load_buffer(&m, buf, len), FORGET_E_FORMAT);
-    ck_assert_ptr_nonnull(strstr(forget_last_error(), "hostile"));
-    /* A hostile architecture: no memory is spent on it. */
-    HEADER(1, 1);
-    SEC("KIND", 1, "mlp", 3);
-    const char *huge = "layers=16777216-16777216-16777216";
-    SEC("PARM", 1, huge, strlen(huge));
-    SEC("WGHT", 1, wght, sizeof wght);
-    END();
-    ck_assert_int_eq(forget_model_load_buffer(&m, buf, len), FORGET_E_FORMAT);
-    ck_assert_ptr_nonnull(strstr(forget_last_error(), "weights stored"));
-    /* Weight count that disagrees with the section length. */
-    HEADER(1, 1);
-    SEC("KIND", 1, kind, strlen(kind));
-    SEC("PARM", 1, params, strlen(params));
-    wght[0] = 7;
-    SEC("WGHT", 1, wght, sizeof wght);
-    END();
-    ck_assert_int_eq(forget_model_load_buffer(&m, buf, len), FORGET_E_FORMAT);
-    wght[0] = 6;
-    /* Bad stored parameters, unknown kind, missing and twice-given parts,
-     * a NaN weight, trailing bytes. */
-    const char *cases[][3] = {
-        {"linear", "inputs=2 outputz=2", "outputz"},
-        {"cnn", "inputs=2 outputs=2", "cnn"},
-    };
-    for (int c = 0; c < 2; c++) {
-        HEADER(1, 1);
-        SEC("KIND", 1, cases[c][0], strlen(cases[c][0]));
-        SEC("PARM", 1, cases[c][1], strlen(cases[c][1]));
-        SEC("WGHT", 1, wght, sizeof wght);
-        END();
-        ck_assert_int_eq(forget_model_load_buffer(&m, buf, len),
-                         FORGET_E_FORMAT);
-        ck_assert_ptr_nonnull(strstr(forget_last_error(), cases[c][2]));
-    }
-    HEADER(1, 1);
-    SEC("KIND", 1, kind, strlen(kind));
-    SEC("WGHT", 1, wght, sizeof wght);
-    END();
-    ck_assert_int_eq(forget_model_load_buffer(&m, buf, len), FORGET_E_FORMAT);
-    ck_assert_ptr_nonnull(strstr(forget_last_error(), "required"));
-    HEADER(1, 1);
-    SEC("KIND", 1, kind, strlen(kind));
-    SEC("KIND", 1, kind, strlen(kind));
-    END();
-    ck_assert_int_eq(forget_model_load_buffer(&m, buf, len), FORGET_E_FORMAT);
-    ck_assert_ptr_nonnull(strstr(forget_last_error(), "twice"));
-    HEADER(1, 1);
-    SEC("KIND", 1, kind, strlen(kind));
-    SEC("PARM", 1, params, strlen(params));
-    le32(wght + 12, 0x7fc00000u); /* weight 1 = NaN */
-    SEC("WGHT", 1, wght, sizeof wght);
-    END();
-    ck_assert_int_eq(forget_model_load_buffer(&m, buf, len), FORGET_E_FORMAT);
-    ck_assert_ptr_nonnull(strstr(forget_last_error(), "weight 1"));
-    le32(wght + 12, 0);
-    HEADER(1, 1);
-    SEC("KIND", 1, kind, strlen(kind));
-    SEC("PARM", 1, params, strlen(params));
-    SEC("WGHT", 1, wght, sizeof wght);
-    END();
-    memset(buf + len, 0, 8);
-    ck_assert_int_eq(forget_model_load_buffer(&m, buf, len + 8),
-                     FORGET_E_FORMAT);
-    ck_assert_ptr_nonnull(strstr(forget_last_error(), "after the end"));
+    ck_assert_int_eq(forget_model_load_buffer(&m, hand_buf, len), code);
     ck_assert_ptr_null(m);
-#undef HEADER
-#undef SEC
-#undef END
+    if (what)
+        ck_assert_ptr_nonnull(strstr(forget_last_error(), what));
+}
+
+#define KIND_LINEAR {"KIND", 1, "linear", 6}
+#define PARM_2X2 {"PARM", 1, "inputs=2 outputs=2", 18}
+#define NO_MORE {NULL, 0, NULL, 0}
+
+static unsigned char six_weights[8 + 24] = {6};
+#define WGHT_6 {"WGHT", 1, six_weights, sizeof six_weights}
+
+START_TEST(unknown_sections_skipped_unless_required)
+{
+    const hand_section ok[] = {KIND_LINEAR, PARM_2X2,
+                               {"ZZZZ", 0, "optional", 8}, WGHT_6, NO_MORE};
+    forget_model *m = NULL;
+    size_t len = hand_file(1, 1, ok);
+    ck_assert_int_eq(forget_model_load_buffer(&m, hand_buf, len), FORGET_OK);
+    forget_model_free(m);
+    const hand_section needed[] = {KIND_LINEAR, PARM_2X2, {"NEW!", 1, "x", 1},
+                                   WGHT_6, NO_MORE};
+    assert_refused(hand_file(1, 1, needed), FORGET_E_VERSION, "NEW!");
+}
+END_TEST
+
+START_TEST(newer_versions_and_other_types_refused)
+{
+    const hand_section none[] = {NO_MORE};
+    assert_refused(hand_file(2, 1, none), FORGET_E_VERSION, NULL);
+    assert_refused(hand_file(1, 2, none), FORGET_E_FORMAT, "unlearner");
+}
+END_TEST
+
+START_TEST(hostile_lengths_and_shapes_cost_nothing)
+{
+    /* A section that declares far more than the file holds. */
+    size_t len = hand_file(1, 1, (const hand_section[]){NO_MORE}) - 24;
+    add_section(hand_buf, &len, "KIND", 1, "linear", 6, 1ull << 62);
+    assert_refused(len, FORGET_E_FORMAT, "hostile");
+    /* A huge architecture: refused before any memory is spent on it. */
+    const char *huge = "layers=16777216-16777216-16777216";
+    const hand_section big[] = {{"KIND", 1, "mlp", 3},
+                                {"PARM", 1, huge, strlen(huge)}, WGHT_6,
+                                NO_MORE};
+    assert_refused(hand_file(1, 1, big), FORGET_E_FORMAT, "weights stored");
+    /* A weight count that disagrees with the section length. */
+    unsigned char seven[8 + 24] = {7};
+    const hand_section miscount[] = {KIND_LINEAR, PARM_2X2,
+                                     {"WGHT", 1, seven, sizeof seven},
+                                     NO_MORE};
+    assert_refused(hand_file(1, 1, miscount), FORGET_E_FORMAT, "WGHT");
+}
+END_TEST
+
+START_TEST(bad_stored_parameters_and_kinds_refused)
+{
+    const hand_section param[] = {KIND_LINEAR,
+                                  {"PARM", 1, "inputs=2 outputz=2", 18},
+                                  WGHT_6, NO_MORE};
+    assert_refused(hand_file(1, 1, param), FORGET_E_FORMAT, "outputz");
+    const hand_section kind[] = {{"KIND", 1, "cnn", 3}, PARM_2X2, WGHT_6,
+                                 NO_MORE};
+    assert_refused(hand_file(1, 1, kind), FORGET_E_FORMAT, "cnn");
+}
+END_TEST
+
+START_TEST(missing_and_repeated_sections_refused)
+{
+    const hand_section missing[] = {KIND_LINEAR, WGHT_6, NO_MORE};
+    assert_refused(hand_file(1, 1, missing), FORGET_E_FORMAT, "required");
+    const hand_section twice[] = {KIND_LINEAR, KIND_LINEAR, NO_MORE};
+    assert_refused(hand_file(1, 1, twice), FORGET_E_FORMAT, "twice");
+}
+END_TEST
+
+START_TEST(nan_weights_and_trailing_bytes_refused)
+{
+    unsigned char nan[8 + 24] = {6};
+    le32(nan + 12, 0x7fc00000u); /* weight 1 = NaN */
+    const hand_section bad[] = {KIND_LINEAR, PARM_2X2,
+                                {"WGHT", 1, nan, sizeof nan}, NO_MORE};
+    assert_refused(hand_file(1, 1, bad), FORGET_E_FORMAT, "weight 1");
+    const hand_section ok[] = {KIND_LINEAR, PARM_2X2, WGHT_6, NO_MORE};
+    size_t len = hand_file(1, 1, ok);
+    memset(hand_buf + len, 0, 8);
+    assert_refused(len + 8, FORGET_E_FORMAT, "after the end");
 }
 END_TEST
 
@@ -300,7 +299,12 @@ Suite *suite_model_file(void)
     tcase_add_checked_fixture(tc, fixture_init, fixture_shutdown);
     tcase_add_test(tc, round_trips_are_bit_exact);
     tcase_add_test(tc, every_truncation_and_flip_is_refused);
-    tcase_add_test(tc, hostile_and_future_files);
+    tcase_add_test(tc, unknown_sections_skipped_unless_required);
+    tcase_add_test(tc, newer_versions_and_other_types_refused);
+    tcase_add_test(tc, hostile_lengths_and_shapes_cost_nothing);
+    tcase_add_test(tc, bad_stored_parameters_and_kinds_refused);
+    tcase_add_test(tc, missing_and_repeated_sections_refused);
+    tcase_add_test(tc, nan_weights_and_trailing_bytes_refused);
     tcase_add_test(tc, file_errors);
     tcase_add_test(tc, save_removes_stale_temporaries);
     suite_add_tcase(s, tc);
