@@ -52,31 +52,11 @@ typedef struct fg_jmethod {
     size_t n;
 } fg_jmethod;
 
-/* Parse the record at o. FORGET_OK with *r, *m and *next; otherwise a
- * description of what is wrong in why (no message set). */
-static int fg_jrec_parse(const unsigned char *b, size_t len, size_t o,
-                         fg_jrecord *r, fg_jmethod *m, size_t *next,
-                         const char **why)
+/* The payload p (plen bytes, the time first) of a record of r->type:
+ * the type's fields into r and m; on failure a description in why. */
+static int fg_jrec_payload(const unsigned char *p, size_t plen, fg_jrecord *r,
+                           fg_jmethod *m, const char **why)
 {
-    if (len - o < FG_JRHEAD)
-        return *why = "the record's head is incomplete", -1;
-    const unsigned char *h = b + o;
-    if (memcmp(h, fg_jmark, 4) != 0)
-        return *why = "no record marker", -1;
-    size_t plen = fg_get_u32(h + 16);
-    if (plen > len - o - FG_JRHEAD)
-        return *why = "the record runs past the end of the file", -1;
-    uint32_t crc = fg_crc32c(fg_crc32c(0, h + 4, 16), h + FG_JRHEAD, plen);
-    if (!FG_CRC_OK(fg_get_u32(h + 20), crc))
-        return *why = "the record's checksum does not match", -1;
-    const unsigned char *p = h + FG_JRHEAD;
-    memset(r, 0, sizeof *r);
-    memset(m, 0, sizeof *m);
-    r->type = fg_get_u32(h + 4);
-    r->seq = fg_get_u64(h + 8);
-    if (plen < 8)
-        return *why = "the record is too short for its type", -1;
-    r->time_ns = (int64_t)fg_get_u64(p);
     uint64_t need;
     switch (r->type) {
     case FG_JREC_OPEN:
@@ -124,6 +104,35 @@ static int fg_jrec_parse(const unsigned char *b, size_t len, size_t o,
     }
     if (need != plen)
         return *why = "the record's length does not match its contents", -1;
+    return FORGET_OK;
+}
+
+/* Parse the record at o. FORGET_OK with *r, *m and *next; otherwise a
+ * description of what is wrong in why (no message set). */
+static int fg_jrec_parse(const unsigned char *b, size_t len, size_t o,
+                         fg_jrecord *r, fg_jmethod *m, size_t *next,
+                         const char **why)
+{
+    if (len - o < FG_JRHEAD)
+        return *why = "the record's head is incomplete", -1;
+    const unsigned char *h = b + o;
+    if (memcmp(h, fg_jmark, 4) != 0)
+        return *why = "no record marker", -1;
+    size_t plen = fg_get_u32(h + 16);
+    if (plen > len - o - FG_JRHEAD)
+        return *why = "the record runs past the end of the file", -1;
+    uint32_t crc = fg_crc32c(fg_crc32c(0, h + 4, 16), h + FG_JRHEAD, plen);
+    if (!FG_CRC_OK(fg_get_u32(h + 20), crc))
+        return *why = "the record's checksum does not match", -1;
+    memset(r, 0, sizeof *r);
+    memset(m, 0, sizeof *m);
+    r->type = fg_get_u32(h + 4);
+    r->seq = fg_get_u64(h + 8);
+    if (plen < 8)
+        return *why = "the record is too short for its type", -1;
+    r->time_ns = (int64_t)fg_get_u64(h + FG_JRHEAD);
+    if (fg_jrec_payload(h + FG_JRHEAD, plen, r, m, why) != FORGET_OK)
+        return -1;
     *next = o + FG_JRHEAD + plen;
     return FORGET_OK;
 }
@@ -185,90 +194,111 @@ static const char *fg_jrec_order(const fg_jrecord *r, const fg_jmethod *m,
     return NULL;
 }
 
+/* What the records read so far say: the OPEN record's method, and per
+ * request how it ended (0 open, 1 took effect, 2 aborted). */
+typedef struct fg_jwalk {
+    fg_jmethod open;
+    unsigned char *ended;
+    size_t ended_cap, cap;
+} fg_jwalk;
+
+/* A record in order at byte o: its effect on j and w. */
+static int fg_jlog_take(fg_journal *j, fg_jwalk *w, const fg_jrecord *r,
+                        const fg_jmethod *m, size_t o)
+{
+    if (r->type == FG_JREC_OPEN) {
+        if (m->n == 0 || m->n >= sizeof j->method)
+            return fg_error(FORGET_E_FORMAT, "journal '%s' is corrupt at "
+                            "byte %zu: the method name's length is %zu",
+                            j->path, o, m->n);
+        w->open = *m;
+        memcpy(j->method, m->p, m->n);
+        j->method[m->n] = '\0';
+        j->id = r->journal_id;
+    } else if (r->type == FG_JREC_REQUEST) {
+        if (r->seq > w->ended_cap) {
+            size_t nc = w->ended_cap ? 2 * w->ended_cap : 64;
+            unsigned char *e = fg_realloc_array(w->ended, nc, 1);
+            if (e == NULL)
+                return fg_nomem("the journal's request list");
+            w->ended = e;
+            w->ended_cap = nc;
+        }
+        w->ended[r->seq - 1] = 0;
+        j->last_seq = r->seq;
+        j->open_request = 1;
+    } else if (r->seq == j->last_seq && j->open_request) {
+        j->open_request = 0;
+        w->ended[r->seq - 1] = r->type == FG_JREC_DONE ? 1 : 2;
+    }
+    return FORGET_OK;
+}
+
+static int fg_jlog_push(fg_jlog *log, fg_jwalk *w, const fg_jrecord *r)
+{
+    if (log->n == w->cap) {
+        size_t nc = w->cap ? 2 * w->cap : 64;
+        fg_jrecord *recs = fg_realloc_array(log->recs, nc, sizeof *recs);
+        if (recs == NULL)
+            return fg_nomem("the journal's records");
+        log->recs = recs;
+        w->cap = nc;
+    }
+    log->recs[log->n++] = *r;
+    return FORGET_OK;
+}
+
+/* A damaged record at o: repairable (*cut = o) when nothing valid
+ * follows it, else FORGET_E_FORMAT. */
+static int fg_jlog_damage(const fg_jlog *log, const fg_journal *j, size_t o,
+                          const char *why, size_t *cut, const char **cut_why)
+{
+    int follows = fg_jrec_follows(log->buf, log->len, o);
+    if (follows != 0)
+        return fg_error(FORGET_E_FORMAT, "journal '%s' is corrupt at byte "
+                        "%zu: %s, and %s", j->path, o, why,
+                        follows > 0 ? "complete records follow"
+                                    : "what follows is too damaged to tell "
+                                      "whether records do");
+    *cut = o;
+    *cut_why = why;
+    return FORGET_OK;
+}
+
 /* Check the records of log->buf from byte FG_JHEAD. On a damaged record
  * at offset o: repairable (nothing valid after it) sets *cut = o;
  * otherwise FORGET_E_FORMAT. */
 static int fg_jlog_parse(fg_jlog *log, fg_journal *j, size_t *cut,
                          const char **cut_why)
 {
-    const unsigned char *b = log->buf;
-    size_t len = log->len, o = FG_JHEAD, cap = 0;
-    fg_jmethod open = {NULL, 0};
-    unsigned char *ended = NULL; /* per request: 1 = took effect */
-    size_t ended_cap = 0;
+    size_t o = FG_JHEAD;
+    fg_jwalk w = {{NULL, 0}, NULL, 0, 0};
     int rc = FORGET_OK;
-    *cut = len;
-    while (o < len) {
+    *cut = log->len;
+    while (o < log->len && rc == FORGET_OK && *cut == log->len) {
         fg_jrecord r;
         fg_jmethod m;
         size_t next;
         const char *why = NULL;
-        if (fg_jrec_parse(b, len, o, &r, &m, &next, &why) != FORGET_OK) {
-            int follows = fg_jrec_follows(b, len, o);
-            if (follows != 0) {
-                rc = fg_error(FORGET_E_FORMAT, "journal '%s' is corrupt at "
-                              "byte %zu: %s, and %s", j->path, o, why,
-                              follows > 0 ? "complete records follow"
-                                          : "what follows is too damaged "
-                                            "to tell whether records do");
-                break;
-            }
-            *cut = o;
-            *cut_why = why;
+        if (fg_jrec_parse(log->buf, log->len, o, &r, &m, &next, &why) !=
+            FORGET_OK) {
+            rc = fg_jlog_damage(log, j, o, why, cut, cut_why);
             break;
         }
         int effect_ok = r.type == FG_JREC_DONE && r.seq >= 1 &&
-                        r.seq <= j->last_seq && ended[r.seq - 1] == 1;
-        const char *bad = fg_jrec_order(&r, &m, &open, j->last_seq,
+                        r.seq <= j->last_seq && w.ended[r.seq - 1] == 1;
+        const char *bad = fg_jrec_order(&r, &m, &w.open, j->last_seq,
                                         j->open_request, effect_ok);
-        if (bad) {
+        if (bad)
             rc = fg_error(FORGET_E_FORMAT, "journal '%s' is corrupt at byte "
                           "%zu: %s", j->path, o, bad);
-            break;
-        }
-        if (r.type == FG_JREC_OPEN) {
-            if (m.n == 0 || m.n >= sizeof j->method) {
-                rc = fg_error(FORGET_E_FORMAT, "journal '%s' is corrupt at "
-                              "byte %zu: the method name's length is %zu",
-                              j->path, o, m.n);
-                break;
-            }
-            open = m;
-            memcpy(j->method, m.p, m.n);
-            j->method[m.n] = '\0';
-            j->id = r.journal_id;
-        } else if (r.type == FG_JREC_REQUEST) {
-            if (r.seq > ended_cap) {
-                size_t nc = ended_cap ? 2 * ended_cap : 64;
-                unsigned char *e = fg_realloc_array(ended, nc, 1);
-                if (e == NULL) {
-                    rc = fg_nomem("the journal's request list");
-                    break;
-                }
-                ended = e;
-                ended_cap = nc;
-            }
-            ended[r.seq - 1] = 0;
-            j->last_seq = r.seq;
-            j->open_request = 1;
-        } else if (r.seq == j->last_seq && j->open_request) {
-            j->open_request = 0;
-            ended[r.seq - 1] = r.type == FG_JREC_DONE ? 1 : 2;
-        }
-        if (log->n == cap) {
-            size_t nc = cap ? 2 * cap : 64;
-            fg_jrecord *recs = fg_realloc_array(log->recs, nc, sizeof *recs);
-            if (recs == NULL) {
-                rc = fg_nomem("the journal's records");
-                break;
-            }
-            log->recs = recs;
-            cap = nc;
-        }
-        log->recs[log->n++] = r;
+        if (rc == FORGET_OK)
+            rc = fg_jlog_take(j, &w, &r, &m, o);
+        if (rc == FORGET_OK)
+            rc = fg_jlog_push(log, &w, &r);
         o = next;
     }
-    fg_free(ended);
+    fg_free(w.ended);
     return rc;
 }
 
