@@ -40,4 +40,19 @@ int fg_slots_read(forget_reader *r, fg_slot *table, fg_slot_other other,
 /* The slot of tag in table (tag must be in it). */
 const fg_slot *fg_slot_get(const fg_slot *table, const char *tag);
 
+/* ---- a method's side files (lib/format/side.c) ---- */
+
+/* A file a method keeps beside its state (sisa's checkpoints in a store
+ * directory): a container of the unlearner-state file type holding one
+ * required section, tag, of size bytes as they are in memory; the file is
+ * replaced crash-safely. */
+int fg_side_file_write(const char *path, const char *tag, const void *data,
+                       size_t size);
+/* Its section back into dst (size bytes): FORGET_E_IO when it cannot be
+ * read, the container's error when it is not one, FORGET_E_FORMAT naming
+ * owner and path when its first section is not tag of exactly size
+ * bytes. */
+int fg_side_file_read(const char *path, const char *tag, void *dst,
+                      size_t size, const char *owner);
+
 #endif

@@ -1,0 +1,115 @@
+/* SISA's own header: the state shared by its files (sisa.c: parameters,
+ * prepare, the method table; sisa_ckpt.c: checkpoints; sisa_train.c:
+ * training shards on threads; sisa_forget.c: a request; sisa_state.c:
+ * save and load). Sees models and data through model/kit.h only. */
+#ifndef FG_METHODS_SISA_H
+#define FG_METHODS_SISA_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "forget/backend.h"
+#include "model/kit.h"
+
+#define FG_SISA_MAX_SLICES 64
+
+/* The owner named in messages. */
+#define FG_SISA_OWNER "method 'sisa'"
+
+/* A checkpoint: the parameters after one stage of one shard. */
+typedef struct fg_ckpt {
+    float *theta; /* memory store */
+    uint64_t gen; /* directory store: file generation (0 = none) */
+} fg_ckpt;
+
+typedef struct fg_sisa {
+    forget_model *tmpl; /* borrowed: constituents start from its weights */
+    size_t S, R, P;
+    int64_t epochs[FG_SISA_MAX_SLICES];
+    int vote, threads;
+    int64_t seed;
+    char *store; /* NULL: memory */
+    char *train;
+    char *text; /* the parameters, for the ensemble's description */
+    int prepared;
+    forget_dataset *data;    /* the prepared rows, in id order */
+    uint32_t *shard, *slice; /* per row of data */
+    unsigned char *dead;     /* per row: forgotten (features zeroed) */
+    forget_model **parts;    /* S constituents */
+    fg_ckpt *ck;             /* S x R */
+    uint64_t gen;            /* last checkpoint file generation */
+    forget_model *ens;
+    fg_idset ids;
+} fg_sisa;
+
+/* ---- checkpoints (sisa_ckpt.c) ---- */
+
+/* Keep theta as the checkpoint of stage r of shard sh: a copy in memory,
+ * or the file of generation gen in the store directory. */
+int fg_ckpt_put(const fg_sisa *s, size_t sh, size_t r, uint64_t gen,
+                const float *theta, fg_ckpt *out);
+/* The checkpoint's parameters into theta (P floats). */
+int fg_ckpt_get(const fg_sisa *s, size_t sh, size_t r, const fg_ckpt *c,
+                float *theta);
+/* Destroy: zero the memory, or unlink the file. */
+void fg_ckpt_drop(const fg_sisa *s, size_t sh, size_t r, fg_ckpt *c);
+/* FORGET_E_IO when the file of a directory store's checkpoint is missing
+ * (a loaded state names it). */
+int fg_ckpt_present(const fg_sisa *s, size_t sh, size_t r,
+                    const fg_ckpt *c);
+
+/* ---- training shards (sisa_train.c) ---- */
+
+/* One shard's retraining job: from stage r0 to the last. */
+typedef struct fg_job {
+    size_t shard, r0;
+    forget_model *model;            /* out */
+    fg_ckpt ck[FG_SISA_MAX_SLICES]; /* out: stages r0..R-1 */
+    double passes;                  /* out: rows x epochs trained */
+    fg_carried_error err; /* out: the status, with its thread's message */
+} fg_job;
+
+/* Jobs run together over the same rows. */
+typedef struct fg_batch {
+    fg_sisa *s;
+    const forget_dataset *data;
+    const uint32_t *shard, *slice;
+    const unsigned char *dead; /* rows left out of every stage */
+    fg_job *jobs;
+    uint64_t gen; /* of the checkpoint files the jobs write */
+    forget_run *run;
+    /* set by fg_sisa_run */
+    atomic_int cancel;
+    pthread_t main;
+    atomic_size_t stages_done;
+    size_t stages_total;
+    int train_threads; /* each job's share of the thread budget */
+} fg_batch;
+
+/* Run n_jobs jobs of b on s->threads threads; on failure undo what they
+ * made (their models and checkpoints). */
+int fg_sisa_run(fg_batch *b, size_t n_jobs);
+
+/* ---- the state (sisa.c) ---- */
+
+/* data = the rows of src in id order, with each row's shard and slice. */
+int fg_sisa_layout(const fg_sisa *s, const forget_dataset *src,
+                   forget_dataset **data, uint32_t **shard,
+                   uint32_t **slice);
+int fg_sisa_create(void **state, forget_model *model, const forget_params *p,
+                   void *user_data);
+void fg_sisa_destroy(void *state);
+
+/* ---- a request (sisa_forget.c); save and load (sisa_state.c) ---- */
+
+int fg_sisa_forget_ids(void *state, const uint64_t *ids, size_t count,
+                       forget_run *run);
+int fg_sisa_forget(void *state, const forget_dataset *rows,
+                   forget_run *run);
+int fg_sisa_save(void *state, forget_writer *w);
+int fg_sisa_load(void **state, forget_model *model, const forget_params *p,
+                 forget_reader *r, void *user_data);
+
+#endif

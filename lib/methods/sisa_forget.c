@@ -1,0 +1,188 @@
+/* SISA's forget: a request is planned (which ids, which rows die, from
+ * which slice each shard retrains), run (the shards retrained beside the
+ * live ones), reported, and only then committed (the retrained shards
+ * swapped in, the checkpoints that held a forgotten row destroyed, the
+ * rows zeroed, the ids marked). A failure before the commit changes
+ * nothing. */
+#include <string.h>
+
+#include "forget/backend.h"
+#include "methods/sisa.h"
+#include "model/kit.h"
+
+/* A request, planned. */
+typedef struct fg_sisa_plan {
+    size_t *slots, *pos; /* the ids to forget now (fg_idset_request) */
+    size_t k;            /* how many */
+    unsigned char *dead; /* the dead mask after the request */
+    fg_job *jobs;        /* one per shard to retrain, from its first slice */
+    size_t n_jobs;
+    uint64_t gen; /* of the checkpoint files the retraining writes */
+} fg_sisa_plan;
+
+static void fg_sisa_plan_free(fg_sisa_plan *p)
+{
+    fg_free(p->slots);
+    fg_free(p->pos);
+    fg_free(p->dead);
+    fg_free(p->jobs);
+    memset(p, 0, sizeof *p);
+}
+
+/* The new dead mask and the jobs: each shard holding a forgotten row
+ * retrains from the earliest slice holding one. */
+static void fg_sisa_plan_rows(const fg_sisa *s, fg_sisa_plan *p,
+                              const uint64_t *ids)
+{
+    size_t S = s->S, R = s->R, first[1024];
+    for (size_t i = 0; i < S; i++)
+        first[i] = R;
+    memcpy(p->dead, s->dead, forget_dataset_rows(s->data));
+    for (size_t i = 0; i < p->k; i++) {
+        size_t row;
+        /* present: the id set and the rows agree (checked at load) */
+        forget_dataset_find(s->data, ids[p->pos[i]], &row);
+        p->dead[row] = 1;
+        if (s->slice[row] < first[s->shard[row]])
+            first[s->shard[row]] = s->slice[row];
+    }
+    for (size_t i = 0; i < S; i++)
+        if (first[i] < R)
+            p->jobs[p->n_jobs++] = (fg_job){.shard = i, .r0 = first[i]};
+}
+
+/* Plan the request ids[0..count): ids never prepared are refused, ids
+ * forgotten already (or named twice) are counted (already_forgotten) and
+ * skipped (fg_idset_request's rule). */
+static int fg_sisa_plan_make(const fg_sisa *s, const uint64_t *ids,
+                             size_t count, forget_run *run, fg_sisa_plan *p)
+{
+    size_t n = forget_dataset_rows(s->data), repeats = 0;
+    memset(p, 0, sizeof *p);
+    p->gen = s->gen + 1;
+    p->slots = fg_malloc_array(count, sizeof *p->slots);
+    p->pos = fg_malloc_array(count, sizeof *p->pos);
+    int rc = p->slots && p->pos ? FORGET_OK : fg_nomem("a request");
+    if (rc == FORGET_OK)
+        rc = fg_idset_request(&s->ids, ids, count, p->slots, p->pos, &p->k,
+                              &repeats, "sisa");
+    if (rc == FORGET_OK)
+        rc = forget_run_report(run, "already_forgotten", (double)repeats);
+    if (rc == FORGET_OK) {
+        p->jobs = fg_calloc(s->S, sizeof *p->jobs);
+        p->dead = fg_malloc(n ? n : 1);
+        if (p->jobs == NULL || p->dead == NULL)
+            rc = fg_nomem("a request");
+    }
+    if (rc == FORGET_OK)
+        fg_sisa_plan_rows(s, p, ids);
+    return rc;
+}
+
+/* Retrain the planned shards (new models and checkpoints, in the jobs). */
+static int fg_sisa_plan_run(fg_sisa *s, fg_sisa_plan *p, forget_run *run)
+{
+    if (p->k == 0)
+        return FORGET_OK;
+    fg_batch b = {
+        .s = s,
+        .data = s->data,
+        .shard = s->shard,
+        .slice = s->slice,
+        .dead = p->dead,
+        .jobs = p->jobs,
+        .gen = p->gen,
+        .run = run,
+    };
+    return fg_sisa_run(&b, p->n_jobs);
+}
+
+/* The report: rows forgotten, shards and slices retrained, sample passes
+ * (rows x epochs) and their fraction of a full retraining's. */
+static int fg_sisa_plan_report(const fg_sisa *s, const fg_sisa_plan *p,
+                               forget_run *run)
+{
+    size_t R = s->R, n = forget_dataset_rows(s->data);
+    double passes = 0, slices = 0, full = 0;
+    for (size_t i = 0; i < p->n_jobs; i++) {
+        passes += p->jobs[i].passes;
+        slices += (double)(R - p->jobs[i].r0);
+    }
+    for (size_t row = 0; row < n; row++)
+        if (!p->dead[row])
+            for (size_t r = s->slice[row]; r < R; r++)
+                full += (double)s->epochs[r];
+    const char *keys[5] = {"rows", "shards_retrained", "slices_retrained",
+                           "sample_passes", "cost_vs_full_retrain"};
+    double vals[5] = {(double)p->k, (double)p->n_jobs, slices, passes,
+                      full > 0 ? passes / full : 0};
+    int rc = FORGET_OK;
+    for (size_t i = 0; rc == FORGET_OK && i < 5; i++)
+        rc = forget_run_report(run, keys[i], vals[i]);
+    return rc;
+}
+
+/* Undo a plan that will not be committed: its new models and
+ * checkpoints. */
+static void fg_sisa_plan_undo(const fg_sisa *s, fg_sisa_plan *p)
+{
+    for (size_t i = 0; p->jobs && i < p->n_jobs; i++) {
+        fg_model_discard(p->jobs[i].model);
+        p->jobs[i].model = NULL;
+        for (size_t r = p->jobs[i].r0; r < s->R; r++)
+            fg_ckpt_drop(s, p->jobs[i].shard, r, &p->jobs[i].ck[r]);
+    }
+}
+
+/* Commit (cannot fail): swap in the retrained shards, destroy the
+ * checkpoints that held a forgotten row, drop the rows themselves, mark
+ * the ids forgotten. */
+static void fg_sisa_commit(fg_sisa *s, fg_sisa_plan *p)
+{
+    size_t R = s->R, n = forget_dataset_rows(s->data);
+    for (size_t i = 0; i < p->n_jobs; i++) {
+        size_t sh = p->jobs[i].shard;
+        fg_model_discard(s->parts[sh]);
+        s->parts[sh] = p->jobs[i].model;
+        fg_ensemble_set(s->ens, sh, p->jobs[i].model);
+        for (size_t r = p->jobs[i].r0; r < R; r++) {
+            fg_ckpt_drop(s, sh, r, &s->ck[sh * R + r]);
+            s->ck[sh * R + r] = p->jobs[i].ck[r];
+        }
+    }
+    if (p->k == 0)
+        return;
+    /* Forget the rows themselves: zero what was kept of them. */
+    for (size_t row = 0; row < n; row++)
+        if (p->dead[row] && !s->dead[row])
+            fg_dataset_clear_row(s->data, row);
+    fg_free(s->dead);
+    s->dead = p->dead;
+    p->dead = NULL;
+    s->gen = p->gen;
+    fg_idset_mark(&s->ids, p->slots, p->k);
+}
+
+int fg_sisa_forget_ids(void *state, const uint64_t *ids, size_t count,
+                       forget_run *run)
+{
+    fg_sisa *s = state;
+    fg_sisa_plan p;
+    int rc = fg_sisa_plan_make(s, ids, count, run, &p);
+    if (rc == FORGET_OK)
+        rc = fg_sisa_plan_run(s, &p, run);
+    if (rc == FORGET_OK)
+        rc = fg_sisa_plan_report(s, &p, run);
+    if (rc == FORGET_OK)
+        fg_sisa_commit(s, &p);
+    else
+        fg_sisa_plan_undo(s, &p);
+    fg_sisa_plan_free(&p);
+    return rc;
+}
+
+int fg_sisa_forget(void *state, const forget_dataset *rows, forget_run *run)
+{
+    return fg_sisa_forget_ids(state, forget_dataset_ids(rows),
+                              forget_dataset_rows(rows), run);
+}

@@ -1,0 +1,165 @@
+/* SISA's training: jobs, each one shard retrained from a stage to the
+ * last with a checkpoint after each stage, run on threads. Results never
+ * depend on the threads: each stage's rows, order and seed are fixed by
+ * the shard and the stage alone. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "forget/backend.h"
+#include "methods/sisa.h"
+#include "model/kit.h"
+
+static int fg_sisa_progress(double fraction, const char *stage, void *user)
+{
+    (void)stage;
+    fg_batch *b = user;
+    if (pthread_equal(pthread_self(), b->main) && !atomic_load(&b->cancel)) {
+        double done = (double)atomic_load(&b->stages_done) + fraction;
+        if (forget_run_progress(b->run, done / (double)b->stages_total) !=
+            FORGET_OK)
+            atomic_store(&b->cancel, 1);
+    }
+    return atomic_load(&b->cancel);
+}
+
+/* On the caller's thread while other threads train: the stages done so
+ * far, and the host's cancel. */
+static void fg_sisa_watch(void *ctx)
+{
+    fg_batch *b = ctx;
+    if (!atomic_load(&b->cancel) &&
+        forget_run_progress(b->run, (double)atomic_load(&b->stages_done) /
+                                        (double)b->stages_total) != FORGET_OK)
+        atomic_store(&b->cancel, 1);
+}
+
+/* The training seed of stage r of shard sh. shard * 64 + r
+ * (FG_SISA_MAX_SLICES = 64 > r) numbers the (shard, stage) pairs without
+ * a gap or a repeat, so every stage of every shard shuffles with a seed
+ * of its own; it depends on nothing else (not the thread, not the order
+ * the jobs run in), so a shard retrained alone repeats the shuffles of
+ * its training from scratch. The user's seed picks a block of these:
+ * reduced below the prime 1000000007 and scaled by the prime 4099, which
+ * keeps the result below 4.2e12, inside the training seed's range (at
+ * most 9e15, which seed * 4099 alone would leave), and puts the blocks of
+ * different user seeds 4099 apart: with up to 64 shards (offsets below
+ * 4096 < 4099) no two (seed, shard, stage) share a training seed (for
+ * user seeds below 1000000007); with more shards, blocks of nearby user
+ * seeds overlap, but within one seed they never collide. Do not change
+ * the values: a saved state's checkpoints were trained with them, and a
+ * shard retrained after loading it must continue them bit for bit. */
+static long long fg_sisa_stage_seed(const fg_sisa *s, size_t sh, size_t r)
+{
+    return (long long)((s->seed % 1000000007) * 4099 +
+                       (int64_t)(sh * FG_SISA_MAX_SLICES + r));
+}
+
+/* The rows of stage r of shard sh (slices 0..r, not forgotten), in id
+ * order, into rows; returns their count. */
+static size_t fg_sisa_stage_rows(const fg_batch *b, size_t sh, size_t r,
+                                 size_t *rows)
+{
+    size_t n = forget_dataset_rows(b->data), k = 0;
+    for (size_t row = 0; row < n; row++)
+        if (b->shard[row] == sh && b->slice[row] <= r && !b->dead[row])
+            rows[k++] = row;
+    return k;
+}
+
+/* Stages j->r0.. of job j on m (trained in place, no copy of the rows). */
+static int fg_sisa_stages(fg_batch *b, fg_job *j, forget_model *m,
+                          size_t *rows)
+{
+    fg_sisa *s = b->s;
+    int rc = FORGET_OK;
+    for (size_t r = j->r0; rc == FORGET_OK && r < s->R; r++) {
+        size_t k = fg_sisa_stage_rows(b, j->shard, r, rows);
+        if (k > 0) {
+            char params[2048];
+            snprintf(params, sizeof params, "%s epochs=%lld seed=%lld",
+                     s->train, (long long)s->epochs[r],
+                     fg_sisa_stage_seed(s, j->shard, r));
+            rc = fg_model_train_rows(m, b->data, rows, k, params,
+                                     b->train_threads);
+            j->passes += (double)k * (double)s->epochs[r];
+        }
+        if (rc == FORGET_OK)
+            rc = fg_ckpt_put(s, j->shard, r, b->gen, fg_model_theta(m),
+                             &j->ck[r]);
+        atomic_fetch_add(&b->stages_done, 1);
+    }
+    return rc;
+}
+
+/* Job i: from the template, or the checkpoint before stage r0. */
+static int fg_sisa_job(size_t i, void *ctx)
+{
+    fg_batch *b = ctx;
+    fg_sisa *s = b->s;
+    fg_job *j = &b->jobs[i];
+    size_t n = forget_dataset_rows(b->data);
+    size_t *rows = fg_malloc_array(n ? n : 1, sizeof *rows);
+    forget_model *m = NULL;
+    int rc = rows ? fg_model_clone_raw(&m, s->tmpl) : fg_nomem("a shard");
+    if (rc == FORGET_OK && j->r0 > 0)
+        rc = fg_ckpt_get(s, j->shard, j->r0 - 1,
+                         &s->ck[j->shard * s->R + j->r0 - 1],
+                         fg_model_theta(m));
+    if (rc == FORGET_OK)
+        forget_model_set_progress(m, fg_sisa_progress, b);
+    if (rc == FORGET_OK)
+        rc = fg_sisa_stages(b, j, m, rows);
+    fg_free(rows);
+    if (rc == FORGET_OK) {
+        forget_model_set_progress(m, NULL, NULL);
+        j->model = m;
+    } else {
+        fg_model_discard(m);
+    }
+    fg_error_carry(&j->err, rc);
+    return rc;
+}
+
+/* The status of a failed batch: canceled, or the first job's error with
+ * its message. */
+static int fg_sisa_failure(fg_batch *b, size_t n_jobs, int rc)
+{
+    /* a cancel asked for while other threads finished counts too */
+    if (atomic_load(&b->cancel))
+        return fg_error(FORGET_E_CANCELED, "method 'sisa': canceled by the "
+                        "progress callback");
+    if (rc != FORGET_OK)
+        for (size_t i = 0; i < n_jobs; i++)
+            if (b->jobs[i].err.code == rc) {
+                fg_error_deliver(&b->jobs[i].err);
+                break;
+            }
+    return rc;
+}
+
+int fg_sisa_run(fg_batch *b, size_t n_jobs)
+{
+    fg_sisa *s = b->s;
+    b->main = pthread_self();
+    atomic_store(&b->cancel, 0);
+    atomic_store(&b->stages_done, 0);
+    b->stages_total = 0;
+    for (size_t i = 0; i < n_jobs; i++)
+        b->stages_total += s->R - b->jobs[i].r0;
+    size_t at_once = n_jobs < (size_t)s->threads ? n_jobs : (size_t)s->threads;
+    b->train_threads = at_once ? (int)((size_t)s->threads / at_once) : 1;
+    int rc = fg_parallel_watch(n_jobs, s->threads, fg_sisa_job, b,
+                               fg_sisa_watch);
+    rc = fg_sisa_failure(b, n_jobs, rc);
+    if (rc != FORGET_OK)
+        for (size_t i = 0; i < n_jobs; i++) {
+            fg_job *j = &b->jobs[i];
+            fg_model_discard(j->model);
+            j->model = NULL;
+            for (size_t r = j->r0; r < s->R; r++)
+                fg_ckpt_drop(s, j->shard, r, &j->ck[r]);
+        }
+    return rc;
+}
