@@ -59,8 +59,8 @@ static int fg_by_slot(const void *a, const void *b, void *slots)
     return (x > y) - (x < y);
 }
 
-/* Drop the later mentions of a slot from slots[0..n) (and pos), keeping
- * the order of first mentions; returns the count kept. */
+/* Drop the later mentions of a slot from slots[0..*n) (and pos), keeping
+ * the order of first mentions; *n becomes the count kept. */
 static int fg_idset_coalesce(size_t *slots, size_t *pos, size_t *n)
 {
     if (*n < 2)
