@@ -29,7 +29,7 @@ SANITIZERS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 SAN_FLAGS := $(if $(filter thread,$(SAN)),-fsanitize=thread,$(if $(SAN),$(SANITIZERS)))
 ALL_CFLAGS = -std=c11 $(WARNINGS) $(CFLAGS) $(SAN_FLAGS)
 LIB_CPPFLAGS := -Iinclude -Ilib -D_GNU_SOURCE -DFORGET_BUILDING_DLL
-KIT_LOOSE ?= analytic|sisa
+KIT_LOOSE ?= sisa
 BLAS_LIBS ?= -lblas -llapack -llapacke
 LIBS := $(BLAS_LIBS) -lz -lm -lpthread -ldl
 LDFLAGS ?=
