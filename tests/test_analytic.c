@@ -216,6 +216,61 @@ START_TEST(state_round_trip_and_refusals)
 }
 END_TEST
 
+/* The one request rule (as sisa): an id named twice in forget_ids is
+ * forgotten once, the repeat counted in already_forgotten; the model and
+ * the state are those of naming it once. Both update paths. */
+START_TEST(forget_ids_named_twice_is_forgotten_once)
+{
+    forget_dataset *all = make_blobs(200, 5, 3, 11, 0);
+    const char *params[2] = {"keep_rows=true update=woodbury",
+                             "keep_rows=true update=refactor"};
+    for (int p = 0; p < 2; p++) {
+        forget_model *a = NULL, *b = NULL;
+        forget_unlearner *ua = NULL, *ub = NULL;
+        ck_assert_int_eq(forget_model_create(&a, "analytic",
+                                             "inputs=5 outputs=3"), FORGET_OK);
+        ck_assert_int_eq(forget_model_create(&b, "analytic",
+                                             "inputs=5 outputs=3"), FORGET_OK);
+        ck_assert_int_eq(forget_unlearner_create(&ua, "analytic", a,
+                                                 params[p]), FORGET_OK);
+        ck_assert_int_eq(forget_unlearner_create(&ub, "analytic", b,
+                                                 params[p]), FORGET_OK);
+        ck_assert_int_eq(forget_unlearner_prepare(ua, all), FORGET_OK);
+        ck_assert_int_eq(forget_unlearner_prepare(ub, all), FORGET_OK);
+        uint64_t once[2] = {7, 42}, twice[3] = {7, 42, 7};
+        ck_assert_int_eq(forget_unlearner_forget_ids(ua, once, 2), FORGET_OK);
+        ck_assert_int_eq(forget_unlearner_forget_ids(ub, twice, 3),
+                         FORGET_OK);
+        double v;
+        const forget_report *r = forget_unlearner_report(ua);
+        ck_assert_int_eq(forget_report_get(r, "already_forgotten", &v),
+                         FORGET_OK);
+        ck_assert_double_eq(v, 0);
+        r = forget_unlearner_report(ub);
+        ck_assert_int_eq(forget_report_get(r, "already_forgotten", &v),
+                         FORGET_OK);
+        ck_assert_double_eq(v, 1);
+        ck_assert_int_eq(forget_report_get(r, "rows", &v), FORGET_OK);
+        ck_assert_double_eq(v, 2);
+        unsigned char da[FORGET_DIGEST_SIZE], db[FORGET_DIGEST_SIZE];
+        ck_assert_int_eq(forget_model_digest(a, da), FORGET_OK);
+        ck_assert_int_eq(forget_model_digest(b, db), FORGET_OK);
+        ck_assert_mem_eq(da, db, sizeof da);
+        size_t na, nb;
+        unsigned char *sa = saved_state(ua, &na), *sb = saved_state(ub, &nb);
+        ck_assert_uint_eq(na, nb);
+        ck_assert_mem_eq(sa, sb, na);
+        free(sa);
+        free(sb);
+        forget_unlearner_free(ua);
+        forget_unlearner_free(ub);
+        forget_model_free(a);
+        forget_model_free(b);
+    }
+    forget_dataset_free(all);
+}
+END_TEST
+
 Suite *suite_analytic(void)
 {
     Suite *s = suite_create("analytic");
@@ -226,6 +281,7 @@ Suite *suite_analytic(void)
     tcase_add_test(tc, files_round_trip);
     tcase_add_test(tc, learn_forget_by_rows_and_ids);
     tcase_add_test(tc, state_round_trip_and_refusals);
+    tcase_add_test(tc, forget_ids_named_twice_is_forgotten_once);
     suite_add_tcase(s, tc);
     return s;
 }

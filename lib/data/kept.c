@@ -1,10 +1,14 @@
-/* Rows a method keeps in its state (sisa's remembered rows), saved and
- * loaded in one place: ids, features as float32 or as bytes with their
- * scale, labels or targets, all little-endian. */
+/* Rows a method keeps in its state, saved and loaded in one place: as a
+ * dataset (sisa's remembered rows: ids, features as float32 or as bytes
+ * with their scale, labels or targets), or slot by slot beside an id set
+ * (analytic's: float32 features, float64 targets); all little-endian. */
+#include <math.h>
 #include <string.h>
 
 #include "data/dataset.h"
+#include "data/rows.h"
 #include "format/sections.h"
+#include "util/alloc.h"
 #include "util/error.h"
 #include "util/le.h"
 
@@ -94,4 +98,52 @@ int fg_kept_load(forget_dataset **out, const fg_slot *table,
     if (rc == FORGET_OK)
         *out = ds;
     return rc;
+}
+
+/* ---- rows kept slot by slot beside an id set (analytic) ---- */
+
+int fg_kept_slots_save(forget_writer *w, const fg_kept_slot_tags *t,
+                       const float *x, const double *y, size_t n, size_t d,
+                       size_t k)
+{
+    /* Little-endian arrays: the in-memory layout on our hosts. */
+    int rc = forget_writer_section(w, t->x, FORGET_SECTION_REQUIRED, x,
+                                   n * d * sizeof(float));
+    if (rc == FORGET_OK)
+        rc = forget_writer_section(w, t->y, FORGET_SECTION_REQUIRED, y,
+                                   n * k * sizeof(double));
+    return rc;
+}
+
+int fg_kept_slots_load(float **x_out, double **y_out, const fg_slot *table,
+                       const fg_kept_slot_tags *t, size_t n, size_t d,
+                       size_t k, const char *owner)
+{
+    const fg_slot *xs = fg_slot_get(table, t->x), *ys = fg_slot_get(table, t->y);
+    size_t nx = n * d, ny = n * k;
+    if (xs->size != nx * sizeof(float) || ys->size != ny * sizeof(double))
+        return fg_error(FORGET_E_FORMAT, "%s: the kept rows are missing or "
+                        "do not fit", owner);
+    if (ys->data == NULL)
+        return fg_error(FORGET_E_FORMAT, "%s: section %s is missing or does "
+                        "not fit the model", owner, t->y);
+    float *x = fg_malloc_array(nx ? nx : 1, sizeof(float));
+    double *y = fg_malloc_array(ny ? ny : 1, sizeof(double));
+    if (x == NULL || y == NULL) {
+        fg_free(x);
+        fg_free(y);
+        return fg_nomem("the kept rows");
+    }
+    fg_get_f32s(x, xs->data, nx);
+    fg_get_f64s(y, ys->data, ny);
+    for (size_t i = 0; i < ny; i++)
+        if (!isfinite(y[i])) {
+            fg_free(x);
+            fg_free(y);
+            return fg_error(FORGET_E_FORMAT, "%s: section %s holds a "
+                            "non-finite value", owner, t->y);
+        }
+    *x_out = x;
+    *y_out = y;
+    return FORGET_OK;
 }

@@ -52,4 +52,23 @@ int fg_kept_load(forget_dataset **out, const fg_slot *table,
                  const fg_kept_tags *t, size_t d, int32_t task, size_t k,
                  const char *owner);
 
+/* Rows kept slot by slot beside an id set (analytic's keep_rows): n rows
+ * (one per slot, a forgotten one zeroed) of d float32 features and k
+ * float64 targets, saved as two sections under these tags. */
+typedef struct fg_kept_slot_tags {
+    const char *x; /* n x d float32 */
+    const char *y; /* n x k float64 */
+} fg_kept_slot_tags;
+
+int fg_kept_slots_save(forget_writer *w, const fg_kept_slot_tags *t,
+                       const float *x, const double *y, size_t n, size_t d,
+                       size_t k);
+/* The rows back from a slot table filled by fg_slots_read with the tags
+ * of t: *x (n x d) and *y (n x k), allocated. FORGET_E_FORMAT naming owner
+ * when the sections are missing, of other sizes, or a target is not
+ * finite; nothing is allocated then. */
+int fg_kept_slots_load(float **x, double **y, const fg_slot *table,
+                       const fg_kept_slot_tags *t, size_t n, size_t d,
+                       size_t k, const char *owner);
+
 #endif

@@ -3,8 +3,6 @@
  * constant 1 appended (bias=true), and a ridge head fitted in closed form
  * in float64: W = (Phi^T Phi + gamma I)^-1 Phi^T Y. The head is kept in
  * float64 (the master, k x d) and mirrored in the float32 parameters. */
-#include "model/analytic.h"
-
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +17,7 @@
 #include "la/la.h"
 #include "model/kernels.h"
 #include "model/kinds.h"
+#include "model/model.h"
 
 #define FG_MAP_IDENTITY 0
 #define FG_MAP_RANDOM 1
@@ -143,9 +142,12 @@ double fg_analytic_gamma(const forget_model *m)
     return ((const fg_analytic *)m->impl)->gamma;
 }
 
-double *fg_analytic_head(forget_model *m)
+/* Copy the float64 head into the float32 parameters. */
+static void fg_analytic_sync(forget_model *m)
 {
-    return ((fg_analytic *)m->impl)->head;
+    const fg_analytic *a = m->impl;
+    for (size_t i = 0; i < a->k * a->d; i++)
+        m->theta[i] = (float)a->head[i];
 }
 
 void fg_analytic_get_head(const forget_model *m, double *dst)
@@ -159,13 +161,6 @@ void fg_analytic_set_head(forget_model *m, const double *src)
     fg_analytic *a = m->impl;
     memcpy(a->head, src, a->k * a->d * sizeof(double));
     fg_analytic_sync(m);
-}
-
-void fg_analytic_sync(forget_model *m)
-{
-    const fg_analytic *a = m->impl;
-    for (size_t i = 0; i < a->k * a->d; i++)
-        m->theta[i] = (float)a->head[i];
 }
 
 /* The feature map runs in float64 on a float64 copy of its weights:

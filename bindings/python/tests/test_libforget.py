@@ -110,6 +110,9 @@ def test_unlearners(data, tmp_path):
         rep = u.forget_ids([3, 4, 5])
         assert rep["rows"] == 3 and "seconds" in rep
         assert u.forget_ids([3])["already_forgotten"] == 1
+        # an id named twice is forgotten once, the repeat counted
+        rep = u.forget_ids([6, 6])
+        assert rep["rows"] == 1 and rep["already_forgotten"] == 1
         with pytest.raises(lf.ForgetError) as e:
             u.forget_ids([12345])
         assert e.value.code == FORGET_E_NOT_FOUND and "12345" in e.value.message

@@ -76,6 +76,10 @@ fn forget_ids_unknown_id_is_not_found() {
     unlearner.forget_ids(&[1000, 1001, 1002]).unwrap();
     unlearner.forget_ids(&[1000]).unwrap();
     assert_eq!(unlearner.report("already_forgotten").unwrap(), 1.0);
+    // An id named twice is forgotten once, the repeat counted.
+    unlearner.forget_ids(&[1003, 1003]).unwrap();
+    assert_eq!(unlearner.report("rows").unwrap(), 1.0);
+    assert_eq!(unlearner.report("already_forgotten").unwrap(), 1.0);
     assert_eq!(
         unlearner.report("no_such_key").unwrap_err().code,
         sys::FORGET_E_NOT_FOUND

@@ -1,0 +1,51 @@
+/* The analytic method's state and its update arithmetic (analytic.c is
+ * the method: requests, learning, files; analytic_update.c the Woodbury
+ * and refactorisation math). */
+#ifndef FG_METHODS_ANALYTIC_UPDATE_H
+#define FG_METHODS_ANALYTIC_UPDATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "forget/backend.h"
+#include "model/kit.h"
+
+#define FG_UPD_AUTO 0
+#define FG_UPD_WOODBURY 1
+#define FG_UPD_REFACTOR 2
+
+typedef struct fg_am {
+    forget_model *model;
+    int update, keep_rows;
+    int64_t refresh;
+    int prepared;
+    size_t d, k, in;
+    double *g, *r, *bt; /* d x d, d x d, k x d */
+    double *w;          /* k x d: the head W, given to the model after each
+                           request (fg_analytic_set_head) */
+    size_t n_rows;      /* rows learned now */
+    int r_factor;       /* r holds G's Cholesky factor, not yet G^-1 */
+    size_t woodbury_rows, woodbury_calls; /* since the last refresh */
+    fg_idset ids;
+    float *x;   /* keep_rows: ids.n x in features, zeroed when forgotten */
+    double *y;  /* keep_rows: ids.n x k targets */
+    /* Kept between requests so that no request faults in fresh pages:
+     * the temporaries of a request, the feature map's scratch, and the
+     * spare buffers a refactorisation or refresh writes into (then swaps
+     * with G, R and W). */
+    fg_dwork work, feat;
+    double *spare_g, *spare_r, *spare_w;
+} fg_am;
+
+/* r = the Cholesky factor of g (d x d upper) and wt = bt g^-1 (k x d);
+ * FORGET_E_NUMERIC if g is not positive definite. */
+int fg_am_factor(size_t d, size_t k, const double *g, const double *bt,
+                 double *r, double *wt);
+
+/* One request over k rows given as features x (k x in) and targets y
+ * (k x c, already expanded); sign +1 forgets, -1 learns. On success the
+ * state and the model's head follow; on failure nothing changed. */
+int fg_am_request(fg_am *s, const float *x, const double *y, size_t k,
+                  double sign, forget_run *run);
+
+#endif
