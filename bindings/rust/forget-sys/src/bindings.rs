@@ -518,6 +518,207 @@ extern "C" {
         digest: *mut ::std::os::raw::c_uchar,
     ) -> ::std::os::raw::c_int;
 }
+#[repr(C)]
+pub struct forget_host_model {
+    pub struct_size: usize,
+    pub task: i32,
+    pub inputs: usize,
+    pub outputs: usize,
+    pub n_params: usize,
+    pub params: *const f32,
+    pub forward: ::std::option::Option<
+        unsafe extern "C" fn(
+            params: *const f32,
+            x: *const f32,
+            n: usize,
+            out: *mut f32,
+            user_data: *mut ::std::os::raw::c_void,
+        ) -> ::std::os::raw::c_int,
+    >,
+    pub backward: ::std::option::Option<
+        unsafe extern "C" fn(
+            params: *const f32,
+            x: *const f32,
+            dout: *const f32,
+            n: usize,
+            grads: *mut f32,
+            user_data: *mut ::std::os::raw::c_void,
+        ) -> ::std::os::raw::c_int,
+    >,
+    pub user_data: *mut ::std::os::raw::c_void,
+}
+#[test]
+fn bindgen_test_layout_forget_host_model() {
+    assert_eq!(
+        ::std::mem::size_of::<forget_host_model>(),
+        72usize,
+        concat!("Size of: ", stringify!(forget_host_model))
+    );
+    assert_eq!(
+        ::std::mem::align_of::<forget_host_model>(),
+        8usize,
+        concat!("Alignment of ", stringify!(forget_host_model))
+    );
+    fn test_field_struct_size() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_host_model>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).struct_size) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_host_model),
+                "::",
+                stringify!(struct_size)
+            )
+        );
+    }
+    test_field_struct_size();
+    fn test_field_task() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_host_model>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).task) as usize - ptr as usize
+            },
+            8usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_host_model),
+                "::",
+                stringify!(task)
+            )
+        );
+    }
+    test_field_task();
+    fn test_field_inputs() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_host_model>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).inputs) as usize - ptr as usize
+            },
+            16usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_host_model),
+                "::",
+                stringify!(inputs)
+            )
+        );
+    }
+    test_field_inputs();
+    fn test_field_outputs() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_host_model>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).outputs) as usize - ptr as usize
+            },
+            24usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_host_model),
+                "::",
+                stringify!(outputs)
+            )
+        );
+    }
+    test_field_outputs();
+    fn test_field_n_params() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_host_model>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).n_params) as usize - ptr as usize
+            },
+            32usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_host_model),
+                "::",
+                stringify!(n_params)
+            )
+        );
+    }
+    test_field_n_params();
+    fn test_field_params() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_host_model>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).params) as usize - ptr as usize
+            },
+            40usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_host_model),
+                "::",
+                stringify!(params)
+            )
+        );
+    }
+    test_field_params();
+    fn test_field_forward() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_host_model>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).forward) as usize - ptr as usize
+            },
+            48usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_host_model),
+                "::",
+                stringify!(forward)
+            )
+        );
+    }
+    test_field_forward();
+    fn test_field_backward() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_host_model>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).backward) as usize - ptr as usize
+            },
+            56usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_host_model),
+                "::",
+                stringify!(backward)
+            )
+        );
+    }
+    test_field_backward();
+    fn test_field_user_data() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_host_model>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).user_data) as usize - ptr as usize
+            },
+            64usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_host_model),
+                "::",
+                stringify!(user_data)
+            )
+        );
+    }
+    test_field_user_data();
+}
+extern "C" {
+    pub fn forget_model_create_host(
+        out: *mut *mut forget_model,
+        host: *const forget_host_model,
+    ) -> ::std::os::raw::c_int;
+}
 extern "C" {
     pub fn forget_model_save(
         m: *const forget_model,
@@ -1187,207 +1388,6 @@ fn bindgen_test_layout_forget_method() {
 }
 extern "C" {
     pub fn forget_register_method(method: *const forget_method) -> ::std::os::raw::c_int;
-}
-#[repr(C)]
-pub struct forget_host_model {
-    pub struct_size: usize,
-    pub task: i32,
-    pub inputs: usize,
-    pub outputs: usize,
-    pub n_params: usize,
-    pub params: *const f32,
-    pub forward: ::std::option::Option<
-        unsafe extern "C" fn(
-            params: *const f32,
-            x: *const f32,
-            n: usize,
-            out: *mut f32,
-            user_data: *mut ::std::os::raw::c_void,
-        ) -> ::std::os::raw::c_int,
-    >,
-    pub backward: ::std::option::Option<
-        unsafe extern "C" fn(
-            params: *const f32,
-            x: *const f32,
-            dout: *const f32,
-            n: usize,
-            grads: *mut f32,
-            user_data: *mut ::std::os::raw::c_void,
-        ) -> ::std::os::raw::c_int,
-    >,
-    pub user_data: *mut ::std::os::raw::c_void,
-}
-#[test]
-fn bindgen_test_layout_forget_host_model() {
-    assert_eq!(
-        ::std::mem::size_of::<forget_host_model>(),
-        72usize,
-        concat!("Size of: ", stringify!(forget_host_model))
-    );
-    assert_eq!(
-        ::std::mem::align_of::<forget_host_model>(),
-        8usize,
-        concat!("Alignment of ", stringify!(forget_host_model))
-    );
-    fn test_field_struct_size() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<forget_host_model>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).struct_size) as usize - ptr as usize
-            },
-            0usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(forget_host_model),
-                "::",
-                stringify!(struct_size)
-            )
-        );
-    }
-    test_field_struct_size();
-    fn test_field_task() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<forget_host_model>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).task) as usize - ptr as usize
-            },
-            8usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(forget_host_model),
-                "::",
-                stringify!(task)
-            )
-        );
-    }
-    test_field_task();
-    fn test_field_inputs() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<forget_host_model>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).inputs) as usize - ptr as usize
-            },
-            16usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(forget_host_model),
-                "::",
-                stringify!(inputs)
-            )
-        );
-    }
-    test_field_inputs();
-    fn test_field_outputs() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<forget_host_model>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).outputs) as usize - ptr as usize
-            },
-            24usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(forget_host_model),
-                "::",
-                stringify!(outputs)
-            )
-        );
-    }
-    test_field_outputs();
-    fn test_field_n_params() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<forget_host_model>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).n_params) as usize - ptr as usize
-            },
-            32usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(forget_host_model),
-                "::",
-                stringify!(n_params)
-            )
-        );
-    }
-    test_field_n_params();
-    fn test_field_params() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<forget_host_model>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).params) as usize - ptr as usize
-            },
-            40usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(forget_host_model),
-                "::",
-                stringify!(params)
-            )
-        );
-    }
-    test_field_params();
-    fn test_field_forward() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<forget_host_model>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).forward) as usize - ptr as usize
-            },
-            48usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(forget_host_model),
-                "::",
-                stringify!(forward)
-            )
-        );
-    }
-    test_field_forward();
-    fn test_field_backward() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<forget_host_model>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).backward) as usize - ptr as usize
-            },
-            56usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(forget_host_model),
-                "::",
-                stringify!(backward)
-            )
-        );
-    }
-    test_field_backward();
-    fn test_field_user_data() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<forget_host_model>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).user_data) as usize - ptr as usize
-            },
-            64usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(forget_host_model),
-                "::",
-                stringify!(user_data)
-            )
-        );
-    }
-    test_field_user_data();
-}
-extern "C" {
-    pub fn forget_model_create_host(
-        out: *mut *mut forget_model,
-        host: *const forget_host_model,
-    ) -> ::std::os::raw::c_int;
 }
 extern "C" {
     pub fn forget_params_parse(
