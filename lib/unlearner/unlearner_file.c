@@ -7,6 +7,7 @@
 
 #include "util/alloc.h"
 #include "format/container.h"
+#include "format/sections.h"
 #include "util/error.h"
 #include "util/fileio.h"
 #include "util/runtime.h"
@@ -115,16 +116,12 @@ static int fg_read_jsq(fg_reader *r, uint64_t *id, uint64_t *seq, int *known,
     return FORGET_OK;
 }
 
-/* After the method's load: what it left must be optional sections. */
-static int fg_drain(fg_reader *r, const char *what)
+/* After the method's load: what it left is skipped unless required
+ * (the container's one rule, fg_slots_read with an empty table). */
+static int fg_drain(forget_reader *r, const char *what)
 {
-    fg_section s;
-    int rc;
-    while ((rc = fg_reader_next(r, &s)) == 1)
-        if (s.flags & FG_SECTION_REQUIRED)
-            return fg_error(FORGET_E_VERSION, "%s: section '%s' is required "
-                            "but the method did not read it", what, s.tag);
-    return rc;
+    fg_slot none[] = {{NULL, 0, NULL, 0, 0}};
+    return fg_slots_read(r, none, NULL, NULL, what);
 }
 
 static int fg_unlearner_deserialise(forget_unlearner **out,
@@ -170,7 +167,7 @@ static int fg_unlearner_deserialise(forget_unlearner **out,
         forget_set_error(FORGET_OK, "");
         rc = fg_backend_status(m, "load",
                                m->load(&state, model, p, &fr, m->user_data));
-        if (rc == FORGET_OK && (rc = fg_drain(&fr.r, what)) != FORGET_OK)
+        if (rc == FORGET_OK && (rc = fg_drain(&fr, what)) != FORGET_OK)
             m->destroy(state);
     }
     forget_params_free(p);
