@@ -246,6 +246,44 @@ START_TEST(nan_weights_and_trailing_bytes_refused)
 }
 END_TEST
 
+/* A method's state goes through the same section-table reader: a section
+ * given twice is refused (it used to keep the last), an unknown required
+ * one is FORGET_E_VERSION, an unknown optional one is skipped. */
+START_TEST(method_state_sections_follow_the_one_rule)
+{
+    forget_model *m = NULL;
+    ck_assert_int_eq(forget_model_create(&m, "linear", "inputs=2 outputs=2"),
+                     FORGET_OK);
+    unsigned char unprepared[4] = {0}, count[8] = {0};
+#define LIB_SECTIONS {"_MTH", 1, "ssd", 3}, {"_PAR", 1, "", 0}, \
+                     {"_PRP", 1, unprepared, 4}
+    const hand_section plain[] = {LIB_SECTIONS, {"ZZZZ", 0, "x", 1},
+                                  NO_MORE};
+    const hand_section twice[] = {LIB_SECTIONS, {"SCNT", 1, count, 8},
+                                  {"SCNT", 1, count, 8}, NO_MORE};
+    const hand_section newer[] = {LIB_SECTIONS, {"NEW!", 1, "x", 1},
+                                  NO_MORE};
+#undef LIB_SECTIONS
+    forget_unlearner *u = NULL;
+    size_t len = hand_file(1, 2, plain);
+    ck_assert_int_eq(forget_unlearner_load_buffer(&u, m, hand_buf, len),
+                     FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_is_prepared(u), 0);
+    forget_unlearner_free(u);
+    u = NULL;
+    len = hand_file(1, 2, twice);
+    ck_assert_int_eq(forget_unlearner_load_buffer(&u, m, hand_buf, len),
+                     FORGET_E_FORMAT);
+    ck_assert_ptr_nonnull(strstr(forget_last_error(), "twice"));
+    len = hand_file(1, 2, newer);
+    ck_assert_int_eq(forget_unlearner_load_buffer(&u, m, hand_buf, len),
+                     FORGET_E_VERSION);
+    ck_assert_ptr_nonnull(strstr(forget_last_error(), "NEW!"));
+    ck_assert_ptr_null(u);
+    forget_model_free(m);
+}
+END_TEST
+
 START_TEST(file_errors)
 {
     forget_model *m = NULL;
@@ -305,6 +343,7 @@ Suite *suite_model_file(void)
     tcase_add_test(tc, bad_stored_parameters_and_kinds_refused);
     tcase_add_test(tc, missing_and_repeated_sections_refused);
     tcase_add_test(tc, nan_weights_and_trailing_bytes_refused);
+    tcase_add_test(tc, method_state_sections_follow_the_one_rule);
     tcase_add_test(tc, file_errors);
     tcase_add_test(tc, save_removes_stale_temporaries);
     suite_add_tcase(s, tc);
