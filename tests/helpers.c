@@ -331,6 +331,17 @@ const unsigned char *find_section(const unsigned char *buf, size_t len,
     return NULL;
 }
 
+void reseal_section(unsigned char *payload, size_t size)
+{
+    unsigned char *h = payload - 24;
+    uint32_t c = crc32c_bitwise(payload, size);
+    for (int i = 0; i < 4; i++)
+        h[16 + i] = (unsigned char)(c >> (8 * i));
+    c = crc32c_bitwise(h, 20);
+    for (int i = 0; i < 4; i++)
+        h[20 + i] = (unsigned char)(c >> (8 * i));
+}
+
 unsigned char *saved_state(const forget_unlearner *u, size_t *len)
 {
     ck_assert_int_eq(forget_unlearner_save_buffer(u, NULL, 0, len), FORGET_OK);

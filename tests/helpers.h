@@ -95,5 +95,9 @@ float *params_copy(const forget_model *m);
 
 /* An unlearner's saved state (malloc'ed). */
 unsigned char *saved_state(const forget_unlearner *u, size_t *len);
+/* After editing a section's payload (size bytes, found by find_section),
+ * make its checksums valid again: a forged file the reader must refuse on
+ * its content, not its CRC. */
+void reseal_section(unsigned char *payload, size_t size);
 
 #endif

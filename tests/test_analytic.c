@@ -219,6 +219,46 @@ END_TEST
 /* The one request rule (as sisa): an id named twice in forget_ids is
  * forgotten once, the repeat counted in already_forgotten; the model and
  * the state are those of naming it once. Both update paths. */
+/* A head changed behind the method (the host retrained the model) is
+ * refused, whatever the update path, and the request changes nothing. */
+START_TEST(a_head_changed_behind_the_method_is_refused)
+{
+    forget_dataset *all = make_blobs(200, 5, 3, 12, 0);
+    forget_dataset *other = make_blobs(150, 5, 3, 13, 5000), *one = NULL;
+    uint64_t id = 9;
+    ck_assert_int_eq(forget_dataset_subset_ids(&one, all, &id, 1), FORGET_OK);
+    const char *params[2] = {"update=woodbury", "update=refactor"};
+    for (int p = 0; p < 2; p++) {
+        forget_model *m = NULL;
+        forget_unlearner *u = NULL;
+        ck_assert_int_eq(forget_model_create(&m, "analytic",
+                                             "inputs=5 outputs=3"), FORGET_OK);
+        ck_assert_int_eq(forget_unlearner_create(&u, "analytic", m,
+                                                 params[p]), FORGET_OK);
+        ck_assert_int_eq(forget_unlearner_prepare(u, all), FORGET_OK);
+        ck_assert_int_eq(forget_model_train(m, other, NULL), FORGET_OK);
+        unsigned char before[FORGET_DIGEST_SIZE], after[FORGET_DIGEST_SIZE];
+        ck_assert_int_eq(forget_model_digest(m, before), FORGET_OK);
+        size_t n0, n1;
+        unsigned char *s0 = saved_state(u, &n0);
+        ck_assert_int_eq(forget_unlearner_forget(u, one), FORGET_E_STATE);
+        ck_assert_ptr_nonnull(strstr(forget_last_error(), "head"));
+        ck_assert_int_eq(forget_model_digest(m, after), FORGET_OK);
+        ck_assert_mem_eq(before, after, sizeof before);
+        unsigned char *s1 = saved_state(u, &n1);
+        ck_assert_uint_eq(n0, n1);
+        ck_assert_mem_eq(s0, s1, n0);
+        free(s0);
+        free(s1);
+        forget_unlearner_free(u);
+        forget_model_free(m);
+    }
+    forget_dataset_free(one);
+    forget_dataset_free(other);
+    forget_dataset_free(all);
+}
+END_TEST
+
 START_TEST(forget_ids_named_twice_is_forgotten_once)
 {
     forget_dataset *all = make_blobs(200, 5, 3, 11, 0);
@@ -282,6 +322,7 @@ Suite *suite_analytic(void)
     tcase_add_test(tc, learn_forget_by_rows_and_ids);
     tcase_add_test(tc, state_round_trip_and_refusals);
     tcase_add_test(tc, forget_ids_named_twice_is_forgotten_once);
+    tcase_add_test(tc, a_head_changed_behind_the_method_is_refused);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -229,6 +229,10 @@ START_TEST(missing_and_repeated_sections_refused)
     assert_refused(hand_file(1, 1, missing), FORGET_E_FORMAT, "required");
     const hand_section twice[] = {KIND_LINEAR, KIND_LINEAR, NO_MORE};
     assert_refused(hand_file(1, 1, twice), FORGET_E_FORMAT, "twice");
+    /* A kind's own (or an unknown) section given twice, too. */
+    const hand_section extra[] = {KIND_LINEAR, PARM_2X2, {"ZZZZ", 0, "x", 1},
+                                  {"ZZZZ", 0, "y", 1}, WGHT_6, NO_MORE};
+    assert_refused(hand_file(1, 1, extra), FORGET_E_FORMAT, "twice");
 }
 END_TEST
 

@@ -286,6 +286,50 @@ START_TEST(directory_store_and_reload)
 }
 END_TEST
 
+/* A forged state whose remembered ids are not the kept rows' ids (valid
+ * checksums) is refused at load: a request must never look for a row it
+ * cannot find. Also a state marked prepared without sisa's sections, and
+ * a journal on an unlearner that presents no model yet. */
+START_TEST(forged_states_refused)
+{
+    forget_dataset *D = make_blobs(120, 6, 4, 8, 0);
+    forget_model *t = tmpl();
+    forget_unlearner *u = fresh(t, D, CFG), *v = NULL;
+    size_t len, size;
+    unsigned char *st = saved_state(u, &len);
+    unsigned char *ids = (unsigned char *)find_section(st, len, "IDS ", &size);
+    ck_assert_ptr_nonnull(ids);
+    ck_assert_uint_ge(size, 8 * 10);
+    memset(ids + 8 * 9, 0x77, 8); /* id 9 becomes one no row has */
+    reseal_section(ids, size);
+    ck_assert_int_eq(forget_unlearner_load_buffer(&v, t, st, len),
+                     FORGET_E_FORMAT);
+    ck_assert_ptr_nonnull(strstr(forget_last_error(), "no kept row"));
+    ck_assert_ptr_null(v);
+    free(st);
+    /* An unprepared sisa presents no model: no journal can name it. */
+    forget_unlearner *w = NULL;
+    ck_assert_int_eq(forget_unlearner_create(&w, "sisa", t, CFG), FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_open_journal(w, tmp_path("j"), 0),
+                     FORGET_E_STATE);
+    ck_assert_ptr_nonnull(strstr(forget_last_error(), "prepare"));
+    /* Its state saved, then marked prepared by hand: refused. */
+    st = saved_state(w, &len);
+    unsigned char *prp = (unsigned char *)find_section(st, len, "_PRP", &size);
+    ck_assert_ptr_nonnull(prp);
+    prp[0] = 1;
+    reseal_section(prp, size);
+    ck_assert_int_eq(forget_unlearner_load_buffer(&v, t, st, len),
+                     FORGET_E_FORMAT);
+    ck_assert_ptr_nonnull(strstr(forget_last_error(), "marked prepared"));
+    free(st);
+    forget_unlearner_free(w);
+    forget_unlearner_free(u);
+    forget_model_free(t);
+    forget_dataset_free(D);
+}
+END_TEST
+
 START_TEST(parameters_and_vote)
 {
     forget_model *t = tmpl();
@@ -362,6 +406,7 @@ Suite *suite_sisa(void)
     tcase_add_test(tc, progress_and_cancel_with_threads);
     tcase_add_test(tc, directory_store_and_reload);
     tcase_add_test(tc, parameters_and_vote);
+    tcase_add_test(tc, forged_states_refused);
     tcase_add_test(tc, worker_failure_message);
     suite_add_tcase(s, tc);
     return s;

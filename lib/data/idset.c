@@ -231,3 +231,20 @@ int fg_idset_load_slots(fg_idset *s, const fg_slot *table, const char *method)
 }
 
 size_t fg_idset_remembered(const fg_idset *s) { return s->n - s->n_gone; }
+
+int fg_idset_matches(const fg_idset *s, const forget_dataset *rows,
+                     const char *method)
+{
+    if (s->n - s->n_gone != rows->n)
+        return fg_error(FORGET_E_FORMAT, "method '%s': %zu ids are "
+                        "remembered but %zu rows kept", method,
+                        s->n - s->n_gone, rows->n);
+    for (size_t i = 0; i < s->n; i++) {
+        size_t at;
+        if (!s->gone[i] && !fg_idmap_find(&rows->index, s->ids[i], &at))
+            return fg_error(FORGET_E_FORMAT, "method '%s': remembered id "
+                            "%llu has no kept row", method,
+                            (unsigned long long)s->ids[i]);
+    }
+    return FORGET_OK;
+}

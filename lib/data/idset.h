@@ -50,5 +50,9 @@ int fg_idset_load_slots(fg_idset *s, const fg_slot *table,
                         const char *method);
 /* Ids learned and not forgotten. */
 size_t fg_idset_remembered(const fg_idset *s);
+/* Are the remembered ids exactly the ids of rows (a loaded state's kept
+ * rows)? FORGET_E_FORMAT naming the first that is not. */
+int fg_idset_matches(const fg_idset *s, const forget_dataset *rows,
+                     const char *method);
 
 #endif

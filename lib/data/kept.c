@@ -40,6 +40,14 @@ int fg_kept_save(forget_writer *w, const fg_kept_tags *t,
     return rc;
 }
 
+/* Is size exactly a * b * c bytes? (A product that overflows never is:
+ * the sizes come from a file.) */
+static int fg_size_is(size_t size, size_t a, size_t b, size_t c)
+{
+    size_t want;
+    return fg_mul3_size(a, b, c, &want) == 0 && size == want;
+}
+
 /* Do the sections have the sizes n rows need? */
 static int fg_kept_fits(const fg_slot *ids, const fg_slot *x,
                         const fg_slot *norm, const fg_slot *x8,
@@ -52,12 +60,13 @@ static int fg_kept_fits(const fg_slot *ids, const fg_slot *x,
      * classification. */
     int bytes = x8->data != NULL;
     if (bytes ? (x->data || regression || norm->size != 1 ||
-                 norm->data[0] > 1 || x8->size != n * d)
-              : (norm->data || x->size != n * d * 4))
+                 norm->data[0] > 1 || !fg_size_is(x8->size, n, d, 1))
+              : (norm->data || !fg_size_is(x->size, n, d, 4)))
         return fg_error(FORGET_E_FORMAT, "%s: the saved state's features "
                         "are neither %zu floats nor %zu bytes with their "
                         "scale", owner, n * d, n * d);
-    if (!ids->data || ids->size % 8 || y->size != n * (regression ? k : 1) * 4)
+    if (!ids->data || ids->size % 8 ||
+        !fg_size_is(y->size, n, regression ? k : 1, 4))
         return fg_error(FORGET_E_FORMAT, "%s: the saved rows' ids and "
                         "%s disagree", owner, regression ? "targets"
                                                          : "labels");
@@ -120,10 +129,11 @@ int fg_kept_slots_load(float **x_out, double **y_out, const fg_slot *table,
                        size_t k, const char *owner)
 {
     const fg_slot *xs = fg_slot_get(table, t->x), *ys = fg_slot_get(table, t->y);
-    size_t nx = n * d, ny = n * k;
-    if (xs->size != nx * sizeof(float) || ys->size != ny * sizeof(double))
+    if (!fg_size_is(xs->size, n, d, sizeof(float)) ||
+        !fg_size_is(ys->size, n, k, sizeof(double)))
         return fg_error(FORGET_E_FORMAT, "%s: the kept rows are missing or "
                         "do not fit", owner);
+    size_t nx = n * d, ny = n * k; /* fit the sizes just checked */
     if (ys->data == NULL)
         return fg_error(FORGET_E_FORMAT, "%s: section %s is missing or does "
                         "not fit the model", owner, t->y);

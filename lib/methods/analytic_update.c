@@ -250,6 +250,12 @@ static int fg_am_begin(fg_am *s, fg_am_req *q, const float *x,
 int fg_am_request(fg_am *s, const float *x, const double *y, size_t k,
                   double sign, forget_run *run)
 {
+    /* The state describes the head it pushed; a head changed since (the
+     * host trained or set the model) would make the update wrong. */
+    if (!fg_analytic_head_is(s->model, s->w))
+        return fg_error(FORGET_E_STATE, "method 'analytic': the model's "
+                        "head was changed since this state was prepared or "
+                        "loaded; prepare again");
     fg_am_req q;
     memset(&q, 0, sizeof q);
     fg_am_had had = fg_am_mark(s);

@@ -31,17 +31,21 @@ static void fg_sisa_plan_free(fg_sisa_plan *p)
 
 /* The new dead mask and the jobs: each shard holding a forgotten row
  * retrains from the earliest slice holding one. */
-static void fg_sisa_plan_rows(const fg_sisa *s, fg_sisa_plan *p,
-                              const uint64_t *ids)
+static int fg_sisa_plan_rows(const fg_sisa *s, fg_sisa_plan *p,
+                             const uint64_t *ids)
 {
     size_t S = s->S, R = s->R, first[1024];
     for (size_t i = 0; i < S; i++)
         first[i] = R;
     memcpy(p->dead, s->dead, forget_dataset_rows(s->data));
     for (size_t i = 0; i < p->k; i++) {
-        size_t row;
-        /* present: the id set and the rows agree (checked at load) */
-        forget_dataset_find(s->data, ids[p->pos[i]], &row);
+        size_t row = 0;
+        /* The remembered ids are the kept rows' ids (prepare makes them
+         * so, load checks it: fg_idset_matches); never act on a guess. */
+        if (forget_dataset_find(s->data, ids[p->pos[i]], &row) != FORGET_OK)
+            return fg_error(FORGET_E_INTERNAL, "method 'sisa': sample id "
+                            "%llu is remembered but has no kept row",
+                            (unsigned long long)ids[p->pos[i]]);
         p->dead[row] = 1;
         if (s->slice[row] < first[s->shard[row]])
             first[s->shard[row]] = s->slice[row];
@@ -49,6 +53,7 @@ static void fg_sisa_plan_rows(const fg_sisa *s, fg_sisa_plan *p,
     for (size_t i = 0; i < S; i++)
         if (first[i] < R)
             p->jobs[p->n_jobs++] = (fg_job){.shard = i, .r0 = first[i]};
+    return FORGET_OK;
 }
 
 /* Plan the request ids[0..count): ids never prepared are refused, ids
@@ -75,7 +80,7 @@ static int fg_sisa_plan_make(const fg_sisa *s, const uint64_t *ids,
             rc = fg_nomem("a request");
     }
     if (rc == FORGET_OK)
-        fg_sisa_plan_rows(s, p, ids);
+        rc = fg_sisa_plan_rows(s, p, ids);
     return rc;
 }
 

@@ -111,7 +111,7 @@ static int fg_sisa_fits(const fg_sisa *s, const fg_slot *t)
 
 /* The remembered rows back, laid out in shards; *n receives their
  * count. */
-static int fg_sisa_restore_rows(fg_sisa *s, const fg_slot *t, size_t *n)
+static int fg_sisa_restore_rows(fg_sisa *s, const fg_slot *t)
 {
     forget_dataset *rows = NULL;
     int rc = fg_kept_load(&rows, t, &fg_sisa_kept,
@@ -120,10 +120,10 @@ static int fg_sisa_restore_rows(fg_sisa *s, const fg_slot *t, size_t *n)
                           forget_model_outputs(s->tmpl), FG_SISA_OWNER);
     if (rc != FORGET_OK)
         return rc;
-    *n = forget_dataset_rows(rows);
+    size_t n = forget_dataset_rows(rows);
     rc = fg_sisa_layout(s, rows, &s->data, &s->shard, &s->slice);
     forget_dataset_free(rows);
-    if (rc == FORGET_OK && (s->dead = fg_calloc(*n ? *n : 1, 1)) == NULL)
+    if (rc == FORGET_OK && (s->dead = fg_calloc(n ? n : 1, 1)) == NULL)
         rc = fg_nomem("the shard layout");
     return rc;
 }
@@ -161,19 +161,17 @@ static int fg_sisa_restore_shards(fg_sisa *s, const fg_slot *t)
 /* The prepared state from its sections (SCFG present). */
 static int fg_sisa_restore(fg_sisa *s, const fg_slot *t)
 {
-    size_t n = 0;
     int rc = fg_sisa_fits(s, t);
     if (rc != FORGET_OK)
         return rc;
     s->gen = fg_get_u64(fg_slot_get(t, "SCFG")->data);
-    rc = fg_sisa_restore_rows(s, t, &n);
+    rc = fg_sisa_restore_rows(s, t);
     if (rc == FORGET_OK)
         rc = fg_sisa_restore_shards(s, t);
     if (rc == FORGET_OK)
         rc = fg_idset_load_slots(&s->ids, t, "sisa");
-    if (rc == FORGET_OK && fg_idset_remembered(&s->ids) != n)
-        rc = fg_error(FORGET_E_FORMAT, "method 'sisa': the saved rows and "
-                      "ids disagree");
+    if (rc == FORGET_OK) /* so that every request finds its rows */
+        rc = fg_idset_matches(&s->ids, s->data, "sisa");
     if (rc == FORGET_OK)
         rc = fg_ensemble_create(&s->ens, s->parts, s->S, s->vote, s->text);
     return rc;

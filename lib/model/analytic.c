@@ -156,6 +156,12 @@ void fg_analytic_get_head(const forget_model *m, double *dst)
     memcpy(dst, a->head, a->k * a->d * sizeof(double));
 }
 
+int fg_analytic_head_is(const forget_model *m, const double *w)
+{
+    const fg_analytic *a = m->impl;
+    return memcmp(a->head, w, a->k * a->d * sizeof(double)) == 0;
+}
+
 void fg_analytic_set_head(forget_model *m, const double *src)
 {
     fg_analytic *a = m->impl;

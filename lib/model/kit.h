@@ -108,14 +108,16 @@ void fg_ensemble_set(forget_model *m, size_t i, forget_model *part);
 
 /* Is m of kind analytic? */
 int fg_is_analytic(const forget_model *m);
-/* Feature width d (the map's outputs, plus 1 with bias=true), outputs k,
- * ridge gamma, and the float64 head (k x d, row-major). */
+/* Feature width d (the map's outputs, plus 1 with bias=true) and the
+ * ridge gamma. */
 size_t fg_analytic_dim(const forget_model *m);
 double fg_analytic_gamma(const forget_model *m);
 /* Copy the float64 head (k x d) out of m, or into m (its float32
  * parameters follow). */
 void fg_analytic_get_head(const forget_model *m, double *dst);
 void fg_analytic_set_head(forget_model *m, const double *src);
+/* Is m's head exactly w (k x d)? (Nothing changed it behind the method.) */
+int fg_analytic_head_is(const forget_model *m, const double *w);
 
 /* phi (n x d, float64) = the features of n rows of x; scratch (may be
  * NULL) is reused across calls. */

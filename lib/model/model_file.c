@@ -92,6 +92,10 @@ static int fg_keep_extra(const char *tag, uint32_t flags,
                          const unsigned char *data, size_t size, void *ctx)
 {
     fg_model_parts *parts = ctx;
+    for (size_t i = 0; i < parts->n_extra; i++)
+        if (!strcmp(parts->extra[i].tag, tag))
+            return fg_error(FORGET_E_FORMAT, "%s: section '%s' appears "
+                            "twice", parts->what, tag);
     if (parts->n_extra == FG_MAX_EXTRA)
         return fg_error(FORGET_E_FORMAT, "%s: more than %d extra sections",
                         parts->what, FG_MAX_EXTRA);

@@ -4,7 +4,7 @@
  * sample ids, times and model digests, never features or labels.
  *
  * This file reads, checks, repairs and appends; what the records mean to
- * an unlearner (recovery, the forgotten set) is lib/core/unlearner_journal.c. */
+ * an unlearner (recovery, the forgotten set) is lib/unlearner/unlearner_journal.c. */
 #ifndef FG_UNLEARNER_JOURNAL_H
 #define FG_UNLEARNER_JOURNAL_H
 

@@ -4,7 +4,7 @@
 
 #include "forget/backend.h"
 
-typedef struct fg_ujournal fg_ujournal; /* lib/core/unlearner_journal.c */
+typedef struct fg_ujournal fg_ujournal; /* lib/unlearner/unlearner_journal.c */
 
 struct forget_unlearner {
     const forget_method *method;

@@ -124,6 +124,22 @@ static int fg_drain(forget_reader *r, const char *what)
     return fg_slots_read(r, none, NULL, NULL, what);
 }
 
+/* After a method's load succeeded: the sections it left, and the
+ * prepared flag against what it rebuilt (a method that presents a model
+ * presents one once prepared). On failure the state is destroyed. */
+static int fg_loaded_check(const forget_method *m, void *state, int prepared,
+                           forget_reader *r, const char *what)
+{
+    int rc = fg_drain(r, what);
+    if (rc == FORGET_OK && prepared && m->model && m->model(state) == NULL)
+        rc = fg_error(FORGET_E_FORMAT, "%s: the state is marked prepared "
+                      "but method '%s' saved no prepared state", what,
+                      m->name);
+    if (rc != FORGET_OK)
+        m->destroy(state);
+    return rc;
+}
+
 static int fg_unlearner_deserialise(forget_unlearner **out,
                                     forget_model *model, const void *buf,
                                     size_t len, const char *what)
@@ -167,8 +183,8 @@ static int fg_unlearner_deserialise(forget_unlearner **out,
         forget_set_error(FORGET_OK, "");
         rc = fg_backend_status(m, "load",
                                m->load(&state, model, p, &fr, m->user_data));
-        if (rc == FORGET_OK && (rc = fg_drain(&fr, what)) != FORGET_OK)
-            m->destroy(state);
+        if (rc == FORGET_OK)
+            rc = fg_loaded_check(m, state, prepared, &fr, what);
     }
     forget_params_free(p);
     forget_unlearner *u = NULL;

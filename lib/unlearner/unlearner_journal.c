@@ -1,7 +1,7 @@
 /* An unlearner's deletion journal: logging each learn/forget request
  * around the backend step, recovery when a journal is opened again, the
  * forgotten set and the queue of pending requests (see forget.h, "Deletion
- * journal"; the file itself is lib/core/journal.c). */
+ * journal"; the file itself is lib/unlearner/journal.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,11 +49,16 @@ void fg_journal_detach(forget_unlearner *u)
     u->journal = NULL;
 }
 
-static void fg_udigest(const forget_unlearner *u,
-                       unsigned char d[FG_SHA256_SIZE])
+/* The digest of the model the unlearner presents; FORGET_E_STATE when it
+ * presents none (a sisa unlearner before its ensemble exists). */
+static int fg_udigest(const forget_unlearner *u,
+                      unsigned char d[FG_SHA256_SIZE], const char *caller)
 {
-    /* Cannot fail: the unlearner always presents a model. */
-    (void)forget_model_digest(forget_unlearner_model(u), d);
+    const forget_model *m = forget_unlearner_model(u);
+    if (m == NULL)
+        return fg_error(FORGET_E_STATE, "%s: the unlearner presents no "
+                        "model yet (prepare it first)", caller);
+    return forget_model_digest(m, d);
 }
 
 /* Do two id lists name the same set? (-1: out of memory) */
@@ -144,7 +149,8 @@ static int fg_journal_run(forget_unlearner *u, fg_step *st, uint64_t seq)
     if ((rc = fg_idstate_reserve(&uj->forgotten, n)) != FORGET_OK)
         return rc;
     unsigned char digest[FG_SHA256_SIZE];
-    fg_udigest(u, digest);
+    if ((rc = fg_udigest(u, digest, "the journal")) != FORGET_OK)
+        return rc;
     seq = redo;
     if (seq == 0 &&
         (rc = fg_journal_request(uj->file, (uint32_t)kind, ids, n, digest,
@@ -164,8 +170,10 @@ static int fg_journal_run(forget_unlearner *u, fg_step *st, uint64_t seq)
         }
         return rc;
     }
-    fg_udigest(u, digest);
-    if ((rc = fg_journal_done(uj->file, seq, digest)) != FORGET_OK) {
+    rc = fg_udigest(u, digest, "the journal"); /* a model was there before */
+    if (rc == FORGET_OK)
+        rc = fg_journal_done(uj->file, seq, digest);
+    if (rc != FORGET_OK) {
         char msg[1024];
         snprintf(msg, sizeof msg, "%s", forget_last_error());
         uj->failed = 1;
@@ -442,7 +450,9 @@ int forget_unlearner_open_journal(forget_unlearner *u, const char *path,
         return fg_error(FORGET_E_STATE, "%s: a journal is attached already "
                         "('%s')", __func__, u->journal->file->path);
     unsigned char d[FG_SHA256_SIZE];
-    fg_udigest(u, d);
+    int drc = fg_udigest(u, d, __func__);
+    if (drc != FORGET_OK)
+        return drc;
     fg_ujournal *uj = fg_calloc(1, sizeof *uj);
     if (uj == NULL)
         return fg_nomem("a journal");

@@ -23,7 +23,7 @@ void fg_sha256_update(fg_sha256 *c, const void *data, size_t len);
 void fg_sha256_final(fg_sha256 *c, unsigned char out[FG_SHA256_SIZE]);
 
 /* The round constants, and the x86 SHA-extension block function
- * (lib/core/sha256_x86.c; available() is 0 elsewhere). */
+ * (lib/util/sha256_x86.c; available() is 0 elsewhere). */
 extern const uint32_t fg_sha256_k[64];
 int fg_sha256_ni_available(void);
 void fg_sha256_blocks_ni(uint32_t h[8], const unsigned char *p,
