@@ -407,20 +407,18 @@ static double *fg_am_doubles(const fg_slot *b, size_t n, int *rc)
 /* The counts of ACNT and the id set. */
 static int fg_am_restore_counts(fg_am *s, const fg_slot *t)
 {
-    const fg_slot *cnt = fg_slot_get(t, "ACNT"), *ids = fg_slot_get(t, "IDS "),
-                  *gone = fg_slot_get(t, "GONE");
+    const fg_slot *cnt = fg_slot_get(t, "ACNT");
     if (cnt->size != 32 || fg_get_u64(cnt->data + 24) > 1)
         return fg_error(FORGET_E_FORMAT, "method 'analytic': section ACNT "
                         "is malformed");
-    int rc = fg_idset_load(&s->ids, ids->data, ids->size, gone->data,
-                           gone->size, "analytic");
+    int rc = fg_idset_load_slots(&s->ids, t, "analytic");
     if (rc != FORGET_OK)
         return rc;
     s->n_rows = (size_t)fg_get_u64(cnt->data);
     s->woodbury_rows = (size_t)fg_get_u64(cnt->data + 8);
     s->woodbury_calls = (size_t)fg_get_u64(cnt->data + 16);
     s->r_factor = (int)fg_get_u64(cnt->data + 24);
-    if (s->n_rows != s->ids.n - s->ids.n_gone)
+    if (s->n_rows != fg_idset_remembered(&s->ids))
         return fg_error(FORGET_E_FORMAT, "method 'analytic': the row count "
                         "disagrees with the ids");
     return FORGET_OK;
