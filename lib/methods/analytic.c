@@ -65,6 +65,10 @@ static int fg_am_create(void **state, forget_model *model,
     return FORGET_OK;
 }
 
+static void fg_am_free_arrays(fg_am *s);
+
+static void fg_am_release(void *state) { fg_am_free_arrays(state); }
+
 static void fg_am_free_arrays(fg_am *s)
 {
     fg_free(s->g);
@@ -153,9 +157,8 @@ static int fg_am_prepare(void *state, const forget_dataset *train,
             fg_dataset_row(train, i, n.x + i * s->in);
         fg_analytic_targets(s->model, train, 0, rows, n.y);
     }
-    fg_am_free_arrays(s);
-    *s = n;
-    s->n_rows = rows;
+    n.n_rows = rows;
+    fg_state_swap(s, &n, sizeof n, fg_am_release);
     /* Form R now: prepare is slow anyway, the first request should not be. */
     fg_dpotri(d, s->r, d);
     s->r_factor = 0;

@@ -168,6 +168,12 @@ static forget_model *fg_sisa_model(void *state)
 /* Free the prepared state. Checkpoint files of a directory store are
  * unlinked only when superseded (drop_files: a new prepare, or a failed
  * one's own files); on destroy they stay, for the states saved with them. */
+static void fg_sisa_clear(fg_sisa *s, int drop_files);
+
+/* A prepared state replaced by a new prepare: its checkpoint files go
+ * too (they may hold rows the new training set no longer has). */
+static void fg_sisa_supersede(void *state) { fg_sisa_clear(state, 1); }
+
 static void fg_sisa_clear(fg_sisa *s, int drop_files)
 {
     for (size_t i = 0; s->parts && i < s->S; i++)
@@ -334,9 +340,8 @@ static int fg_sisa_prepare(void *state, const forget_dataset *train,
         fg_sisa_clear(&n, 1); /* drops the new checkpoints (files too) */
         return rc;
     }
-    fg_sisa_clear(s, 1);
     n.prepared = 1;
-    *s = n;
+    fg_state_swap(s, &n, sizeof n, fg_sisa_supersede);
     return FORGET_OK;
 }
 

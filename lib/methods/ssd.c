@@ -95,13 +95,20 @@ static int fg_ssd_create(void **state, forget_model *model,
     return FORGET_OK;
 }
 
+/* What a prepared state holds (fg_state_swap's release). */
+static void fg_ssd_release(void *state)
+{
+    fg_ssd *s = state;
+    fg_free(s->imp);
+    fg_idset_free(&s->ids);
+}
+
 static void fg_ssd_destroy(void *state)
 {
     fg_ssd *s = state;
     if (s == NULL)
         return;
-    fg_free(s->imp);
-    fg_idset_free(&s->ids);
+    fg_ssd_release(s);
     fg_free(s);
 }
 
@@ -202,12 +209,12 @@ static int fg_ssd_prepare(void *state, const forget_dataset *train,
     if (s->batch_mode)
         for (size_t i = 0; i < P; i++)
             imp[i] /= (double)units;
-    fg_free(s->imp);
-    fg_idset_free(&s->ids);
-    s->imp = imp;
-    s->ids = ids;
-    s->n_rows = s->batch_mode ? 0 : units;
-    s->prepared = 1;
+    fg_ssd fresh = *s; /* the configuration, with the new importances */
+    fresh.imp = imp;
+    fresh.ids = ids;
+    fresh.n_rows = s->batch_mode ? 0 : units;
+    fresh.prepared = 1;
+    fg_state_swap(s, &fresh, sizeof fresh, fg_ssd_release);
     return FORGET_OK;
 }
 

@@ -94,6 +94,14 @@ int fg_model_train_rows(forget_model *m, const forget_dataset *train,
                         const size_t *rows, size_t n, const char *params,
                         int threads);
 
+/* Prepare's one rule, in every method: the new state is built beside the
+ * old one (the configuration copied, fresh arrays) and swapped in only
+ * once complete, so a failed prepare leaves the old state as it was.
+ * release(state) frees what the old state held; then the size bytes of
+ * fresh take its place, and fresh is zeroed (it owns nothing any more). */
+void fg_state_swap(void *state, void *fresh, size_t size,
+                   void (*release)(void *state));
+
 /* ---- the ensemble kind (what sisa presents) ---- */
 
 /* An ensemble over n constituents (borrowed: they must outlive it), not
