@@ -184,9 +184,11 @@ START_TEST(progress_and_cancel)
     ck_assert_int_eq(forget_unlearner_set_progress(u, on_progress, &log),
                      FORGET_OK);
     ck_assert_int_eq(forget_unlearner_prepare(u, train), FORGET_OK);
+    ck_assert_int_eq(log.calls, 1); /* the toy reports nothing: the end */
+    ck_assert_double_eq(log.last, 1.0);
     ck_assert_int_eq(forget_unlearner_forget(u, rows), FORGET_OK);
-    ck_assert_int_eq(log.calls, 1);
-    ck_assert_double_eq(log.last, 0.5);
+    ck_assert_int_eq(log.calls, 3); /* the toy's 0.5, then the end */
+    ck_assert_double_eq(log.last, 1.0);
     ck_assert_str_eq(log.stage, "forget");
     const forget_report *r = forget_unlearner_report(u);
 
@@ -198,13 +200,79 @@ START_TEST(progress_and_cancel)
 
     ck_assert_int_eq(forget_unlearner_set_progress(u, NULL, NULL), FORGET_OK);
     ck_assert_int_eq(forget_unlearner_forget(u, rows), FORGET_OK);
-    ck_assert_int_eq(log.calls, 2);
+    ck_assert_int_eq(log.calls, 4); /* the canceled call's 0.5 only */
     ck_assert_uint_eq(g_toy_last->forgets, 2);
     ck_assert_int_eq(forget_unlearner_set_progress(NULL, NULL, NULL),
                      FORGET_E_INVALID);
     forget_dataset_free(rows);
     forget_dataset_free(train);
     forget_unlearner_free(u);
+}
+END_TEST
+
+/* Every built-in method, in prepare and forget: fractions within [0, 1],
+ * never going back, and exactly one 1.0, the last report of the call. */
+typedef struct fraction_log {
+    double v[4096];
+    int n;
+} fraction_log;
+
+static int log_fraction(double fraction, const char *stage, void *user)
+{
+    (void)stage;
+    fraction_log *log = user;
+    if (log->n < 4096)
+        log->v[log->n++] = fraction;
+    return 0;
+}
+
+static void assert_ends_at_one(const fraction_log *log)
+{
+    int ones = 0;
+    ck_assert_int_gt(log->n, 0);
+    for (int i = 0; i < log->n; i++) {
+        ck_assert(log->v[i] >= 0.0 && log->v[i] <= 1.0);
+        if (i > 0)
+            ck_assert_msg(log->v[i] >= log->v[i - 1], "progress went back "
+                          "from %g to %g", log->v[i - 1], log->v[i]);
+        ones += log->v[i] == 1.0;
+    }
+    ck_assert_int_eq(ones, 1);
+    ck_assert_double_eq(log->v[log->n - 1], 1.0);
+}
+
+START_TEST(progress_ends_at_one_exactly_once)
+{
+    const char *kinds[3][3] = {
+        {"ssd", "mlp", "layers=4-8-3 seed=3"},
+        {"analytic", "analytic", "inputs=4 outputs=3"},
+        {"sisa", "mlp", "layers=4-8-3 seed=3"},
+    };
+    forget_dataset *train = make_blobs(300, 4, 3, 21, 0), *rows = NULL;
+    uint64_t ids[3] = {5, 17, 200};
+    ck_assert_int_eq(forget_dataset_subset_ids(&rows, train, ids, 3),
+                     FORGET_OK);
+    for (int k = 0; k < 3; k++) {
+        forget_model *m = NULL;
+        forget_unlearner *u = NULL;
+        ck_assert_int_eq(forget_model_create(&m, kinds[k][1], kinds[k][2]),
+                         FORGET_OK);
+        ck_assert_int_eq(forget_model_train(m, train, NULL), FORGET_OK);
+        ck_assert_int_eq(forget_unlearner_create(&u, kinds[k][0], m, NULL),
+                         FORGET_OK);
+        static fraction_log log;
+        log.n = 0;
+        forget_unlearner_set_progress(u, log_fraction, &log);
+        ck_assert_int_eq(forget_unlearner_prepare(u, train), FORGET_OK);
+        assert_ends_at_one(&log);
+        log.n = 0;
+        ck_assert_int_eq(forget_unlearner_forget(u, rows), FORGET_OK);
+        assert_ends_at_one(&log);
+        forget_unlearner_free(u);
+        forget_model_free(m);
+    }
+    forget_dataset_free(rows);
+    forget_dataset_free(train);
 }
 END_TEST
 
@@ -231,6 +299,7 @@ Suite *suite_unlearner(void)
     tcase_add_test(tc, prepare_then_forget_with_reports);
     tcase_add_test(tc, failures_change_nothing);
     tcase_add_test(tc, progress_and_cancel);
+    tcase_add_test(tc, progress_ends_at_one_exactly_once);
     tcase_add_test(tc, run_context_guards);
     suite_add_tcase(s, tc);
     return s;

@@ -151,16 +151,17 @@ int fg_run_step(forget_unlearner *u, const fg_step *st)
         fg_report_free(report);
         return rc;
     }
-    forget_run run = {report, u->progress, u->progress_user,
-                      fg_stage_name(st->stage)};
+    const char *stage = fg_stage_name(st->stage);
+    forget_run run = {report, u->progress, u->progress_user, stage, 0};
     const forget_method *m = u->method;
     double t0 = fg_now();
     forget_set_error(FORGET_OK, "");
-    rc = fg_backend_status(m, fg_stage_name(st->stage), fg_dispatch(m, u->state, st, &run));
+    rc = fg_backend_status(m, stage, fg_dispatch(m, u->state, st, &run));
     if (rc != FORGET_OK) {
         fg_report_free(report);
         return rc;
     }
+    fg_run_finish(&run);
     fg_report_set(report, "seconds", fg_now() - t0); /* replaces: no alloc */
     fg_report_free(u->report);
     u->report = report;

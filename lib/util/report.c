@@ -90,12 +90,24 @@ int forget_run_progress(forget_run *run, double fraction)
         return FORGET_OK;
     if (!(fraction >= 0.0))
         fraction = 0.0;
-    if (fraction > 1.0)
+    if (fraction >= 1.0) {
+        if (run->finished)
+            return FORGET_OK; /* exactly one 1.0 per call */
         fraction = 1.0;
+        run->finished = 1;
+    }
     if (run->progress(fraction, run->stage, run->progress_user) != 0)
         return fg_error(FORGET_E_CANCELED, "%s canceled by the progress "
                         "callback", run->stage);
     return FORGET_OK;
+}
+
+void fg_run_finish(forget_run *run)
+{
+    if (run->progress != NULL && !run->finished) {
+        run->finished = 1;
+        (void)run->progress(1.0, run->stage, run->progress_user);
+    }
 }
 
 int forget_run_report(forget_run *run, const char *key, double value)

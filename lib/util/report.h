@@ -13,6 +13,12 @@ struct forget_run {
     forget_progress_fn progress;
     void *progress_user;
     const char *stage;
+    int finished; /* 1.0 was reported: never again in this call */
 };
+
+/* The end of a successful call: report 1.0 if the method has not (the
+ * host sees exactly one 1.0 per call). Its cancel is not honoured: the
+ * change is made and cannot be undone. */
+void fg_run_finish(forget_run *run);
 
 #endif
