@@ -1,6 +1,7 @@
 /* The unlearner API end to end on the toy host method: create, prepare,
  * forget, reports, progress and cancel, and what failures leave behind. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "helpers.h"
@@ -276,6 +277,73 @@ START_TEST(progress_ends_at_one_exactly_once)
 }
 END_TEST
 
+/* Remove section tag from a container of len bytes; returns the new
+ * length (the sections are checksummed one by one, so the rest stays
+ * valid). */
+static size_t strip_section(unsigned char *buf, size_t len, const char *tag)
+{
+    size_t size;
+    const unsigned char *p = find_section(buf, len, tag, &size);
+    ck_assert_ptr_nonnull(p);
+    size_t at = (size_t)(p - buf) - 24, whole = 24 + size + (8 - size % 8) % 8;
+    memmove(buf + at, buf + at + whole, len - at - whole);
+    return len - whole;
+}
+
+/* A state records the digest of the model it was saved with: loading it
+ * with another model of the same shape (the model from before a request,
+ * another training) is refused naming both digests, for every method;
+ * with its own model it loads; a state from before the digest existed
+ * still loads. */
+START_TEST(state_knows_its_model)
+{
+    const char *kinds[3][3] = {
+        {"ssd", "mlp", "layers=4-8-3 seed=3"},
+        {"analytic", "analytic", "inputs=4 outputs=3"},
+        {"sisa", "mlp", "layers=4-8-3 seed=3"},
+    };
+    forget_dataset *train = make_blobs(200, 4, 3, 22, 0), *rows = NULL;
+    uint64_t ids[2] = {5, 17};
+    ck_assert_int_eq(forget_dataset_subset_ids(&rows, train, ids, 2),
+                     FORGET_OK);
+    for (int k = 0; k < 3; k++) {
+        forget_model *m = NULL, *before = NULL;
+        forget_unlearner *u = NULL, *v = NULL;
+        ck_assert_int_eq(forget_model_create(&m, kinds[k][1], kinds[k][2]),
+                         FORGET_OK);
+        ck_assert_int_eq(forget_model_train(m, train, NULL), FORGET_OK);
+        ck_assert_int_eq(forget_model_clone(&before, m), FORGET_OK);
+        if (k == 2) /* sisa's model is its template: change it */
+            ck_assert_int_eq(forget_model_train(before, rows, NULL),
+                             FORGET_OK);
+        ck_assert_int_eq(forget_unlearner_create(&u, kinds[k][0], m, NULL),
+                         FORGET_OK);
+        ck_assert_int_eq(forget_unlearner_prepare(u, train), FORGET_OK);
+        ck_assert_int_eq(forget_unlearner_forget(u, rows), FORGET_OK);
+        size_t n;
+        unsigned char *st = saved_state(u, &n);
+        ck_assert_int_eq(forget_unlearner_load_buffer(&v, before, st, n),
+                         FORGET_E_STATE);
+        ck_assert_ptr_nonnull(strstr(forget_last_error(), "digest"));
+        ck_assert_ptr_null(v);
+        ck_assert_int_eq(forget_unlearner_load_buffer(&v, m, st, n),
+                         FORGET_OK);
+        forget_unlearner_free(v);
+        v = NULL;
+        n = strip_section(st, n, "_MDG"); /* as an older library wrote it */
+        ck_assert_int_eq(forget_unlearner_load_buffer(&v, before, st, n),
+                         FORGET_OK);
+        forget_unlearner_free(v);
+        free(st);
+        forget_unlearner_free(u);
+        forget_model_free(before);
+        forget_model_free(m);
+    }
+    forget_dataset_free(rows);
+    forget_dataset_free(train);
+}
+END_TEST
+
 START_TEST(run_context_guards)
 {
     ck_assert_int_eq(forget_run_progress(NULL, 0.1), FORGET_E_INVALID);
@@ -300,6 +368,7 @@ Suite *suite_unlearner(void)
     tcase_add_test(tc, failures_change_nothing);
     tcase_add_test(tc, progress_and_cancel);
     tcase_add_test(tc, progress_ends_at_one_exactly_once);
+    tcase_add_test(tc, state_knows_its_model);
     tcase_add_test(tc, run_context_guards);
     suite_add_tcase(s, tc);
     return s;

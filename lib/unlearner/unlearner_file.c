@@ -1,7 +1,7 @@
 /* Saving and loading an unlearner: the library's sections (_MTH method
  * name, _PAR parameter string, _PRP prepared flag, _JSQ the journal and
- * the last journaled request the state holds, when it has one), then the
- * method's. */
+ * the last journaled request the state holds, when it has one; _MDG the
+ * digest of the model it belongs to), then the method's. */
 #include <stdio.h>
 #include <string.h>
 
@@ -11,6 +11,7 @@
 #include "util/error.h"
 #include "util/fileio.h"
 #include "util/runtime.h"
+#include "util/sha256.h"
 #include "unlearner/unlearner.h"
 
 static int fg_unlearner_serialise(const forget_unlearner *u,
@@ -35,6 +36,9 @@ static int fg_unlearner_serialise(const forget_unlearner *u,
         fg_put_u64(jsq + 8, u->journal_seq);
         fg_writer_section(w, "_JSQ", 0, jsq, sizeof jsq);
     }
+    unsigned char digest[FORGET_DIGEST_SIZE];
+    if (u->model != NULL && forget_model_digest(u->model, digest) == FORGET_OK)
+        fg_writer_section(w, "_MDG", 0, digest, sizeof digest);
     forget_set_error(FORGET_OK, "");
     int rc = w->failed ? fg_nomem("a state file")
                        : fg_backend_status(m, "save", m->save(u->state, fw));
@@ -93,27 +97,73 @@ static int fg_text(const fg_section *s, char **out, const char *what)
     return FORGET_OK;
 }
 
-/* The optional _JSQ section, if it comes next (else the reader is left
- * where it was). */
-static int fg_read_jsq(fg_reader *r, uint64_t *id, uint64_t *seq, int *known,
-                       const char *what)
+/* The library's optional sections after _PRP. */
+typedef struct fg_extras {
+    uint64_t journal_id, journal_seq;
+    int journal_known;                      /* _JSQ was there */
+    unsigned char digest[FORGET_DIGEST_SIZE];
+    int has_digest;                         /* _MDG was there */
+} fg_extras;
+
+static int fg_take_extra(const fg_section *s, fg_extras *x, const char *what)
 {
-    fg_reader at = *r;
-    fg_section s;
-    int rc = fg_reader_next(r, &s);
-    if (rc < 0)
-        return rc;
-    if (rc == 0 || strcmp(s.tag, "_JSQ") != 0) {
-        *r = at;
-        return FORGET_OK;
+    int jsq = !strcmp(s->tag, "_JSQ");
+    size_t want = jsq ? 16 : FORGET_DIGEST_SIZE;
+    if (s->len != want)
+        return fg_error(FORGET_E_FORMAT, "%s: section %s holds %zu bytes, "
+                        "not %zu", what, s->tag, s->len, want);
+    if (jsq ? x->journal_known : x->has_digest)
+        return fg_error(FORGET_E_FORMAT, "%s: section '%s' appears twice",
+                        what, s->tag);
+    if (jsq) {
+        x->journal_id = fg_get_u64(s->data);
+        x->journal_seq = fg_get_u64(s->data + 8);
+        x->journal_known = 1;
+    } else {
+        memcpy(x->digest, s->data, FORGET_DIGEST_SIZE);
+        x->has_digest = 1;
     }
-    if (s.len != 16)
-        return fg_error(FORGET_E_FORMAT, "%s: section _JSQ holds %zu bytes, "
-                        "not 16", what, s.len);
-    *id = fg_get_u64(s.data);
-    *seq = fg_get_u64(s.data + 8);
-    *known = 1;
     return FORGET_OK;
+}
+
+/* _JSQ and _MDG, in any order, if they come next (the reader is left at
+ * the first other section). */
+static int fg_read_extras(fg_reader *r, fg_extras *x, const char *what)
+{
+    for (;;) {
+        fg_reader at = *r;
+        fg_section s;
+        int rc = fg_reader_next(r, &s);
+        if (rc < 0)
+            return rc;
+        if (rc == 0 || (strcmp(s.tag, "_JSQ") && strcmp(s.tag, "_MDG"))) {
+            *r = at;
+            return FORGET_OK;
+        }
+        if ((rc = fg_take_extra(&s, x, what)) != FORGET_OK)
+            return rc;
+    }
+}
+
+/* A state knows the model it was saved with (_MDG): loading it against
+ * another is refused, naming both digests. States saved before _MDG
+ * existed cannot be checked. */
+static int fg_check_model(const fg_extras *x, const forget_model *model,
+                          const char *what)
+{
+    unsigned char d[FORGET_DIGEST_SIZE];
+    if (!x->has_digest || model == NULL)
+        return FORGET_OK;
+    int rc = forget_model_digest(model, d);
+    if (rc != FORGET_OK || memcmp(d, x->digest, sizeof d) == 0)
+        return rc;
+    char saved[65], given[65];
+    fg_sha256_hex(x->digest, saved);
+    fg_sha256_hex(d, given);
+    return fg_error(FORGET_E_STATE, "%s: the state was saved with the model "
+                    "of digest %.16s..., not this one (%.16s...): load the "
+                    "model saved with it (a state and its model are saved "
+                    "together)", what, saved, given);
 }
 
 /* After the method's load: what it left is skipped unless required
@@ -124,13 +174,18 @@ static int fg_drain(forget_reader *r, const char *what)
     return fg_slots_read(r, none, NULL, NULL, what);
 }
 
-/* After a method's load succeeded: the sections it left, and the
+/* After a method's load succeeded (so a model of another shape was
+ * refused by the method, FORGET_E_FORMAT): the sections it left, the
  * prepared flag against what it rebuilt (a method that presents a model
- * presents one once prepared). On failure the state is destroyed. */
+ * presents one once prepared), and the model against the one the state
+ * was saved with. On failure the state is destroyed. */
 static int fg_loaded_check(const forget_method *m, void *state, int prepared,
-                           forget_reader *r, const char *what)
+                           forget_reader *r, const fg_extras *x,
+                           const forget_model *model, const char *what)
 {
     int rc = fg_drain(r, what);
+    if (rc == FORGET_OK)
+        rc = fg_check_model(x, model, what);
     if (rc == FORGET_OK && prepared && m->model && m->model(state) == NULL)
         rc = fg_error(FORGET_E_FORMAT, "%s: the state is marked prepared "
                       "but method '%s' saved no prepared state", what,
@@ -165,10 +220,10 @@ static int fg_unlearner_deserialise(forget_unlearner **out,
         rc = fg_error(FORGET_E_FORMAT, "%s: section _PRP is not a flag",
                       what);
     int prepared = rc == FORGET_OK ? (int)fg_get_u32(s.data) : 0;
-    uint64_t jid = 0, jseq = 0;
-    int jknown = 0;
+    fg_extras x;
+    memset(&x, 0, sizeof x);
     if (rc == FORGET_OK)
-        rc = fg_read_jsq(&fr.r, &jid, &jseq, &jknown, what);
+        rc = fg_read_extras(&fr.r, &x, what);
     const forget_method *m = NULL;
     if (rc == FORGET_OK)
         rc = fg_unlearner_lookup(name, model, &m);
@@ -184,7 +239,7 @@ static int fg_unlearner_deserialise(forget_unlearner **out,
         rc = fg_backend_status(m, "load",
                                m->load(&state, model, p, &fr, m->user_data));
         if (rc == FORGET_OK)
-            rc = fg_loaded_check(m, state, prepared, &fr, what);
+            rc = fg_loaded_check(m, state, prepared, &fr, &x, model, what);
     }
     forget_params_free(p);
     forget_unlearner *u = NULL;
@@ -198,9 +253,9 @@ static int fg_unlearner_deserialise(forget_unlearner **out,
     if (rc != FORGET_OK)
         return rc;
     u->prepared = prepared;
-    u->journal_id = jid;
-    u->journal_seq = jseq;
-    u->journal_known = jknown;
+    u->journal_id = x.journal_id;
+    u->journal_seq = x.journal_seq;
+    u->journal_known = x.journal_known;
     *out = u;
     return FORGET_OK;
 }

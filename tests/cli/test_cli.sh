@@ -166,18 +166,41 @@ expect 1 "unlearn unknown id" -- "$FORGET" unlearn --model "$T/lin.fgm" \
 has "$T/err" "77777" "unknown id named"
 printf 'x1\n' > "$T/badids.txt"
 expect 2 "unlearn bad ids file" -- "$FORGET" unlearn --model "$T/m.fgm" \
-    --method ssd --data "$T/train.csv" --ids "$T/badids.txt"
+    --method ssd --data "$T/train.csv" --ids "$T/badids.txt" --out "$T/x.fgm"
 has "$T/err" "line 1" "bad id line named"
 expect 2 "unlearn both ids and class" -- "$FORGET" unlearn --model "$T/m.fgm" \
     --ids "$T/ids.txt" --class 1
 expect 2 "unlearn no state no method" -- "$FORGET" unlearn --model "$T/m.fgm" \
     --class 1
-expect 2 "unlearn method mismatch" -- "$FORGET" unlearn --model "$T/m.fgm" \
-    --state "$T/ssd.state" --method analytic --class 1 --data "$T/train.csv"
+expect 2 "unlearn method mismatch" -- "$FORGET" unlearn \
+    --model "$T/m-ssd2.fgm" --state "$T/ssd.state" --method analytic \
+    --class 1 --data "$T/train.csv" --out "$T/x.fgm"
 expect 1 "unlearn unknown method" -- "$FORGET" unlearn --model "$T/m.fgm" \
-    --method nope --data "$T/train.csv" --class 1
+    --method nope --data "$T/train.csv" --class 1 --out "$T/x.fgm"
 expect 2 "unlearn bad class" -- "$FORGET" unlearn --model "$T/m.fgm" \
-    --method ssd --data "$T/train.csv" --class x
+    --method ssd --data "$T/train.csv" --class x --out "$T/x.fgm"
+# the result always has a place, never over an input, never a model the
+# state does not describe (a second run from the original model)
+expect 2 "unlearn with nowhere to put the result" -- "$FORGET" unlearn \
+    --model "$T/m.fgm" --method ssd --data "$T/train.csv" --class 1
+has "$T/err" "nowhere" "no output refused"
+expect 2 "unlearn ssd with only --state" -- "$FORGET" unlearn \
+    --model "$T/m.fgm" --method ssd --data "$T/train.csv" --class 1 \
+    --state "$T/only.state"
+has "$T/err" "give --out" "a lost model change refused"
+[ ! -e "$T/only.state" ] && ok || bad "a refused run wrote its state"
+expect 2 "unlearn --out over --model" -- "$FORGET" unlearn \
+    --model "$T/m.fgm" --method ssd --data "$T/train.csv" --class 1 \
+    --out "$T/m.fgm"
+expect 2 "unlearn sisa without --state" -- "$FORGET" unlearn \
+    --model "$T/lin.fgm" --method sisa --params "shards=2 slices=2" \
+    --data "$T/train.csv" --ids "$T/ids.txt" --out "$T/x.fgm"
+cp "$T/m-ssd2.fgm" "$T/rerun-out.fgm"
+expect 1 "unlearn rerun from the original model" -- "$FORGET" unlearn \
+    --model "$T/m.fgm" --state "$T/ssd.state" --ids "$T/ids.txt" \
+    --out "$T/rerun-out.fgm"
+has "$T/err" "saved with the model" "a state paired with another model"
+cmp -s "$T/m-ssd2.fgm" "$T/rerun-out.fgm" && ok || bad "rerun wrote --out"
 
 # ---- eval ----
 expect 0 "eval" -- "$FORGET" eval --model "$T/m.fgm" --data "$T/train.csv" \

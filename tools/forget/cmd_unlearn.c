@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -95,6 +96,50 @@ static int do_forget(const cli_opt *opts, forget_unlearner *u,
     return rc;
 }
 
+/* Two paths naming one file (the same string, or the same inode)? */
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (strcmp(a, b) == 0)
+        return 1;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+/* Before any work: somewhere to put the result, and not over an input. */
+static int check_outputs(const char *model, const char *state,
+                         const char *out)
+{
+    if (!out && !state)
+        return cli_usage("unlearn", "%s", "nowhere to put the result: give "
+                         "--out (the changed model) and/or --state");
+    if (out && same_file(out, model))
+        return cli_usage("unlearn", "--out '%s' is the input --model: write "
+                         "the changed model to a new file", out);
+    if (out && state && same_file(out, state))
+        return cli_usage("unlearn", "--out and --state name one file '%s'",
+                         out);
+    return CLI_OK;
+}
+
+/* Once the method is known: its result must have a place. A method that
+ * changes the model needs --out (else the change is lost while the state
+ * records it); sisa's model lives in its state, which needs --state. */
+static int check_result(const forget_unlearner *u, const forget_model *m,
+                        const char *out)
+{
+    if (forget_unlearner_model(u) == m && !out)
+        return cli_usage("unlearn", "method '%s' changes the model: give "
+                         "--out, or the change would be lost",
+                         forget_unlearner_method(u));
+    /* (without --out, check_outputs made sure --state is given) */
+    if (forget_unlearner_model(u) != m && out)
+        return cli_usage("unlearn", "method '%s' keeps its model in its "
+                         "--state; --out does not apply",
+                         forget_unlearner_method(u));
+    return CLI_OK;
+}
+
 int cmd_unlearn(int argc, char **argv)
 {
     cli_opt opts[] = {{"--model", 1, NULL},  {"--method", 1, NULL},
@@ -119,8 +164,10 @@ int cmd_unlearn(int argc, char **argv)
                "prepared on --data; saved after the request\n"
                "  --ids    sample ids to forget, one per line\n"
                "  --class  forget every row of this class in --data\n"
-               "  --out    where to save the changed model (not for sisa: "
-               "its ensemble\n           lives in the state)\n"
+               "  --out    where to save the changed model: required for "
+               "methods that\n           change it (ssd, analytic), never "
+               "over --model; not for sisa\n           (its ensemble lives "
+               "in --state, then required)\n"
                "  --journal  the deletion journal: requests are logged "
                "(fsync'ed) and\n           finished again after a crash; "
                "--repair-journal drops a\n           last record cut short "
@@ -131,6 +178,9 @@ int cmd_unlearn(int argc, char **argv)
     if (!model || (!cli_get(opts, "--ids") == !cli_get(opts, "--class")))
         return cli_usage("unlearn", "%s", "--model and one of --ids or "
                          "--class are required");
+    const char *state = cli_get(opts, "--state");
+    if ((rc = check_outputs(model, state, out)) != CLI_OK)
+        return rc;
     cli_progress_setup(cli_get(opts, "--quiet") != NULL);
     forget_model *m = NULL;
     forget_dataset *data = NULL;
@@ -143,6 +193,8 @@ int cmd_unlearn(int argc, char **argv)
                            cli_get(opts, "--csv"), &data);
     if (rc == CLI_OK)
         rc = open_unlearner(opts, m, data, &u);
+    if (rc == CLI_OK)
+        rc = check_result(u, m, out);
     const char *journal = cli_get(opts, "--journal");
     if (rc == CLI_OK && journal &&
         (r = forget_unlearner_open_journal(
@@ -151,17 +203,14 @@ int cmd_unlearn(int argc, char **argv)
         rc = cli_fail("unlearn", journal, r);
     if (rc == CLI_OK)
         rc = do_forget(opts, u, data);
-    const char *state = cli_get(opts, "--state");
+    /* The model first, then the state that records its digest: a failure
+     * in between leaves a pair that the next load refuses, never one
+     * that silently disagrees. */
+    if (rc == CLI_OK && out && (r = forget_model_save(m, out)) != FORGET_OK)
+        rc = cli_fail("unlearn", out, r);
     if (rc == CLI_OK && state &&
         (r = forget_unlearner_save(u, state)) != FORGET_OK)
         rc = cli_fail("unlearn", state, r);
-    if (rc == CLI_OK && out) {
-        if (forget_unlearner_model(u) != m)
-            rc = cli_usage("unlearn", "%s", "this method's model lives in "
-                           "its --state; --out does not apply");
-        else if ((r = forget_model_save(m, out)) != FORGET_OK)
-            rc = cli_fail("unlearn", out, r);
-    }
     if (rc == CLI_OK && !cli_get(opts, "--quiet"))
         print_report(u);
     forget_unlearner_free(u);
