@@ -47,7 +47,7 @@ TEST_SHARED := $(B)/tests/check-shared
 TEST_STATIC := $(B)/tests/check-static
 TEST_INTERNAL := $(B)/tests/check-internal
 
-.PHONY: abi-baseline abi-check all bench cdef check check-cli check-crash \
+.PHONY: FORCE abi-baseline abi-check all bench cdef check check-cli check-crash \
         check-cross check-fuzz-corpus check-internal check-layers \
         check-long check-python check-rust check-shared check-static clean \
         cli demo deps-check example examples fuzz fuzz-run fuzz-seeds \

@@ -51,13 +51,26 @@ $(B)/libforget.so.$(MAJOR): $(SHLIB)
 $(B)/libforget.so: $(B)/libforget.so.$(MAJOR)
 	$(Q)ln -sf libforget.so.$(MAJOR) $@
 
+# The install paths that forget.pc and the installed tool are built for:
+# the stamp changes (and they are made again) whenever one of them does.
+INSTALL_VARS := $(PREFIX)|$(LIBDIR)|$(INCLUDEDIR)|$(BINDIR)|$(LIBS)
+$(B)/install-vars: FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)printf '%s\n' '$(INSTALL_VARS)' | cmp -s - $@ || \
+	    printf '%s\n' '$(INSTALL_VARS)' > $@
+FORCE:
+
 PC_LIBDIR = $(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))
 PC_INCLUDEDIR = $(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))
-$(B)/forget.pc: pkgconfig/forget.pc.in include/forget/version.h
+# Outside the system's own library folders, programs built through the
+# .pc find the library by the RUNPATH it gives them (no LD_LIBRARY_PATH).
+PC_RPATH = $(if $(filter /usr/lib /usr/lib/% /lib /lib/% /usr/lib64 /lib64,$(LIBDIR)),,-Wl$(comma)-rpath$(comma)$${libdir})
+comma := ,
+$(B)/forget.pc: pkgconfig/forget.pc.in include/forget/version.h $(B)/install-vars
 	$(Q)mkdir -p $(@D)
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(PC_LIBDIR)|' \
 	    -e 's|@INCLUDEDIR@|$(PC_INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
-	    -e 's|@LIBS_PRIVATE@|$(LIBS)|' $< > $@
+	    -e 's|@RPATH@|$(PC_RPATH)|' -e 's|@LIBS_PRIVATE@|$(LIBS)|' $< > $@
 
 # ---- install (install-bin, the forget tool and its man page, is in mk/tools.mk) ----
 install: install-lib install-headers install-pc install-bin

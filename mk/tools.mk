@@ -2,9 +2,13 @@
 
 # ---- the forget command-line tool ----
 CLI_SRCS := $(sort $(wildcard tools/forget/*.c))
-$(CLI): $(CLI_SRCS) tools/forget/cli.h $(SHLIB) $(B)/libforget.so
+# RUNPATH: beside it in build/, and LIBDIR seen from BINDIR once installed.
+BIN_TO_LIB = $(shell realpath -m --relative-to=$(BINDIR) $(LIBDIR))
+$(CLI): $(CLI_SRCS) tools/forget/cli.h $(SHLIB) $(B)/libforget.so \
+        $(B)/install-vars
 	$(Q)$(CC) -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) -Iinclude -o $@ \
-	    $(CLI_SRCS) -L$(B) -lforget -Wl,-rpath,'$$ORIGIN'
+	    $(CLI_SRCS) -L$(B) -lforget \
+	    -Wl,-rpath,'$$ORIGIN:$$ORIGIN/$(BIN_TO_LIB)'
 
 cli: $(CLI)
 
