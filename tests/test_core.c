@@ -1,4 +1,5 @@
 /* Version, status codes and messages, init/shutdown, threads, allocator. */
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -163,6 +164,26 @@ START_TEST(allocator_needs_all_hooks)
 }
 END_TEST
 
+/* forget_blas_info names the BLAS that is really loaded: OpenBLAS when
+ * its own functions are there, the reference BLAS when no optimised
+ * BLAS's are (CI runs the suites under both Debian alternatives). */
+START_TEST(blas_info_names_the_loaded_blas)
+{
+    const char *info = forget_blas_info();
+    ck_assert_ptr_nonnull(info);
+    ck_assert_uint_gt(strlen(info), 0);
+    int openblas = dlsym(RTLD_DEFAULT, "openblas_get_config") != NULL;
+    int other = dlsym(RTLD_DEFAULT, "mkl_get_max_threads") != NULL ||
+                dlsym(RTLD_DEFAULT, "bli_thread_get_num_threads") != NULL;
+    ck_assert_int_eq(strncmp(info, "OpenBLAS", 8) == 0, openblas);
+    ck_assert_int_eq(strncmp(info, "reference BLAS", 14) == 0,
+                     !openblas && !other);
+    char first[512];
+    snprintf(first, sizeof first, "%s", info);
+    ck_assert_str_eq(forget_blas_info(), first); /* the same each call */
+}
+END_TEST
+
 Suite *suite_core(void)
 {
     Suite *s = suite_create("core");
@@ -173,6 +194,7 @@ Suite *suite_core(void)
     tcase_add_test(tc, set_error_copies_and_truncates);
     tcase_add_test(tc, init_is_required_and_counted);
     tcase_add_test(tc, threads_setting);
+    tcase_add_test(tc, blas_info_names_the_loaded_blas);
     tcase_add_test(tc, allocator_hooks_see_every_allocation);
     tcase_add_test(tc, allocator_needs_all_hooks);
     suite_add_tcase(s, tc);

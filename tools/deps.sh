@@ -35,6 +35,17 @@ if [ "$what" = fuzz ]; then
     ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a \
         >/dev/null 2>&1 || missing="$missing libclang-common-14-dev"
 fi
+# The demo runs on OpenBLAS when it can: the reference BLAS, which also
+# satisfies `pkg-config blas`, is 10-20x slower (the demo says which runs).
+if [ "$what" = demo ] &&
+   ! /sbin/ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so\.0'; then
+    if [ "$(id -u)" = 0 ]; then
+        missing="$missing libopenblas0"
+    else # slow, not wrong: say so and go on
+        echo "libforget: no OpenBLAS; the demo runs on the reference BLAS," \
+             "10-20x slower. As root: apt-get install libopenblas0" >&2
+    fi
+fi
 # The demo uses Fashion-MNIST when it can have it, generated data otherwise.
 if [ "$what" = demo ] && [ ! -d /usr/share/datasets/fashion-mnist ] &&
    [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

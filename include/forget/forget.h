@@ -108,6 +108,15 @@ FORGET_API int forget_set_threads(int32_t threads);
 /* The effective count (0 is resolved to the processor count). */
 FORGET_API int32_t forget_get_threads(void);
 
+/* Which BLAS the library runs on, in one line for people: "OpenBLAS
+ * (<its configuration>; core <the kernels it chose>; N threads)", "MKL
+ * (...)", "BLIS (...)", or "reference BLAS (<file>; slow: ...)" when no
+ * optimised BLAS is found (Netlib's is 10-20x slower than OpenBLAS on the
+ * same work; Debian lets either provide libblas.so.3). The text lives in
+ * a per-thread buffer until the calling thread's next call. Needs no
+ * forget_init. */
+FORGET_API const char *forget_blas_info(void);
+
 /* ------------------------------------------------------------------ */
 /* Parameters: every model kind and method declares a table of these.  */
 /* Parameter strings are "key=value" pairs separated by spaces or      */

@@ -38,6 +38,8 @@ awk 'BEGIN { srand(8); for (i = 0; i < 90; i++) { c = i % 3;
 printf '3\n6\n# a comment\n\n9\n' > "$T/ids.txt"
 
 # ---- top level ----
+expect 0 "version" -- "$FORGET" --version
+has "$T/out" "^BLAS: " "version names the BLAS"
 expect 0 "help" -- "$FORGET" --help
 has "$T/out" "unlearn" "help lists commands"
 expect 2 "no command" -- "$FORGET"

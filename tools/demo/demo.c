@@ -156,6 +156,17 @@ int main(int argc, char **argv)
            real ? "Fashion-MNIST" : "generated data (install "
                                     "dataset-fashion-mnist for the real one)",
            forget_dataset_rows(train));
+    const char *blas = forget_blas_info();
+    printf("BLAS: %s\n", blas);
+    if (!strncmp(blas, "reference", 9))
+        printf("note: the reference BLAS is 10-20x slower than OpenBLAS: this "
+               "demo will take
+minutes, not seconds. Switch with: "
+               "apt-get install libopenblas0 (or update-alternatives
+"
+               "--config libblas.so.3-$(dpkg-architecture "
+               "-qDEB_HOST_MULTIARCH)).
+");
     forget_model *m = NULL;
     CHECK(forget_model_create(&m, "mlp", MLP));
     double t0 = now();

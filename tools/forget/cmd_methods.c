@@ -95,5 +95,7 @@ int cmd_methods(int argc, char **argv)
     }
     if (json)
         printf("]\n");
+    else
+        printf("BLAS: %s\n", forget_blas_info());
     return CLI_OK;
 }

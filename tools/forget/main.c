@@ -29,7 +29,8 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help"))
         return usage(stdout);
     if (!strcmp(cmd, "--version")) {
-        printf("forget %s\n", forget_version_string());
+        printf("forget %s\nBLAS: %s\n", forget_version_string(),
+               forget_blas_info());
         return CLI_OK;
     }
     static const struct {

@@ -15,7 +15,8 @@ import weakref
 
 import numpy as np
 
-__all__ = ["ForgetError", "load", "version", "methods", "read_journal",
+__all__ = ["ForgetError", "load", "version", "blas_info", "methods",
+           "read_journal",
            "Dataset", "Model", "Unlearner"]
 
 _c_float_p = ctypes.POINTER(ctypes.c_float)
@@ -56,6 +57,7 @@ _SIGNATURES = [
     ("forget_strerror", _str, [_int]),
     ("forget_last_error", _str, []),
     ("forget_version_string", _str, []),
+    ("forget_blas_info", _str, []),
     ("forget_version_number", ctypes.c_uint32, []),
     ("forget_init", _int, []),
     ("forget_shutdown", _int, []),
@@ -151,6 +153,12 @@ def _ptr(arr, ctype):
 
 def version():
     return _L().forget_version_string().decode()
+
+
+def blas_info():
+    """Which BLAS the library runs on ("OpenBLAS ... (core ...; N
+    threads)", "reference BLAS (...)": 10-20x slower), as forget_blas_info."""
+    return _L().forget_blas_info().decode()
 
 
 def read_journal(path):

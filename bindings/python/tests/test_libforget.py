@@ -31,6 +31,8 @@ def data():
 
 def test_version_and_methods():
     assert lf.version().count(".") == 2
+    assert lf.blas_info().split()[0] in ("OpenBLAS", "MKL", "BLIS",
+                                         "reference")
     m = lf.methods()
     assert set(["ssd", "analytic", "sisa"]) <= set(m)
     assert m["sisa"]["exact"] and not m["ssd"]["exact"]

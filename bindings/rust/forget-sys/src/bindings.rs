@@ -94,6 +94,9 @@ extern "C" {
 extern "C" {
     pub fn forget_get_threads() -> i32;
 }
+extern "C" {
+    pub fn forget_blas_info() -> *const ::std::os::raw::c_char;
+}
 #[repr(C)]
 pub struct forget_param_def {
     pub name: *const ::std::os::raw::c_char,
