@@ -399,3 +399,16 @@ int run_suites(const suite_maker *makers, size_t n)
     srunner_free(sr);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
+
+/* Remove section tag from a container of len bytes; returns the new
+ * length (the sections are checksummed one by one, so the rest stays
+ * valid). */
+size_t strip_section(unsigned char *buf, size_t len, const char *tag)
+{
+    size_t size;
+    const unsigned char *p = find_section(buf, len, tag, &size);
+    ck_assert_ptr_nonnull(p);
+    size_t at = (size_t)(p - buf) - 24, whole = 24 + size + (8 - size % 8) % 8;
+    memmove(buf + at, buf + at + whole, len - at - whole);
+    return len - whole;
+}

@@ -99,5 +99,8 @@ unsigned char *saved_state(const forget_unlearner *u, size_t *len);
  * make its checksums valid again: a forged file the reader must refuse on
  * its content, not its CRC. */
 void reseal_section(unsigned char *payload, size_t size);
+/* Remove section tag (it must be there) from a container of len bytes, as
+ * a library that did not write it would have; returns the new length. */
+size_t strip_section(unsigned char *buf, size_t len, const char *tag);
 
 #endif

@@ -259,6 +259,158 @@ START_TEST(a_head_changed_behind_the_method_is_refused)
 }
 END_TEST
 
+/* A request whose rows are not the learned ones (a learned id with
+ * another label, features off by 0.01 or another row's features; a
+ * regression target off) is refused FORGET_E_INVALID naming the id and
+ * what differs, with the model and the state bit-identical; the true rows
+ * are then accepted. With and without keep_rows, both update paths. */
+static void assert_refused_row(forget_unlearner *u, forget_model *m,
+                               const forget_dataset *bad, const char *what)
+{
+    unsigned char before[FORGET_DIGEST_SIZE], after[FORGET_DIGEST_SIZE];
+    size_t n0, n1;
+    ck_assert_int_eq(forget_model_digest(m, before), FORGET_OK);
+    unsigned char *s0 = saved_state(u, &n0);
+    ck_assert_int_eq(forget_unlearner_forget(u, bad), FORGET_E_INVALID);
+    ck_assert_ptr_nonnull(strstr(forget_last_error(), "sample id 9"));
+    ck_assert_ptr_nonnull(strstr(forget_last_error(), what));
+    ck_assert_int_eq(forget_model_digest(m, after), FORGET_OK);
+    ck_assert_mem_eq(before, after, sizeof before);
+    unsigned char *s1 = saved_state(u, &n1);
+    ck_assert_uint_eq(n0, n1);
+    ck_assert_mem_eq(s0, s1, n0);
+    free(s0);
+    free(s1);
+}
+
+/* Row 9 of all (4 features), changed: 0 label, 1 features, 2 another
+ * row's features. */
+static forget_dataset *changed_row(const forget_dataset *all, int how)
+{
+    float x[4];
+    uint64_t id = 9;
+    ck_assert_int_eq(forget_dataset_copy_rows(all, 9, 1, x, 4), FORGET_OK);
+    int32_t label = forget_dataset_labels(all)[9];
+    if (how == 0)
+        label = (label + 1) % 3;
+    else if (how == 1)
+        x[2] += 0.01f;
+    else
+        ck_assert_int_eq(forget_dataset_copy_rows(all, 10, 1, x, 4),
+                         FORGET_OK);
+    forget_dataset *one = NULL;
+    ck_assert_int_eq(forget_dataset_create(&one, 1, 4, x, &label, &id),
+                     FORGET_OK);
+    return one;
+}
+
+START_TEST(rows_that_were_not_learned_are_refused)
+{
+    forget_dataset *all = make_blobs(150, 4, 3, 14, 0), *truth = NULL;
+    uint64_t id = 9;
+    ck_assert_int_eq(forget_dataset_subset_ids(&truth, all, &id, 1),
+                     FORGET_OK);
+    const char *params[4] = {"update=woodbury", "update=refactor",
+                             "keep_rows=true update=woodbury",
+                             "keep_rows=true update=refactor"};
+    const char *what[3] = {"target", "features", "features"};
+    for (int p = 0; p < 4; p++) {
+        forget_model *m = NULL;
+        forget_unlearner *u = NULL;
+        ck_assert_int_eq(forget_model_create(&m, "analytic",
+                                             "inputs=4 outputs=3"), FORGET_OK);
+        ck_assert_int_eq(forget_unlearner_create(&u, "analytic", m,
+                                                 params[p]), FORGET_OK);
+        ck_assert_int_eq(forget_unlearner_prepare(u, all), FORGET_OK);
+        for (int how = 0; how < 3; how++) {
+            forget_dataset *bad = changed_row(all, how);
+            assert_refused_row(u, m, bad, what[how]);
+            forget_dataset_free(bad);
+        }
+        if (p == 0) { /* a state saved before fingerprints: unchecked */
+            size_t n;
+            forget_unlearner *old = NULL;
+            forget_model *m2 = NULL;
+            ck_assert_int_eq(forget_model_clone(&m2, m), FORGET_OK);
+            unsigned char *st = saved_state(u, &n);
+            n = strip_section(st, n, "AFPR");
+            ck_assert_int_eq(forget_unlearner_load_buffer(&old, m2, st, n),
+                             FORGET_OK);
+            forget_dataset *bad = changed_row(all, 1);
+            ck_assert_int_eq(forget_unlearner_forget(old, bad), FORGET_OK);
+            double unchecked = -1;
+            ck_assert_int_eq(forget_report_get(forget_unlearner_report(old),
+                                               "rows_verified", &unchecked),
+                             FORGET_OK);
+            ck_assert_double_eq(unchecked, 0);
+            forget_dataset_free(bad);
+            forget_unlearner_free(old);
+            forget_model_free(m2);
+            free(st);
+        }
+        ck_assert_int_eq(forget_unlearner_forget(u, truth), FORGET_OK);
+        double v = 0;
+        ck_assert_int_eq(forget_report_get(forget_unlearner_report(u),
+                                           "rows_verified", &v), FORGET_OK);
+        ck_assert_double_eq(v, 1);
+        forget_unlearner_free(u);
+        forget_model_free(m);
+    }
+    forget_dataset_free(truth);
+    forget_dataset_free(all);
+}
+END_TEST
+
+/* Regression targets are checked too, and rows learned later (learn) as
+ * well as prepared ones; across a save and load. */
+START_TEST(regression_targets_and_learned_rows_are_checked)
+{
+    float x[40 * 3], t[40];
+    uint64_t ids[40];
+    for (int i = 0; i < 40; i++) {
+        for (int j = 0; j < 3; j++)
+            x[i * 3 + j] = (float)((i * 7 + j * 3) % 11) / 11.0f;
+        t[i] = x[i * 3] - 2.0f * x[i * 3 + 2];
+        ids[i] = 100 + (uint64_t)i;
+    }
+    forget_dataset *first = NULL, *later = NULL, *bad = NULL, *good = NULL;
+    ck_assert_int_eq(forget_dataset_create_regression(&first, 30, 3, x, t, 1,
+                                                      ids), FORGET_OK);
+    ck_assert_int_eq(forget_dataset_create_regression(&later, 10, 3, x + 90,
+                                                      t + 30, 1, ids + 30),
+                     FORGET_OK);
+    float off = t[35] + 0.5f;
+    ck_assert_int_eq(forget_dataset_create_regression(&bad, 1, 3, x + 105,
+                                                      &off, 1, ids + 35),
+                     FORGET_OK);
+    ck_assert_int_eq(forget_dataset_create_regression(&good, 1, 3, x + 105,
+                                                      t + 35, 1, ids + 35),
+                     FORGET_OK);
+    forget_model *m = NULL;
+    forget_unlearner *u = NULL, *v = NULL;
+    ck_assert_int_eq(forget_model_create(&m, "analytic", "inputs=3 outputs=1 "
+                                         "task=regression"), FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_create(&u, "analytic", m, NULL),
+                     FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_prepare(u, first), FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_learn(u, later), FORGET_OK);
+    size_t n;
+    unsigned char *st = saved_state(u, &n);
+    ck_assert_int_eq(forget_unlearner_load_buffer(&v, m, st, n), FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_forget(v, bad), FORGET_E_INVALID);
+    ck_assert_ptr_nonnull(strstr(forget_last_error(), "target"));
+    ck_assert_int_eq(forget_unlearner_forget(v, good), FORGET_OK);
+    free(st);
+    forget_unlearner_free(v);
+    forget_unlearner_free(u);
+    forget_model_free(m);
+    forget_dataset_free(good);
+    forget_dataset_free(bad);
+    forget_dataset_free(later);
+    forget_dataset_free(first);
+}
+END_TEST
+
 START_TEST(forget_ids_named_twice_is_forgotten_once)
 {
     forget_dataset *all = make_blobs(200, 5, 3, 11, 0);
@@ -322,6 +474,8 @@ Suite *suite_analytic(void)
     tcase_add_test(tc, learn_forget_by_rows_and_ids);
     tcase_add_test(tc, state_round_trip_and_refusals);
     tcase_add_test(tc, forget_ids_named_twice_is_forgotten_once);
+    tcase_add_test(tc, rows_that_were_not_learned_are_refused);
+    tcase_add_test(tc, regression_targets_and_learned_rows_are_checked);
     tcase_add_test(tc, a_head_changed_behind_the_method_is_refused);
     suite_add_tcase(s, tc);
     return s;

@@ -277,19 +277,6 @@ START_TEST(progress_ends_at_one_exactly_once)
 }
 END_TEST
 
-/* Remove section tag from a container of len bytes; returns the new
- * length (the sections are checksummed one by one, so the rest stays
- * valid). */
-static size_t strip_section(unsigned char *buf, size_t len, const char *tag)
-{
-    size_t size;
-    const unsigned char *p = find_section(buf, len, tag, &size);
-    ck_assert_ptr_nonnull(p);
-    size_t at = (size_t)(p - buf) - 24, whole = 24 + size + (8 - size % 8) % 8;
-    memmove(buf + at, buf + at + whole, len - at - whole);
-    return len - whole;
-}
-
 /* A state records the digest of the model it was saved with: loading it
  * with another model of the same shape (the model from before a request,
  * another training) is refused naming both digests, for every method;

@@ -1,9 +1,11 @@
 /* Reading features as floats whatever the dataset stores: floats (a
  * pointer into them) or bytes (IDX images loaded with storage=bytes,
  * converted exactly as the float loader converts them: byte / 255.0f). */
+#include <stdint.h>
 #include <string.h>
 
 #include "util/error.h"
+#include "util/rng.h"
 #include "data/dataset.h"
 
 /* byte / 255.0f for every byte, folded by the compiler (a division per
@@ -84,4 +86,36 @@ int forget_dataset_copy_rows(const forget_dataset *ds, size_t begin,
     if (rows != dst) /* floats: copy; bytes: converted */
         memcpy(dst, rows, count * ds->d * sizeof *dst);
     return FORGET_OK;
+}
+
+/* ---- fingerprints of learned rows ---- */
+
+/* splitmix64 words over 32-bit values (a float's bits, a label), two to a
+ * word: the same values give the same hash on every host. */
+static uint64_t fg_hash_u32s(const uint32_t *v, size_t n, uint64_t seed)
+{
+    uint64_t h = fg_mix64(seed ^ (uint64_t)n);
+    size_t i = 0;
+    for (; i + 2 <= n; i += 2)
+        h = fg_mix64(h ^ ((uint64_t)v[i] | (uint64_t)v[i + 1] << 32));
+    if (i < n)
+        h = fg_mix64(h ^ v[i] ^ ((uint64_t)1 << 63));
+    return h;
+}
+
+void fg_dataset_fingerprint(const forget_dataset *ds, size_t i,
+                            float *scratch, uint64_t fp[2])
+{
+    /* float32 and uint32_t have one size: their bits hash alike. */
+    fg_dataset_row(ds, i, scratch);
+    fp[0] = fg_hash_u32s((const uint32_t *)(const void *)scratch, ds->d,
+                         0x66656174ull /* "feat" */);
+    if (ds->labels) {
+        uint32_t y = (uint32_t)ds->labels[i];
+        fp[1] = fg_hash_u32s(&y, 1, 0x6c61626cull /* "labl" */);
+    } else {
+        fp[1] = fg_hash_u32s((const uint32_t *)(const void *)(ds->targets +
+                                                              i * ds->target_dim),
+                             ds->target_dim, 0x74617267ull /* "targ" */);
+    }
 }

@@ -22,6 +22,15 @@ void fg_dataset_prefetch_row(const forget_dataset *ds, size_t i);
 const float *fg_dataset_rows(const forget_dataset *ds, size_t b, size_t e,
                              float *buf);
 
+/* The fingerprint of row i as it is now: fp[0] of its features (as
+ * floats, whatever the storage; scratch holds d floats), fp[1] of its
+ * label or targets. 64-bit hashes, the same on every host: a method keeps
+ * them for the rows it learned, to refuse a request whose rows differ
+ * from those (an accident, not an adversary: any change is caught but
+ * for a 2^-64 chance). */
+void fg_dataset_fingerprint(const forget_dataset *ds, size_t i,
+                            float *scratch, uint64_t fp[2]);
+
 /* A dataset holding the given rows of src, in that order, stored as src
  * stores them (floats or bytes). */
 int fg_dataset_gather(forget_dataset **out, const forget_dataset *src,

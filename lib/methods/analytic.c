@@ -77,6 +77,7 @@ static void fg_am_free_arrays(fg_am *s)
     fg_free(s->w);
     fg_free(s->x);
     fg_free(s->y);
+    fg_free(s->fp);
     fg_free(s->spare_g);
     fg_free(s->spare_r);
     fg_free(s->spare_w);
@@ -86,6 +87,7 @@ static void fg_am_free_arrays(fg_am *s)
     s->g = s->r = s->bt = s->w = s->y = NULL;
     s->spare_g = s->spare_r = s->spare_w = NULL;
     s->x = NULL;
+    s->fp = NULL;
 }
 
 static void fg_am_destroy(void *state)
@@ -117,7 +119,9 @@ static int fg_am_alloc(const fg_am *s, fg_am *n, size_t rows)
     n->spare_w = fg_calloc(k * d, sizeof(double));
     n->x = NULL;
     n->y = NULL;
-    if (!n->g || !n->r || !n->bt || !n->w || !n->spare_g || !n->spare_r ||
+    n->fp = s->keep_rows ? NULL : fg_malloc_array(rows ? rows : 1,
+                                                   2 * sizeof(uint64_t));
+    if ((!s->keep_rows && !n->fp) || !n->g || !n->r || !n->bt || !n->w || !n->spare_g || !n->spare_r ||
         !n->spare_w)
         return fg_nomem("the Gram matrix");
     if (s->keep_rows) {
@@ -126,6 +130,21 @@ static int fg_am_alloc(const fg_am *s, fg_am *n, size_t rows)
         if (!n->x || !n->y)
             return fg_nomem("the kept rows");
     }
+    return FORGET_OK;
+}
+
+/* fp[2 slot[i]..] = the fingerprints of the rows of ds (slot NULL: row i
+ * at slot i). */
+static int fg_am_fingerprints(const fg_am *s, const forget_dataset *ds,
+                              const size_t *slot, uint64_t *fp)
+{
+    size_t n = forget_dataset_rows(ds);
+    float *scratch = fg_malloc_array(s->in ? s->in : 1, sizeof(float));
+    if (scratch == NULL)
+        return fg_nomem("a row");
+    for (size_t i = 0; i < n; i++)
+        fg_dataset_fingerprint(ds, i, scratch, fp + 2 * (slot ? slot[i] : i));
+    fg_free(scratch);
     return FORGET_OK;
 }
 
@@ -141,6 +160,8 @@ static int fg_am_prepare(void *state, const forget_dataset *train,
     rc = fg_am_alloc(s, &n, rows);
     if (rc == FORGET_OK)
         rc = fg_idset_from(&n.ids, train);
+    if (rc == FORGET_OK && !s->keep_rows) /* slot i is row i */
+        rc = fg_am_fingerprints(s, train, NULL, n.fp);
     if (rc == FORGET_OK)
         rc = fg_analytic_stats(s->model, train, n.g, n.bt, run);
     if (rc == FORGET_OK) {
@@ -178,11 +199,14 @@ static int fg_am_forget_slots(fg_am *s, const size_t *slot, size_t n,
     if (rc != FORGET_OK)
         return rc;
     fg_idset_mark(&s->ids, slot, n);
-    if (s->keep_rows)
-        for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
+        if (s->keep_rows) {
             memset(s->x + slot[i] * s->in, 0, s->in * sizeof(float));
             memset(s->y + slot[i] * s->k, 0, s->k * sizeof(double));
+        } else if (s->fp) { /* a hash of deleted data goes too */
+            s->fp[2 * slot[i]] = s->fp[2 * slot[i] + 1] = 0;
         }
+    }
     return FORGET_OK;
 }
 
@@ -211,6 +235,50 @@ static int fg_am_plan(fg_am *s, const uint64_t *ids, size_t count,
     return rc;
 }
 
+/* The rows of a request must be the rows that were learned: compared
+ * with the kept rows (keep_rows), else with the fingerprints kept of
+ * them. A difference is FORGET_E_INVALID naming the id and what differs,
+ * before anything changes. Reports rows_verified (0 for a state saved
+ * before fingerprints existed: it cannot tell). */
+static int fg_am_verify(fg_am *s, const forget_dataset *rows,
+                        const size_t *slot, const size_t *pick, size_t n,
+                        const float *x, const double *y, forget_run *run)
+{
+    float *scratch = NULL;
+    if (!s->keep_rows && s->fp && n > 0 &&
+        (scratch = fg_malloc_array(s->in ? s->in : 1, sizeof(float))) == NULL)
+        return fg_nomem("a request");
+    int rc = FORGET_OK;
+    for (size_t i = 0; rc == FORGET_OK && i < n; i++) {
+        int feat_ok = 1, target_ok = 1;
+        if (s->keep_rows) {
+            feat_ok = !memcmp(x + i * s->in, s->x + slot[i] * s->in,
+                              s->in * sizeof(float));
+            target_ok = !memcmp(y + i * s->k, s->y + slot[i] * s->k,
+                                s->k * sizeof(double));
+        } else if (s->fp) {
+            uint64_t fp[2];
+            fg_dataset_fingerprint(rows, pick[i], scratch, fp);
+            feat_ok = fp[0] == s->fp[2 * slot[i]];
+            target_ok = fp[1] == s->fp[2 * slot[i] + 1];
+        }
+        if (!feat_ok || !target_ok)
+            rc = fg_error(FORGET_E_INVALID, "method 'analytic': sample id "
+                          "%llu: its %s differ%s from the row that was "
+                          "learned; nothing was forgotten",
+                          (unsigned long long)forget_dataset_ids(rows)[pick[i]],
+                          !feat_ok && !target_ok ? "features and target"
+                          : !feat_ok             ? "features"
+                                                 : "target",
+                          !feat_ok && !target_ok ? "" : "s");
+    }
+    fg_free(scratch);
+    if (rc == FORGET_OK)
+        rc = forget_run_report(run, "rows_verified",
+                               s->keep_rows || s->fp ? (double)n : 0.0);
+    return rc;
+}
+
 static int fg_am_forget(void *state, const forget_dataset *rows,
                         forget_run *run)
 {
@@ -228,6 +296,8 @@ static int fg_am_forget(void *state, const forget_dataset *rows,
         fg_analytic_targets(s->model, rows, pick[i], pick[i] + 1,
                             y + i * s->k);
     }
+    if (rc == FORGET_OK)
+        rc = fg_am_verify(s, rows, slot, pick, n, x, y, run);
     if (rc == FORGET_OK)
         rc = fg_am_forget_slots(s, slot, n, x, y, run);
     fg_free(slot);
@@ -255,6 +325,8 @@ static int fg_am_forget_ids(void *state, const uint64_t *ids, size_t count,
         memcpy(x + i * s->in, s->x + slot[i] * s->in, s->in * sizeof(float));
         memcpy(y + i * s->k, s->y + slot[i] * s->k, s->k * sizeof(double));
     }
+    if (rc == FORGET_OK) /* the kept rows are the learned ones */
+        rc = forget_run_report(run, "rows_verified", (double)n);
     if (rc == FORGET_OK)
         rc = fg_am_forget_slots(s, slot, n, x, y, run);
     fg_free(slot);
@@ -281,6 +353,19 @@ static int fg_am_keep_learned(fg_am *s, const forget_dataset *rows,
         memcpy(*ky + slot[i] * s->k, y + i * s->k, s->k * sizeof(double));
     }
     return FORGET_OK;
+}
+
+/* Without keep_rows: the fingerprints for the id set ids (n slots), the
+ * learned rows' at slot[]; *kfp replaces s->fp. */
+static int fg_am_keep_fingerprints(const fg_am *s, const forget_dataset *rows,
+                                   const size_t *slot, size_t n_slots,
+                                   uint64_t **kfp)
+{
+    *kfp = fg_malloc_array(n_slots ? n_slots : 1, 2 * sizeof(uint64_t));
+    if (*kfp == NULL)
+        return fg_nomem("the row fingerprints");
+    memcpy(*kfp, s->fp, s->ids.n * 2 * sizeof(uint64_t));
+    return fg_am_fingerprints(s, rows, slot, *kfp);
 }
 
 /* The request of a learn: the rows' features as floats (converted into a
@@ -312,6 +397,7 @@ static int fg_am_learn(void *state, const forget_dataset *rows,
     double *y = fg_malloc_array(m, s->k * sizeof(double));
     float *kx = NULL;
     double *ky = NULL;
+    uint64_t *kfp = NULL;
     memset(&ids, 0, sizeof ids);
     rc = slot && y ? FORGET_OK : fg_nomem("a request");
     if (rc == FORGET_OK)
@@ -321,6 +407,8 @@ static int fg_am_learn(void *state, const forget_dataset *rows,
         fg_analytic_targets(s->model, rows, 0, m, y);
         if (s->keep_rows) /* made before the request: it cannot fail after */
             rc = fg_am_keep_learned(s, rows, slot, y, ids.n, &kx, &ky);
+        else if (s->fp)
+            rc = fg_am_keep_fingerprints(s, rows, slot, ids.n, &kfp);
     }
     if (rc == FORGET_OK)
         rc = fg_am_learn_rows(s, rows, y, run);
@@ -332,6 +420,10 @@ static int fg_am_learn(void *state, const forget_dataset *rows,
             s->y = ky;
             kx = NULL;
             ky = NULL;
+        } else if (s->fp) {
+            fg_free(s->fp);
+            s->fp = kfp;
+            kfp = NULL;
         }
         fg_idset_free(&s->ids);
         s->ids = ids;
@@ -342,13 +434,15 @@ static int fg_am_learn(void *state, const forget_dataset *rows,
     fg_free(y);
     fg_free(kx);
     fg_free(ky);
+    fg_free(kfp);
     return rc;
 }
 
 /* ---- state files: AGRM (G), AINV (R, or G's Cholesky factor), ABT (Bt),
  * ACNT (4 x u64: rows, Woodbury rows and calls since the refresh, 1 if
  * AINV holds the factor), the id set, and with keep_rows the kept rows
- * (KROX float32 features, KROY float64 targets, one per slot: lib/data).
+ * (KROX float32 features, KROY float64 targets, one per slot: lib/data),
+ * without them AFPR (2 x u64 fingerprints per slot).
  * W is the model's head (saved with the model). ---- */
 
 static int fg_am_save(void *state, forget_writer *w)
@@ -379,6 +473,9 @@ static int fg_am_save(void *state, forget_writer *w)
     if (rc == FORGET_OK && s->keep_rows)
         rc = fg_kept_slots_save(w, &fg_am_kept_tags, s->x, s->y, s->ids.n,
                                 s->in, c);
+    if (rc == FORGET_OK && s->fp) /* u64 little-endian, as in memory */
+        rc = forget_writer_section(w, "AFPR", FORGET_SECTION_REQUIRED, s->fp,
+                                   s->ids.n * 2 * sizeof(uint64_t));
     return rc;
 }
 
@@ -427,6 +524,22 @@ static int fg_am_restore_counts(fg_am *s, const fg_slot *t)
     return FORGET_OK;
 }
 
+/* AFPR, the fingerprints (2 x u64 per slot) of a state without kept
+ * rows; absent in states saved before them, which are then not checked. */
+static int fg_am_restore_fingerprints(fg_am *s, const fg_slot *afpr)
+{
+    if (afpr->data == NULL)
+        return FORGET_OK;
+    if (s->keep_rows || afpr->count != 2 * s->ids.n)
+        return fg_error(FORGET_E_FORMAT, "method 'analytic': section AFPR "
+                        "does not fit the state");
+    if ((s->fp = fg_malloc_array(afpr->count ? afpr->count : 1,
+                                 sizeof(uint64_t))) == NULL)
+        return fg_nomem("the row fingerprints");
+    fg_get_u64s(s->fp, afpr->data, afpr->count);
+    return FORGET_OK;
+}
+
 /* The prepared state from its sections (AGRM present); W from the
  * model's head. */
 static int fg_am_restore(fg_am *s, const fg_slot *t)
@@ -441,6 +554,8 @@ static int fg_am_restore(fg_am *s, const fg_slot *t)
     if (rc == FORGET_OK && s->keep_rows)
         rc = fg_kept_slots_load(&s->x, &s->y, t, &fg_am_kept_tags, s->ids.n,
                                 s->in, c, "method 'analytic'");
+    if (rc == FORGET_OK)
+        rc = fg_am_restore_fingerprints(s, fg_slot_get(t, "AFPR"));
     if (rc == FORGET_OK &&
         (s->w = fg_malloc_array(c, d * sizeof(double))) == NULL)
         rc = fg_nomem("the analytic state");
@@ -462,7 +577,7 @@ static int fg_am_load(void **state, forget_model *model,
                    {"ABT ", 1, 0, 0, 0}, {"ACNT", 1, 0, 0, 0},
                    {"IDS ", 1, 0, 0, 0}, {"GONE", 1, 0, 0, 0},
                    {"KROX", 1, 0, 0, 0}, {"KROY", 1, 0, 0, 0},
-                   {NULL, 0, 0, 0, 0}};
+                   {"AFPR", 8, 0, 0, 0}, {NULL, 0, 0, 0, 0}};
     rc = fg_slots_read(r, t, NULL, NULL, "method 'analytic'");
     if (rc == FORGET_OK && t[0].data) {
         rc = fg_am_restore(s, t);

@@ -29,6 +29,9 @@ typedef struct fg_am {
     fg_idset ids;
     float *x;   /* keep_rows: ids.n x in features, zeroed when forgotten */
     double *y;  /* keep_rows: ids.n x k targets */
+    uint64_t *fp; /* without keep_rows: ids.n x 2 fingerprints (features,
+                     target) of the learned rows, zeroed when forgotten;
+                     NULL for a state saved before they existed */
     /* Kept between requests so that no request faults in fresh pages:
      * the temporaries of a request, the feature map's scratch, and the
      * spare buffers a refactorisation or refresh writes into (then swaps
