@@ -184,6 +184,7 @@ static int fg_am_prepare(void *state, const forget_dataset *train,
     fg_dpotri(d, s->r, d);
     s->r_factor = 0;
     s->woodbury_rows = s->woodbury_calls = 0;
+    s->drift = 0.0;
     s->prepared = 1;
     fg_analytic_set_head(s->model, s->w);
     return FORGET_OK;
@@ -518,6 +519,9 @@ static int fg_am_restore_counts(fg_am *s, const fg_slot *t)
     s->woodbury_rows = (size_t)fg_get_u64(cnt->data + 8);
     s->woodbury_calls = (size_t)fg_get_u64(cnt->data + 16);
     s->r_factor = (int)fg_get_u64(cnt->data + 24);
+    /* The drift is not saved: after Woodbury requests it is unknown, so
+     * the next request starts from a factorisation. */
+    s->drift = s->woodbury_rows > 0 ? FG_AM_DRIFT_BUDGET : 0.0;
     if (s->n_rows != fg_idset_remembered(&s->ids))
         return fg_error(FORGET_E_FORMAT, "method 'analytic': the row count "
                         "disagrees with the ids");

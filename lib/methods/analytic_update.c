@@ -1,6 +1,8 @@
 /* The analytic method's arithmetic: a request as a Woodbury update of
  * R = G^-1 and W, or as a refactorisation of G; planned first (nothing
  * changes), then committed (nothing can fail). See analytic.c. */
+#include <float.h>
+#include <math.h>
 #include <string.h>
 
 #include "forget/backend.h"
@@ -33,10 +35,12 @@ static int fg_am_use_woodbury(const fg_am *s, size_t k)
     return 6 * k < s->d;
 }
 
+
 /* Everything a request computes before anything changes: pointers into
  * the state's kept work space. */
 typedef struct fg_am_req {
     size_t k;                   /* rows */
+    double amp;                 /* Woodbury's error amplification */
     double *phi, *y;            /* k x d, k x c */
     double *u, *smat, *f, *bt2; /* k x d, k x k, k x c, c x d */
 } fg_am_req;
@@ -93,6 +97,18 @@ static int fg_am_inverse(fg_am *s, const double **rinv)
     return FORGET_OK;
 }
 
+/* A lower bound on cond(G) (both diagonals are positive: G and R are
+ * positive definite). O(d). */
+static double fg_am_cond(const fg_am *s, const double *rinv)
+{
+    double g = 0.0, r = 0.0;
+    for (size_t i = 0; i < s->d; i++) {
+        g = fmax(g, s->g[i * s->d + i]);
+        r = fmax(r, rinv[i * s->d + i]);
+    }
+    return g * r;
+}
+
 /* Woodbury, first half: U, S and its factor, F; nothing changes yet. */
 static int fg_am_woodbury_plan(const fg_am *s, fg_am_req *q, double sign,
                                const double *rinv)
@@ -104,13 +120,18 @@ static int fg_am_woodbury_plan(const fg_am *s, fg_am_req *q, double sign,
         fg_dsymm(1, k, d, 1.0, rinv, d, q->phi, d, 0.0, q->u, d);
     /* S = I - s U Phi^T */
     fg_dgemm(0, 1, k, k, d, -sign, q->u, d, q->phi, d, 0.0, q->smat, k);
-    for (size_t i = 0; i < k; i++)
+    double lev = 0.0; /* the largest |diag(Phi_u R Phi_u^T)| */
+    for (size_t i = 0; i < k; i++) {
+        lev = fmax(lev, fabs(q->smat[i * k + i]));
         q->smat[i * k + i] += 1.0;
+    }
+    q->amp = INFINITY;
     if (fg_dpotrf(k, q->smat, k) != 0)
-        return fg_error(FORGET_E_NUMERIC, "method 'analytic': I - Phi_u R "
-                        "Phi_u^T is not positive definite: rows that were "
-                        "never learned, or features that differ from the "
-                        "learned ones");
+        return FORGET_OK; /* not positive definite: amp says refactor */
+    double piv = INFINITY; /* the smallest pivot of S, squared */
+    for (size_t i = 0; i < k; i++)
+        piv = fmin(piv, q->smat[i * k + i] * q->smat[i * k + i]);
+    q->amp = lev + lev / piv;
     /* F = Y_u - Phi_u W (k x c), then T = Us^-T U and F = Us^-T F. */
     memcpy(q->f, q->y, k * c * sizeof(double));
     fg_dgemm(0, 1, k, c, d, -1.0, q->phi, d, s->w, d, 1.0, q->f, c);
@@ -130,12 +151,22 @@ static int fg_am_refactor_plan(fg_am *s, fg_am_req *q, double sign)
     fg_dsyrk(1, d, k, -sign, q->phi, d, 1.0, s->spare_g, d);
     memcpy(q->bt2, s->bt, c * d * sizeof(double));
     fg_dgemm(1, 0, c, d, k, -sign, q->y, c, q->phi, d, 1.0, q->bt2, d);
-    if (fg_am_factor(d, c, s->spare_g, q->bt2, s->spare_r, s->spare_w) !=
+    if (fg_am_factor(d, c, s->spare_g, q->bt2, s->spare_r, s->spare_w) ==
         FORGET_OK)
-        return fg_error(FORGET_E_NUMERIC, "method 'analytic': the Gram "
-                        "matrix after the request is not positive definite: "
-                        "rows that were never learned");
-    return FORGET_OK;
+        return FORGET_OK;
+    if (s->keep_rows || s->fp) /* the rows were checked: it is numerics */
+        return fg_error(FORGET_E_NUMERIC, "method 'analytic': numerically "
+                        "ill-conditioned: after the request the Gram matrix "
+                        "of %zu rows in %zu features with gamma=%g is not "
+                        "positive definite in float64 (gamma too small for "
+                        "this many rows); use a larger gamma",
+                        sign > 0 ? s->n_rows - k : s->n_rows + k, d,
+                        fg_analytic_gamma(s->model));
+    return fg_error(FORGET_E_NUMERIC, "method 'analytic': the Gram matrix "
+                    "after the request is not positive definite: the rows "
+                    "differ from the learned ones (this state, saved before "
+                    "row fingerprints, cannot tell) or gamma=%g is too small",
+                    fg_analytic_gamma(s->model));
 }
 
 static void fg_am_swap(double **a, double **b)
@@ -192,6 +223,7 @@ static void fg_am_maybe_refresh(fg_am *s, forget_run *run)
     fg_am_swap(&s->w, &s->spare_w);
     s->r_factor = 1;
     s->woodbury_rows = s->woodbury_calls = 0;
+    s->drift = 0.0;
     forget_run_report(run, "refreshed", 1);
 }
 
@@ -244,6 +276,10 @@ static int fg_am_begin(fg_am *s, fg_am_req *q, const float *x,
         rc = forget_run_report(run, "rows", (double)k);
     if (rc == FORGET_OK)
         rc = forget_run_report(run, "refreshed", 0);
+    if (rc == FORGET_OK)
+        rc = forget_run_report(run, "amplification", 0);
+    if (rc == FORGET_OK)
+        rc = forget_run_report(run, "refactored_for_accuracy", 0);
     return rc;
 }
 
@@ -264,9 +300,21 @@ int fg_am_request(fg_am *s, const float *x, const double *y, size_t k,
     const double *rinv = NULL;
     if (rc == FORGET_OK && woodbury)
         rc = fg_am_inverse(s, &rinv);
-    if (rc == FORGET_OK)
-        rc = woodbury ? fg_am_woodbury_plan(s, &q, sign, rinv)
-                      : fg_am_refactor_plan(s, &q, sign);
+    if (rc == FORGET_OK && woodbury)
+        rc = fg_am_woodbury_plan(s, &q, sign, rinv);
+    double drift = 0.0;
+    if (rc == FORGET_OK && woodbury) {
+        drift = DBL_EPSILON * fg_am_cond(s, rinv) * (1.0 + q.amp);
+        forget_run_report(run, "amplification", q.amp); /* reserved */
+        drift = hypot(s->drift, drift); /* the estimate after it */
+        if (!(drift <= FG_AM_DRIFT_BUDGET)) {
+            woodbury = 0; /* the refit's accuracy instead */
+            forget_run_report(run, "woodbury", 0);
+            forget_run_report(run, "refactored_for_accuracy", 1);
+        }
+    }
+    if (rc == FORGET_OK && !woodbury)
+        rc = fg_am_refactor_plan(s, &q, sign);
     if (rc == FORGET_OK)
         rc = forget_run_progress(run, 0.9);
     if (rc != FORGET_OK) {
@@ -274,6 +322,7 @@ int fg_am_request(fg_am *s, const float *x, const double *y, size_t k,
         return rc;
     }
     fg_am_commit(s, &q, sign, woodbury);
+    s->drift = woodbury ? drift : 0.0;
     fg_am_maybe_refresh(s, run);
     /* The model's head follows, once per request (k x d doubles: small
      * next to the d x d update). */

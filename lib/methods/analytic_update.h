@@ -14,6 +14,24 @@
 #define FG_UPD_WOODBURY 1
 #define FG_UPD_REFACTOR 2
 
+/* The accuracy a Woodbury request keeps. It works with R = G^-1 formed
+ * explicitly, good to about eps * cond(G), and multiplies that error by
+ * its amplification a = max diag(Phi_u R Phi_u^T) / (smallest pivot of
+ * S)^2 (h / (1 - h) for forgetting one row of leverage h; h itself when
+ * learning one, where R shrinks by 1 + h). With cond(G) estimated as
+ * max diag(G) * max diag(R) (a lower bound, usually within a small
+ * factor), a request adds about eps * cond * (1 + a) to the relative
+ * error of the head (measured on n < d: 0.15 to 4 times that). The state
+ * keeps the estimate since the last factorisation, the requests' errors
+ * added in quadrature (rounding errors of independent updates grow like
+ * the square root of their count, not linearly; the periodic refresh
+ * after d rows bounds the count anyway); a request that would take it
+ * past this budget is refactored instead, to the refit's own accuracy.
+ * That is what keeps n < d with a small gamma exact: there a row's
+ * leverage is 1 - O(gamma) and cond(G) ~ 1/gamma. The budget leaves a
+ * factor 4 below the 1e-9 the tests hold a request to. */
+#define FG_AM_DRIFT_BUDGET 2.5e-10
+
 typedef struct fg_am {
     forget_model *model;
     int update, keep_rows;
@@ -26,6 +44,8 @@ typedef struct fg_am {
     size_t n_rows;      /* rows learned now */
     int r_factor;       /* r holds G's Cholesky factor, not yet G^-1 */
     size_t woodbury_rows, woodbury_calls; /* since the last refresh */
+    double drift; /* estimated relative error of the head the Woodbury
+                     requests since the last factorisation added */
     fg_idset ids;
     float *x;   /* keep_rows: ids.n x in features, zeroed when forgotten */
     double *y;  /* keep_rows: ids.n x k targets */

@@ -3,8 +3,11 @@
  * rows learned now; both update paths agree; refused requests leave the
  * state bit-identical. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <lapacke.h>
 
 #include "data/dataset.h"
 #include "internal.h"
@@ -73,6 +76,53 @@ static double rel_diff(const double *a, const double *b, size_t n)
         diff = fmax(diff, fabs(a[i] - b[i]));
     }
     return diff / scale;
+}
+
+/* The head on the rows in `in` by an independent solve: least squares on
+ * [Phi; sqrt(gamma) I] W^T = [Y; 0] by Householder QR (LAPACK dgels),
+ * which sees cond(G)^(1/2) where the normal equations see cond(G). */
+static double *qr_head(const forget_model *m, const forget_dataset *p,
+                       const char *in)
+{
+    forget_dataset *cur = rows_where(p, in);
+    size_t n = cur->n, d = fg_analytic_dim(m), k = forget_model_outputs(m);
+    double *a = calloc((n + d) * d, sizeof *a), *b = calloc((n + d) * k,
+                                                           sizeof *b);
+    ck_assert_int_eq(fg_analytic_features(m, cur->x, n, a, NULL), FORGET_OK);
+    fg_analytic_targets(m, cur, 0, n, b);
+    double root = sqrt(fg_analytic_gamma(m));
+    for (size_t i = 0; i < d; i++)
+        a[(n + i) * d + i] = root;
+    ck_assert_int_eq(LAPACKE_dgels(LAPACK_ROW_MAJOR, 'N', (int)(n + d),
+                                   (int)d, (int)k, a, (int)d, b, (int)k), 0);
+    double *h = malloc(k * d * sizeof *h);
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = 0; j < k; j++)
+            h[j * d + i] = b[i * k + j];
+    free(a);
+    free(b);
+    forget_dataset_free(cur);
+    return h;
+}
+
+/* How far m's head and a refit's are from the QR solution. */
+static void diffs_from_qr(forget_model *m, const forget_dataset *p,
+                          const char *in, double *ours, double *refit)
+{
+    forget_model *fresh = NULL;
+    ck_assert_int_eq(forget_model_create(&fresh, "analytic",
+                                         forget_model_params(m)), FORGET_OK);
+    forget_dataset *cur = rows_where(p, in);
+    ck_assert_int_eq(forget_model_train(fresh, cur, ""), FORGET_OK);
+    size_t n = forget_model_outputs(m) * fg_analytic_dim(m);
+    double *q = qr_head(m, p, in), *hm = head_of(m), *hf = head_of(fresh);
+    *ours = rel_diff(hm, q, n);
+    *refit = rel_diff(hf, q, n);
+    free(q);
+    free(hm);
+    free(hf);
+    forget_dataset_free(cur);
+    forget_model_free(fresh);
 }
 
 static double diff_from_refit(forget_model *m, const forget_dataset *p,
@@ -295,12 +345,89 @@ START_TEST(trunk_features_match_refit)
 }
 END_TEST
 
+/* Fewer rows than features and a small gamma: a row's leverage is then
+ * 1 - O(gamma) and cond(G) ~ 1/gamma, where a Woodbury update loses
+ * accuracy (it was wrong by percents at gamma 1e-6, and at 1e-8 refused
+ * a legitimate request). Every request, forgetting and learning back, one
+ * row and many, stays within 1e-9 (relative) of a refit, or, where the
+ * refit itself is not much better than that (cond(G) near 1/gamma), no
+ * farther from an independent solve by QR than 4 times the refit is (two
+ * float64 solves at one conditioning err by random amounts of one size;
+ * the worst seen here is 3.7 times, after a refactorisation of the Gram
+ * matrix downdated by the request), for gamma from 1
+ * to 1e-8, identity and random features, classes and regression; the
+ * report says when a request was refactored for accuracy. */
+static void small_gamma_walk(const char *shape, size_t n, size_t in,
+                             int regression, double gamma, int *refactored)
+{
+    forget_dataset *p = pool(n, in, regression);
+    char params[160];
+    snprintf(params, sizeof params, "inputs=%zu outputs=%d gamma=%g %s%s", in,
+             regression ? 2 : 3, gamma, shape,
+             regression ? " task=regression" : "");
+    forget_model *m = NULL;
+    forget_unlearner *u = NULL;
+    ck_assert_int_eq(forget_model_create(&m, "analytic", params), FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_create(&u, "analytic", m, ""),
+                     FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_prepare(u, p), FORGET_OK);
+    char *in_set = malloc(n);
+    memset(in_set, 1, n);
+    /* forget 1, forget 5, learn the 5 back, forget 1, learn it back */
+    const uint64_t rows[5][5] = {{3}, {7, 8, 9, 10, 11}, {7, 8, 9, 10, 11},
+                                 {20}, {20}};
+    const size_t len[5] = {1, 5, 5, 1, 1};
+    for (int r = 0; r < 5; r++) {
+        int learn = r == 2 || r == 4;
+        forget_dataset *f = NULL;
+        ck_assert_int_eq(forget_dataset_subset_ids(&f, p, rows[r], len[r]),
+                         FORGET_OK);
+        ck_assert_int_eq(learn ? forget_unlearner_learn(u, f)
+                               : forget_unlearner_forget(u, f),
+                         FORGET_OK);
+        for (size_t j = 0; j < len[r]; j++)
+            in_set[rows[r][j]] = (char)learn;
+        double diff = diff_from_refit(m, p, in_set), ra = 0;
+        forget_report_get(forget_unlearner_report(u),
+                          "refactored_for_accuracy", &ra);
+        *refactored += ra > 0;
+        double ours, refit;
+        if (diff > 1e-9) { /* the refit itself may be no better */
+            diffs_from_qr(m, p, in_set, &ours, &refit);
+            ck_assert_msg(ours <= 4 * refit, "%s request %d: %.3g from a "
+                          "refit, %.3g from a QR solve (the refit: %.3g)",
+                          params, r, diff, ours, refit);
+        }
+        forget_dataset_free(f);
+    }
+    free(in_set);
+    forget_unlearner_free(u);
+    forget_model_free(m);
+    forget_dataset_free(p);
+}
+
+START_TEST(fewer_rows_than_features_and_small_gamma_stay_exact)
+{
+    const double gammas[] = {1, 1e-2, 1e-4, 1e-6, 1e-8};
+    int refactored = 0;
+    for (int g = 0; g < 5; g++) {
+        small_gamma_walk("", 40, 60, 0, gammas[g], &refactored);
+        small_gamma_walk("", 70, 90, 1, gammas[g], &refactored);
+        small_gamma_walk("features=random width=80 seed=3", 30, 12, 0,
+                         gammas[g], &refactored);
+    }
+    /* the smallest gammas cannot be served by Woodbury alone */
+    ck_assert_int_gt(refactored, 0);
+}
+END_TEST
+
 Suite *suite_analytic_exact(void)
 {
     Suite *s = suite_create("analytic-exact");
     TCase *tc = tcase_create("analytic-exact");
     tcase_set_timeout(tc, 120);
     tcase_add_checked_fixture(tc, fixture_init, fixture_shutdown);
+    tcase_add_test(tc, fewer_rows_than_features_and_small_gamma_stay_exact);
     tcase_add_test(tc, random_walks_match_refits);
     tcase_add_test(tc, both_paths_give_the_same_head);
     tcase_add_test(tc, indefinite_request_changes_nothing);
@@ -308,3 +435,4 @@ Suite *suite_analytic_exact(void)
     suite_add_tcase(s, tc);
     return s;
 }
+
