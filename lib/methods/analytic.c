@@ -179,6 +179,7 @@ static int fg_am_prepare(void *state, const forget_dataset *train,
         fg_analytic_targets(s->model, train, 0, rows, n.y);
     }
     n.n_rows = rows;
+    n.cap = rows;
     fg_state_swap(s, &n, sizeof n, fg_am_release);
     /* Form R now: prepare is slow anyway, the first request should not be. */
     fg_dpotri(d, s->r, d);
@@ -337,36 +338,51 @@ static int fg_am_forget_ids(void *state, const uint64_t *ids, size_t count,
     return rc;
 }
 
-/* keep_rows: the kept rows for the id set ids (n slots), the learned rows
- * (targets y) at slot[]; *kx and *ky replace s->x and s->y. */
-static int fg_am_keep_learned(fg_am *s, const forget_dataset *rows,
-                              const size_t *slot, const double *y,
-                              size_t n_slots, float **kx, double **ky)
+/* Room for n slots of kept rows (keep_rows) or fingerprints: the arrays
+ * grow by doubling, so learning a row costs O(1) amortised in the rows
+ * kept (it copied them all). Contents unchanged, so a request that fails
+ * later leaves the state as it was (only the first ids.n slots count). */
+static int fg_am_reserve(fg_am *s, size_t n)
 {
-    *kx = fg_malloc_array(n_slots, s->in * sizeof(float));
-    *ky = fg_malloc_array(n_slots, s->k * sizeof(double));
-    if (*kx == NULL || *ky == NULL)
-        return fg_nomem("the kept rows");
-    memcpy(*kx, s->x, s->ids.n * s->in * sizeof(float));
-    memcpy(*ky, s->y, s->ids.n * s->k * sizeof(double));
-    for (size_t i = 0; i < forget_dataset_rows(rows); i++) {
-        fg_dataset_row(rows, i, *kx + slot[i] * s->in);
-        memcpy(*ky + slot[i] * s->k, y + i * s->k, s->k * sizeof(double));
+    if (n <= s->cap || (!s->keep_rows && !s->fp))
+        return FORGET_OK;
+    size_t cap = n > 2 * s->cap ? n : 2 * s->cap;
+    cap = cap < 64 ? 64 : cap;
+    if (s->keep_rows) {
+        float *x = fg_realloc_array(s->x, cap, s->in * sizeof(float));
+        if (x != NULL)
+            s->x = x;
+        double *y = x ? fg_realloc_array(s->y, cap, s->k * sizeof(double))
+                      : NULL;
+        if (y == NULL)
+            return fg_nomem("the kept rows");
+        s->y = y;
+    } else {
+        uint64_t *fp = fg_realloc_array(s->fp, cap, 2 * sizeof(uint64_t));
+        if (fp == NULL)
+            return fg_nomem("the row fingerprints");
+        s->fp = fp;
     }
+    s->cap = cap;
     return FORGET_OK;
 }
 
-/* Without keep_rows: the fingerprints for the id set ids (n slots), the
- * learned rows' at slot[]; *kfp replaces s->fp. */
-static int fg_am_keep_fingerprints(const fg_am *s, const forget_dataset *rows,
-                                   const size_t *slot, size_t n_slots,
-                                   uint64_t **kfp)
+/* After a learn succeeded: its rows (targets y, fingerprints fp) into
+ * their slots; cannot fail (the room was reserved). */
+static void fg_am_keep(fg_am *s, const forget_dataset *rows,
+                       const size_t *slot, const double *y,
+                       const uint64_t *fp)
 {
-    *kfp = fg_malloc_array(n_slots ? n_slots : 1, 2 * sizeof(uint64_t));
-    if (*kfp == NULL)
-        return fg_nomem("the row fingerprints");
-    memcpy(*kfp, s->fp, s->ids.n * 2 * sizeof(uint64_t));
-    return fg_am_fingerprints(s, rows, slot, *kfp);
+    for (size_t i = 0; i < forget_dataset_rows(rows); i++) {
+        if (s->keep_rows) {
+            fg_dataset_row(rows, i, s->x + slot[i] * s->in);
+            memcpy(s->y + slot[i] * s->k, y + i * s->k,
+                   s->k * sizeof(double));
+        } else if (s->fp) {
+            s->fp[2 * slot[i]] = fp[2 * i];
+            s->fp[2 * slot[i] + 1] = fp[2 * i + 1];
+        }
+    }
 }
 
 /* The request of a learn: the rows' features as floats (converted into a
@@ -396,36 +412,26 @@ static int fg_am_learn(void *state, const forget_dataset *rows,
     fg_idset ids;
     size_t *slot = fg_malloc_array(m, sizeof *slot);
     double *y = fg_malloc_array(m, s->k * sizeof(double));
-    float *kx = NULL;
-    double *ky = NULL;
-    uint64_t *kfp = NULL;
+    uint64_t *fp = NULL;
     memset(&ids, 0, sizeof ids);
     rc = slot && y ? FORGET_OK : fg_nomem("a request");
     if (rc == FORGET_OK)
         rc = fg_idset_with(&s->ids, forget_dataset_ids(rows), m, &ids, slot,
                            "analytic");
+    if (rc == FORGET_OK && !s->keep_rows && s->fp) {
+        if ((fp = fg_malloc_array(m, 2 * sizeof *fp)) == NULL)
+            rc = fg_nomem("the row fingerprints");
+        else
+            rc = fg_am_fingerprints(s, rows, NULL, fp);
+    }
+    if (rc == FORGET_OK) /* before the request: it cannot fail after */
+        rc = fg_am_reserve(s, ids.n);
     if (rc == FORGET_OK) {
         fg_analytic_targets(s->model, rows, 0, m, y);
-        if (s->keep_rows) /* made before the request: it cannot fail after */
-            rc = fg_am_keep_learned(s, rows, slot, y, ids.n, &kx, &ky);
-        else if (s->fp)
-            rc = fg_am_keep_fingerprints(s, rows, slot, ids.n, &kfp);
-    }
-    if (rc == FORGET_OK)
         rc = fg_am_learn_rows(s, rows, y, run);
+    }
     if (rc == FORGET_OK) {
-        if (s->keep_rows) {
-            fg_free(s->x);
-            fg_free(s->y);
-            s->x = kx;
-            s->y = ky;
-            kx = NULL;
-            ky = NULL;
-        } else if (s->fp) {
-            fg_free(s->fp);
-            s->fp = kfp;
-            kfp = NULL;
-        }
+        fg_am_keep(s, rows, slot, y, fp);
         fg_idset_free(&s->ids);
         s->ids = ids;
         memset(&ids, 0, sizeof ids);
@@ -433,9 +439,7 @@ static int fg_am_learn(void *state, const forget_dataset *rows,
     fg_idset_free(&ids);
     fg_free(slot);
     fg_free(y);
-    fg_free(kx);
-    fg_free(ky);
-    fg_free(kfp);
+    fg_free(fp);
     return rc;
 }
 
@@ -560,6 +564,7 @@ static int fg_am_restore(fg_am *s, const fg_slot *t)
                                 s->in, c, "method 'analytic'");
     if (rc == FORGET_OK)
         rc = fg_am_restore_fingerprints(s, fg_slot_get(t, "AFPR"));
+    s->cap = s->ids.n; /* what the loaders allocated */
     if (rc == FORGET_OK &&
         (s->w = fg_malloc_array(c, d * sizeof(double))) == NULL)
         rc = fg_nomem("the analytic state");

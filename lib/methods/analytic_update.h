@@ -49,6 +49,7 @@ typedef struct fg_am {
     fg_idset ids;
     float *x;   /* keep_rows: ids.n x in features, zeroed when forgotten */
     double *y;  /* keep_rows: ids.n x k targets */
+    size_t cap;   /* slots x, y or fp have room for (>= ids.n) */
     uint64_t *fp; /* without keep_rows: ids.n x 2 fingerprints (features,
                      target) of the learned rows, zeroed when forgotten;
                      NULL for a state saved before they existed */

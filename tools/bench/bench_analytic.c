@@ -151,10 +151,43 @@ static void run_config(const char *features, const char *model_params,
     forget_model_free(base);
 }
 
+/* keep_rows=true on the raw features: one row forgotten, then learned
+ * back, 15 rows, medians. Learning a row copied every kept row before
+ * (O(rows)); now the kept rows grow by doubling (O(1) amortised). */
+static void keep_rows_learn(forget_dataset *train, const uint64_t *list)
+{
+    forget_model *m = NULL;
+    forget_unlearner *u = NULL;
+    BENCH_CHECK(forget_model_create(&m, "analytic",
+                                    "inputs=784 outputs=10 gamma=1"));
+    BENCH_CHECK(forget_unlearner_create(&u, "analytic", m, "keep_rows=true"));
+    BENCH_CHECK(forget_unlearner_prepare(u, train));
+    double tf[15], tl[15];
+    for (int r = 0; r < 15; r++) {
+        forget_dataset *one = NULL;
+        BENCH_CHECK(forget_dataset_subset_ids(&one, train, &list[r], 1));
+        double t0 = bench_now();
+        BENCH_CHECK(forget_unlearner_forget(u, one));
+        tf[r] = bench_now() - t0;
+        t0 = bench_now();
+        BENCH_CHECK(forget_unlearner_learn(u, one));
+        tl[r] = bench_now() - t0;
+        forget_dataset_free(one);
+    }
+    qsort(tf, 15, sizeof *tf, bench_cmp_double);
+    qsort(tl, 15, sizeof *tl, bench_cmp_double);
+    printf("\"keep_rows\":{\"rows\":%zu,\"forget_seconds\":%.6f,"
+           "\"learn_seconds\":%.6f}", forget_dataset_rows(train), tf[7],
+           tl[7]);
+    forget_unlearner_free(u);
+    forget_model_free(m);
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = "/usr/share/datasets/fashion-mnist", *out = "build/bench";
     int width = 2048;
+    int learn_only = argc > 1 && !strcmp(argv[argc - 1], "--learn-only");
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--data"))
             dir = argv[i + 1];
@@ -169,6 +202,12 @@ int main(int argc, char **argv)
     /* 1000 distinct rows by a seeded permutation (Fisher-Yates, LCG). */
     size_t n = forget_dataset_rows(train);
     uint64_t *perm = bench_permutation(n, 12345u);
+    if (learn_only) {
+        printf("{");
+        keep_rows_learn(train, perm);
+        printf("}\n");
+        return 0;
+    }
     char path[512];
     snprintf(path, sizeof path, "%s/analytic-forget.txt", out);
     FILE *f = fopen(path, "w");
@@ -197,6 +236,8 @@ int main(int argc, char **argv)
     snprintf(params, sizeof params, "inputs=784 outputs=10 gamma=1 "
              "features=random width=%d seed=7", width);
     run_config("random", params, train, perm, 0);
+    printf(",");
+    keep_rows_learn(train, perm);
     printf("}\n");
     free(perm);
     forget_dataset_free(test);
