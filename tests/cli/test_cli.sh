@@ -205,6 +205,17 @@ has "$T/err" "saved with the model" "a state paired with another model"
 cmp -s "$T/m-ssd2.fgm" "$T/rerun-out.fgm" && ok || bad "rerun wrote --out"
 
 # ---- eval ----
+expect 0 "eval a sisa result (--state)" -- "$FORGET" eval --model "$T/lin.fgm" \
+    --state "$T/sisa.state" --data "$T/train.csv" --forget-ids "$T/ids.txt" \
+    --test "$T/test.csv"
+has "$T/out" "forget_accuracy" "sisa ensemble evaluated"
+cp "$T/out" "$T/eval-ensemble.txt"
+expect 0 "eval the template alone" -- "$FORGET" eval --model "$T/lin.fgm" \
+    --data "$T/train.csv" --forget-ids "$T/ids.txt" --test "$T/test.csv"
+cmp -s "$T/out" "$T/eval-ensemble.txt" && bad "--state evaluated the template, not the ensemble" || ok
+expect 1 "eval a state with another model" -- "$FORGET" eval \
+    --model "$T/m.fgm" --state "$T/ssd.state" --data "$T/train.csv"
+has "$T/err" "saved with the model" "eval refuses a mismatched pair"
 expect 0 "eval" -- "$FORGET" eval --model "$T/m.fgm" --data "$T/train.csv" \
     --test "$T/test.csv" --forget-ids "$T/ids.txt" --reference "$T/m-ssd.fgm"
 has "$T/out" "test_accuracy" "eval test accuracy"

@@ -10,14 +10,18 @@ int cmd_eval(int argc, char **argv)
     cli_opt opts[] = {{"--model", 1, NULL},     {"--data", 1, NULL},
                       {"--test", 1, NULL},      {"--forget-ids", 1, NULL},
                       {"--reference", 1, NULL}, {"--csv", 1, NULL},
-                      {"--json", 0, NULL},      {"--help", 0, NULL},
-                      {NULL, 0, NULL}};
+                      {"--json", 0, NULL},      {"--state", 1, NULL},
+                      {"--help", 0, NULL},      {NULL, 0, NULL}};
     int rc = cli_parse("eval", argc, argv, opts, NULL, 0);
     if (rc != CLI_OK)
         return rc;
     if (cli_get(opts, "--help")) {
-        printf("usage: forget eval --model MODEL --data SPEC [--test SPEC]\n"
-               "       [--forget-ids FILE] [--reference MODEL] [--json]\n"
+        printf("usage: forget eval --model MODEL [--state STATE] --data SPEC\n"
+               "       [--test SPEC] [--forget-ids FILE] [--reference MODEL]\n"
+               "       [--json]\n"
+               "  --state  evaluate the model an unlearner state presents "
+               "(sisa: its\n           ensemble; --model is then its "
+               "template)\n"
                "  accuracy and loss on --data (and --test); with --forget-ids"
                " and --test,\n  the rows of --data split into forgotten and "
                "retained, and the entropy\n  membership-inference score of "
@@ -29,11 +33,25 @@ int cmd_eval(int argc, char **argv)
                                                                    "--data");
     if (!model || !spec)
         return cli_usage("eval", "%s", "--model and --data are required");
-    forget_model *m = NULL, *ref = NULL;
+    forget_model *loaded = NULL, *ref = NULL;
+    forget_unlearner *u = NULL;
     forget_dataset *data = NULL, *test = NULL, *f = NULL, *rest = NULL;
-    int r = forget_model_load(&m, model);
+    int r = forget_model_load(&loaded, model);
     if (r != FORGET_OK)
         return cli_fail("eval", model, r);
+    const char *state = cli_get(opts, "--state");
+    if (state && (r = forget_unlearner_load(&u, loaded, state)) != FORGET_OK) {
+        forget_model_free(loaded);
+        return cli_fail("eval", state, r);
+    }
+    /* the model the state presents (sisa's ensemble), else the model */
+    const forget_model *m = u ? forget_unlearner_model(u) : loaded;
+    if (m == NULL) {
+        forget_unlearner_free(u);
+        forget_model_free(loaded);
+        return cli_usage("eval", "%s: the state is not prepared: it presents "
+                         "no model", state);
+    }
     const char *csv = cli_get(opts, "--csv");
     rc = cli_load_data("eval", spec, csv, &data);
     if (rc == CLI_OK && cli_get(opts, "--test"))
@@ -92,7 +110,8 @@ int cmd_eval(int argc, char **argv)
         if (json)
             printf("}\n");
     }
-    forget_model_free(m);
+    forget_unlearner_free(u);
+    forget_model_free(loaded);
     forget_model_free(ref);
     forget_dataset_free(data);
     forget_dataset_free(test);
