@@ -330,6 +330,36 @@ START_TEST(forged_states_refused)
 }
 END_TEST
 
+/* The ensemble's constituents, public: one per shard, their mean
+ * probabilities are the ensemble's, and other kinds have none. */
+START_TEST(constituents_are_the_ensemble)
+{
+    forget_dataset *D = make_blobs(120, 6, 4, 9, 0);
+    forget_model *t = tmpl();
+    forget_unlearner *u = fresh(t, D, CFG);
+    const forget_model *e = forget_unlearner_model(u);
+    ck_assert_uint_eq(forget_model_part_count(e), 3);
+    ck_assert_ptr_null(forget_model_part(e, 3));
+    ck_assert_uint_eq(forget_model_part_count(t), 0);
+    ck_assert_ptr_null(forget_model_part(t, 0));
+    ck_assert_uint_eq(forget_model_part_count(NULL), 0);
+    float x[6], pe[4], pp[4], mean[4] = {0, 0, 0, 0};
+    ck_assert_int_eq(forget_dataset_copy_rows(D, 5, 1, x, 6), FORGET_OK);
+    ck_assert_int_eq(forget_model_predict_raw(e, x, 1, pe, 4), FORGET_OK);
+    for (size_t i = 0; i < 3; i++) {
+        ck_assert_int_eq(forget_model_predict_raw(forget_model_part(e, i), x, 1,
+                                              pp, 4), FORGET_OK);
+        for (int j = 0; j < 4; j++)
+            mean[j] += pp[j] / 3.0f;
+    }
+    for (int j = 0; j < 4; j++)
+        ck_assert_float_eq_tol(pe[j], mean[j], 1e-5f);
+    forget_unlearner_free(u);
+    forget_model_free(t);
+    forget_dataset_free(D);
+}
+END_TEST
+
 START_TEST(parameters_and_vote)
 {
     forget_model *t = tmpl();
@@ -407,6 +437,7 @@ Suite *suite_sisa(void)
     tcase_add_test(tc, directory_store_and_reload);
     tcase_add_test(tc, parameters_and_vote);
     tcase_add_test(tc, forged_states_refused);
+    tcase_add_test(tc, constituents_are_the_ensemble);
     tcase_add_test(tc, worker_failure_message);
     suite_add_tcase(s, tc);
     return s;

@@ -302,6 +302,14 @@ FORGET_API int forget_model_block(const forget_model *m, size_t index,
                                   const char **name, size_t *offset,
                                   size_t *size);
 
+/* An ensemble's constituents (sisa presents one): their count (0 for any
+ * other kind) and constituent i (NULL past the end), borrowed: valid
+ * until the ensemble's unlearner changes or frees it. Save or clone one
+ * to keep it (forget export writes them as model files). */
+FORGET_API size_t forget_model_part_count(const forget_model *m);
+FORGET_API const forget_model *forget_model_part(const forget_model *m,
+                                                 size_t index);
+
 /* Training: mini-batch SGD with momentum, or Adam. Parameters:
  * "optimizer=sgd lr=0.05 momentum=0.9 epochs=5 batch=128 seed=1
  *  weight_decay=0 shuffle=true beta1=0.9 beta2=0.999 eps=1e-8"

@@ -127,3 +127,17 @@ void fg_ensemble_set(forget_model *m, size_t i, forget_model *part)
 {
     ((fg_ens *)m->impl)->parts[i] = part;
 }
+
+size_t forget_model_part_count(const forget_model *m)
+{
+    if (m == NULL || m->ops != &fg_ens_ops)
+        return 0;
+    return ((const fg_ens *)m->impl)->n;
+}
+
+const forget_model *forget_model_part(const forget_model *m, size_t index)
+{
+    if (index >= forget_model_part_count(m))
+        return NULL;
+    return ((const fg_ens *)m->impl)->parts[index];
+}

@@ -204,6 +204,21 @@ expect 1 "unlearn rerun from the original model" -- "$FORGET" unlearn \
 has "$T/err" "saved with the model" "a state paired with another model"
 cmp -s "$T/m-ssd2.fgm" "$T/rerun-out.fgm" && ok || bad "rerun wrote --out"
 
+# ---- export ----
+expect 0 "export a sisa ensemble" -- "$FORGET" export --model "$T/lin.fgm" \
+    --state "$T/sisa.state" --out "$T/part"
+has "$T/out" "part-1.fgm" "one file per shard"
+[ -e "$T/part-0.fgm" ] && [ -e "$T/part-1.fgm" ] && [ ! -e "$T/part-2.fgm" ] \
+    && ok || bad "export wrote other than 2 constituents"
+expect 0 "a constituent is a model" -- "$FORGET" info "$T/part-0.fgm"
+expect 0 "export an ssd state's model" -- "$FORGET" export \
+    --model "$T/m-ssd2.fgm" --state "$T/ssd.state" --out "$T/ssd-export"
+cmp -s "$T/ssd-export.fgm" "$T/m-ssd2.fgm" && ok || bad "ssd export differs"
+expect 2 "export without --out" -- "$FORGET" export --model "$T/lin.fgm" \
+    --state "$T/sisa.state"
+expect 1 "export with another model" -- "$FORGET" export --model "$T/m.fgm" \
+    --state "$T/ssd.state" --out "$T/x"
+
 # ---- eval ----
 expect 0 "eval a sisa result (--state)" -- "$FORGET" eval --model "$T/lin.fgm" \
     --state "$T/sisa.state" --data "$T/train.csv" --forget-ids "$T/ids.txt" \
@@ -228,7 +243,7 @@ expect 1 "eval wrong data" -- "$FORGET" eval --model "$T/m.fgm" \
 expect 2 "eval missing" -- "$FORGET" eval --model "$T/m.fgm"
 
 # every subcommand answers --help
-for c in methods train unlearn eval info journal; do
+for c in methods train unlearn eval info journal export; do
     expect 0 "$c --help" -- "$FORGET" "$c" --help
     has "$T/out" "usage: forget $c" "$c help"
 done

@@ -49,5 +49,6 @@ int cmd_unlearn(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_journal(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 #endif

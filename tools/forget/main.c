@@ -1,5 +1,5 @@
 /* forget: the command-line face of libforget.
- *   forget methods | train | unlearn | eval | info | journal
+ *   forget methods | train | unlearn | eval | info | journal | export
  *   (--help on each) */
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +16,8 @@ static int usage(FILE *to)
             "  eval      accuracy, loss, membership inference, distance\n"
             "  info      what a model or state file holds, validated\n"
             "  journal   the records of a deletion journal (an audit)\n"
+            "  export    the model a state presents (sisa: each constituent)"
+            " as model files\n"
             "exit status: 0 done, 1 the library refused or failed, 2 bad "
             "usage\n");
     return to == stdout ? CLI_OK : CLI_USAGE;
@@ -38,7 +40,8 @@ int main(int argc, char **argv)
         int (*fn)(int, char **);
     } cmds[] = {{"methods", cmd_methods}, {"train", cmd_train},
                 {"unlearn", cmd_unlearn}, {"eval", cmd_eval},
-                {"info", cmd_info}, {"journal", cmd_journal}};
+                {"info", cmd_info}, {"journal", cmd_journal},
+                {"export", cmd_export}};
     for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
         if (!strcmp(cmd, cmds[i].name)) {
             if (forget_init() != FORGET_OK) {

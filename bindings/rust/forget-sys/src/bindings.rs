@@ -473,6 +473,12 @@ extern "C" {
     ) -> ::std::os::raw::c_int;
 }
 extern "C" {
+    pub fn forget_model_part_count(m: *const forget_model) -> usize;
+}
+extern "C" {
+    pub fn forget_model_part(m: *const forget_model, index: usize) -> *const forget_model;
+}
+extern "C" {
     pub fn forget_model_train(
         m: *mut forget_model,
         train: *const forget_dataset,

@@ -1,0 +1,64 @@
+/* forget export: the model an unlearner state presents, as model files:
+ * sisa's ensemble as one file per constituent (PREFIX-0.fgm, ...), any
+ * other method's model as PREFIX.fgm. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int save_as(const forget_model *m, const char *prefix, long index)
+{
+    char path[4096];
+    if (index < 0)
+        snprintf(path, sizeof path, "%s.fgm", prefix);
+    else
+        snprintf(path, sizeof path, "%s-%ld.fgm", prefix, index);
+    int r = forget_model_save(m, path);
+    if (r != FORGET_OK)
+        return cli_fail("export", path, r);
+    printf("%s\n", path);
+    return CLI_OK;
+}
+
+int cmd_export(int argc, char **argv)
+{
+    cli_opt opts[] = {{"--model", 1, NULL}, {"--state", 1, NULL},
+                      {"--out", 1, NULL},   {"--help", 0, NULL},
+                      {NULL, 0, NULL}};
+    int rc = cli_parse("export", argc, argv, opts, NULL, 0);
+    if (rc != CLI_OK)
+        return rc;
+    if (cli_get(opts, "--help")) {
+        printf("usage: forget export --model MODEL --state STATE --out PREFIX\n"
+               "  writes the model the unlearner state presents: for sisa "
+               "each constituent\n  of its ensemble as PREFIX-0.fgm, "
+               "PREFIX-1.fgm, ... (--model is the\n  template); for other "
+               "methods the model as PREFIX.fgm. Prints the paths.\n");
+        return CLI_OK;
+    }
+    const char *model = cli_get(opts, "--model"), *state = cli_get(opts,
+                                                                    "--state");
+    const char *out = cli_get(opts, "--out");
+    if (!model || !state || !out)
+        return cli_usage("export", "%s", "--model, --state and --out are "
+                         "required");
+    forget_model *m = NULL;
+    forget_unlearner *u = NULL;
+    int r = forget_model_load(&m, model);
+    if (r != FORGET_OK)
+        return cli_fail("export", model, r);
+    if ((r = forget_unlearner_load(&u, m, state)) != FORGET_OK)
+        rc = cli_fail("export", state, r);
+    const forget_model *shown = u ? forget_unlearner_model(u) : NULL;
+    if (rc == CLI_OK && shown == NULL)
+        rc = cli_usage("export", "%s: the state is not prepared: it presents "
+                       "no model", state);
+    size_t parts = shown ? forget_model_part_count(shown) : 0;
+    for (size_t i = 0; rc == CLI_OK && i < parts; i++)
+        rc = save_as(forget_model_part(shown, i), out, (long)i);
+    if (rc == CLI_OK && parts == 0)
+        rc = save_as(shown, out, -1);
+    forget_unlearner_free(u);
+    forget_model_free(m);
+    return rc;
+}
