@@ -160,13 +160,10 @@ int main(int argc, char **argv)
     printf("BLAS: %s\n", blas);
     if (!strncmp(blas, "reference", 9))
         printf("note: the reference BLAS is 10-20x slower than OpenBLAS: this "
-               "demo will take
-minutes, not seconds. Switch with: "
-               "apt-get install libopenblas0 (or update-alternatives
-"
+               "demo will take\nminutes, not seconds. Switch with: "
+               "apt-get install libopenblas0 (or update-alternatives\n"
                "--config libblas.so.3-$(dpkg-architecture "
-               "-qDEB_HOST_MULTIARCH)).
-");
+               "-qDEB_HOST_MULTIARCH)).\n");
     forget_model *m = NULL;
     CHECK(forget_model_create(&m, "mlp", MLP));
     double t0 = now();
