@@ -27,6 +27,7 @@ int fg_idset_from(fg_idset *s, const forget_dataset *ds)
 {
     memset(s, 0, sizeof *s);
     s->n = ds->n;
+    s->cap = ds->n ? ds->n : 1;
     s->ids = fg_malloc_array(ds->n ? ds->n : 1, sizeof *s->ids);
     s->gone = fg_calloc(ds->n ? ds->n : 1, 1);
     if (s->ids == NULL || s->gone == NULL) {
@@ -146,6 +147,7 @@ int fg_idset_load(fg_idset *s, const void *ids, size_t ids_size,
                         "bytes) and flags (%zu bytes) disagree", method,
                         ids_size, gone_size);
     s->n = gone_size;
+    s->cap = s->n ? s->n : 1;
     s->ids = fg_malloc_array(s->n ? s->n : 1, sizeof *s->ids);
     s->gone = fg_malloc(s->n ? s->n : 1);
     if (s->ids == NULL || s->gone == NULL) {
@@ -168,13 +170,29 @@ int fg_idset_load(fg_idset *s, const void *ids, size_t ids_size,
     return rc;
 }
 
-int fg_idset_with(const fg_idset *s, const uint64_t *ids, size_t n,
-                  fg_idset *out, size_t *slot, const char *method)
+/* Room for total slots in ids and gone (doubling; contents kept). */
+static int fg_idset_room(fg_idset *s, size_t total)
 {
-    memset(out, 0, sizeof *out);
+    if (total <= s->cap)
+        return FORGET_OK;
+    size_t cap = total > 2 * s->cap ? total : 2 * s->cap;
+    uint64_t *ids = fg_realloc_array(s->ids, cap, sizeof *ids);
+    if (ids != NULL)
+        s->ids = ids;
+    unsigned char *gone = ids ? fg_realloc_array(s->gone, cap, 1) : NULL;
+    if (gone == NULL)
+        return fg_nomem("the learned ids");
+    s->gone = gone;
+    s->cap = cap;
+    return FORGET_OK;
+}
+
+int fg_idset_learn_plan(fg_idset *s, const uint64_t *ids, size_t n,
+                        size_t *slot, size_t *total, const char *method)
+{
     fg_idmap req;
     size_t a, b;
-    int rc = fg_idmap_build(&req, ids, n, &a, &b);
+    int rc = fg_idmap_build(&req, ids, n, &a, &b); /* O(n): the request */
     if (rc == FORGET_E_NOMEM)
         return fg_nomem("an id index");
     if (rc != FORGET_OK)
@@ -183,43 +201,41 @@ int fg_idset_with(const fg_idset *s, const uint64_t *ids, size_t n,
                         (unsigned long long)ids[a]);
     fg_idmap_free(&req);
     (void)b;
-    size_t fresh = 0;
+    size_t next = s->n;
     for (size_t i = 0; i < n; i++) {
         size_t at;
         if (!fg_idmap_find(&s->index, ids[i], &at))
-            fresh++;
-        else if (!s->gone[at])
+            slot[i] = next++;
+        else if (s->gone[at])
+            slot[i] = at;
+        else
             return fg_error(FORGET_E_INVALID, "method '%s': sample id %llu is "
                             "learned already", method,
                             (unsigned long long)ids[i]);
     }
-    out->n = s->n + fresh;
-    out->ids = fg_malloc_array(out->n ? out->n : 1, sizeof *out->ids);
-    out->gone = fg_malloc(out->n ? out->n : 1);
-    if (out->ids == NULL || out->gone == NULL) {
-        fg_idset_free(out);
-        return fg_nomem("the learned ids");
-    }
-    memcpy(out->ids, s->ids, s->n * sizeof *s->ids);
-    memcpy(out->gone, s->gone, s->n);
-    out->n_gone = s->n_gone;
-    size_t next = s->n;
-    for (size_t i = 0; i < n; i++) {
-        size_t at;
-        if (fg_idmap_find(&s->index, ids[i], &at)) {
-            out->gone[at] = 0;
-            out->n_gone--;
-            slot[i] = at;
-        } else {
-            out->ids[next] = ids[i];
-            out->gone[next] = 0;
-            slot[i] = next++;
-        }
-    }
-    rc = fg_idset_index(out, method);
-    if (rc != FORGET_OK)
-        fg_idset_free(out);
+    rc = fg_idset_room(s, next);
+    if (rc == FORGET_OK &&
+        fg_idmap_reserve(&s->index, s->ids, s->n, next) != FORGET_OK)
+        rc = fg_nomem("an id index");
+    *total = next;
     return rc;
+}
+
+void fg_idset_learn_commit(fg_idset *s, const uint64_t *ids, size_t n,
+                           const size_t *slot)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (slot[i] < s->n) { /* forgotten, learned again */
+            s->gone[slot[i]] = 0;
+            s->n_gone--;
+            continue;
+        }
+        s->ids[slot[i]] = ids[i];
+        s->gone[slot[i]] = 0;
+        fg_idmap_insert(&s->index, ids[i], slot[i]);
+    }
+    for (size_t i = 0; i < n; i++)
+        s->n = slot[i] + 1 > s->n ? slot[i] + 1 : s->n;
 }
 
 int fg_idset_load_slots(fg_idset *s, const fg_slot *table, const char *method)

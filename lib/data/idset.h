@@ -15,6 +15,7 @@ typedef struct fg_idset {
     uint64_t *ids;
     unsigned char *gone; /* 1 = forgotten */
     size_t n, n_gone;
+    size_t cap; /* ids and gone have room for this many (>= n) */
     fg_idmap index;
 } fg_idset;
 
@@ -34,11 +35,18 @@ int fg_idset_request(const fg_idset *s, const uint64_t *ids, size_t n,
 /* Mark slots forgotten (after the request succeeded; cannot fail). */
 void fg_idset_mark(fg_idset *s, const size_t *slots, size_t n);
 
-/* A copy of s with ids added: new ids are appended, forgotten ones
- * revived; slot[i] receives the slot of ids[i]. An id that is learned
- * already (or listed twice) is FORGET_E_INVALID. s is unchanged. */
-int fg_idset_with(const fg_idset *s, const uint64_t *ids, size_t n,
-                  fg_idset *out, size_t *slot, const char *method);
+/* Learning ids, in two steps so that a failed request changes nothing:
+ * fg_idset_learn_plan checks them (an id learned now, or listed twice, is
+ * FORGET_E_INVALID naming it), gives slot[i], the slot ids[i] will take
+ * (a forgotten id its old one, a new id the next free one), and *total,
+ * the slots there will be, and makes room for them (the arrays and the
+ * index grow by doubling: O(1) amortised per id, not a copy of the set);
+ * what s holds is unchanged. fg_idset_learn_commit then records them
+ * (cannot fail). */
+int fg_idset_learn_plan(fg_idset *s, const uint64_t *ids, size_t n,
+                        size_t *slot, size_t *total, const char *method);
+void fg_idset_learn_commit(fg_idset *s, const uint64_t *ids, size_t n,
+                           const size_t *slot);
 
 /* Save as sections IDS (u64 ids) and GONE (one byte per id); load them
  * back from (already verified) section payloads. */

@@ -408,35 +408,30 @@ static int fg_am_learn(void *state, const forget_dataset *rows,
     int rc = fg_model_check_data(s->model, rows, "method 'analytic'");
     if (rc != FORGET_OK)
         return rc;
-    size_t m = forget_dataset_rows(rows);
-    fg_idset ids;
+    size_t m = forget_dataset_rows(rows), total = 0;
     size_t *slot = fg_malloc_array(m, sizeof *slot);
     double *y = fg_malloc_array(m, s->k * sizeof(double));
     uint64_t *fp = NULL;
-    memset(&ids, 0, sizeof ids);
     rc = slot && y ? FORGET_OK : fg_nomem("a request");
-    if (rc == FORGET_OK)
-        rc = fg_idset_with(&s->ids, forget_dataset_ids(rows), m, &ids, slot,
-                           "analytic");
+    if (rc == FORGET_OK) /* room made before the request: nothing fails after */
+        rc = fg_idset_learn_plan(&s->ids, forget_dataset_ids(rows), m, slot,
+                                 &total, "analytic");
     if (rc == FORGET_OK && !s->keep_rows && s->fp) {
         if ((fp = fg_malloc_array(m, 2 * sizeof *fp)) == NULL)
             rc = fg_nomem("the row fingerprints");
         else
             rc = fg_am_fingerprints(s, rows, NULL, fp);
     }
-    if (rc == FORGET_OK) /* before the request: it cannot fail after */
-        rc = fg_am_reserve(s, ids.n);
+    if (rc == FORGET_OK)
+        rc = fg_am_reserve(s, total);
     if (rc == FORGET_OK) {
         fg_analytic_targets(s->model, rows, 0, m, y);
         rc = fg_am_learn_rows(s, rows, y, run);
     }
     if (rc == FORGET_OK) {
         fg_am_keep(s, rows, slot, y, fp);
-        fg_idset_free(&s->ids);
-        s->ids = ids;
-        memset(&ids, 0, sizeof ids);
+        fg_idset_learn_commit(&s->ids, forget_dataset_ids(rows), m, slot);
     }
-    fg_idset_free(&ids);
     fg_free(slot);
     fg_free(y);
     fg_free(fp);
