@@ -219,6 +219,28 @@ END_TEST
 /* The one request rule (as sisa): an id named twice in forget_ids is
  * forgotten once, the repeat counted in already_forgotten; the model and
  * the state are those of naming it once. Both update paths. */
+/* forget(rows) is refused with code and a message holding each of what
+ * (NULL-ended), and the model and the state are bit-identical. */
+static void assert_refused(forget_unlearner *u, forget_model *m,
+                           const forget_dataset *rows, int code,
+                           const char *const *what)
+{
+    unsigned char before[FORGET_DIGEST_SIZE], after[FORGET_DIGEST_SIZE];
+    size_t n0, n1;
+    ck_assert_int_eq(forget_model_digest(m, before), FORGET_OK);
+    unsigned char *s0 = saved_state(u, &n0);
+    ck_assert_int_eq(forget_unlearner_forget(u, rows), code);
+    for (; *what; what++)
+        ck_assert_ptr_nonnull(strstr(forget_last_error(), *what));
+    ck_assert_int_eq(forget_model_digest(m, after), FORGET_OK);
+    ck_assert_mem_eq(before, after, sizeof before);
+    unsigned char *s1 = saved_state(u, &n1);
+    ck_assert_uint_eq(n0, n1);
+    ck_assert_mem_eq(s0, s1, n0);
+    free(s0);
+    free(s1);
+}
+
 /* A head changed behind the method (the host retrained the model) is
  * refused, whatever the update path, and the request changes nothing. */
 START_TEST(a_head_changed_behind_the_method_is_refused)
@@ -237,19 +259,8 @@ START_TEST(a_head_changed_behind_the_method_is_refused)
                                                  params[p]), FORGET_OK);
         ck_assert_int_eq(forget_unlearner_prepare(u, all), FORGET_OK);
         ck_assert_int_eq(forget_model_train(m, other, NULL), FORGET_OK);
-        unsigned char before[FORGET_DIGEST_SIZE], after[FORGET_DIGEST_SIZE];
-        ck_assert_int_eq(forget_model_digest(m, before), FORGET_OK);
-        size_t n0, n1;
-        unsigned char *s0 = saved_state(u, &n0);
-        ck_assert_int_eq(forget_unlearner_forget(u, one), FORGET_E_STATE);
-        ck_assert_ptr_nonnull(strstr(forget_last_error(), "head"));
-        ck_assert_int_eq(forget_model_digest(m, after), FORGET_OK);
-        ck_assert_mem_eq(before, after, sizeof before);
-        unsigned char *s1 = saved_state(u, &n1);
-        ck_assert_uint_eq(n0, n1);
-        ck_assert_mem_eq(s0, s1, n0);
-        free(s0);
-        free(s1);
+        const char *const why[] = {"head", NULL};
+        assert_refused(u, m, one, FORGET_E_STATE, why);
         forget_unlearner_free(u);
         forget_model_free(m);
     }
@@ -264,24 +275,6 @@ END_TEST
  * regression target off) is refused FORGET_E_INVALID naming the id and
  * what differs, with the model and the state bit-identical; the true rows
  * are then accepted. With and without keep_rows, both update paths. */
-static void assert_refused_row(forget_unlearner *u, forget_model *m,
-                               const forget_dataset *bad, const char *what)
-{
-    unsigned char before[FORGET_DIGEST_SIZE], after[FORGET_DIGEST_SIZE];
-    size_t n0, n1;
-    ck_assert_int_eq(forget_model_digest(m, before), FORGET_OK);
-    unsigned char *s0 = saved_state(u, &n0);
-    ck_assert_int_eq(forget_unlearner_forget(u, bad), FORGET_E_INVALID);
-    ck_assert_ptr_nonnull(strstr(forget_last_error(), "sample id 9"));
-    ck_assert_ptr_nonnull(strstr(forget_last_error(), what));
-    ck_assert_int_eq(forget_model_digest(m, after), FORGET_OK);
-    ck_assert_mem_eq(before, after, sizeof before);
-    unsigned char *s1 = saved_state(u, &n1);
-    ck_assert_uint_eq(n0, n1);
-    ck_assert_mem_eq(s0, s1, n0);
-    free(s0);
-    free(s1);
-}
 
 /* Row 9 of all (4 features), changed: 0 label, 1 features, 2 another
  * row's features. */
@@ -324,7 +317,8 @@ START_TEST(rows_that_were_not_learned_are_refused)
         ck_assert_int_eq(forget_unlearner_prepare(u, all), FORGET_OK);
         for (int how = 0; how < 3; how++) {
             forget_dataset *bad = changed_row(all, how);
-            assert_refused_row(u, m, bad, what[how]);
+            const char *const why[] = {"sample id 9", what[how], NULL};
+            assert_refused(u, m, bad, FORGET_E_INVALID, why);
             forget_dataset_free(bad);
         }
         if (p == 0) { /* a state saved before fingerprints: unchecked */
