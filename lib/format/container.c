@@ -78,12 +78,16 @@ void fg_writer_section(fg_writer *w, const char tag[4], uint32_t flags,
     fg_writer_section2(w, tag, flags, data, len, NULL, 0);
 }
 
-int fg_writer_end(fg_writer *w)
+int fg_writer_end(fg_writer *w, int rc)
 {
-    fg_writer_section(w, "END ", FG_SECTION_REQUIRED, NULL, 0);
-    if (w->failed)
-        return fg_nomem("a serialised file");
-    return FORGET_OK;
+    if (rc == FORGET_OK) {
+        fg_writer_section(w, "END ", FG_SECTION_REQUIRED, NULL, 0);
+        if (w->failed)
+            rc = fg_nomem("a serialised file");
+    }
+    if (rc != FORGET_OK)
+        fg_writer_free(w);
+    return rc;
 }
 
 void fg_writer_free(fg_writer *w)

@@ -29,8 +29,10 @@ void fg_writer_section(fg_writer *w, const char tag[4], uint32_t flags,
 void fg_writer_section2(fg_writer *w, const char tag[4], uint32_t flags,
                         const void *a, size_t alen, const void *b,
                         size_t blen);
-/* Close with the END section; FORGET_E_NOMEM if any append failed. */
-int fg_writer_end(fg_writer *w);
+/* Close with the END section when rc (the status of writing the rest)
+ * is FORGET_OK; FORGET_E_NOMEM if any append failed. On any failure the
+ * buffer is freed. Returns the status. */
+int fg_writer_end(fg_writer *w, int rc);
 void fg_writer_free(fg_writer *w);
 /* Hand a finished writer's bytes to a path (crash-safe replacement) or to
  * a caller's buffer (*size is always set; buf NULL only asks; a buffer too

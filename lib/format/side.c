@@ -15,12 +15,8 @@ int fg_side_file_write(const char *path, const char *tag, const void *data,
     fg_writer w;
     fg_writer_begin(&w, FG_FILE_UNLEARNER);
     fg_writer_section(&w, tag, FG_SECTION_REQUIRED, data, size);
-    int rc = fg_writer_end(&w);
-    if (rc != FORGET_OK) {
-        fg_writer_free(&w);
-        return rc;
-    }
-    return fg_writer_to_file(&w, path);
+    int rc = fg_writer_end(&w, FORGET_OK);
+    return rc == FORGET_OK ? fg_writer_to_file(&w, path) : rc;
 }
 
 int fg_side_file_read(const char *path, const char *tag, void *dst,

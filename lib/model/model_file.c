@@ -36,11 +36,7 @@ static int fg_model_serialise(const forget_model *m, fg_writer *w,
     int rc = w->failed ? fg_nomem("a model file") : FORGET_OK;
     if (rc == FORGET_OK && m->ops->save_sections)
         rc = m->ops->save_sections(m, (forget_writer *)(void *)w);
-    if (rc == FORGET_OK)
-        rc = fg_writer_end(w);
-    if (rc != FORGET_OK)
-        fg_writer_free(w);
-    return rc;
+    return fg_writer_end(w, rc);
 }
 
 int forget_model_save(const forget_model *m, const char *path)

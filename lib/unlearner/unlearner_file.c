@@ -42,11 +42,7 @@ static int fg_unlearner_serialise(const forget_unlearner *u,
     forget_set_error(FORGET_OK, "");
     int rc = w->failed ? fg_nomem("a state file")
                        : fg_backend_status(m, "save", m->save(u->state, fw));
-    if (rc == FORGET_OK)
-        rc = fg_writer_end(w);
-    if (rc != FORGET_OK)
-        fg_writer_free(w);
-    return rc;
+    return fg_writer_end(w, rc);
 }
 
 int forget_unlearner_save(const forget_unlearner *u, const char *path)
