@@ -17,6 +17,25 @@ static void print_report(const forget_unlearner *u)
     printf("\n");
 }
 
+/* Once the method is known (an unlearner created or loaded, not yet
+ * prepared): its result must have a place. A method that
+ * changes the model needs --out (else the change is lost while the state
+ * records it); sisa's model lives in its state, which needs --state. */
+static int check_result(const forget_unlearner *u, const forget_model *m,
+                        const char *out)
+{
+    if (forget_unlearner_model(u) == m && !out)
+        return cli_usage("unlearn", "method '%s' changes the model: give "
+                         "--out, or the change would be lost",
+                         forget_unlearner_method(u));
+    /* (without --out, check_outputs made sure --state is given) */
+    if (forget_unlearner_model(u) != m && out)
+        return cli_usage("unlearn", "method '%s' keeps its model in its "
+                         "--state; --out does not apply",
+                         forget_unlearner_method(u));
+    return CLI_OK;
+}
+
 /* The unlearner: from --state when the file exists, else created and
  * prepared on the data. */
 static int open_unlearner(const cli_opt *opts, forget_model *m,
@@ -35,7 +54,7 @@ static int open_unlearner(const cli_opt *opts, forget_model *m,
             *u = NULL;
             return CLI_USAGE;
         }
-        return CLI_OK;
+        return check_result(*u, m, cli_get(opts, "--out"));
     }
     if (method == NULL || data == NULL)
         return cli_usage("unlearn", "%s", "without a saved --state, "
@@ -43,6 +62,13 @@ static int open_unlearner(const cli_opt *opts, forget_model *m,
     if ((r = forget_unlearner_create(u, method, m, cli_get(opts, "--params")))
         != FORGET_OK)
         return cli_fail("unlearn", "--method/--params", r);
+    /* before the prepare: a refused run does no work */
+    int rc = check_result(*u, m, cli_get(opts, "--out"));
+    if (rc != CLI_OK) {
+        forget_unlearner_free(*u);
+        *u = NULL;
+        return rc;
+    }
     forget_unlearner_set_progress(*u, cli_progress, NULL);
     r = forget_unlearner_prepare(*u, data);
     cli_progress_done();
@@ -122,23 +148,6 @@ static int check_outputs(const char *model, const char *state,
     return CLI_OK;
 }
 
-/* Once the method is known: its result must have a place. A method that
- * changes the model needs --out (else the change is lost while the state
- * records it); sisa's model lives in its state, which needs --state. */
-static int check_result(const forget_unlearner *u, const forget_model *m,
-                        const char *out)
-{
-    if (forget_unlearner_model(u) == m && !out)
-        return cli_usage("unlearn", "method '%s' changes the model: give "
-                         "--out, or the change would be lost",
-                         forget_unlearner_method(u));
-    /* (without --out, check_outputs made sure --state is given) */
-    if (forget_unlearner_model(u) != m && out)
-        return cli_usage("unlearn", "method '%s' keeps its model in its "
-                         "--state; --out does not apply",
-                         forget_unlearner_method(u));
-    return CLI_OK;
-}
 
 int cmd_unlearn(int argc, char **argv)
 {
@@ -193,8 +202,6 @@ int cmd_unlearn(int argc, char **argv)
                            cli_get(opts, "--csv"), &data);
     if (rc == CLI_OK)
         rc = open_unlearner(opts, m, data, &u);
-    if (rc == CLI_OK)
-        rc = check_result(u, m, out);
     const char *journal = cli_get(opts, "--journal");
     if (rc == CLI_OK && journal &&
         (r = forget_unlearner_open_journal(
