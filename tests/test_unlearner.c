@@ -331,6 +331,58 @@ START_TEST(state_knows_its_model)
 }
 END_TEST
 
+/* A model freed by its host while an unlearner borrows it stays alive
+ * until the unlearner goes (SQLite's close_v2 rule): the unlearner keeps
+ * working on it, nothing is read after free (ASan), nothing leaks, and
+ * the last free releases it. Holds for every built-in method and for a
+ * host model. */
+START_TEST(freeing_a_borrowed_model_waits_for_its_unlearner)
+{
+    const char *cases[4][3] = {
+        {"ssd", "mlp", "layers=4-8-3 seed=3"},
+        {"analytic", "analytic", "inputs=4 outputs=3"},
+        {"sisa", "mlp", "layers=4-8-3 seed=3"},
+        {"ssd", "host", ""},
+    };
+    forget_dataset *train = make_blobs(240, 4, 3, 31, 0), *rows = NULL;
+    ck_assert_int_eq(forget_dataset_subset_class(&rows, train, 1), FORGET_OK);
+    host_lr_shape shape = {.inputs = 4, .outputs = 3};
+    float init[15];
+    for (int i = 0; i < 15; i++)
+        init[i] = 0.01f * (float)(i % 7) - 0.03f;
+    for (int k = 0; k < 4; k++) {
+        forget_model *m = NULL;
+        if (k == 3)
+            m = make_host_lr(&shape, init);
+        else
+            ck_assert_int_eq(forget_model_create(&m, cases[k][1],
+                                                 cases[k][2]), FORGET_OK);
+        ck_assert_int_eq(forget_model_train(m, train, NULL), FORGET_OK);
+        forget_unlearner *u = NULL;
+        ck_assert_int_eq(forget_unlearner_create(&u, cases[k][0], m, NULL),
+                         FORGET_OK);
+        ck_assert_int_eq(forget_unlearner_prepare(u, train), FORGET_OK);
+        unsigned char before[32], after[32];
+        ck_assert_int_eq(forget_model_digest(forget_unlearner_model(u),
+                                             before), FORGET_OK);
+        forget_model_free(m); /* the host lets go first */
+        int rc = forget_unlearner_forget(u, rows);
+        ck_assert_msg(rc == FORGET_OK, "%s %s: %s", cases[k][0],
+                      cases[k][1], forget_last_error());
+        ck_assert_int_eq(forget_model_digest(forget_unlearner_model(u),
+                                             after), FORGET_OK);
+        ck_assert_msg(memcmp(before, after, 32) != 0, "%s did not change "
+                      "the model", cases[k][0]);
+        size_t n;
+        free(saved_state(u, &n)); /* reads the model (its digest) */
+        forget_unlearner_free(u); /* the last reference: m goes now (the
+                                     fixture's shutdown finds none alive) */
+    }
+    forget_dataset_free(rows);
+    forget_dataset_free(train);
+}
+END_TEST
+
 START_TEST(run_context_guards)
 {
     ck_assert_int_eq(forget_run_progress(NULL, 0.1), FORGET_E_INVALID);
@@ -356,6 +408,7 @@ Suite *suite_unlearner(void)
     tcase_add_test(tc, progress_and_cancel);
     tcase_add_test(tc, progress_ends_at_one_exactly_once);
     tcase_add_test(tc, state_knows_its_model);
+    tcase_add_test(tc, freeing_a_borrowed_model_waits_for_its_unlearner);
     tcase_add_test(tc, run_context_guards);
     suite_add_tcase(s, tc);
     return s;

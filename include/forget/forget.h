@@ -261,7 +261,9 @@ typedef int (*forget_progress_fn)(double fraction, const char *stage,
 FORGET_API int forget_model_create(forget_model **out, const char *kind,
                                    const char *params);
 /* Frees a model; NULL and a model owned by an unlearner (the sisa
- * ensemble) are left alone. */
+ * ensemble) are left alone. A model that unlearners still borrow is
+ * released when the last of them is freed (the host must not use it after
+ * this call; the unlearners go on working on it). */
 FORGET_API void forget_model_free(forget_model *m);
 /* Kind "analytic" on a trained mlp: its hidden layers (copied, frozen)
  * become the feature map of a ridge head. params: "outputs=0" (0 = the
@@ -465,8 +467,9 @@ FORGET_API int forget_method_param_count(const char *method, size_t *count);
 FORGET_API int forget_method_param(const char *method, size_t index,
                                    const forget_param_def **def);
 
-/* An unlearner binds one method to one model. The model is borrowed: it
- * must outlive the unlearner, and the unlearner's forget calls change it.
+/* An unlearner binds one method to one model. The model is borrowed (the
+ * unlearner holds a reference: forget_model_free waits for
+ * forget_unlearner_free), and the unlearner's forget calls change it.
  * model may be NULL only for methods flagged FORGET_METHOD_NO_MODEL.
  * params is the method's parameter string (NULL or "" for defaults). */
 FORGET_API int forget_unlearner_create(forget_unlearner **out,

@@ -12,9 +12,10 @@
 #include "util/error.h"
 
 typedef struct fg_ens {
-    forget_model **parts; /* borrowed */
+    forget_model **parts; /* borrowed: one reference each (fg_model_hold) */
     size_t n;
     int vote;
+    int held; /* the references are taken */
 } fg_ens;
 
 static int fg_ens_forward(const forget_model *m, fg_workspace *ws,
@@ -70,6 +71,8 @@ static int fg_ens_clone(const forget_model *m, void **impl)
 static void fg_ens_destroy(void *impl)
 {
     fg_ens *e = impl;
+    for (size_t i = 0; e && e->held && i < e->n; i++)
+        fg_model_discard(e->parts[i]);
     if (e)
         fg_free(e->parts);
     fg_free(e);
@@ -112,6 +115,9 @@ int fg_ensemble_create(forget_model **out, forget_model *const *parts,
         return fg_nomem("an ensemble");
     }
     memcpy(e->parts, parts, n * sizeof *parts);
+    for (size_t i = 0; i < n; i++)
+        fg_model_hold(parts[i]);
+    e->held = 1;
     e->n = n;
     e->vote = vote;
     m->impl = e;
@@ -125,7 +131,10 @@ int fg_ensemble_create(forget_model **out, forget_model *const *parts,
 
 void fg_ensemble_set(forget_model *m, size_t i, forget_model *part)
 {
-    ((fg_ens *)m->impl)->parts[i] = part;
+    fg_ens *e = m->impl;
+    fg_model_hold(part);
+    fg_model_discard(e->parts[i]);
+    e->parts[i] = part;
 }
 
 size_t forget_model_part_count(const forget_model *m)

@@ -84,6 +84,10 @@ int fg_model_accumulate(const forget_model *m, fg_workspace *ws,
 
 /* A deep copy that is not counted alive (for models inside models). */
 int fg_model_clone_raw(forget_model **out, const forget_model *m);
+/* Models are reference-counted: fg_model_hold takes a reference for a
+ * borrower (an unlearner, an ensemble), fg_model_discard drops one and
+ * frees the model with the last (NULL: nothing). */
+void fg_model_hold(forget_model *m);
 void fg_model_discard(forget_model *m);
 
 /* Train on the rows listed (in that order before each epoch's shuffle;
@@ -104,12 +108,12 @@ void fg_state_swap(void *state, void *fresh, size_t size,
 
 /* ---- the ensemble kind (what sisa presents) ---- */
 
-/* An ensemble over n constituents (borrowed: they must outlive it), not
+/* An ensemble over n constituents (it holds a reference on each), not
  * counted alive (its unlearner owns it). vote: majority vote instead of
  * the mean of probabilities. */
 int fg_ensemble_create(forget_model **out, forget_model *const *parts,
                        size_t n, int vote, const char *params);
-/* Replace constituent i. */
+/* Replace constituent i (the reference moves to part). */
 void fg_ensemble_set(forget_model *m, size_t i, forget_model *part);
 
 /* ---- the analytic kind's head (the analytic method) ---- */

@@ -58,6 +58,7 @@ int fg_model_alloc(forget_model **out, const fg_model_ops *ops,
     if (m == NULL)
         return fg_nomem("a model");
     m->ops = ops;
+    atomic_init(&m->refs, 1);
     snprintf(m->kind, sizeof m->kind, "%s", kind);
     m->n_params = n_params;
     m->theta = fg_calloc(n_params ? n_params : 1, sizeof(float));
@@ -72,12 +73,24 @@ int fg_model_alloc(forget_model **out, const fg_model_ops *ops,
     return FORGET_OK;
 }
 
-void fg_model_publish(forget_model *m) { (void)m; fg_object_created(); }
+void fg_model_publish(forget_model *m)
+{
+    m->published = 1;
+    fg_object_created();
+}
+
+void fg_model_hold(forget_model *m)
+{
+    if (m != NULL)
+        atomic_fetch_add(&m->refs, 1);
+}
 
 void fg_model_discard(forget_model *m)
 {
-    if (m == NULL)
-        return;
+    if (m == NULL || atomic_fetch_sub(&m->refs, 1) != 1)
+        return; /* a borrower still uses it: the last one frees it */
+    if (m->published)
+        fg_object_destroyed();
     if (m->impl && m->ops->destroy_impl)
         m->ops->destroy_impl(m->impl);
     fg_free(m->params_text);
@@ -91,8 +104,7 @@ void forget_model_free(forget_model *m)
 {
     if (m == NULL || m->owned) /* an unlearner's model is freed with it */
         return;
-    fg_model_discard(m);
-    fg_object_destroyed();
+    fg_model_discard(m); /* deferred while an unlearner borrows it */
 }
 
 int forget_model_clone(forget_model **out, const forget_model *m)

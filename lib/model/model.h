@@ -2,6 +2,8 @@
 #ifndef FG_MODEL_MODEL_H
 #define FG_MODEL_MODEL_H
 
+#include <stdatomic.h>
+
 #include "model/kit.h"
 #include "util/report.h"
 #include "util/sha256.h"
@@ -59,6 +61,9 @@ struct forget_model {
     forget_report *train_report;
     int owned; /* held by an unlearner (the sisa ensemble): not the host's
                   to free */
+    int published;     /* counted alive (fg_model_publish) */
+    atomic_size_t refs; /* the creator's reference + one per borrower
+                           (unlearner, ensemble): freed at 0 */
 };
 
 /* A model shell with theta (zeroed) and blocks allocated; the kind fills

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "model/kit.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/params.h"
@@ -54,6 +55,7 @@ int fg_unlearner_wrap(forget_unlearner **out, const forget_method *m,
     }
     u->method = m;
     u->model = model;
+    fg_model_hold(model); /* a host's free of it waits for ours */
     u->params_text = text;
     u->state = state;
     fg_object_created();
@@ -109,6 +111,8 @@ void forget_unlearner_free(forget_unlearner *u)
         return;
     fg_journal_detach(u);
     u->method->destroy(u->state);
+    fg_model_discard(u->model); /* our reference: frees a model the host
+                                   freed already */
     fg_report_free(u->report);
     fg_free(u->params_text);
     fg_free(u);

@@ -102,6 +102,9 @@ has "$T/out" "method ssd" "state info"
 expect 0 "info state --model" -- "$FORGET" info "$T/ssd.state" --model "$T/m-ssd2.fgm"
 has "$T/out" "valid for" "state validated"
 expect 1 "info state, wrong model" -- "$FORGET" info "$T/ssd.state" --model "$T/lin.fgm"
+head -c 200 "$T/ssd.state" > "$T/cut.state"
+expect 1 "info on a cut state" -- "$FORGET" info "$T/cut.state"
+has "$T/err" "truncated" "a cut state is named truncated"
 expect 0 "unlearn analytic by ids" -- "$FORGET" unlearn --model "$T/a.fgm" \
     --method analytic --params keep_rows=true --data "$T/train.csv" \
     --ids "$T/ids.txt" --out "$T/a2.fgm" --state "$T/a.state"
@@ -241,6 +244,42 @@ has "$T/out" '^{"accuracy":' "eval json"
 expect 1 "eval wrong data" -- "$FORGET" eval --model "$T/m.fgm" \
     --data "$T/ids.txt"
 expect 2 "eval missing" -- "$FORGET" eval --model "$T/m.fgm"
+
+# ---- hostile files: nothing from a file reaches the terminal raw ----
+# A state whose method and parameter strings carry an OSC title, a screen
+# clear and a fake "valid" line (info lists sections without checking CRCs).
+printf '\211FGT\r\n\032\n\001\000\000\000\002\000\000\000' > "$T/evil.state"
+sec() { # tag payload: a section header with a zero CRC, then the payload
+    n=$(printf '%s' "$2" | wc -c)
+    printf '%s\000\000\000\000' "$1" >> "$T/evil.state"
+    printf "$(printf '\\%03o' $((n % 256)) $((n / 256)))\000\000\000\000\000\000" >> "$T/evil.state"
+    printf '\000\000\000\000\000\000\000\000' >> "$T/evil.state"
+    printf '%s' "$2" >> "$T/evil.state"
+    pad=$(( (8 - n % 8) % 8 )); [ "$pad" = 0 ] || head -c "$pad" /dev/zero >> "$T/evil.state"
+}
+sec _MTH "$(printf 'ssd\033]0;pwned\007\033[2J')"
+sec _PAR "$(printf 'alpha=1\n  valid for model.fgm (prepared)\033[H')"
+sec 'END ' ''
+expect 0 "info on a hostile state" -- "$FORGET" info "$T/evil.state"
+if LC_ALL=C grep -q "$(printf '\033')" "$T/out"; then bad "info printed an escape byte"; else ok; fi
+if grep -q '^  valid' "$T/out"; then bad "info printed a forged line"; else ok; fi
+has "$T/out" 'x1b\]0;pwned' "the escape is shown escaped"
+# A FIFO or a device as a file: refused at once, never waited on.
+mkfifo "$T/fifo"
+expect 1 "info on a FIFO" -- timeout 10 "$FORGET" info "$T/fifo"
+has "$T/err" "not a regular file" "FIFO refused"
+expect 1 "--ids from /dev/zero" -- timeout 10 "$FORGET" unlearn \
+    --model "$T/m.fgm" --method ssd --data "$T/train.csv" --ids /dev/zero \
+    --out "$T/never.fgm"
+has "$T/err" "not a regular file" "device refused as --ids"
+expect 1 "--ids from a FIFO" -- timeout 10 "$FORGET" unlearn \
+    --model "$T/m.fgm" --method ssd --data "$T/train.csv" --ids "$T/fifo" \
+    --out "$T/never.fgm"
+head -c 4096 /dev/zero > "$T/nul-ids.txt"
+expect 2 "--ids of NUL bytes" -- "$FORGET" unlearn --model "$T/m.fgm" \
+    --method ssd --data "$T/train.csv" --ids "$T/nul-ids.txt" --out "$T/never.fgm"
+has "$T/err" "line 1: not a sample id" "NUL bytes are not ids"
+[ ! -e "$T/never.fgm" ] && ok || bad "a refused unlearn wrote its output"
 
 # every subcommand answers --help
 for c in methods train unlearn eval info journal export; do

@@ -24,7 +24,18 @@ int cli_parse(const char *cmd, int argc, char **argv, cli_opt *opts,
               const char **positional, int max_positional);
 const char *cli_get(const cli_opt *opts, const char *name);
 
-/* Print "forget: CMD: what: strerror: message" and return CLI_FAIL. */
+/* Print n bytes of s with everything but printable ASCII escaped (\\,
+ * \xNN): text that came from a file cannot drive the terminal or forge a
+ * line. */
+void cli_put_safe(FILE *f, const char *s, size_t n);
+void cli_puts_safe(FILE *f, const char *s);
+
+/* Open path for reading if it is a regular file (a FIFO, a device or a
+ * folder is refused at once, never waited on); NULL after printing why. */
+FILE *cli_open_regular(const char *cmd, const char *path);
+
+/* Print "forget: CMD: what: strerror: message" (escaped) and return
+ * CLI_FAIL. */
 int cli_fail(const char *cmd, const char *what, int rc);
 int cli_usage(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -1,33 +1,56 @@
 /* forget info FILE: what a model or an unlearner state holds, validated. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
-/* The header and the section list of a state file (docs/FORMAT.md). */
-static int state_info(const char *path, const unsigned char *b, size_t len)
+/* The first bytes of a method name or a parameter string printed. */
+#define INFO_TEXT_MAX 4096
+
+/* The header and the section list of a state file (docs/FORMAT.md), read
+ * section by section (a hostile length costs a seek, not memory); every
+ * byte that came from the file is printed escaped (cli_put_safe). */
+static int state_info(const char *path, FILE *f, const unsigned char *head)
 {
     printf("%s: libforget unlearner state, format %u\n", path,
-           (unsigned)b[8] | (unsigned)b[9] << 8);
-    for (size_t at = 16; at + 24 <= len;) {
+           (unsigned)head[8] | (unsigned)head[9] << 8);
+    unsigned char h[24];
+    static char text[INFO_TEXT_MAX];
+    uint64_t at = 16;
+    int end = 0;
+    while (!end && fread(h, 1, 24, f) == 24) {
         uint64_t l = 0;
         for (int i = 7; i >= 0; i--)
-            l = l << 8 | b[at + 8 + i];
-        if (l > len - at - 24) {
-            fprintf(stderr, "forget info: %s: truncated section at byte %zu\n",
-                    path, at);
+            l = l << 8 | h[8 + i];
+        uint64_t pad = (8 - l % 8) % 8;
+        int is_mth = !memcmp(h, "_MTH", 4), is_par = !memcmp(h, "_PAR", 4);
+        if (is_mth || is_par) {
+            size_t want = l < INFO_TEXT_MAX ? (size_t)l : INFO_TEXT_MAX;
+            size_t got = fread(text, 1, want, f);
+            printf("  %s ", is_mth ? "method" : "params");
+            cli_put_safe(stdout, text, got);
+            printf("%s\n", got < l ? " ..." : "");
+            l -= got;
+            at += got;
+        } else if (!(end = !memcmp(h, "END ", 4))) {
+            printf("  section ");
+            cli_put_safe(stdout, (const char *)h, 4);
+            printf(": %llu bytes\n", (unsigned long long)l);
+        }
+        if (l > INT64_MAX - 24 - pad - at ||
+            fseeko(f, (off_t)(l + pad), SEEK_CUR) != 0) {
+            fprintf(stderr, "forget info: %s: truncated section at byte "
+                    "%llu\n", path, (unsigned long long)at);
             return CLI_FAIL;
         }
-        const unsigned char *p = b + at + 24;
-        if (!memcmp(b + at, "_MTH", 4) || !memcmp(b + at, "_PAR", 4))
-            printf("  %s %.*s\n", !memcmp(b + at, "_MTH", 4) ? "method"
-                                                              : "params",
-                   (int)l, (const char *)p);
-        else if (memcmp(b + at, "END ", 4))
-            printf("  section %.4s: %llu bytes\n", (const char *)(b + at),
-                   (unsigned long long)l);
-        at += 24 + (size_t)l + (8 - l % 8) % 8;
+        at += 24 + l + pad;
+    }
+    if (!end) {
+        fprintf(stderr, "forget info: %s: truncated at byte %llu (no END "
+                "section)\n", path, (unsigned long long)at);
+        return CLI_FAIL;
     }
     return CLI_OK;
 }
@@ -67,37 +90,30 @@ int cmd_info(int argc, char **argv)
     }
     if (file == NULL)
         return cli_usage("info", "%s", "a FILE is required");
-    FILE *f = fopen(file, "rb");
-    if (f == NULL) {
-        perror(file);
+    FILE *f = cli_open_regular("info", file);
+    if (f == NULL)
         return CLI_FAIL;
-    }
     unsigned char head[16];
     size_t got = fread(head, 1, sizeof head, f);
-    fclose(f);
     if (got == 16 && head[12] == 2) {
-        f = fopen(file, "rb");
-        fseek(f, 0, SEEK_END);
-        long len = ftell(f);
-        rewind(f);
-        unsigned char *b = malloc(len > 0 ? (size_t)len : 1);
-        size_t n = fread(b, 1, (size_t)len, f);
+        rc = state_info(file, f, head);
         fclose(f);
-        rc = state_info(file, b, n);
-        free(b);
         if (rc == CLI_OK && cli_get(opts, "--model"))
             rc = state_check(file, cli_get(opts, "--model"));
         else if (rc == CLI_OK)
             printf("(validate it with --model MODEL)\n");
         return rc;
     }
+    fclose(f);
     forget_model *m = NULL;
     int r = forget_model_load(&m, file);
     if (r != FORGET_OK)
         return cli_fail("info", file, r);
-    printf("%s: libforget model, valid\n  kind %s\n  params %s\n"
-           "  inputs %zu, outputs %zu, %s\n  parameters %zu\n", file,
-           forget_model_kind(m), forget_model_params(m),
+    printf("%s: libforget model, valid\n  kind ", file);
+    cli_puts_safe(stdout, forget_model_kind(m));
+    printf("\n  params ");
+    cli_puts_safe(stdout, forget_model_params(m));
+    printf("\n  inputs %zu, outputs %zu, %s\n  parameters %zu\n",
            forget_model_inputs(m), forget_model_outputs(m),
            forget_model_task(m) == FORGET_TASK_REGRESSION ? "regression"
                                                           : "classification",
