@@ -1,9 +1,10 @@
 /* SISA's forget: a request is planned (which ids, which rows die, from
  * which slice each shard retrains), run (the shards retrained beside the
  * live ones), reported, and only then committed (the retrained shards
- * swapped in, the checkpoints that held a forgotten row destroyed, the
- * rows zeroed, the ids marked). A failure before the commit changes
- * nothing. */
+ * swapped in, the checkpoints that held a forgotten row retired: memory
+ * zeroed, files destroyed, or pending until the next durable save when
+ * the state on disk names them; the rows zeroed, the ids marked). A
+ * failure before the commit changes nothing. */
 #include <string.h>
 
 #include "forget/backend.h"
@@ -31,7 +32,7 @@ static void fg_sisa_plan_free(fg_sisa_plan *p)
 
 /* The new dead mask and the jobs: each shard holding a forgotten row
  * retrains from the earliest slice holding one. */
-static int fg_sisa_plan_rows(const fg_sisa *s, fg_sisa_plan *p,
+static int fg_sisa_plan_rows(fg_sisa *s, fg_sisa_plan *p,
                              const uint64_t *ids)
 {
     size_t S = s->S, R = s->R, first[1024];
@@ -50,21 +51,28 @@ static int fg_sisa_plan_rows(const fg_sisa *s, fg_sisa_plan *p,
         if (s->slice[row] < first[s->shard[row]])
             first[s->shard[row]] = s->slice[row];
     }
+    size_t retired = 0;
     for (size_t i = 0; i < S; i++)
-        if (first[i] < R)
+        if (first[i] < R) {
             p->jobs[p->n_jobs++] = (fg_job){.shard = i, .r0 = first[i]};
-    return FORGET_OK;
+            retired += R - first[i];
+        }
+    /* room for the superseded files, so that the commit cannot fail */
+    return fg_ckpt_reserve(s, retired);
 }
 
 /* Plan the request ids[0..count): ids never prepared are refused, ids
  * forgotten already (or named twice) are counted (already_forgotten) and
  * skipped (fg_idset_request's rule). */
-static int fg_sisa_plan_make(const fg_sisa *s, const uint64_t *ids,
+static int fg_sisa_plan_make(fg_sisa *s, const uint64_t *ids,
                              size_t count, forget_run *run, fg_sisa_plan *p)
 {
     size_t n = forget_dataset_rows(s->data), repeats = 0;
     memset(p, 0, sizeof *p);
     p->gen = s->gen + 1;
+    if (p->gen >= FG_SISA_MAX_GEN)
+        return fg_error(FORGET_E_STATE, "method 'sisa': the checkpoint "
+                        "generations are used up");
     p->slots = fg_malloc_array(count, sizeof *p->slots);
     p->pos = fg_malloc_array(count, sizeof *p->pos);
     int rc = p->slots && p->pos ? FORGET_OK : fg_nomem("a request");
@@ -151,7 +159,7 @@ static void fg_sisa_commit(fg_sisa *s, fg_sisa_plan *p)
         s->parts[sh] = p->jobs[i].model;
         fg_ensemble_set(s->ens, sh, p->jobs[i].model);
         for (size_t r = p->jobs[i].r0; r < R; r++) {
-            fg_ckpt_drop(s, sh, r, &s->ck[sh * R + r]);
+            fg_ckpt_retire(s, sh, r, &s->ck[sh * R + r]);
             s->ck[sh * R + r] = p->jobs[i].ck[r];
         }
     }
