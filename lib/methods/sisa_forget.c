@@ -19,6 +19,7 @@ typedef struct fg_sisa_plan {
     fg_job *jobs;        /* one per shard to retrain, from its first slice */
     size_t n_jobs;
     uint64_t gen; /* of the checkpoint files the retraining writes */
+    size_t retired; /* checkpoints the retraining supersedes */
 } fg_sisa_plan;
 
 static void fg_sisa_plan_free(fg_sisa_plan *p)
@@ -32,7 +33,7 @@ static void fg_sisa_plan_free(fg_sisa_plan *p)
 
 /* The new dead mask and the jobs: each shard holding a forgotten row
  * retrains from the earliest slice holding one. */
-static int fg_sisa_plan_rows(fg_sisa *s, fg_sisa_plan *p,
+static int fg_sisa_plan_rows(const fg_sisa *s, fg_sisa_plan *p,
                              const uint64_t *ids)
 {
     size_t S = s->S, R = s->R, first[1024];
@@ -57,14 +58,14 @@ static int fg_sisa_plan_rows(fg_sisa *s, fg_sisa_plan *p,
             p->jobs[p->n_jobs++] = (fg_job){.shard = i, .r0 = first[i]};
             retired += R - first[i];
         }
-    /* room for the superseded files, so that the commit cannot fail */
-    return fg_ckpt_reserve(s, retired);
+    p->retired = retired;
+    return FORGET_OK;
 }
 
 /* Plan the request ids[0..count): ids never prepared are refused, ids
  * forgotten already (or named twice) are counted (already_forgotten) and
  * skipped (fg_idset_request's rule). */
-static int fg_sisa_plan_make(fg_sisa *s, const uint64_t *ids,
+static int fg_sisa_plan_make(const fg_sisa *s, const uint64_t *ids,
                              size_t count, forget_run *run, fg_sisa_plan *p)
 {
     size_t n = forget_dataset_rows(s->data), repeats = 0;
@@ -186,6 +187,10 @@ int fg_sisa_forget_ids(void *state, const uint64_t *ids, size_t count,
         rc = fg_sisa_plan_run(s, &p, run);
     if (rc == FORGET_OK)
         rc = fg_sisa_plan_report(s, &p, run);
+    /* room for the superseded files, last, so that the commit cannot fail
+     * and a failure allocates nothing that stays */
+    if (rc == FORGET_OK)
+        rc = fg_ckpt_reserve(s, p.retired);
     if (rc == FORGET_OK)
         fg_sisa_commit(s, &p);
     else
