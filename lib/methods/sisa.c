@@ -340,7 +340,8 @@ static int fg_sisa_take_pending(fg_sisa *n, fg_sisa *s)
     int rc = fg_ckpt_reserve(n, s->n_pending + all);
     if (rc != FORGET_OK)
         return rc;
-    memcpy(n->pending, s->pending, s->n_pending * sizeof *s->pending);
+    if (s->n_pending > 0)
+        memcpy(n->pending, s->pending, s->n_pending * sizeof *s->pending);
     n->n_pending = s->n_pending;
     s->n_pending = 0;
     for (size_t i = 0; i < all; i++)
