@@ -431,6 +431,21 @@ START_TEST(store_chosen_by_host_at_load)
     ck_assert_int_eq(forget_unlearner_load_params(&v, t, state, "seed=1"),
                      FORGET_E_PARAM);
     ck_assert_ptr_nonnull(strstr(forget_last_error(), "'seed'"));
+    /* a store for a state that keeps its checkpoints in memory, and the
+     * reverse: refused, saying why */
+    forget_unlearner *m = fresh(t, D, NULL);
+    size_t mlen;
+    unsigned char *mst = saved_state(m, &mlen);
+    ck_assert_int_eq(forget_unlearner_load_buffer_params(&v, t, mst, mlen,
+                                                         over),
+                     FORGET_E_FORMAT);
+    ck_assert_ptr_nonnull(strstr(forget_last_error(), "in memory"));
+    ck_assert_int_eq(forget_unlearner_load_params(&v, t, state,
+                                                  "store=memory"),
+                     FORGET_E_FORMAT);
+    ck_assert_ptr_nonnull(strstr(forget_last_error(), "in files"));
+    free(mst);
+    forget_unlearner_free(m);
     /* no override: as forget_unlearner_load */
     ck_assert_int_eq(forget_unlearner_load_params(&v, t, state2, NULL),
                      FORGET_OK);

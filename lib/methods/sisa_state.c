@@ -102,6 +102,12 @@ static int fg_sisa_fits(const fg_sisa *s, const fg_slot *t)
         fg_get_u64(cfg->data + 16) != R)
         return fg_error(FORGET_E_FORMAT, "method 'sisa': the saved state "
                         "has other shards or slices than its parameters");
+    if (s->store ? !gen->data && ckp->data : !ckp->data && gen->data)
+        return fg_error(FORGET_E_FORMAT, "method 'sisa': the saved state "
+                        "keeps its checkpoints %s, not %s (store= cannot "
+                        "change that at load)",
+                        s->store ? "in memory" : "in files",
+                        s->store ? "in files" : "in memory");
     if (mod->size != S * P * 4 ||
         (s->store ? gen->size != S * R * 8 : ckp->size != S * R * P * 4))
         return fg_error(FORGET_E_FORMAT, "method 'sisa': the saved state "
