@@ -33,7 +33,7 @@ check: deps-check
 	    check-cli check-fuzz-corpus check-crash
 
 # The long run: more SIGKILL rounds and ten minutes per fuzz harness.
-CRASH_ROUNDS ?= 100
+CRASH_ROUNDS ?= 200
 LONG_CRASH_ROUNDS ?= 2000
 LONG_FUZZ_SECONDS ?= 600
 check-long: deps-check

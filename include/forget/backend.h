@@ -17,9 +17,9 @@ extern "C" {
 #endif
 
 #define FORGET_BACKEND_ABI_MAJOR 1
-#define FORGET_BACKEND_ABI_MINOR 0
+#define FORGET_BACKEND_ABI_MINOR 1
 /* MAJOR * 65536 + MINOR, written out; put it in forget_method.abi_version. */
-#define FORGET_BACKEND_ABI_VERSION 65536
+#define FORGET_BACKEND_ABI_VERSION 65537
 
 /* Parsed parameter values (see forget_params_parse). */
 typedef struct forget_params forget_params;
@@ -85,6 +85,16 @@ typedef struct forget_method {
     /* The model the unlearner presents, when it is not the one it was
      * created with (sisa's ensemble); NULL before it exists. */
     forget_model *(*model)(void *state);
+    /* Called by forget_unlearner_save once the state file it wrote is
+     * durable (written, synced and renamed over the path): files the
+     * method kept only for the state saved before (sisa's superseded
+     * checkpoints) may now be destroyed. Never called for a save to a
+     * buffer. NULL: nothing to do. (ABI 1.1) */
+    void (*saved)(void *state);
+    /* The parameters a host may change when it loads a state
+     * (forget_unlearner_load_params), separated by spaces ("store"); NULL
+     * or "": none. Must stay valid while registered. (ABI 1.1) */
+    const char *load_overrides;
 } forget_method;
 
 /* The smallest struct_size the registry accepts is

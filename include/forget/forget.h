@@ -530,6 +530,23 @@ FORGET_API int forget_unlearner_load(forget_unlearner **out,
 FORGET_API int forget_unlearner_load_buffer(forget_unlearner **out,
                                             forget_model *model,
                                             const void *buf, size_t size);
+/* As forget_unlearner_load(_buffer), with parameters that replace the
+ * saved ones: params ("key=value ...", NULL or "" for none) may only name
+ * the keys the method lets a host change at load; any other key is
+ * FORGET_E_PARAM. sisa allows "store": the directory of its checkpoint
+ * files is then the host's, not the file's (the saved store is used when
+ * no override is given, so load a state from an untrusted source with
+ * store= set to a directory of the host's own). The overridden value is
+ * the one saved from then on. */
+FORGET_API int forget_unlearner_load_params(forget_unlearner **out,
+                                            forget_model *model,
+                                            const char *path,
+                                            const char *params);
+FORGET_API int forget_unlearner_load_buffer_params(forget_unlearner **out,
+                                                   forget_model *model,
+                                                   const void *buf,
+                                                   size_t size,
+                                                   const char *params);
 
 /* The report of the last successful prepare or forget, owned by the
  * unlearner (valid until its next call); NULL before the first. */

@@ -101,8 +101,20 @@ int fg_kept_load(forget_dataset **out, const fg_slot *table,
     if (task == FORGET_TASK_REGRESSION)
         fg_get_f32s(ds->targets, y->data, n * k);
     else
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
             ds->labels[i] = (int32_t)fg_get_u32(y->data + 4 * i);
+            /* a label the model has no class for: every later request
+             * would fail on it */
+            if (ds->labels[i] < 0 || (size_t)ds->labels[i] >= k) {
+                rc = fg_error(FORGET_E_FORMAT, "%s: the saved row of sample "
+                              "id %llu has label %d, beyond the model's %zu "
+                              "classes", owner,
+                              (unsigned long long)ds->ids[i],
+                              (int)ds->labels[i], k);
+                fg_dataset_discard(ds);
+                return rc;
+            }
+        }
     rc = fg_dataset_seal(&ds, k, owner);
     if (rc == FORGET_OK)
         *out = ds;

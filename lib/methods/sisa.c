@@ -7,7 +7,10 @@
  * and retrains the rest without the forgotten rows; training is
  * deterministic, so the result is bit-identical to SISA trained from
  * scratch on the remaining rows. Checkpoints holding a forgotten row are
- * destroyed (memory zeroed, files unlinked).
+ * destroyed: memory zeroed at once; files (store=DIR) once the state that
+ * no longer names them is durable (the next forget_unlearner_save to a
+ * file), overwritten and unlinked. A loaded state whose files are missing
+ * retrains those shards (sisa_recover.c).
  *
  * This file: parameters, the state's life (create, prepare, destroy) and
  * the method table. sisa_ckpt.c keeps checkpoints, sisa_train.c trains
@@ -165,9 +168,16 @@ static forget_model *fg_sisa_model(void *state)
     return ((fg_sisa *)state)->ens;
 }
 
+void fg_sisa_saved(void *state)
+{
+    fg_ckpt_saved(state);
+}
+
 /* Free the prepared state. Checkpoint files of a directory store are
- * unlinked only when superseded (drop_files: a new prepare, or a failed
- * one's own files); on destroy they stay, for the states saved with them. */
+ * destroyed only when superseded and not named by the durable state
+ * (drop_files: a new prepare, which has taken the named ones as pending,
+ * or a failed one's own files); on destroy they stay, for the states
+ * saved with them (pending ones too: the durable state names them). */
 static void fg_sisa_clear(fg_sisa *s, int drop_files);
 
 /* A prepared state replaced by a new prepare: its checkpoint files go
@@ -185,6 +195,9 @@ static void fg_sisa_clear(fg_sisa *s, int drop_files)
     }
     fg_free(s->parts);
     fg_free(s->ck);
+    fg_free(s->pending);
+    s->pending = NULL;
+    s->n_pending = s->cap_pending = 0;
     fg_model_discard(s->ens);
     forget_dataset_free(s->data);
     fg_free(s->shard);
@@ -273,6 +286,8 @@ static int fg_sisa_fresh(const fg_sisa *s, fg_sisa *n,
     n->shard = n->slice = NULL;
     n->dead = NULL;
     n->ens = NULL;
+    n->pending = NULL;
+    n->n_pending = n->cap_pending = 0;
     memset(&n->ids, 0, sizeof n->ids);
     n->parts = fg_calloc(s->S, sizeof *n->parts);
     n->ck = fg_calloc(s->S * s->R, sizeof *n->ck);
@@ -316,6 +331,28 @@ static int fg_sisa_train_all(fg_sisa *n, fg_job *jobs, forget_run *run)
     return rc;
 }
 
+/* n (a new prepare) takes over s's files that the durable state names:
+ * its pending ones and its saved checkpoints, destroyed after n's first
+ * durable save. */
+static int fg_sisa_take_pending(fg_sisa *n, fg_sisa *s)
+{
+    size_t all = s->ck && s->prepared ? s->S * s->R : 0;
+    int rc = fg_ckpt_reserve(n, s->n_pending + all);
+    if (rc != FORGET_OK)
+        return rc;
+    if (s->n_pending > 0)
+        memcpy(n->pending, s->pending, s->n_pending * sizeof *s->pending);
+    n->n_pending = s->n_pending;
+    s->n_pending = 0;
+    for (size_t i = 0; i < all; i++)
+        if (s->ck[i].gen && s->ck[i].saved) {
+            n->pending[n->n_pending++] =
+                (fg_pending){i / s->R, i % s->R, s->ck[i].gen};
+            s->ck[i].gen = 0;
+        }
+    return FORGET_OK;
+}
+
 static int fg_sisa_prepare(void *state, const forget_dataset *train,
                            forget_run *run)
 {
@@ -335,6 +372,8 @@ static int fg_sisa_prepare(void *state, const forget_dataset *train,
         passes += jobs[i].passes;
     if (rc == FORGET_OK)
         rc = forget_run_report(run, "sample_passes", passes);
+    if (rc == FORGET_OK)
+        rc = fg_sisa_take_pending(&n, s);
     fg_free(jobs);
     if (rc != FORGET_OK) {
         fg_sisa_clear(&n, 1); /* drops the new checkpoints (files too) */
@@ -364,4 +403,6 @@ const forget_method fg_method_sisa = {
     .load = fg_sisa_load,
     .forget_ids = fg_sisa_forget_ids,
     .model = fg_sisa_model,
+    .saved = fg_sisa_saved,
+    .load_overrides = "store",
 };

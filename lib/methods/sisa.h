@@ -18,11 +18,25 @@
 /* The owner named in messages. */
 #define FG_SISA_OWNER "method 'sisa'"
 
+/* Generations stay below this (a loaded state's are checked against it,
+ * so that counting on can never wrap to 0, "no file"). */
+#define FG_SISA_MAX_GEN (UINT64_C(1) << 62)
+
 /* A checkpoint: the parameters after one stage of one shard. */
 typedef struct fg_ckpt {
     float *theta; /* memory store */
     uint64_t gen; /* directory store: file generation (0 = none) */
+    int saved;    /* named by the last state known durable (loaded from a
+                   * file, or saved to one): its file outlives a
+                   * superseding forget until the next durable save */
 } fg_ckpt;
+
+/* A directory-store checkpoint file superseded while the durable state
+ * still names it: destroyed after the next durable save (the WAL rule). */
+typedef struct fg_pending {
+    size_t sh, r;
+    uint64_t gen;
+} fg_pending;
 
 typedef struct fg_sisa {
     forget_model *tmpl; /* borrowed: constituents start from its weights */
@@ -40,6 +54,8 @@ typedef struct fg_sisa {
     forget_model **parts;    /* S constituents */
     fg_ckpt *ck;             /* S x R */
     uint64_t gen;            /* last checkpoint file generation */
+    fg_pending *pending;     /* superseded files still named on disk */
+    size_t n_pending, cap_pending;
     forget_model *ens;
     fg_idset ids;
 } fg_sisa;
@@ -53,12 +69,27 @@ int fg_ckpt_put(const fg_sisa *s, size_t sh, size_t r, uint64_t gen,
 /* The checkpoint's parameters into theta (P floats). */
 int fg_ckpt_get(const fg_sisa *s, size_t sh, size_t r, const fg_ckpt *c,
                 float *theta);
-/* Destroy: zero the memory, or unlink the file. */
+/* Destroy: zero the memory, or destroy the file (fg_ckpt_destroy). */
 void fg_ckpt_drop(const fg_sisa *s, size_t sh, size_t r, fg_ckpt *c);
-/* FORGET_E_IO when the file of a directory store's checkpoint is missing
- * (a loaded state names it). */
+/* A superseded checkpoint: one the durable state names (saved) joins the
+ * pending list (room made by fg_ckpt_reserve), any other is dropped. */
+void fg_ckpt_retire(fg_sisa *s, size_t sh, size_t r, fg_ckpt *c);
+/* Room for n more pending files (so that a commit cannot fail). */
+int fg_ckpt_reserve(fg_sisa *s, size_t n);
+/* The state is durable: destroy the pending files; every checkpoint is
+ * now named by the durable state. */
+void fg_ckpt_saved(fg_sisa *s);
+/* Overwrite the file with zeros, sync, unlink (a regular file only;
+ * errors ignored: a file that cannot be destroyed is left). */
+void fg_ckpt_destroy_path(const char *path);
+/* 1 when the file of a directory store's checkpoint exists, 0 when it is
+ * missing (ENOENT), FORGET_E_IO when it cannot be checked. */
 int fg_ckpt_present(const fg_sisa *s, size_t sh, size_t r,
                     const fg_ckpt *c);
+/* Destroy every file of sisa's name pattern in the store that neither a
+ * checkpoint nor a pending entry names (left by a crash), temporary files
+ * of checkpoint writes included. */
+void fg_ckpt_sweep(const fg_sisa *s);
 
 /* ---- training shards (sisa_train.c) ---- */
 
@@ -79,7 +110,7 @@ typedef struct fg_batch {
     const unsigned char *dead; /* rows left out of every stage */
     fg_job *jobs;
     uint64_t gen; /* of the checkpoint files the jobs write */
-    forget_run *run;
+    forget_run *run; /* NULL: no progress to report (a recovery) */
     /* set by fg_sisa_run */
     atomic_int cancel;
     pthread_t main;
@@ -111,5 +142,13 @@ int fg_sisa_forget(void *state, const forget_dataset *rows,
 int fg_sisa_save(void *state, forget_writer *w);
 int fg_sisa_load(void **state, forget_model *model, const forget_params *p,
                  forget_reader *r, void *user_data);
+void fg_sisa_saved(void *state);
+
+/* ---- recovery (sisa_recover.c) ---- */
+
+/* A loaded directory-store state: each shard with a missing checkpoint
+ * retrained from its earliest missing stage (new files of the next
+ * generation; the superseded ones still there become pending). */
+int fg_sisa_recover(fg_sisa *s);
 
 #endif

@@ -1,9 +1,10 @@
 /* SISA's forget: a request is planned (which ids, which rows die, from
  * which slice each shard retrains), run (the shards retrained beside the
  * live ones), reported, and only then committed (the retrained shards
- * swapped in, the checkpoints that held a forgotten row destroyed, the
- * rows zeroed, the ids marked). A failure before the commit changes
- * nothing. */
+ * swapped in, the checkpoints that held a forgotten row retired: memory
+ * zeroed, files destroyed, or pending until the next durable save when
+ * the state on disk names them; the rows zeroed, the ids marked). A
+ * failure before the commit changes nothing. */
 #include <string.h>
 
 #include "forget/backend.h"
@@ -18,6 +19,7 @@ typedef struct fg_sisa_plan {
     fg_job *jobs;        /* one per shard to retrain, from its first slice */
     size_t n_jobs;
     uint64_t gen; /* of the checkpoint files the retraining writes */
+    size_t retired; /* checkpoints the retraining supersedes */
 } fg_sisa_plan;
 
 static void fg_sisa_plan_free(fg_sisa_plan *p)
@@ -50,9 +52,13 @@ static int fg_sisa_plan_rows(const fg_sisa *s, fg_sisa_plan *p,
         if (s->slice[row] < first[s->shard[row]])
             first[s->shard[row]] = s->slice[row];
     }
+    size_t retired = 0;
     for (size_t i = 0; i < S; i++)
-        if (first[i] < R)
+        if (first[i] < R) {
             p->jobs[p->n_jobs++] = (fg_job){.shard = i, .r0 = first[i]};
+            retired += R - first[i];
+        }
+    p->retired = retired;
     return FORGET_OK;
 }
 
@@ -65,6 +71,9 @@ static int fg_sisa_plan_make(const fg_sisa *s, const uint64_t *ids,
     size_t n = forget_dataset_rows(s->data), repeats = 0;
     memset(p, 0, sizeof *p);
     p->gen = s->gen + 1;
+    if (p->gen >= FG_SISA_MAX_GEN)
+        return fg_error(FORGET_E_STATE, "method 'sisa': the checkpoint "
+                        "generations are used up");
     p->slots = fg_malloc_array(count, sizeof *p->slots);
     p->pos = fg_malloc_array(count, sizeof *p->pos);
     int rc = p->slots && p->pos ? FORGET_OK : fg_nomem("a request");
@@ -151,7 +160,7 @@ static void fg_sisa_commit(fg_sisa *s, fg_sisa_plan *p)
         s->parts[sh] = p->jobs[i].model;
         fg_ensemble_set(s->ens, sh, p->jobs[i].model);
         for (size_t r = p->jobs[i].r0; r < R; r++) {
-            fg_ckpt_drop(s, sh, r, &s->ck[sh * R + r]);
+            fg_ckpt_retire(s, sh, r, &s->ck[sh * R + r]);
             s->ck[sh * R + r] = p->jobs[i].ck[r];
         }
     }
@@ -178,6 +187,10 @@ int fg_sisa_forget_ids(void *state, const uint64_t *ids, size_t count,
         rc = fg_sisa_plan_run(s, &p, run);
     if (rc == FORGET_OK)
         rc = fg_sisa_plan_report(s, &p, run);
+    /* room for the superseded files, last, so that the commit cannot fail
+     * and a failure allocates nothing that stays */
+    if (rc == FORGET_OK)
+        rc = fg_ckpt_reserve(s, p.retired);
     if (rc == FORGET_OK)
         fg_sisa_commit(s, &p);
     else

@@ -102,6 +102,12 @@ static int fg_sisa_fits(const fg_sisa *s, const fg_slot *t)
         fg_get_u64(cfg->data + 16) != R)
         return fg_error(FORGET_E_FORMAT, "method 'sisa': the saved state "
                         "has other shards or slices than its parameters");
+    if (s->store ? !gen->data && ckp->data : !ckp->data && gen->data)
+        return fg_error(FORGET_E_FORMAT, "method 'sisa': the saved state "
+                        "keeps its checkpoints %s, not %s (store= cannot "
+                        "change that at load)",
+                        s->store ? "in memory" : "in files",
+                        s->store ? "in files" : "in memory");
     if (mod->size != S * P * 4 ||
         (s->store ? gen->size != S * R * 8 : ckp->size != S * R * P * 4))
         return fg_error(FORGET_E_FORMAT, "method 'sisa': the saved state "
@@ -129,7 +135,8 @@ static int fg_sisa_restore_rows(fg_sisa *s, const fg_slot *t)
 }
 
 /* The constituents and the checkpoints (memory) or their generations
- * (directory: the files must be there). */
+ * (directory: each in 1..the state's generation, so that none can wrap;
+ * a missing file is retrained by fg_sisa_recover). */
 static int fg_sisa_restore_shards(fg_sisa *s, const fg_slot *t)
 {
     size_t S = s->S, R = s->R, P = s->P;
@@ -146,8 +153,15 @@ static int fg_sisa_restore_shards(fg_sisa *s, const fg_slot *t)
     }
     for (size_t i = 0; rc == FORGET_OK && i < S * R; i++) {
         if (s->store) {
-            s->ck[i].gen = fg_get_u64(gen + 8 * i);
-            rc = fg_ckpt_present(s, i / R, i % R, &s->ck[i]);
+            uint64_t g = fg_get_u64(gen + 8 * i);
+            if (g == 0 || g > s->gen)
+                rc = fg_error(FORGET_E_FORMAT, "method 'sisa': checkpoint "
+                              "%zu of shard %zu has generation %llu, outside "
+                              "1..%llu (the state's)", i % R, i / R,
+                              (unsigned long long)g,
+                              (unsigned long long)s->gen);
+            s->ck[i].gen = rc == FORGET_OK ? g : 0;
+            s->ck[i].saved = 1;
         } else if ((s->ck[i].theta = fg_malloc_array(P, sizeof(float))) ==
                    NULL) {
             rc = fg_nomem("a checkpoint");
@@ -165,6 +179,10 @@ static int fg_sisa_restore(fg_sisa *s, const fg_slot *t)
     if (rc != FORGET_OK)
         return rc;
     s->gen = fg_get_u64(fg_slot_get(t, "SCFG")->data);
+    if (s->gen >= FG_SISA_MAX_GEN)
+        return fg_error(FORGET_E_FORMAT, "method 'sisa': the saved "
+                        "generation %llu is not below 2^62",
+                        (unsigned long long)s->gen);
     rc = fg_sisa_restore_rows(s, t);
     if (rc == FORGET_OK)
         rc = fg_sisa_restore_shards(s, t);
@@ -172,6 +190,8 @@ static int fg_sisa_restore(fg_sisa *s, const fg_slot *t)
         rc = fg_idset_load_slots(&s->ids, t, "sisa");
     if (rc == FORGET_OK) /* so that every request finds its rows */
         rc = fg_idset_matches(&s->ids, s->data, "sisa");
+    if (rc == FORGET_OK && s->store)
+        rc = fg_sisa_recover(s);
     if (rc == FORGET_OK)
         rc = fg_ensemble_create(&s->ens, s->parts, s->S, s->vote, s->text);
     return rc;
@@ -196,11 +216,18 @@ int fg_sisa_load(void **state, forget_model *model, const forget_params *p,
     if (rc == FORGET_OK && fg_slot_get(t, "SCFG")->data) {
         rc = fg_sisa_restore(s, t);
         if (rc != FORGET_OK) {
-            /* Files named by the state are not ours to delete here. */
+            /* Files named by the state are not ours to delete here;
+             * those a recovery wrote are. */
             for (size_t i = 0; s->ck && i < s->S * s->R; i++)
-                s->ck[i].gen = 0;
+                if (s->ck[i].saved)
+                    s->ck[i].gen = 0;
+                else
+                    fg_ckpt_drop(s, i / s->R, i % s->R, &s->ck[i]);
+            s->n_pending = 0;
         }
         s->prepared = rc == FORGET_OK;
+        if (rc == FORGET_OK) /* what a crash left in the store */
+            fg_ckpt_sweep(s);
     }
     if (rc != FORGET_OK) {
         fg_sisa_destroy(s);

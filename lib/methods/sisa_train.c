@@ -15,7 +15,7 @@ static int fg_sisa_progress(double fraction, const char *stage, void *user)
 {
     (void)stage;
     fg_batch *b = user;
-    if (pthread_equal(pthread_self(), b->main) && !atomic_load(&b->cancel)) {
+    if (b->run && pthread_equal(pthread_self(), b->main) && !atomic_load(&b->cancel)) {
         double done = (double)atomic_load(&b->stages_done) + fraction;
         if (forget_run_progress(b->run, done / (double)b->stages_total) !=
             FORGET_OK)
@@ -29,7 +29,7 @@ static int fg_sisa_progress(double fraction, const char *stage, void *user)
 static void fg_sisa_watch(void *ctx)
 {
     fg_batch *b = ctx;
-    if (!atomic_load(&b->cancel) &&
+    if (b->run && !atomic_load(&b->cancel) &&
         forget_run_progress(b->run, (double)atomic_load(&b->stages_done) /
                                         (double)b->stages_total) != FORGET_OK)
         atomic_store(&b->cancel, 1);

@@ -10,6 +10,7 @@
 #include "format/sections.h"
 #include "util/error.h"
 #include "util/fileio.h"
+#include "util/params.h"
 #include "util/runtime.h"
 #include "util/sha256.h"
 #include "unlearner/unlearner.h"
@@ -51,7 +52,13 @@ int forget_unlearner_save(const forget_unlearner *u, const char *path)
     FG_CHECK_ARG(path);
     forget_writer w;
     int rc = fg_unlearner_serialise(u, &w, __func__);
-    return rc == FORGET_OK ? fg_writer_to_file(&w.w, path) : rc;
+    if (rc == FORGET_OK)
+        rc = fg_writer_to_file(&w.w, path);
+    /* The file is durable: what the method kept for the state before it
+     * (sisa's superseded checkpoints) may go now. */
+    if (rc == FORGET_OK && u->method->saved)
+        u->method->saved(u->state);
+    return rc;
 }
 
 int forget_unlearner_save_buffer(const forget_unlearner *u, void *buf,
@@ -191,9 +198,29 @@ static int fg_loaded_check(const forget_method *m, void *state, int prepared,
     return rc;
 }
 
-static int fg_unlearner_deserialise(forget_unlearner **out,
-                                    forget_model *model, const void *buf,
-                                    size_t len, const char *what)
+/* The saved parameter text with the host's overrides (over: NULL or ""
+ * for none) of the keys the method lets a host change at load. */
+static int fg_load_overrides(const forget_method *m, char **params,
+                             const char *over)
+{
+    if (over == NULL || *over == '\0')
+        return FORGET_OK;
+    char owner[96], *merged = NULL;
+    snprintf(owner, sizeof owner, "method '%s'", m->name);
+    int rc = fg_params_override(m->params, m->n_params, m->param_def_size,
+                                owner, *params, over, m->load_overrides,
+                                &merged);
+    if (rc == FORGET_OK) {
+        fg_free(*params);
+        *params = merged;
+    }
+    return rc;
+}
+
+static int fg_unlearner_deserialise_over(forget_unlearner **out,
+                                         forget_model *model, const void *buf,
+                                         size_t len, const char *what,
+                                         const char *over)
 {
     int rc = fg_require_init(what);
     if (rc != FORGET_OK)
@@ -226,6 +253,8 @@ static int fg_unlearner_deserialise(forget_unlearner **out,
     if (rc == FORGET_OK && m->load == NULL)
         rc = fg_error(FORGET_E_UNSUPPORTED, "%s: method '%s' cannot load a "
                       "state", what, m->name);
+    if (rc == FORGET_OK)
+        rc = fg_load_overrides(m, &params, over);
     forget_params *p = NULL;
     if (rc == FORGET_OK)
         rc = fg_unlearner_params(m, params, &p);
@@ -256,6 +285,13 @@ static int fg_unlearner_deserialise(forget_unlearner **out,
     return FORGET_OK;
 }
 
+static int fg_unlearner_deserialise(forget_unlearner **out,
+                                    forget_model *model, const void *buf,
+                                    size_t len, const char *what)
+{
+    return fg_unlearner_deserialise_over(out, model, buf, len, what, NULL);
+}
+
 int forget_unlearner_load(forget_unlearner **out, forget_model *model,
                           const char *path)
 {
@@ -280,4 +316,31 @@ int forget_unlearner_load_buffer(forget_unlearner **out, forget_model *model,
     FG_CHECK_ARG(buf);
     return fg_unlearner_deserialise(out, model, buf, size,
                                     "the state buffer");
+}
+
+int forget_unlearner_load_params(forget_unlearner **out, forget_model *model,
+                                 const char *path, const char *params)
+{
+    FG_CHECK_ARG(out);
+    FG_CHECK_ARG(path);
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    int rc = fg_read_file(path, &buf, &len);
+    if (rc != FORGET_OK)
+        return rc;
+    char what[300];
+    snprintf(what, sizeof what, "'%s'", path);
+    rc = fg_unlearner_deserialise_over(out, model, buf, len, what, params);
+    fg_free(buf);
+    return rc;
+}
+
+int forget_unlearner_load_buffer_params(forget_unlearner **out,
+                                        forget_model *model, const void *buf,
+                                        size_t size, const char *params)
+{
+    FG_CHECK_ARG(out);
+    FG_CHECK_ARG(buf);
+    return fg_unlearner_deserialise_over(out, model, buf, size,
+                                         "the state buffer", params);
 }

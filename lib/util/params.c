@@ -421,3 +421,76 @@ int forget_params_given(const forget_params *p, const char *name, int *given)
     }
     return rc;
 }
+
+/* Is name one of the space-separated words of list? */
+static int fg_word_in(const char *list, const char *name)
+{
+    size_t len = strlen(name);
+    for (const char *p = list; p && *p;) {
+        while (*p == ' ')
+            p++;
+        size_t w = strcspn(p, " ");
+        if (w == len && w > 0 && memcmp(p, name, len) == 0)
+            return 1;
+        p += w;
+    }
+    return 0;
+}
+
+/* key="value" (with \" and \\) appended at *o; returns the new end. */
+static char *fg_put_quoted(char *o, const char *key, const char *value)
+{
+    o += sprintf(o, "%s=\"", key);
+    for (const char *v = value; *v; v++) {
+        if (*v == '"' || *v == '\\')
+            *o++ = '\\';
+        *o++ = *v;
+    }
+    *o++ = '"';
+    *o++ = ' ';
+    *o = '\0';
+    return o;
+}
+
+int fg_params_override(const forget_param_def *defs, size_t n_defs,
+                       size_t def_size, const char *owner, const char *base,
+                       const char *over, const char *allowed, char **out)
+{
+    forget_params *b = NULL, *o = NULL;
+    int rc = forget_params_parse(&b, defs, n_defs, def_size, owner, base);
+    if (rc == FORGET_OK)
+        rc = forget_params_parse(&o, defs, n_defs, def_size, owner, over);
+    size_t cap = 1;
+    for (size_t k = 0; rc == FORGET_OK && k < n_defs; k++) {
+        const forget_param_def *def = fg_param_at(defs, def_size, k);
+        if (o->values[k].given && !fg_word_in(allowed, def->name))
+            rc = fg_error(FORGET_E_PARAM, "parameter '%s' of %s cannot be "
+                          "changed when a state is loaded (only: %s)",
+                          def->name, owner,
+                          allowed && *allowed ? allowed : "none");
+        const fg_value *v = o->values[k].given ? &o->values[k]
+                                                : &b->values[k];
+        if (v->given)
+            cap += strlen(def->name) + 2 * strlen(v->text) + 4;
+    }
+    char *text = rc == FORGET_OK ? fg_malloc(cap) : NULL;
+    if (rc == FORGET_OK && text == NULL)
+        rc = fg_nomem("a parameter string");
+    if (rc == FORGET_OK) {
+        char *end = text;
+        *end = '\0';
+        for (size_t k = 0; k < n_defs; k++) {
+            const fg_value *v = o->values[k].given ? &o->values[k]
+                                                    : &b->values[k];
+            if (v->given)
+                end = fg_put_quoted(end, fg_param_at(defs, def_size, k)->name,
+                                    v->text);
+        }
+        if (end > text)
+            end[-1] = '\0'; /* no trailing space */
+        *out = text;
+    }
+    forget_params_free(b);
+    forget_params_free(o);
+    return rc;
+}

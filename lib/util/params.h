@@ -18,4 +18,13 @@ const forget_param_def *fg_param_at(const forget_param_def *defs,
 int fg_params_parse(forget_params **out, const forget_param_def *defs,
                     size_t n_defs, const char *owner, const char *text);
 
+/* The text of base with the keys given in over replacing theirs: both
+ * parsed against the table (each on its own: a bad value is refused), and
+ * every key over gives must be named in allowed (space separated; NULL =
+ * none), else FORGET_E_PARAM naming it. *out (fg_malloc) lists the keys
+ * given in either, in table order, each value quoted. */
+int fg_params_override(const forget_param_def *defs, size_t n_defs,
+                       size_t def_size, const char *owner, const char *base,
+                       const char *over, const char *allowed, char **out);
+
 #endif

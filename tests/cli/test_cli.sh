@@ -118,6 +118,30 @@ expect 0 "unlearn sisa repeat" -- "$FORGET" unlearn --model "$T/lin.fgm" \
 has "$T/out" "already_forgotten=3" "repeat reported"
 expect 2 "unlearn sisa --out" -- "$FORGET" unlearn --model "$T/lin.fgm" \
     --state "$T/sisa.state" --ids "$T/ids.txt" --out "$T/s.fgm"
+# --store: the checkpoint directory is the host's choice, also for a
+# saved state (whose own store may be gone, or not be the host's)
+mkdir "$T/storeA" "$T/storeB"
+expect 0 "unlearn sisa --store" -- "$FORGET" unlearn --model "$T/lin.fgm" \
+    --method sisa --params "shards=2 slices=2 train=\"batch=16\"" \
+    --data "$T/train.csv" --ids "$T/ids.txt" --state "$T/st.state" \
+    --store "$T/storeA"
+[ "$(ls "$T/storeA" | grep -c '^sisa-s[01]-r[01]-g[0-9]*\.ckpt$')" = 4 ] && ok ||
+    bad "--store: 4 checkpoint files in storeA: $(ls "$T/storeA")"
+rm -rf "$T/storeA"
+printf '40\n' > "$T/s1.txt"
+expect 1 "unlearn sisa, its saved store gone" -- "$FORGET" unlearn \
+    --model "$T/lin.fgm" --state "$T/st.state" --ids "$T/s1.txt"
+has "$T/err" "storeA" "the missing store named"
+expect 0 "unlearn sisa --store of the host" -- "$FORGET" unlearn \
+    --model "$T/lin.fgm" --state "$T/st.state" --ids "$T/s1.txt" \
+    --store "$T/storeB"
+[ "$(ls "$T/storeB" | grep -c '^sisa-s[01]-r[01]-g[0-9]*\.ckpt$')" = 4 ] && ok ||
+    bad "--store: 4 checkpoint files in storeB: $(ls "$T/storeB")"
+expect 0 "unlearn sisa, the saved store is now the host's" -- "$FORGET" \
+    unlearn --model "$T/lin.fgm" --state "$T/st.state" --ids "$T/s1.txt"
+has "$T/out" "already_forgotten=1" "the request held"
+expect 2 "--store with a quote" -- "$FORGET" unlearn --model "$T/lin.fgm" \
+    --state "$T/st.state" --ids "$T/s1.txt" --store "$T/a\"b"
 # the deletion journal: logged requests, recovery after a "crash" (the
 # state from before the last request), damage reported, repair on request
 printf '20\n21\n' > "$T/j1.txt"; printf '22\n' > "$T/j2.txt"; printf '23\n' > "$T/j3.txt"

@@ -1,5 +1,7 @@
-/* Crash safety under SIGKILL. Each round starts a child from what is on
- * disk: it loads a sisa unlearner's state, opens its deletion journal
+/* Crash safety under SIGKILL. Rounds alternate between two sisa states:
+ * one keeps its checkpoints in memory (in the state file), the other in a
+ * store directory (store=DIR: a file per checkpoint). Each round starts a
+ * child from what is on disk: it loads the round's sisa unlearner state, opens its deletion journal
  * (recovering, with FORGET_JOURNAL_REPAIR as a host would after a crash)
  * and loops: forget one to three ids, acknowledge them to the parent
  * through a pipe, save the state; every few requests save the next
@@ -13,7 +15,11 @@
  *   - every acknowledged id is forgotten (forget_unlearner_is_forgotten);
  *   - every few rounds, the recovered ensemble is bit-identical (digest)
  *     to sisa trained from scratch without the ids the journal says are
- *     forgotten.
+ *     forgotten;
+ *   - store=DIR: once the recovered state is saved, the store holds
+ *     exactly one checkpoint file per (shard, stage), those the state
+ *     names (a superseded one, which may hold a forgotten row, would be a
+ *     second file), and nothing else (no temporary file).
  * Usage: crash DIR ROUNDS [SEED]. Prints what it saw; exit 0 when every
  * check held. Not a Check suite: it forks and kills on purpose. */
 #define _GNU_SOURCE
@@ -37,9 +43,16 @@
 #define ID0 10000u
 #define SISA_CFG "shards=4 slices=3 epochs=2:1:1 seed=9 threads=1 " \
                  "train=\"lr=0.05 batch=32\""
+#define N_CKPT 12 /* shards x slices */
 
-static char g_dir[512];
-static char g_model[600], g_state[600], g_journal[600];
+static char g_dir[512], g_store[600];
+static char g_model[600];
+/* the two setups: 0 memory store, 1 store=DIR; g_cur is this round's */
+static char g_states[2][600], g_journals[2][600], g_cfgs[2][1200];
+static int g_cur;
+#define g_state g_states[g_cur]
+#define g_journal g_journals[g_cur]
+#define g_acked g_ackeds[g_cur]
 
 #define CHECK(cond, ...)                                                   \
     do {                                                                   \
@@ -163,10 +176,10 @@ static void child(int ack_fd, uint64_t seed)
 
 typedef struct tally {
     long rounds, model_versions_changed, redone, dropped_bytes, tmp_files;
-    long acked, exact_checks, unacked_forgotten;
+    long acked, exact_checks, unacked_forgotten, store_checks;
 } tally;
 
-static unsigned char *g_acked; /* per row: its id was acknowledged */
+static unsigned char *g_ackeds[2]; /* per row: its id was acknowledged */
 
 static void drain(int fd, tally *t)
 {
@@ -194,6 +207,35 @@ static long count_tmp(void)
     if (d)
         closedir(d);
     return n;
+}
+
+/* After the recovered state was saved: one file per (shard, stage), of
+ * sisa's name, nothing else. */
+static void check_store(tally *tl)
+{
+    DIR *d = opendir(g_store);
+    CHECK(d != NULL, "store %s", g_store);
+    unsigned char seen[N_CKPT] = {0};
+    long n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        unsigned sh, r;
+        unsigned long long g;
+        char canon[96];
+        int ok = sscanf(e->d_name, "sisa-s%u-r%u-g%llu", &sh, &r, &g) == 3;
+        if (ok)
+            snprintf(canon, sizeof canon, "sisa-s%u-r%u-g%llu.ckpt", sh, r, g);
+        CHECK(ok && !strcmp(canon, e->d_name) && sh < 4 && r < 3 &&
+                  !seen[sh * 3 + r],
+              "store holds '%s' beside the state's checkpoints", e->d_name);
+        seen[sh * 3 + r] = 1;
+        n++;
+    }
+    closedir(d);
+    CHECK(n == N_CKPT, "store holds %ld checkpoint files, not %d", n, N_CKPT);
+    tl->store_checks++;
 }
 
 static void verify(const forget_dataset *D, const forget_model *t,
@@ -249,7 +291,7 @@ static void verify(const forget_dataset *D, const forget_model *t,
               "exclude");
         forget_unlearner *s = NULL;
         CHECK(forget_unlearner_create(&s, "sisa", (forget_model *)t,
-                                      SISA_CFG) == FORGET_OK, "create");
+                                      g_cfgs[0]) == FORGET_OK, "create");
         CHECK(forget_unlearner_prepare(s, rest) == FORGET_OK, "scratch");
         unsigned char a[32], b[32];
         forget_model_digest(forget_unlearner_model(u), a);
@@ -262,6 +304,8 @@ static void verify(const forget_dataset *D, const forget_model *t,
     }
     free(gone);
     forget_unlearner_free(u);
+    if (g_cur == 1)
+        check_store(tl);
 }
 
 int main(int argc, char **argv)
@@ -274,23 +318,35 @@ int main(int argc, char **argv)
     long rounds = atol(argv[2]);
     if (rounds > 150)
         g_rows = 8 * (size_t)rounds;
-    g_acked = calloc(g_rows, 1);
+    g_ackeds[0] = calloc(g_rows, 1);
+    g_ackeds[1] = calloc(g_rows, 1);
     uint64_t seed = argc > 3 ? strtoull(argv[3], NULL, 10) : 1;
     mkdir(g_dir, 0700);
     snprintf(g_model, sizeof g_model, "%s/model.fgm", g_dir);
-    snprintf(g_state, sizeof g_state, "%s/state.fgu", g_dir);
-    snprintf(g_journal, sizeof g_journal, "%s/deletions.journal", g_dir);
-    unlink(g_journal);
+    snprintf(g_store, sizeof g_store, "%s/store", g_dir);
+    mkdir(g_store, 0700);
+    for (g_cur = 0; g_cur < 2; g_cur++) {
+        snprintf(g_state, sizeof g_state, "%s/state%d.fgu", g_dir, g_cur);
+        snprintf(g_journal, sizeof g_journal, "%s/deletions%d.journal",
+                 g_dir, g_cur);
+        unlink(g_journal);
+    }
+    snprintf(g_cfgs[0], sizeof g_cfgs[0], "%s", SISA_CFG);
+    snprintf(g_cfgs[1], sizeof g_cfgs[1], "%s store=\"%s\"", SISA_CFG,
+             g_store);
     CHECK(forget_init() == FORGET_OK, "init");
     forget_dataset *D = make_data();
     forget_model *t = make_template();
-    {
+    for (g_cur = 0; g_cur < 2; g_cur++) {
         forget_unlearner *u = NULL;
-        CHECK(forget_unlearner_create(&u, "sisa", t, SISA_CFG) == FORGET_OK &&
+        CHECK(forget_unlearner_create(&u, "sisa", t, g_cfgs[g_cur]) ==
+                      FORGET_OK &&
                   forget_unlearner_prepare(u, D) == FORGET_OK &&
                   forget_unlearner_save(u, g_state) == FORGET_OK,
               "initial state");
         forget_unlearner_free(u);
+    }
+    {
         forget_model *m = NULL;
         size_t n = forget_model_param_count(t);
         float *p = malloc(n * sizeof *p);
@@ -306,6 +362,7 @@ int main(int argc, char **argv)
     uint32_t last_v = 0;
     uint64_t rng = seed;
     for (long r = 0; r < rounds; r++) {
+        g_cur = (int)(r % 2);
         int fds[2];
         CHECK(pipe2(fds, O_CLOEXEC) == 0, "pipe");
         pid_t pid = fork();
@@ -326,7 +383,7 @@ int main(int argc, char **argv)
         drain(fds[0], &tl);
         close(fds[0]);
         tl.tmp_files += count_tmp();
-        verify(D, t, &last_v, r % 10 == 9 || r == rounds - 1, &tl);
+        verify(D, t, &last_v, r % 10 >= 8 || r >= rounds - 2, &tl);
         long left = count_tmp();
         CHECK(left == 0, "%ld temporary files left after saving both "
               "targets", left);
@@ -337,13 +394,16 @@ int main(int argc, char **argv)
            "journal), %ld requests redone, %ld bytes of cut-short appends "
            "repaired, %ld temporary files left by kills in a save (all removed by the next save of their path), model "
            "file a whole version every time (%ld new versions seen), %ld "
-           "exact comparisons with scratch training: ok\n",
+           "exact comparisons with scratch training, %ld checks of the "
+           "store=DIR directory (one file per checkpoint, none superseded): "
+           "ok\n",
            tl.rounds, tl.acked, tl.unacked_forgotten, tl.redone,
            tl.dropped_bytes, tl.tmp_files, tl.model_versions_changed,
-           tl.exact_checks);
+           tl.exact_checks, tl.store_checks);
     forget_model_free(t);
     forget_dataset_free(D);
     CHECK(forget_shutdown() == FORGET_OK, "shutdown");
-    free(g_acked);
+    free(g_ackeds[0]);
+    free(g_ackeds[1]);
     return 0;
 }

@@ -43,9 +43,18 @@ static int open_unlearner(const cli_opt *opts, forget_model *m,
 {
     const char *state = cli_get(opts, "--state");
     const char *method = cli_get(opts, "--method");
+    const char *store = cli_get(opts, "--store");
     int r;
+    if (store && strpbrk(store, "\"\\"))
+        return cli_usage("unlearn", "%s", "--store: give a directory whose "
+                         "path has no '\"' or '\\'");
+    char over[4200] = "";
+    if (store)
+        snprintf(over, sizeof over, "store=\"%s\"", store);
     if (state && access(state, F_OK) == 0) {
-        if ((r = forget_unlearner_load(u, m, state)) != FORGET_OK)
+        /* --store: the host's directory, not the one the file names */
+        if ((r = forget_unlearner_load_params(u, m, state, over)) !=
+            FORGET_OK)
             return cli_fail("unlearn", state, r);
         if (method && strcmp(method, forget_unlearner_method(*u)) != 0) {
             fprintf(stderr, "forget unlearn: %s holds method '%s', not "
@@ -59,9 +68,11 @@ static int open_unlearner(const cli_opt *opts, forget_model *m,
     if (method == NULL || data == NULL)
         return cli_usage("unlearn", "%s", "without a saved --state, "
                          "--method and --data (to prepare) are required");
-    if ((r = forget_unlearner_create(u, method, m, cli_get(opts, "--params")))
-        != FORGET_OK)
-        return cli_fail("unlearn", "--method/--params", r);
+    char params[8400];
+    snprintf(params, sizeof params, "%s %s",
+             cli_get(opts, "--params") ? cli_get(opts, "--params") : "", over);
+    if ((r = forget_unlearner_create(u, method, m, params)) != FORGET_OK)
+        return cli_fail("unlearn", "--method/--params/--store", r);
     /* before the prepare: a refused run does no work */
     int rc = check_result(*u, m, cli_get(opts, "--out"));
     if (rc != CLI_OK) {
@@ -158,6 +169,7 @@ int cmd_unlearn(int argc, char **argv)
                       {"--out", 1, NULL},    {"--quiet", 0, NULL},
                       {"--journal", 1, NULL},
                       {"--repair-journal", 0, NULL},
+                      {"--store", 1, NULL},
                       {"--help", 0, NULL},   {NULL, 0, NULL}};
     int rc = cli_parse("unlearn", argc, argv, opts, NULL, 0);
     if (rc != CLI_OK)
@@ -166,7 +178,7 @@ int cmd_unlearn(int argc, char **argv)
         printf("usage: forget unlearn --model MODEL (--ids FILE | --class K)\n"
                "       [--state STATE] [--method M --params P --data SPEC]\n"
                "       [--out MODEL2] [--csv C] [--journal J [--repair-journal]]\n"
-               "       [--quiet]\n"
+               "       [--store DIR] [--quiet]\n"
                "  --model  the trained model (for sisa: the template)\n"
                "  --state  the unlearner's state: loaded when it exists, "
                "else created\n           with --method/--params and "
@@ -180,7 +192,10 @@ int cmd_unlearn(int argc, char **argv)
                "  --journal  the deletion journal: requests are logged "
                "(fsync'ed) and\n           finished again after a crash; "
                "--repair-journal drops a\n           last record cut short "
-               "by a crash\n");
+               "by a crash\n"
+               "  --store  sisa: the directory of its checkpoint files, "
+               "replacing the one\n           the saved state names (give "
+               "it for a state from elsewhere)\n");
         return CLI_OK;
     }
     const char *model = cli_get(opts, "--model"), *out = cli_get(opts, "--out");
