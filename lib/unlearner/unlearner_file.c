@@ -9,7 +9,6 @@
 #include "format/container.h"
 #include "format/sections.h"
 #include "util/error.h"
-#include "util/fileio.h"
 #include "util/runtime.h"
 #include "util/sha256.h"
 #include "unlearner/unlearner.h"
@@ -263,11 +262,11 @@ int forget_unlearner_load(forget_unlearner **out, forget_model *model,
     FG_CHECK_ARG(path);
     unsigned char *buf = NULL;
     size_t len = 0;
-    int rc = fg_read_file(path, &buf, &len);
-    if (rc != FORGET_OK)
-        return rc;
     char what[300];
     snprintf(what, sizeof what, "'%s'", path);
+    int rc = fg_container_read_file(path, FG_FILE_UNLEARNER, what, &buf, &len);
+    if (rc != FORGET_OK)
+        return rc;
     rc = fg_unlearner_deserialise(out, model, buf, len, what);
     fg_free(buf);
     return rc;
