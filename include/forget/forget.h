@@ -121,11 +121,13 @@ FORGET_API const char *forget_blas_info(void);
  * small hostile input (a forged header, a gzip bomb, /dev/zero) is refused
  * before memory is allocated for it. Every size read from a file is
  * checked against the file's length and against these:
- *   FORGET_LIMIT_MAX_BYTES     largest file, decompressed input or buffer
- *                              a loader allocates (default 4 GiB)
+ *   FORGET_LIMIT_MAX_BYTES     largest file, decompressed input or array
+ *                              a loader allocates, including the feature
+ *                              layer an analytic model rebuilds from its
+ *                              parameters (default 2 GiB)
  *   FORGET_LIMIT_MAX_ROWS      rows of a loaded dataset (default 2^31)
  *   FORGET_LIMIT_MAX_FEATURES  features (columns) of a loaded dataset
- *                              and inputs of a loaded model (default 2^24)
+ *                              (default 2^24)
  * A load that would exceed one fails with FORGET_E_NOMEM and a message
  * naming the limit. value 0 restores the default; forget_get_limit gives
  * the effective value. An unknown which is FORGET_E_INVALID. Thread-safe;
