@@ -186,10 +186,12 @@ static int fg_idx_open(fg_source **src, fg_idx_header *h, const char *path)
 }
 
 /* What the header asks to allocate, against the process-wide limits
- * (forget_set_limit), before anything is. */
+ * (forget_set_limit), before anything is (no rows: nothing is). */
 static int fg_idx_check_limits(const char *path, size_t rows, size_t width,
                                size_t elem)
 {
+    if (rows == 0)
+        return FORGET_OK;
     char what[300];
     snprintf(what, sizeof what, "'%s'", path);
     int rc = fg_limit_check(FORGET_LIMIT_MAX_FEATURES, width, what);
