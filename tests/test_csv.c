@@ -178,6 +178,30 @@ START_TEST(long_numbers_accepted)
 }
 END_TEST
 
+/* The streaming scanner keeps the old refusals, with their line: quotes,
+ * a NUL byte, blanks inside a number, and a field beyond 1 MiB. */
+START_TEST(streaming_refusals_name_the_line)
+{
+    expect_error("0,1,2\n\n1,\"2\",3\n", NULL, FORGET_E_FORMAT,
+                 "line 3: quoted");
+    expect_error("0,1,2\n1,2 5,3\n", NULL, FORGET_E_FORMAT, "'2 5'");
+    write_file(tmp_path("d.csv"), "0,1,2\n1,\0,3\n", 12);
+    forget_dataset *ds = NULL;
+    ck_assert_int_eq(forget_dataset_load_csv(&ds, tmp_path("d.csv"), NULL),
+                     FORGET_E_FORMAT);
+    ck_assert_ptr_nonnull(strstr(forget_last_error(), "line 2: a NUL"));
+    size_t n = (size_t)3 << 19;
+    char *big = malloc(n + 8);
+    ck_assert_ptr_nonnull(big);
+    memcpy(big, "0,1,", 4);
+    memset(big + 4, '7', n);
+    memcpy(big + 4 + n, "\n", 2);
+    expect_error(big, NULL, FORGET_E_FORMAT, "longer than 1048576");
+    free(big);
+    ck_assert_ptr_null(ds);
+}
+END_TEST
+
 Suite *suite_csv(void)
 {
     Suite *s = suite_create("csv");
@@ -188,6 +212,7 @@ Suite *suite_csv(void)
     tcase_add_test(tc, errors_name_line_and_column);
     tcase_add_test(tc, loads_large_file);
     tcase_add_test(tc, long_numbers_accepted);
+    tcase_add_test(tc, streaming_refusals_name_the_line);
     suite_add_tcase(s, tc);
     return s;
 }
