@@ -128,6 +128,80 @@ START_TEST(loads_large_file)
 }
 END_TEST
 
+/* Numbers of any length: leading zeros, trailing zeros, 200 significant
+ * digits, in features, labels and ids (strtod rounds them correctly). */
+START_TEST(long_numbers_accepted)
+{
+    for (size_t k = 100; k <= 700; k += 150) {
+        size_t cap = 7 * k + 256, n = 0;
+        char *text = malloc(cap);
+        ck_assert_ptr_nonnull(text);
+        /* id: 000...042 */
+        for (size_t i = 0; i < k; i++)
+            text[n++] = '0';
+        n += (size_t)snprintf(text + n, cap - n, "42,");
+        /* feature 1: 000...02.25 */
+        for (size_t i = 0; i < k; i++)
+            text[n++] = '0';
+        n += (size_t)snprintf(text + n, cap - n, "2.25,-0.5");
+        /* feature 2: -0.5000...0 */
+        for (size_t i = 0; i < k; i++)
+            text[n++] = '0';
+        /* feature 3: 0.000...01e(k+1) = 1 */
+        n += (size_t)snprintf(text + n, cap - n, ",0.");
+        for (size_t i = 0; i < k; i++)
+            text[n++] = '0';
+        n += (size_t)snprintf(text + n, cap - n, "1e%zu,", k + 1);
+        /* feature 4: k digits 1234567890... then e-(k-1) */
+        for (size_t i = 0; i < k; i++)
+            text[n++] = (char)('0' + (i + 1) % 10);
+        n += (size_t)snprintf(text + n, cap - n, "e-%zu,", k - 1);
+        /* label: 000...03 */
+        for (size_t i = 0; i < k; i++)
+            text[n++] = '0';
+        n += (size_t)snprintf(text + n, cap - n, "3\n");
+        ck_assert_uint_lt(n, cap);
+        forget_dataset *ds = NULL;
+        ck_assert_msg(load_text(&ds, text, "id=0 label=-1") == FORGET_OK,
+                      "k=%zu: %s", k, forget_last_error());
+        free(text);
+        const float *x = forget_dataset_x(ds);
+        ck_assert_uint_eq(forget_dataset_features(ds), 4);
+        ck_assert_uint_eq(forget_dataset_ids(ds)[0], 42);
+        ck_assert_int_eq(forget_dataset_labels(ds)[0], 3);
+        ck_assert_float_eq(x[0], 2.25f);
+        ck_assert_float_eq(x[1], -0.5f);
+        ck_assert_float_eq(x[2], 1.0f);
+        ck_assert_float_eq(x[3], 1.234567890f);
+        forget_dataset_free(ds);
+    }
+}
+END_TEST
+
+/* The streaming scanner keeps the old refusals, with their line: quotes,
+ * a NUL byte, blanks inside a number, and a field beyond 1 MiB. */
+START_TEST(streaming_refusals_name_the_line)
+{
+    expect_error("0,1,2\n\n1,\"2\",3\n", NULL, FORGET_E_FORMAT,
+                 "line 3: quoted");
+    expect_error("0,1,2\n1,2 5,3\n", NULL, FORGET_E_FORMAT, "'2 5'");
+    write_file(tmp_path("d.csv"), "0,1,2\n1,\0,3\n", 12);
+    forget_dataset *ds = NULL;
+    ck_assert_int_eq(forget_dataset_load_csv(&ds, tmp_path("d.csv"), NULL),
+                     FORGET_E_FORMAT);
+    ck_assert_ptr_nonnull(strstr(forget_last_error(), "line 2: a NUL"));
+    size_t n = (size_t)3 << 19;
+    char *big = malloc(n + 8);
+    ck_assert_ptr_nonnull(big);
+    memcpy(big, "0,1,", 4);
+    memset(big + 4, '7', n);
+    memcpy(big + 4 + n, "\n", 2);
+    expect_error(big, NULL, FORGET_E_FORMAT, "longer than 1048576");
+    free(big);
+    ck_assert_ptr_null(ds);
+}
+END_TEST
+
 Suite *suite_csv(void)
 {
     Suite *s = suite_create("csv");
@@ -137,6 +211,8 @@ Suite *suite_csv(void)
     tcase_add_test(tc, loads_gzip_and_ignores_locale);
     tcase_add_test(tc, errors_name_line_and_column);
     tcase_add_test(tc, loads_large_file);
+    tcase_add_test(tc, long_numbers_accepted);
+    tcase_add_test(tc, streaming_refusals_name_the_line);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -117,6 +117,27 @@ FORGET_API int32_t forget_get_threads(void);
  * forget_init. */
 FORGET_API const char *forget_blas_info(void);
 
+/* Process-wide limits on what a loader accepts from a file, so that a
+ * small hostile input (a forged header, a gzip bomb, /dev/zero) is refused
+ * before memory is allocated for it. Every size read from a file is
+ * checked against the file's length and against these:
+ *   FORGET_LIMIT_MAX_BYTES     largest file, decompressed input or array
+ *                              a loader allocates, including the feature
+ *                              layer an analytic model rebuilds from its
+ *                              parameters (default 2 GiB)
+ *   FORGET_LIMIT_MAX_ROWS      rows of a loaded dataset (default 2^31)
+ *   FORGET_LIMIT_MAX_FEATURES  features (columns) of a loaded dataset
+ *                              (default 2^24)
+ * A load that would exceed one fails with FORGET_E_NOMEM and a message
+ * naming the limit. value 0 restores the default; forget_get_limit gives
+ * the effective value. An unknown which is FORGET_E_INVALID. Thread-safe;
+ * a change applies to loads that start after it. Needs no forget_init. */
+#define FORGET_LIMIT_MAX_BYTES 1
+#define FORGET_LIMIT_MAX_ROWS 2
+#define FORGET_LIMIT_MAX_FEATURES 3
+FORGET_API int forget_set_limit(int32_t which, uint64_t value);
+FORGET_API int forget_get_limit(int32_t which, uint64_t *value);
+
 /* ------------------------------------------------------------------ */
 /* Parameters: every model kind and method declares a table of these.  */
 /* Parameter strings are "key=value" pairs separated by spaces or      */

@@ -1,10 +1,12 @@
 /* The IDX loader (MNIST's format): big-endian header, then raw elements.
  * Every size is checked against what the file can hold before anything
  * is allocated for it. */
+#include <stdio.h>
 #include <string.h>
 
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/limits.h"
 #include "util/params.h"
 #include "data/dataset.h"
 #include "data/source.h"
@@ -183,6 +185,25 @@ static int fg_idx_open(fg_source **src, fg_idx_header *h, const char *path)
     return rc;
 }
 
+/* What the header asks to allocate, against the process-wide limits
+ * (forget_set_limit), before anything is (no rows: nothing is). */
+static int fg_idx_check_limits(const char *path, size_t rows, size_t width,
+                               size_t elem)
+{
+    if (rows == 0)
+        return FORGET_OK;
+    char what[300];
+    snprintf(what, sizeof what, "'%s'", path);
+    int rc = fg_limit_check(FORGET_LIMIT_MAX_FEATURES, width, what);
+    if (rc == FORGET_OK)
+        rc = fg_limit_check(FORGET_LIMIT_MAX_ROWS, rows, what);
+    if (rc == FORGET_OK) {
+        snprintf(what, sizeof what, "the dataset of '%s'", path);
+        rc = fg_limit_check_bytes(rows, (uint64_t)width * elem + 16, what);
+    }
+    return rc;
+}
+
 /* The images file into a new, unsealed dataset of at most limit rows. */
 static int fg_idx_images(forget_dataset **out, size_t *declared_rows,
                          const char *path, int normalize, size_t limit,
@@ -204,6 +225,9 @@ static int fg_idx_images(forget_dataset **out, size_t *declared_rows,
                       (unsigned)h.type);
     if (rc == FORGET_OK) {
         rows = limit && limit < h.rows ? limit : h.rows;
+        rc = fg_idx_check_limits(path, rows, h.width, bytes ? 1 : 4);
+    }
+    if (rc == FORGET_OK) {
         rc = bytes ? fg_dataset_new_bytes(&ds, rows, h.width, normalize,
                                           "forget_dataset_load_idx")
                    : fg_dataset_new(&ds, rows, h.width,

@@ -3,14 +3,15 @@
 #include "data/source.h"
 
 #include <errno.h>
-#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/limits.h"
+#include "util/readbound.h"
 
 #define FG_CHUNK 65536
 
@@ -73,24 +74,10 @@ int fg_source_open(fg_source **out, const char *path)
         fg_free(s);
         return fg_nomem("a file buffer");
     }
-    s->fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (s->fd < 0) {
-        int rc = fg_io_error(path, "open", errno);
-        fg_free(s->in);
-        fg_free(s);
-        return rc;
-    }
-    struct stat st;
-    int rc = FORGET_OK;
-    if (fstat(s->fd, &st) != 0)
-        rc = fg_io_error(path, "stat", errno);
-    else if (S_ISDIR(st.st_mode))
-        rc = fg_error(FORGET_E_IO, "cannot read '%s': it is a directory",
-                      path);
-    if (rc == FORGET_OK) {
-        s->file_size = (uint64_t)st.st_size;
+    s->fd = -1;
+    int rc = fg_open_regular(path, &s->fd, &s->file_size);
+    if (rc == FORGET_OK)
         rc = fg_fill(s);
-    }
     if (rc == FORGET_OK && s->in_len >= 2 && s->in[0] == 0x1f &&
         s->in[1] == 0x8b) {
         s->gzip = 1;
@@ -199,6 +186,12 @@ int fg_source_read(fg_source *s, void *buf, size_t n, size_t *got)
                      : fg_read_plain(s, buf, n, got);
     if (rc == FORGET_OK)
         s->offset += *got;
+    if (rc == FORGET_OK && s->offset > fg_limit(FORGET_LIMIT_MAX_BYTES)) {
+        char what[300];
+        snprintf(what, sizeof what, "'%s': the %s data", s->path,
+                 s->gzip ? "decompressed" : "file's");
+        rc = fg_limit_check(FORGET_LIMIT_MAX_BYTES, s->offset, what);
+    }
     return rc;
 }
 

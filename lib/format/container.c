@@ -3,11 +3,13 @@
 #include "format/container.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include "util/alloc.h"
 #include "util/crc32c.h"
 #include "util/error.h"
 #include "util/fileio.h"
+#include "util/readbound.h"
 #include "forget/backend.h"
 
 static const unsigned char fg_magic[8] = {0x89, 'F', 'G', 'T',
@@ -117,17 +119,14 @@ int fg_writer_to_buffer(fg_writer *w, void *buf, size_t capacity,
     return rc;
 }
 
-int fg_reader_open(fg_reader *r, const void *buf, size_t len,
-                   uint32_t file_type, const char *what)
+/* The 16-byte header: magic, version, file type. */
+static int fg_header_check(const unsigned char *buf, size_t len,
+                           uint32_t file_type, const char *what)
 {
-    memset(r, 0, sizeof *r);
-    r->buf = buf;
-    r->len = len;
-    r->what = what;
     if (len < FG_HEADER || memcmp(buf, fg_magic, 8) != 0)
         return fg_error(FORGET_E_FORMAT, "%s: not a libforget file (%s)",
                         what, len < FG_HEADER ? "too short" : "bad magic");
-    uint32_t version = fg_get_u32(r->buf + 8), type = fg_get_u32(r->buf + 12);
+    uint32_t version = fg_get_u32(buf + 8), type = fg_get_u32(buf + 12);
     if (version == 0 || version > FG_FORMAT_VERSION)
         return fg_error(FORGET_E_VERSION, "%s: format version %u; this "
                         "library reads up to %d", what, version,
@@ -139,7 +138,40 @@ int fg_reader_open(fg_reader *r, const void *buf, size_t len,
                                                     : "an unknown type",
                         file_type == FG_FILE_MODEL ? "a model"
                                                    : "an unlearner state");
-    r->pos = FG_HEADER;
+    return FORGET_OK;
+}
+
+int fg_reader_open(fg_reader *r, const void *buf, size_t len,
+                   uint32_t file_type, const char *what)
+{
+    memset(r, 0, sizeof *r);
+    r->buf = buf;
+    r->len = len;
+    r->what = what;
+    int rc = fg_header_check(buf, len, file_type, what);
+    if (rc == FORGET_OK)
+        r->pos = FG_HEADER;
+    return rc;
+}
+
+/* A section header h at byte pos with left bytes after it: its checksum,
+ * and a length (padded to 8, in *padded) that fits in what is left. */
+static int fg_section_header_check(const unsigned char *h, uint64_t pos,
+                                   uint64_t left, const char *what,
+                                   uint64_t *padded)
+{
+    if (!FG_CRC_OK(fg_get_u32(h + 20), fg_crc32c(0, h, 20)))
+        return fg_error(FORGET_E_FORMAT, "%s: the section header at byte "
+                        "%llu is corrupt (checksum mismatch)", what,
+                        (unsigned long long)pos);
+    uint64_t len = fg_get_u64(h + 8);
+    *padded = len + (8 - len % 8) % 8;
+    if (len > left || *padded > left)
+        return fg_error(FORGET_E_FORMAT, "%s: section '%.4s' at byte %llu "
+                        "declares %llu bytes but only %llu remain (truncated "
+                        "or hostile)", what, (const char *)h,
+                        (unsigned long long)pos, (unsigned long long)len,
+                        (unsigned long long)left);
     return FORGET_OK;
 }
 
@@ -153,18 +185,11 @@ int fg_reader_next(fg_reader *r, fg_section *s)
         return fg_error(FORGET_E_FORMAT, "%s: truncated at byte %zu (a "
                         "section header needs 24 bytes, %zu left)", r->what,
                         r->pos, left);
-    if (!FG_CRC_OK(fg_get_u32(h + 20), fg_crc32c(0, h, 20)))
-        return fg_error(FORGET_E_FORMAT, "%s: the section header at byte "
-                        "%zu is corrupt (checksum mismatch)", r->what,
-                        r->pos);
-    uint64_t len = fg_get_u64(h + 8);
-    left -= FG_SECTION_HEADER;
-    uint64_t padded = len + (8 - len % 8) % 8;
-    if (len > left || padded > left)
-        return fg_error(FORGET_E_FORMAT, "%s: section '%.4s' at byte %zu "
-                        "declares %llu bytes but only %zu remain (truncated "
-                        "or hostile)", r->what, (const char *)h, r->pos,
-                        (unsigned long long)len, left);
+    uint64_t len = fg_get_u64(h + 8), padded = 0;
+    int rc = fg_section_header_check(h, r->pos, left - FG_SECTION_HEADER,
+                                     r->what, &padded);
+    if (rc != FORGET_OK)
+        return rc;
     const unsigned char *payload = h + FG_SECTION_HEADER;
     if (!FG_CRC_OK(fg_get_u32(h + 16), fg_crc32c(0, payload, (size_t)len)))
         return fg_error(FORGET_E_FORMAT, "%s: section '%.4s' at byte %zu is "
@@ -189,6 +214,66 @@ int fg_reader_next(fg_reader *r, fg_section *s)
         return 0;
     }
     return 1;
+}
+
+/* ---- reading a file: header first, then the section chain, then the
+ * body ---- */
+
+/* Most section headers walked before the body is read: files hold a
+ * handful; past this the whole-buffer reader checks the rest. */
+#define FG_WALK_MAX 4096
+
+/* Follow the section headers through the file with small reads: every
+ * declared length must fit in the file, so that a forged or truncated
+ * file is refused before its body is read into memory. */
+static int fg_walk_sections(int fd, uint64_t size, const char *what)
+{
+    uint64_t pos = FG_HEADER;
+    for (int n = 0; n < FG_WALK_MAX; n++) {
+        unsigned char h[FG_SECTION_HEADER];
+        if (size - pos < FG_SECTION_HEADER)
+            return fg_error(FORGET_E_FORMAT, "%s: truncated at byte %llu (a "
+                            "section header needs 24 bytes, %llu left)",
+                            what, (unsigned long long)pos,
+                            (unsigned long long)(size - pos));
+        int rc = fg_pread_all(fd, what, h, sizeof h, pos);
+        uint64_t padded = 0;
+        if (rc == FORGET_OK)
+            rc = fg_section_header_check(h, pos, size - pos - sizeof h,
+                                         what, &padded);
+        if (rc != FORGET_OK)
+            return rc;
+        pos += sizeof h + padded;
+        if (memcmp(h, "END ", 4) == 0)
+            return pos == size ? FORGET_OK
+                               : fg_error(FORGET_E_FORMAT, "%s: %llu "
+                                          "unexpected bytes after the end",
+                                          what, (unsigned long long)(size -
+                                                                     pos));
+    }
+    return FORGET_OK;
+}
+
+int fg_container_read_file(const char *path, uint32_t file_type,
+                           const char *what, unsigned char **data,
+                           size_t *len)
+{
+    int fd = -1;
+    uint64_t size = 0;
+    int rc = fg_open_regular(path, &fd, &size);
+    if (rc != FORGET_OK)
+        return rc;
+    unsigned char head[FG_HEADER];
+    size_t n = size < FG_HEADER ? (size_t)size : FG_HEADER;
+    rc = fg_pread_all(fd, path, head, n, 0);
+    if (rc == FORGET_OK)
+        rc = fg_header_check(head, n, file_type, what);
+    if (rc == FORGET_OK)
+        rc = fg_walk_sections(fd, size, what);
+    if (rc == FORGET_OK)
+        rc = fg_read_fd(fd, path, data, len);
+    close(fd);
+    return rc;
 }
 
 /* ---- the backend ABI's view ---- */

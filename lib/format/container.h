@@ -64,6 +64,15 @@ int fg_reader_open(fg_reader *r, const void *buf, size_t len,
  * before anything is handed out. */
 int fg_reader_next(fg_reader *r, fg_section *s);
 
+/* Read the file at path for fg_reader_open: a regular file whose header
+ * (magic, version, file_type) is checked first, then every section
+ * header's length against the file's size, and only then the whole file
+ * (at most FORGET_LIMIT_MAX_BYTES) into *data (fg_malloc'ed). what names
+ * the file in messages. */
+int fg_container_read_file(const char *path, uint32_t file_type,
+                           const char *what, unsigned char **data,
+                           size_t *len);
+
 /* The backend ABI's handles are these, under their public names. */
 struct forget_writer {
     fg_writer w;

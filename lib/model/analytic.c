@@ -10,6 +10,7 @@
 #include "util/alloc.h"
 #include "format/container.h"
 #include "util/error.h"
+#include "util/limits.h"
 #include "util/number.h"
 #include "util/params.h"
 #include "util/runtime.h"
@@ -530,8 +531,20 @@ static int fg_an_inner(const fg_an_config *c, forget_model **inner)
     else
         snprintf(text, sizeof text, "layers=%s seed=%lld", c->trunk,
                  (long long)c->seed);
-    return fg_model_make(inner, a->map == FG_MAP_RANDOM ? "linear" : "mlp",
-                         text);
+    /* The inner layer is not in a model file (a random one is made from
+     * the seed; a trunk's size comes from its widths): what it takes,
+     * float32 weights plus their float64 copy, is bounded before it is
+     * made, so that a small forged file cannot ask for gigabytes. */
+    const char *kind = a->map == FG_MAP_RANDOM ? "linear" : "mlp";
+    size_t n = 0;
+    int rc = fg_model_kind_count_params(kind, text, &n);
+    if (rc == FORGET_OK)
+        rc = fg_limit_check_bytes(n, sizeof(float) + sizeof(double),
+                                  a->map == FG_MAP_RANDOM
+                                      ? "the random feature layer of an "
+                                        "analytic model"
+                                      : "the trunk of an analytic model");
+    return rc == FORGET_OK ? fg_model_make(inner, kind, text) : rc;
 }
 
 int fg_analytic_create(forget_model **out, const char *kind,

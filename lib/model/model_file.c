@@ -8,7 +8,6 @@
 
 #include "util/alloc.h"
 #include "util/error.h"
-#include "util/fileio.h"
 #include "util/runtime.h"
 #include "format/container.h"
 #include "format/sections.h"
@@ -213,11 +212,11 @@ int forget_model_load(forget_model **out, const char *path)
     FG_CHECK_ARG(path);
     unsigned char *buf = NULL;
     size_t len = 0;
-    int rc = fg_read_file(path, &buf, &len);
-    if (rc != FORGET_OK)
-        return rc;
     char what[300];
     snprintf(what, sizeof what, "'%s'", path);
+    int rc = fg_container_read_file(path, FG_FILE_MODEL, what, &buf, &len);
+    if (rc != FORGET_OK)
+        return rc;
     rc = fg_model_deserialise(out, buf, len, what);
     fg_free(buf);
     return rc;

@@ -9,7 +9,6 @@
 #include "format/container.h"
 #include "format/sections.h"
 #include "util/error.h"
-#include "util/fileio.h"
 #include "util/params.h"
 #include "util/runtime.h"
 #include "util/sha256.h"
@@ -217,7 +216,7 @@ static int fg_load_overrides(const forget_method *m, char **params,
     return rc;
 }
 
-static int fg_unlearner_deserialise_over(forget_unlearner **out,
+static int fg_unlearner_deserialise(forget_unlearner **out,
                                          forget_model *model, const void *buf,
                                          size_t len, const char *what,
                                          const char *over)
@@ -285,37 +284,16 @@ static int fg_unlearner_deserialise_over(forget_unlearner **out,
     return FORGET_OK;
 }
 
-static int fg_unlearner_deserialise(forget_unlearner **out,
-                                    forget_model *model, const void *buf,
-                                    size_t len, const char *what)
-{
-    return fg_unlearner_deserialise_over(out, model, buf, len, what, NULL);
-}
-
 int forget_unlearner_load(forget_unlearner **out, forget_model *model,
                           const char *path)
 {
-    FG_CHECK_ARG(out);
-    FG_CHECK_ARG(path);
-    unsigned char *buf = NULL;
-    size_t len = 0;
-    int rc = fg_read_file(path, &buf, &len);
-    if (rc != FORGET_OK)
-        return rc;
-    char what[300];
-    snprintf(what, sizeof what, "'%s'", path);
-    rc = fg_unlearner_deserialise(out, model, buf, len, what);
-    fg_free(buf);
-    return rc;
+    return forget_unlearner_load_params(out, model, path, NULL);
 }
 
 int forget_unlearner_load_buffer(forget_unlearner **out, forget_model *model,
                                  const void *buf, size_t size)
 {
-    FG_CHECK_ARG(out);
-    FG_CHECK_ARG(buf);
-    return fg_unlearner_deserialise(out, model, buf, size,
-                                    "the state buffer");
+    return forget_unlearner_load_buffer_params(out, model, buf, size, NULL);
 }
 
 int forget_unlearner_load_params(forget_unlearner **out, forget_model *model,
@@ -325,12 +303,12 @@ int forget_unlearner_load_params(forget_unlearner **out, forget_model *model,
     FG_CHECK_ARG(path);
     unsigned char *buf = NULL;
     size_t len = 0;
-    int rc = fg_read_file(path, &buf, &len);
-    if (rc != FORGET_OK)
-        return rc;
     char what[300];
     snprintf(what, sizeof what, "'%s'", path);
-    rc = fg_unlearner_deserialise_over(out, model, buf, len, what, params);
+    int rc = fg_container_read_file(path, FG_FILE_UNLEARNER, what, &buf, &len);
+    if (rc != FORGET_OK)
+        return rc;
+    rc = fg_unlearner_deserialise(out, model, buf, len, what, params);
     fg_free(buf);
     return rc;
 }
@@ -341,6 +319,6 @@ int forget_unlearner_load_buffer_params(forget_unlearner **out,
 {
     FG_CHECK_ARG(out);
     FG_CHECK_ARG(buf);
-    return fg_unlearner_deserialise_over(out, model, buf, size,
+    return fg_unlearner_deserialise(out, model, buf, size,
                                          "the state buffer", params);
 }

@@ -11,7 +11,9 @@
 int fg_write_file_atomic(const char *path, const void *data, size_t len);
 
 /* Read the whole file (allocated with fg_malloc); fg_read_fd reads an
- * open one from its start (path names it in messages). */
+ * open one from its start (path names it in messages). Regular files
+ * only, opened without blocking; a size above FORGET_LIMIT_MAX_BYTES is
+ * FORGET_E_NOMEM before anything is allocated (lib/util/readbound.c). */
 int fg_read_file(const char *path, unsigned char **data, size_t *len);
 int fg_read_fd(int fd, const char *path, unsigned char **data, size_t *len);
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/alloc.h"
 #include "util/runtime.h"
 
 static int fg_is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -62,19 +63,26 @@ static size_t fg_scan_decimal(const char *s, size_t len)
 
 int fg_parse_double(const char *s, size_t len, double *out)
 {
-    char buf[128];
-    if (len == 0 || len >= sizeof buf || fg_scan_decimal(s, len) != len)
+    /* strtod needs a terminated copy; a long one (200 digits, many
+     * leading zeros) goes on the heap so that every length is read. */
+    char small[128];
+    if (len == 0 || fg_scan_decimal(s, len) != len)
         return FG_NUM_SYNTAX;
+    char *buf = len < sizeof small ? small : fg_malloc(len + 1);
+    if (buf == NULL)
+        return FG_NUM_NOMEM;
     memcpy(buf, s, len);
     buf[len] = '\0';
     fg_c_locale_begin();
     char *end = NULL;
     double v = strtod(buf, &end);
     fg_c_locale_end();
-    if (end != buf + len)
-        return FG_NUM_SYNTAX;
-    if (!isfinite(v))
-        return FG_NUM_RANGE;
-    *out = v;
-    return FG_NUM_OK;
+    int rc = end != buf + len ? FG_NUM_SYNTAX
+             : !isfinite(v)   ? FG_NUM_RANGE
+                              : FG_NUM_OK;
+    if (buf != small)
+        fg_free(buf);
+    if (rc == FG_NUM_OK)
+        *out = v;
+    return rc;
 }
