@@ -147,6 +147,19 @@ def test_unlearners(data, tmp_path):
     assert e.value.code == FORGET_E_NOT_FOUND
 
 
+def test_model_closed_under_its_unlearner(data):
+    # Closing a model an unlearner borrows used to free it under the
+    # unlearner (SIGSEGV at the next forget); the library now keeps it
+    # alive until the unlearner goes.
+    m = lf.Model("mlp", "layers=4-8-3")
+    m.train(data, "epochs=10 batch=16")
+    with lf.Unlearner("ssd", m, "alpha=1.5") as u:
+        u.prepare(data)
+        m.close()
+        with data.of_class(1) as f:
+            assert u.forget(f)["dampened"] > 0
+
+
 def test_learn_and_mia(data):
     with lf.Model("analytic", "inputs=4 outputs=3") as m, \
             lf.Unlearner("analytic", m) as u:
