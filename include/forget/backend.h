@@ -17,9 +17,9 @@ extern "C" {
 #endif
 
 #define FORGET_BACKEND_ABI_MAJOR 1
-#define FORGET_BACKEND_ABI_MINOR 0
+#define FORGET_BACKEND_ABI_MINOR 1
 /* MAJOR * 65536 + MINOR, written out; put it in forget_method.abi_version. */
-#define FORGET_BACKEND_ABI_VERSION 65536
+#define FORGET_BACKEND_ABI_VERSION 65537
 
 /* Parsed parameter values (see forget_params_parse). */
 typedef struct forget_params forget_params;
@@ -85,6 +85,14 @@ typedef struct forget_method {
     /* The model the unlearner presents, when it is not the one it was
      * created with (sisa's ensemble); NULL before it exists. */
     forget_model *(*model)(void *state);
+    /* (ABI 1.1) Does the state hold id as forgotten? FORGET_OK with
+     * *forgotten 1 when id was learned and has been forgotten since, 0
+     * when the state still holds it; FORGET_E_NOT_FOUND when the state
+     * never learned id. Called only after prepare or load.
+     * forget_unlearner_is_forgotten answers from it and the journal
+     * together. NULL: the method does not keep ids (the journal alone
+     * answers). */
+    int (*is_forgotten)(void *state, uint64_t id, int *forgotten);
 } forget_method;
 
 /* The smallest struct_size the registry accepts is

@@ -165,6 +165,11 @@ static forget_model *fg_sisa_model(void *state)
     return ((fg_sisa *)state)->ens;
 }
 
+static int fg_sisa_is_forgotten(void *state, uint64_t id, int *forgotten)
+{
+    return fg_idset_forgotten(&((fg_sisa *)state)->ids, id, forgotten);
+}
+
 /* Free the prepared state. Checkpoint files of a directory store are
  * unlinked only when superseded (drop_files: a new prepare, or a failed
  * one's own files); on destroy they stay, for the states saved with them. */
@@ -364,4 +369,5 @@ const forget_method fg_method_sisa = {
     .load = fg_sisa_load,
     .forget_ids = fg_sisa_forget_ids,
     .model = fg_sisa_model,
+    .is_forgotten = fg_sisa_is_forgotten,
 };
