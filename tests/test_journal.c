@@ -65,19 +65,6 @@ static const uint64_t *expect_pending(const forget_unlearner *u, int kind,
     return ids;
 }
 
-static unsigned char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    fseek(f, 0, SEEK_END);
-    *len = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc(*len ? *len : 1);
-    ck_assert_uint_eq(fread(b, 1, *len, f), *len);
-    fclose(f);
-    return b;
-}
-
 static forget_unlearner *load_state(forget_model *m, const unsigned char *s,
                                     size_t n)
 {
@@ -123,7 +110,7 @@ static void jfix_make(jfix *f, const char *name)
     ck_assert_int_eq(forget_unlearner_forget_ids(f->u, b, 2), FORGET_OK);
     forget_unlearner_free(f->u);
     f->u = NULL;
-    f->file = read_all(f->path, &f->len);
+    f->file = read_file(f->path, &f->len);
 }
 
 static void jfix_free(jfix *f)
@@ -205,7 +192,7 @@ START_TEST(sisa_recovers_acknowledged_requests)
 
     /* the journal holds ids, never features or labels */
     size_t jlen;
-    unsigned char *j = read_all(f.path, &jlen);
+    unsigned char *j = read_file(f.path, &jlen);
     const float *x = forget_dataset_x(f.D);
     for (size_t r = 0; r < 120; r++)
         ck_assert_ptr_null(memmem(j, jlen, x + r * 5, 5 * sizeof(float)));
@@ -286,7 +273,7 @@ START_TEST(request_cut_short_in_backend_is_finished)
      * REQUEST of 2 ids by "sisa" is 24 + 76 + TAG bytes, type 2 at
      * offset 4 */
     size_t jlen, rlen = 24 + 76 + TAG;
-    unsigned char *j = read_all(f.path, &jlen);
+    unsigned char *j = read_file(f.path, &jlen);
     ck_assert_uint_gt(jlen, rlen);
     ck_assert_mem_eq(j + jlen - rlen, "FGJR", 4);
     ck_assert_uint_eq(j[jlen - rlen + 4], 2);
@@ -447,7 +434,7 @@ START_TEST(state_and_model_from_different_points)
     ck_assert_int_eq(forget_unlearner_forget(u, F), FORGET_OK);
     unsigned char *s1 = saved_state(u, &s1_len), *m1 = model_bytes(m, &m1_len);
     size_t jlen;
-    unsigned char *j1 = read_all(path, &jlen);
+    unsigned char *j1 = read_file(path, &jlen);
     forget_unlearner_free(u);
     forget_model_free(m);
 
@@ -767,7 +754,7 @@ START_TEST(journal_read_for_audits)
     f.u = NULL;
     /* damage in the last record: the complete ones, then FORMAT */
     size_t len;
-    unsigned char *b = read_all(f.path, &len);
+    unsigned char *b = read_file(f.path, &len);
     write_file(f.path, b, len - 7);
     memset(&s, 0, sizeof s);
     ck_assert_int_eq(forget_journal_read(f.path, collect, &s),

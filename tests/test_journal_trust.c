@@ -34,19 +34,6 @@ static void path_of(char out[256], const char *name)
     snprintf(out, 256, "%s", tmp_path(name));
 }
 
-static unsigned char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    fseek(f, 0, SEEK_END);
-    *len = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc(*len ? *len : 1);
-    ck_assert_uint_eq(fread(b, 1, *len, f), *len);
-    fclose(f);
-    return b;
-}
-
 static forget_unlearner *from(const tfix *f, const unsigned char *s,
                               size_t n)
 {
@@ -80,7 +67,7 @@ static void tfix_make(tfix *f, const char *name, const void *key,
     ck_assert_int_eq(forget_unlearner_forget_ids(u, b, 2), FORGET_OK);
     f->s2 = saved_state(u, &f->s2_len);
     forget_unlearner_free(u);
-    f->j = slurp(f->path, &f->j_len);
+    f->j = read_file(f->path, &f->j_len);
 }
 
 static void tfix_free(tfix *f)
@@ -114,7 +101,7 @@ static int file_is(const char *path, const unsigned char *b, size_t len)
     if (b == NULL)
         return stat(path, &st) != 0;
     size_t n;
-    unsigned char *now = slurp(path, &n);
+    unsigned char *now = read_file(path, &n);
     int same = n == len && (len == 0 || memcmp(now, b, len) == 0);
     free(now);
     return same;
@@ -163,7 +150,7 @@ START_TEST(a_state_keeps_its_journal)
     ck_assert_int_eq(forget_unlearner_forget_ids(v, &x, 1), FORGET_OK);
     forget_unlearner_free(v);
     size_t o_len;
-    unsigned char *o = slurp(other, &o_len);
+    unsigned char *o = read_file(other, &o_len);
     journal_id_hex(o, theirs);
     ck_assert_str_ne(mine, theirs);
 
@@ -199,7 +186,7 @@ START_TEST(a_state_keeps_its_journal)
         unsigned char *s3 = saved_state(u, &s3_len);
         forget_unlearner_free(u);
         size_t n_len;
-        unsigned char *n = slurp(path, &n_len);
+        unsigned char *n = read_file(path, &n_len);
         char fresh[17];
         journal_id_hex(n, fresh);
         ck_assert_str_ne(fresh, mine);
@@ -292,18 +279,25 @@ static size_t records(const unsigned char *j, size_t len, size_t *off,
     return n;
 }
 
-/* Make the CRC of the record at o valid again (after an edit). */
+/* Write the CRC of the record at rec: its type, number and length, and
+ * the body (payload and tag) bytes after its head. */
+static void seal(unsigned char *rec, size_t body)
+{
+    unsigned char *tmp = malloc(16 + body);
+    memcpy(tmp, rec + 4, 16);
+    memcpy(tmp + 16, rec + 24, body);
+    uint32_t c = crc32c_bitwise(tmp, 16 + body);
+    for (int i = 0; i < 4; i++)
+        rec[20 + i] = (unsigned char)(c >> (8 * i));
+    free(tmp);
+}
+
+/* Make the CRC of the version-2 record at o valid again (after an edit). */
 static void reseal(unsigned char *j, size_t o)
 {
     size_t plen = j[o + 16] | (size_t)j[o + 17] << 8 |
                   (size_t)j[o + 18] << 16 | (size_t)j[o + 19] << 24;
-    unsigned char *tmp = malloc(16 + plen + TAG);
-    memcpy(tmp, j + o + 4, 16);
-    memcpy(tmp + 16, j + o + 24, plen + TAG);
-    uint32_t c = crc32c_bitwise(tmp, 16 + plen + TAG);
-    for (int i = 0; i < 4; i++)
-        j[o + 20 + i] = (unsigned char)(c >> (8 * i));
-    free(tmp);
+    seal(j + o, plen + TAG);
 }
 
 static int count_records(void *user, int type, uint64_t seq, int64_t t,
@@ -495,13 +489,7 @@ static size_t to_version_1(const unsigned char *j, size_t len,
         memcpy(out + w + 24, j + off[r] + 24, keep);
         for (int i = 0; i < 4; i++)
             out[w + 16 + i] = (unsigned char)(keep >> (8 * i));
-        unsigned char *tmp = malloc(16 + keep);
-        memcpy(tmp, out + w + 4, 16);
-        memcpy(tmp + 16, out + w + 24, keep);
-        c = crc32c_bitwise(tmp, 16 + keep);
-        free(tmp);
-        for (int i = 0; i < 4; i++)
-            out[w + 20 + i] = (unsigned char)(c >> (8 * i));
+        seal(out + w, keep);
         w += 24 + keep;
     }
     return w;

@@ -83,19 +83,6 @@ static void rechain(unsigned char *j, size_t len)
     }
 }
 
-static unsigned char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    fseek(f, 0, SEEK_END);
-    *len = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc(*len);
-    ck_assert_uint_eq(fread(b, 1, *len, f), *len);
-    fclose(f);
-    return b;
-}
-
 START_TEST(a_forger_without_the_key_is_caught)
 {
     unsigned char key[32];
@@ -118,7 +105,7 @@ START_TEST(a_forger_without_the_key_is_caught)
     ck_assert_int_eq(forget_unlearner_forget_ids(u, ids, 2), FORGET_OK);
     forget_unlearner_free(u);
     size_t len;
-    unsigned char *j = slurp(path, &len);
+    unsigned char *j = read_file(path, &len);
     /* the request's first id, 701 -> 755 (a row never asked for) */
     size_t open_len = FG_JRHEAD + le32(j + FG_JHEAD + 16) + FG_JTAG;
     size_t req = FG_JHEAD + open_len;
