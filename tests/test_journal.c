@@ -451,8 +451,8 @@ START_TEST(state_and_model_from_different_points)
     /* both after request 1, but the journal lost it (an older copy) */
     ck_assert_int_eq(forget_model_load_buffer(&m, m1, m1_len), FORGET_OK);
     u = load_state(m, s1, s1_len);
-    /* header + OPEN ("ssd", flags, tag) */
-    size_t first = 16 + 24 + 16 + 32 + 4 + 3 + 4 + TAG;
+    /* header + OPEN ("ssd", flags, previous journal, tag) */
+    size_t first = 16 + 24 + 16 + 32 + 4 + 3 + 20 + TAG;
     write_file(path, j1, first);
     ck_assert_int_eq(forget_unlearner_open_journal(u, path, 0),
                      FORGET_E_STATE);

@@ -181,6 +181,23 @@ START_TEST(a_state_keeps_its_journal)
                   FORGET_OK);
         for (uint64_t id = 495; id < 585; id++)
             ck_assert_int_eq(is_gone(u, id), id >= 501 && id <= 503);
+        /* a request in the new journal, then a crash before the state is
+         * saved: the old state opens the journal started for it (no flag
+         * needed) and the request is finished again */
+        uint64_t later = 560;
+        ck_assert_int_eq(forget_unlearner_forget_ids(u, &later, 1),
+                         FORGET_OK);
+        forget_unlearner_free(u);
+        u = from(&f, f.s2, f.s2_len);
+        ck_assert_int_eq(forget_unlearner_open_journal(u, path, 0),
+                         FORGET_OK);
+        double redone = 0;
+        ck_assert_int_eq(forget_report_get(forget_unlearner_report(u),
+                                           "journal_redone", &redone),
+                         FORGET_OK);
+        ck_assert(redone == 1);
+        ck_assert_int_eq(is_gone(u, 560), 1);
+        ck_assert_int_eq(is_gone(u, 502), 1);
         /* and the state names the new journal from its next save */
         size_t s3_len;
         unsigned char *s3 = saved_state(u, &s3_len);
@@ -472,7 +489,8 @@ START_TEST(a_keyed_journal_needs_its_key)
 }
 END_TEST
 
-/* A version-2 journal rewritten as version 1 (no tags, no OPEN flags). */
+/* A version-2 journal rewritten as version 1 (no tags; OPEN without
+ * flags and previous journal). */
 static size_t to_version_1(const unsigned char *j, size_t len,
                            unsigned char *out)
 {
@@ -484,7 +502,8 @@ static size_t to_version_1(const unsigned char *j, size_t len,
         out[12 + i] = (unsigned char)(c >> (8 * i));
     for (size_t r = 0; r < n; r++) {
         size_t plen = (r + 1 < n ? off[r + 1] : len) - off[r] - 24 - TAG;
-        size_t keep = r == 0 ? plen - 4 : plen; /* OPEN: no flags */
+        size_t keep = r == 0 ? plen - 20 : plen; /* OPEN: no flags,
+                                                      no previous journal */
         memcpy(out + w, j + off[r], 24);
         memcpy(out + w + 24, j + off[r] + 24, keep);
         for (int i = 0; i < 4; i++)
@@ -504,7 +523,7 @@ START_TEST(version_1_journals_are_still_read)
     tfix_make(&f, "v1.journal", NULL, 0);
     unsigned char *v1 = malloc(f.j_len);
     size_t v1_len = to_version_1(f.j, f.j_len, v1);
-    ck_assert_uint_eq(v1_len, f.j_len - 5 * TAG - 4);
+    ck_assert_uint_eq(v1_len, f.j_len - 5 * TAG - 20);
     write_file(f.path, v1, v1_len);
     forget_unlearner *u = from(&f, f.s0, f.s0_len);
     ck_assert_int_eq(forget_unlearner_open_journal(u, f.path, 0), FORGET_OK);

@@ -7,7 +7,8 @@
  * type, seq, length, payload and tag), the payload and (version 2) a
  * 32-byte tag (journal_chain.c):
  *   OPEN     i64 time_ns, u64 journal id (random), digest[32], u32 method
- *            length, method, (version 2) u32 flags (FG_JOPEN_*)
+ *            length, method, (version 2) u32 flags (FG_JOPEN_*), u64
+ *            previous journal id, u64 its request number (0, 0: none)
  *   REQUEST  i64 time_ns, digest_before[32], u32 kind, u32 method length,
  *            u64 count, method, count x u64 ids
  *   DONE     i64 time_ns, digest_after[32]
@@ -53,9 +54,11 @@ static int fg_jrec_payload(const unsigned char *p, size_t plen, fg_jrecord *r,
         memcpy(r->digest, p + 16, FG_JDIGEST);
         m->n = fg_get_u32(p + 16 + FG_JDIGEST);
         m->p = p + 16 + FG_JDIGEST + 4;
-        need = (uint64_t)16 + FG_JDIGEST + 4 + m->n + (chained ? 4 : 0);
+        need = (uint64_t)16 + FG_JDIGEST + 4 + m->n + (chained ? 20 : 0);
         if (chained && need == plen) {
-            r->flags = fg_get_u32(p + plen - 4);
+            r->flags = fg_get_u32(p + plen - 20);
+            r->prev_id = fg_get_u64(p + plen - 16);
+            r->prev_seq = fg_get_u64(p + plen - 8);
             if (r->flags & ~FG_JOPEN_KEYED)
                 return *why = "the OPEN record has unknown flags", -1;
         }
@@ -212,6 +215,8 @@ static int fg_jlog_take(fg_journal *j, fg_jwalk *w, const fg_jrecord *r,
         j->method[m->n] = '\0';
         j->id = r->journal_id;
         j->flags = r->flags;
+        j->prev_id = r->prev_id;
+        j->prev_seq = r->prev_seq;
     } else if (r->type == FG_JREC_REQUEST) {
         if (r->seq > w->ended_cap) {
             size_t nc = w->ended_cap ? 2 * w->ended_cap : 64;

@@ -39,6 +39,9 @@ typedef struct fg_jrecord {
     int64_t time_ns;
     uint64_t journal_id;                  /* OPEN */
     uint32_t flags;                       /* OPEN (version 2) */
+    uint64_t prev_id, prev_seq;           /* OPEN (version 2): the journal
+                                             and request of the state it
+                                             was started for, or 0 */
     unsigned char digest[FG_SHA256_SIZE]; /* OPEN, REQUEST (before), DONE */
     uint32_t kind;                        /* REQUEST: FORGET_JOURNAL_* */
     int32_t status;                       /* ABORT: the call's code */
@@ -90,6 +93,9 @@ typedef struct fg_journal {
     uint64_t id;       /* random, from the OPEN record */
     uint32_t version;  /* of the file: 1 (no chain) or 2 */
     uint32_t flags;    /* the OPEN record's FG_JOPEN_* */
+    uint64_t prev_id, prev_seq; /* the OPEN record's: a state that named
+                                   journal prev_id at request prev_seq
+                                   continues here (0: none) */
     const unsigned char *key; /* given by the caller (borrowed), or NULL */
     size_t key_len;
     fg_jchain chain;
@@ -119,8 +125,11 @@ typedef struct fg_jopen {
  * FORGET_E_FORMAT names the byte offset and what is wrong (a broken chain
  * the record); FORGET_E_STATE when another handle holds the lock, the
  * journal is another method's, another state's (how->id), absent or empty
- * without how->create, or keyed otherwise than how->key. Nothing is
- * changed on the file when it is refused. */
+ * without how->create, or keyed otherwise than how->key. A journal of
+ * another id is taken when it was started for this state (its OPEN
+ * record names how->id and how->seq: the state was not saved since). A
+ * new journal records how->id and how->seq so. Nothing is changed on the
+ * file when it is refused. */
 int fg_journal_open(fg_journal **out, const char *path, const char *method,
                     const unsigned char digest[FG_SHA256_SIZE],
                     const fg_jopen *how, fg_jlog *log);

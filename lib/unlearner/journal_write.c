@@ -104,7 +104,8 @@ static uint64_t fg_jnew_id(void)
 /* A new journal in the (empty, locked) file: version-2 header and OPEN
  * record, keyed when j->key is set. */
 static int fg_jcreate(fg_journal *j, const char *method,
-                      const unsigned char digest[FG_JDIGEST])
+                      const unsigned char digest[FG_JDIGEST],
+                      const fg_jopen *how)
 {
     snprintf(j->method, sizeof j->method, "%s", method);
     unsigned char h[FG_JHEAD];
@@ -120,7 +121,7 @@ static int fg_jcreate(fg_journal *j, const char *method,
     int rc = fg_jwrite(j, h, FG_JHEAD);
     if (rc != FORGET_OK)
         return rc;
-    unsigned char p[16 + FG_JDIGEST + 4 + sizeof j->method + 4];
+    unsigned char p[16 + FG_JDIGEST + 4 + sizeof j->method + 20];
     size_t mlen = strlen(j->method);
     j->id = fg_jnew_id();
     fg_put_u64(p, (uint64_t)fg_jnow());
@@ -128,8 +129,13 @@ static int fg_jcreate(fg_journal *j, const char *method,
     memcpy(p + 16, digest, FG_JDIGEST);
     fg_put_u32(p + 16 + FG_JDIGEST, (uint32_t)mlen);
     memcpy(p + 16 + FG_JDIGEST + 4, j->method, mlen);
-    fg_put_u32(p + 16 + FG_JDIGEST + 4 + mlen, j->flags);
-    rc = fg_jappend(j, FG_JREC_OPEN, 0, p, 16 + FG_JDIGEST + 4 + mlen + 4);
+    unsigned char *tail = p + 16 + FG_JDIGEST + 4 + mlen;
+    j->prev_id = how->has_id ? how->id : 0;
+    j->prev_seq = how->has_id ? how->seq : 0;
+    fg_put_u32(tail, j->flags);
+    fg_put_u64(tail + 4, j->prev_id);
+    fg_put_u64(tail + 12, j->prev_seq);
+    rc = fg_jappend(j, FG_JREC_OPEN, 0, p, 16 + FG_JDIGEST + 4 + mlen + 20);
     int err = rc == FORGET_OK ? fg_sync_parent(j->path) : 0;
     if (err)
         rc = fg_io_error("fsync the folder of", j->path, err);
@@ -225,7 +231,9 @@ static int fg_jexpect(const fg_journal *j, const fg_jlog *log,
                            : fg_jnot_the_states(j, how, log->len
                                  ? "holds no complete record"
                                  : "is empty (or did not exist)");
-    if (how->has_id && j->id != how->id) {
+    int started_for_it = j->prev_id == how->id && j->prev_seq == how->seq &&
+                         j->prev_id != 0;
+    if (how->has_id && j->id != how->id && !started_for_it) {
         char found[64];
         snprintf(found, sizeof found, "is journal %016llx",
                  (unsigned long long)j->id);
@@ -326,7 +334,7 @@ int fg_journal_open(fg_journal **out, const char *path, const char *method,
     if (rc == FORGET_OK)
         rc = fg_jrepair(j, log, cut, why, how->repair);
     if (rc == FORGET_OK && log->n == 0)
-        rc = fg_jcreate(j, method, digest);
+        rc = fg_jcreate(j, method, digest, how);
     else if (rc == FORGET_OK)
         j->end = log->len;
     if (rc != FORGET_OK) {

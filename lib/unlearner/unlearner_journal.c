@@ -268,7 +268,18 @@ static int fg_find_anchor(const forget_unlearner *u, const fg_jlog *log,
     fg_sha256_hex(d, hex);
     uint64_t m = 0;
     int found = fg_latest_match(log, d, &m);
-    if (!(u->journal_known && u->journal_id == j->id)) {
+    if (u->journal_known && u->journal_id != j->id) {
+        /* a journal started for this state (FORGET_JOURNAL_NEW), which
+         * was not saved since: it is at the journal's start */
+        if (!fg_state_digest(log, 0, d))
+            return fg_error(FORGET_E_STATE, "journal '%s' was started for "
+                            "this state, but the model (digest %.16s...) is "
+                            "not the one it started with; save the model "
+                            "and the state together", j->path, hex);
+        *k = 0;
+        return FORGET_OK;
+    }
+    if (!u->journal_known) {
         if (!found)
             return fg_error(FORGET_E_STATE, "journal '%s': the model (digest "
                             "%.16s...) matches no state the journal recorded: "

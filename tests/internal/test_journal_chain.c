@@ -112,7 +112,7 @@ START_TEST(a_forger_without_the_key_is_caught)
     size_t id_at = req + FG_JRHEAD + 8 + 32 + 4 + 4 + 8 + strlen("analytic");
     ck_assert_uint_eq(j[id_at], 701 & 0xff);
     j[id_at] = 755 & 0xff;
-    size_t flags_at = FG_JHEAD + open_len - FG_JTAG - 4;
+    size_t flags_at = FG_JHEAD + open_len - FG_JTAG - 20;
     ck_assert_uint_eq(le32(j + flags_at), FG_JOPEN_KEYED);
     for (int clear = 0; clear < 2; clear++) {
         put32(j + flags_at, clear ? 0 : FG_JOPEN_KEYED);
