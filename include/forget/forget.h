@@ -638,7 +638,9 @@ FORGET_API int forget_unlearner_journal_pending(const forget_unlearner *u,
  * method and digest are valid during the call. A nonzero return from fn
  * stops the reading with FORGET_E_CANCELED. Records up to a damaged one
  * are delivered, then FORGET_E_FORMAT names it (a record being appended
- * while reading looks cut short: read again). */
+ * while reading looks cut short: read again). The hash chain of a journal
+ * without a key is checked as it is read (a changed record stops it like
+ * damage); a keyed journal's is not (forget_journal_verify, with the key). */
 #define FORGET_JOURNAL_RECORD_OPEN 1
 #define FORGET_JOURNAL_RECORD_REQUEST 2
 #define FORGET_JOURNAL_RECORD_DONE 3
