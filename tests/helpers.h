@@ -28,6 +28,8 @@ void fixture_shutdown(void);
 /* A path in this process's temporary folder (made on first use). */
 const char *tmp_path(const char *name);
 void write_file(const char *path, const void *data, size_t len);
+/* The whole file (malloc'ed; *len its size). */
+unsigned char *read_file(const char *path, size_t *len);
 void write_gz(const char *path, const void *data, size_t len);
 
 /* The counting allocator: every call goes through it once installed. */

@@ -16,6 +16,9 @@
 
 #include "helpers.h"
 
+/* A version-2 record's chain tag follows its payload. */
+#define TAG 32
+
 static const char *SISA = "shards=2 slices=2 epochs=2:1 seed=3 threads=1 "
                           "train=\"lr=0.05 batch=16\"";
 
@@ -60,19 +63,6 @@ static const uint64_t *expect_pending(const forget_unlearner *u, int kind,
     ck_assert_int_eq(k, kind);
     ck_assert_uint_eq(got, n);
     return ids;
-}
-
-static unsigned char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    fseek(f, 0, SEEK_END);
-    *len = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc(*len ? *len : 1);
-    ck_assert_uint_eq(fread(b, 1, *len, f), *len);
-    fclose(f);
-    return b;
 }
 
 static forget_unlearner *load_state(forget_model *m, const unsigned char *s,
@@ -120,7 +110,7 @@ static void jfix_make(jfix *f, const char *name)
     ck_assert_int_eq(forget_unlearner_forget_ids(f->u, b, 2), FORGET_OK);
     forget_unlearner_free(f->u);
     f->u = NULL;
-    f->file = read_all(f->path, &f->len);
+    f->file = read_file(f->path, &f->len);
 }
 
 static void jfix_free(jfix *f)
@@ -202,7 +192,7 @@ START_TEST(sisa_recovers_acknowledged_requests)
 
     /* the journal holds ids, never features or labels */
     size_t jlen;
-    unsigned char *j = read_all(f.path, &jlen);
+    unsigned char *j = read_file(f.path, &jlen);
     const float *x = forget_dataset_x(f.D);
     for (size_t r = 0; r < 120; r++)
         ck_assert_ptr_null(memmem(j, jlen, x + r * 5, 5 * sizeof(float)));
@@ -280,12 +270,13 @@ START_TEST(request_cut_short_in_backend_is_finished)
                                          WEXITSTATUS(status) != 4),
                   "the child was not cut short (status 0x%x)", status);
     /* and the journal ends with the request's record, not its end: the
-     * REQUEST of 2 ids by "sisa" is 24 + 76 bytes, type 2 at offset 4 */
-    size_t jlen;
-    unsigned char *j = read_all(f.path, &jlen);
-    ck_assert_uint_gt(jlen, 100);
-    ck_assert_mem_eq(j + jlen - 100, "FGJR", 4);
-    ck_assert_uint_eq(j[jlen - 100 + 4], 2);
+     * REQUEST of 2 ids by "sisa" is 24 + 76 + TAG bytes, type 2 at
+     * offset 4 */
+    size_t jlen, rlen = 24 + 76 + TAG;
+    unsigned char *j = read_file(f.path, &jlen);
+    ck_assert_uint_gt(jlen, rlen);
+    ck_assert_mem_eq(j + jlen - rlen, "FGJR", 4);
+    ck_assert_uint_eq(j[jlen - rlen + 4], 2);
     free(j);
     /* what the request should give */
     forget_unlearner *ref = load_state(f.t, f.s0, f.s0_len);
@@ -443,7 +434,7 @@ START_TEST(state_and_model_from_different_points)
     ck_assert_int_eq(forget_unlearner_forget(u, F), FORGET_OK);
     unsigned char *s1 = saved_state(u, &s1_len), *m1 = model_bytes(m, &m1_len);
     size_t jlen;
-    unsigned char *j1 = read_all(path, &jlen);
+    unsigned char *j1 = read_file(path, &jlen);
     forget_unlearner_free(u);
     forget_model_free(m);
 
@@ -460,7 +451,8 @@ START_TEST(state_and_model_from_different_points)
     /* both after request 1, but the journal lost it (an older copy) */
     ck_assert_int_eq(forget_model_load_buffer(&m, m1, m1_len), FORGET_OK);
     u = load_state(m, s1, s1_len);
-    size_t first = 16 + 24 + 16 + 32 + 4 + 3; /* header + OPEN ("ssd") */
+    /* header + OPEN ("ssd", flags, previous journal, tag) */
+    size_t first = 16 + 24 + 16 + 32 + 4 + 3 + 20 + TAG;
     write_file(path, j1, first);
     ck_assert_int_eq(forget_unlearner_open_journal(u, path, 0),
                      FORGET_E_STATE);
@@ -489,7 +481,7 @@ START_TEST(damaged_journals_are_reported)
     unsigned char *b = malloc(f.len + 64);
     /* a flipped byte anywhere before the last record: corrupt, even with
      * repair (complete records follow) */
-    for (size_t off = 16; off < f.len - 80; off += 7) {
+    for (size_t off = 16; off < f.len - (24 + 40 + TAG); off += 7) {
         memcpy(b, f.file, f.len);
         b[off] ^= 0x40;
         ck_assert_int_eq(jfix_open(&f, b, f.len, FORGET_JOURNAL_REPAIR, NULL),
@@ -506,7 +498,7 @@ START_TEST(damaged_journals_are_reported)
     ck_assert_ptr_nonnull(strstr(forget_last_error(), "not a libforget"));
     /* every cut inside the last record: reported; repaired on request,
      * which drops the end of request 2, so it is finished again */
-    size_t last = f.len - (24 + 40); /* the last DONE record */
+    size_t last = f.len - (24 + 40 + TAG); /* the last DONE record */
     for (size_t cut = last + 1; cut < f.len; cut++) {
         ck_assert_int_eq(jfix_open(&f, f.file, cut, 0, NULL), FORGET_E_FORMAT);
         ck_assert_ptr_nonnull(strstr(forget_last_error(), "REPAIR"));
@@ -529,7 +521,7 @@ START_TEST(damaged_journals_are_reported)
     forget_unlearner_free(u);
     struct stat st;
     ck_assert_int_eq(stat(f.path, &st), 0);
-    ck_assert_uint_eq((size_t)st.st_size, f.len + 2 * (24 + 40));
+    ck_assert_uint_eq((size_t)st.st_size, f.len + 2 * (24 + 40 + TAG));
     /* a hostile tail: 2 MiB of record heads, each claiming to run to the
      * end of the file; telling whether one is a real record would take
      * terabytes of checksumming, so the repair is refused, quickly */
@@ -539,7 +531,8 @@ START_TEST(damaged_journals_are_reported)
         memcpy(h, f.file, f.len);
         h[f.len - 5] ^= 1; /* damage the last record */
         for (size_t q = f.len; q + 24 <= big; q += 24) {
-            uint32_t plen = (uint32_t)(big - q - 24);
+            uint32_t plen = (uint32_t)(big - q >= 24 + TAG
+                                           ? big - q - 24 - TAG : 0);
             memcpy(h + q, "FGJR", 4);
             memset(h + q + 4, 0, 16);
             h[q + 4] = 3;
@@ -554,7 +547,7 @@ START_TEST(damaged_journals_are_reported)
     }
     /* a newer format version (with its header checksum) */
     memcpy(b, f.file, f.len);
-    b[8] = 2;
+    b[8] = 3;
     uint32_t c = crc32c_bitwise(b, 12);
     for (int i = 0; i < 4; i++)
         b[12 + i] = (unsigned char)(c >> (8 * i));
@@ -604,8 +597,9 @@ START_TEST(full_disk_is_reported)
     free(s1);
     ck_assert_int_eq(forgotten(f.u, 505), 0);
 
-    /* room for the request (24 + 68 bytes) but not its end (24 + 40) */
-    limit_file_size(len0 + 24 + 84 + 30);
+    /* room for the request (24 + 84 + TAG bytes) but not its end
+     * (24 + 40 + TAG) */
+    limit_file_size(len0 + 24 + 84 + TAG + 30);
     ck_assert_int_eq(forget_unlearner_forget_ids(f.u, &id, 1), FORGET_E_IO);
     ck_assert_ptr_nonnull(strstr(forget_last_error(), "took effect"));
     uint64_t other = 506;
@@ -760,7 +754,7 @@ START_TEST(journal_read_for_audits)
     f.u = NULL;
     /* damage in the last record: the complete ones, then FORMAT */
     size_t len;
-    unsigned char *b = read_all(f.path, &len);
+    unsigned char *b = read_file(f.path, &len);
     write_file(f.path, b, len - 7);
     memset(&s, 0, sizeof s);
     ck_assert_int_eq(forget_journal_read(f.path, collect, &s),

@@ -95,6 +95,14 @@ typedef struct forget_method {
      * (forget_unlearner_load_params), separated by spaces ("store"); NULL
      * or "": none. Must stay valid while registered. (ABI 1.1) */
     const char *load_overrides;
+    /* (ABI 1.1) Does the state hold id as forgotten? FORGET_OK with
+     * *forgotten 1 when id was learned and has been forgotten since, 0
+     * when the state still holds it; FORGET_E_NOT_FOUND when the state
+     * never learned id. Called only after prepare or load.
+     * forget_unlearner_is_forgotten answers from it and the journal
+     * together. NULL: the method does not keep ids (the journal alone
+     * answers). */
+    int (*is_forgotten)(void *state, uint64_t id, int *forgotten);
 } forget_method;
 
 /* The smallest struct_size the registry accepts is

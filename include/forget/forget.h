@@ -596,6 +596,33 @@ FORGET_API const forget_report *forget_unlearner_report(
  * call must be that request (with its rows, or its ids for forget_ids);
  * others are refused with FORGET_E_STATE until none is pending.
  *
+ * A journal belongs to one state: once a state was saved with a journal
+ * attached, it names that journal (its random id, from the journal's
+ * OPEN record), and opening any other journal for it is FORGET_E_STATE,
+ * naming both ids - so is a path where no journal is, or an empty one (a
+ * typo or a deleted journal would otherwise bring acknowledged deletions
+ * back). flags FORGET_JOURNAL_NEW asks for a new journal on purpose: an
+ * absent or empty path then becomes a new journal, which the state names
+ * from its next save; a journal with records of another id is refused
+ * even then. A state that never had a journal takes a new one, or an
+ * existing one that recorded its model, without the flag.
+ *
+ * Tamper evidence: every record carries a SHA-256 chained to the record
+ * before it (format version 2), so that changing a record - its ids, say -
+ * and fixing its checksum breaks the chain from that record on. With a
+ * key (forget_unlearner_set_journal_key, before opening) the chain is an
+ * HMAC-SHA-256: a writer without the key cannot forge a valid chain, even
+ * one recomputed from scratch. Without a key, the chain detects a change
+ * made without recomputing every later tag. A journal whose chain is
+ * broken is FORGET_E_FORMAT naming the record, never recovered from (a
+ * forged id is never forgotten by recovery), even with
+ * FORGET_JOURNAL_REPAIR. A keyed journal opened without its key, or a
+ * journal without a key (or of version 1, which has no chain) opened
+ * while a key is set, is FORGET_E_STATE. Version-1 journals are still
+ * opened and appended to when no key is set. Removing records from the
+ * end is not detected by the chain; the state's request number catches
+ * it for the requests the state holds.
+ *
  * A journal that is corrupt is FORGET_E_FORMAT naming the byte offset. A
  * last record cut short by a crash during its append (so never
  * acknowledged) is also FORGET_E_FORMAT unless flags has
@@ -610,13 +637,28 @@ FORGET_API const forget_report *forget_unlearner_report(
  * journal_redone, journal_pending and journal_dropped_bytes; journaled
  * calls add journal_seq, their request's number. */
 #define FORGET_JOURNAL_REPAIR 1u /* flags: drop a cut-short last append */
+#define FORGET_JOURNAL_NEW 2u    /* flags: start a new journal on purpose */
 #define FORGET_JOURNAL_FORGET 1  /* request kinds */
 #define FORGET_JOURNAL_LEARN 2
 FORGET_API int forget_unlearner_open_journal(forget_unlearner *u,
                                              const char *path,
                                              uint32_t flags);
-/* *forgotten = 1 if a request that forgot id took effect (and no later
- * learn brought it back), else 0. FORGET_E_STATE without a journal. */
+/* The key of the journal's HMAC chain (copied; wiped when replaced or when
+ * u is freed), for the journal opened next: a new journal is keyed with
+ * it, an existing one must have been written with it. NULL and 0 clear
+ * it. key_len FORGET_JOURNAL_KEY_MIN to _MAX bytes (32 random bytes are
+ * a good key), else FORGET_E_INVALID; FORGET_E_STATE while a journal is
+ * attached. */
+#define FORGET_JOURNAL_KEY_MIN 16
+#define FORGET_JOURNAL_KEY_MAX 1024
+FORGET_API int forget_unlearner_set_journal_key(forget_unlearner *u,
+                                                const void *key,
+                                                size_t key_len);
+/* *forgotten = 1 if id is forgotten, else 0: the method's state answers
+ * for the ids it keeps (sisa, analytic, ssd: every id it was prepared
+ * with or learned, forgotten by this journal's requests or before it),
+ * the journal for the others (a request that forgot id took effect, and
+ * no later learn brought it back). FORGET_E_STATE without a journal. */
 FORGET_API int forget_unlearner_is_forgotten(const forget_unlearner *u,
                                              uint64_t id, int *forgotten);
 /* The oldest pending request: its kind and ids (valid until the next call
@@ -637,7 +679,9 @@ FORGET_API int forget_unlearner_journal_pending(const forget_unlearner *u,
  * method and digest are valid during the call. A nonzero return from fn
  * stops the reading with FORGET_E_CANCELED. Records up to a damaged one
  * are delivered, then FORGET_E_FORMAT names it (a record being appended
- * while reading looks cut short: read again). */
+ * while reading looks cut short: read again). The hash chain of a journal
+ * without a key is checked as it is read (a changed record stops it like
+ * damage); a keyed journal's is not (forget_journal_verify, with the key). */
 #define FORGET_JOURNAL_RECORD_OPEN 1
 #define FORGET_JOURNAL_RECORD_REQUEST 2
 #define FORGET_JOURNAL_RECORD_DONE 3
@@ -649,6 +693,23 @@ typedef int (*forget_journal_fn)(void *user_data, int type, uint64_t seq,
                                  int status);
 FORGET_API int forget_journal_read(const char *path, forget_journal_fn fn,
                                    void *user_data);
+
+/* Check a deletion journal's hash chain without attaching it (no lock is
+ * taken). key/key_len: the journal's HMAC key, or NULL and 0 for a journal
+ * without one. FORGET_OK when every record is intact and linked:
+ * *records is their number. Otherwise *records is the number of the
+ * first record that fails (0 for the OPEN record; also the number of
+ * intact records before it) and *offset its byte offset in the file:
+ * FORGET_E_FORMAT when a record is damaged or its tag does not match
+ * (changed, or another key), or when a key is given and the journal has
+ * none (a journal replaced by one written without the key); FORGET_E_STATE
+ * for a keyed journal without its key; FORGET_E_UNSUPPORTED for a
+ * version-1 journal (it has no chain: its records' checksums and order
+ * were checked, *records of them, but it is not verified). The message
+ * says which. records and offset may be NULL. */
+FORGET_API int forget_journal_verify(const char *path, const void *key,
+                                     size_t key_len, uint64_t *records,
+                                     uint64_t *offset);
 
 /* A report is a list of named figures ("seconds", "dampened", ...). */
 FORGET_API size_t forget_report_count(const forget_report *r);

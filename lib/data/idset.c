@@ -246,6 +246,15 @@ int fg_idset_load_slots(fg_idset *s, const fg_slot *table, const char *method)
                          method);
 }
 
+int fg_idset_forgotten(const fg_idset *s, uint64_t id, int *forgotten)
+{
+    size_t slot;
+    if (!fg_idmap_find(&s->index, id, &slot))
+        return FORGET_E_NOT_FOUND;
+    *forgotten = s->gone[slot] != 0;
+    return FORGET_OK;
+}
+
 size_t fg_idset_remembered(const fg_idset *s) { return s->n - s->n_gone; }
 
 int fg_idset_matches(const fg_idset *s, const forget_dataset *rows,

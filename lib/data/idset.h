@@ -56,6 +56,11 @@ int fg_idset_load(fg_idset *s, const void *ids, size_t ids_size,
 /* The same from a slot table that has the tags "IDS " and "GONE". */
 int fg_idset_load_slots(fg_idset *s, const fg_slot *table,
                         const char *method);
+/* The state's answer for one id (a method's is_forgotten hook):
+ * FORGET_OK with *forgotten 1 when it was learned and forgotten since, 0
+ * when it is remembered; FORGET_E_NOT_FOUND (no message) when the set
+ * never held it. */
+int fg_idset_forgotten(const fg_idset *s, uint64_t id, int *forgotten);
 /* Ids learned and not forgotten. */
 size_t fg_idset_remembered(const fg_idset *s);
 /* Are the remembered ids exactly the ids of rows (a loaded state's kept

@@ -598,6 +598,12 @@ static int fg_am_load(void **state, forget_model *model,
     return FORGET_OK;
 }
 
+static int fg_am_is_forgotten(void *state, uint64_t id, int *forgotten)
+{
+    const fg_am *s = state;
+    return fg_idset_forgotten(&s->ids, id, forgotten);
+}
+
 const forget_method fg_method_analytic = {
     .struct_size = sizeof(forget_method),
     .abi_version = FORGET_BACKEND_ABI_VERSION,
@@ -617,4 +623,5 @@ const forget_method fg_method_analytic = {
     .load = fg_am_load,
     .learn = fg_am_learn,
     .forget_ids = fg_am_forget_ids,
+    .is_forgotten = fg_am_is_forgotten,
 };

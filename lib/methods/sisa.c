@@ -173,6 +173,11 @@ void fg_sisa_saved(void *state)
     fg_ckpt_saved(state);
 }
 
+static int fg_sisa_is_forgotten(void *state, uint64_t id, int *forgotten)
+{
+    return fg_idset_forgotten(&((fg_sisa *)state)->ids, id, forgotten);
+}
+
 /* Free the prepared state. Checkpoint files of a directory store are
  * destroyed only when superseded and not named by the durable state
  * (drop_files: a new prepare, which has taken the named ones as pending,
@@ -405,4 +410,5 @@ const forget_method fg_method_sisa = {
     .model = fg_sisa_model,
     .saved = fg_sisa_saved,
     .load_overrides = "store",
+    .is_forgotten = fg_sisa_is_forgotten,
 };

@@ -434,6 +434,12 @@ static int fg_ssd_load(void **state, forget_model *model,
     return FORGET_OK;
 }
 
+static int fg_ssd_is_forgotten(void *state, uint64_t id, int *forgotten)
+{
+    const fg_ssd *s = state;
+    return fg_idset_forgotten(&s->ids, id, forgotten);
+}
+
 const forget_method fg_method_ssd = {
     .struct_size = sizeof(forget_method),
     .abi_version = FORGET_BACKEND_ABI_VERSION,
@@ -451,4 +457,5 @@ const forget_method fg_method_ssd = {
     .destroy = fg_ssd_destroy,
     .save = fg_ssd_save,
     .load = fg_ssd_load,
+    .is_forgotten = fg_ssd_is_forgotten,
 };

@@ -1,10 +1,12 @@
 /* The deletion journal's file (docs/FORMAT.md, "Deletion journal"): a
  * header, then records appended and fsync'ed one at a time, each with a
- * marker, its type, a sequence number, its length and a CRC-32C. It holds
- * sample ids, times and model digests, never features or labels.
+ * marker, its type, a sequence number, its length, (version 2) a SHA-256
+ * tag chained to the record before it, and a CRC-32C. It holds sample
+ * ids, times and model digests, never features or labels.
  *
- * This file reads, checks, repairs and appends; what the records mean to
- * an unlearner (recovery, the forgotten set) is lib/unlearner/unlearner_journal.c. */
+ * journal.c reads and checks a file; journal_chain.c computes the tags;
+ * journal_write.c opens, repairs and appends; what the records mean to an
+ * unlearner (recovery, the forgotten set) is unlearner_journal.c. */
 #ifndef FG_UNLEARNER_JOURNAL_H
 #define FG_UNLEARNER_JOURNAL_H
 
@@ -18,8 +20,17 @@
 #define FG_JREC_DONE 3u    /* a request took effect: digest after */
 #define FG_JREC_ABORT 4u   /* a request failed and changed nothing */
 
+#define FG_JHEAD 16u            /* the file's header */
+#define FG_JRHEAD 24u           /* a record's head */
+#define FG_JVERSION 2u          /* written; version 1 is still read */
+#define FG_JTAG FG_SHA256_SIZE  /* a version-2 record's chain tag */
+#define FG_JOPEN_KEYED 1u       /* OPEN flags: the chain is an HMAC */
+
 /* Largest number of ids in one request record. */
 #define FG_JOURNAL_MAX_IDS ((size_t)1 << 28)
+
+extern const char fg_jmagic[8];
+extern const char fg_jmark[4];
 
 /* One parsed record; ids point into the log's buffer (little-endian). */
 typedef struct fg_jrecord {
@@ -27,6 +38,10 @@ typedef struct fg_jrecord {
     uint64_t seq;
     int64_t time_ns;
     uint64_t journal_id;                  /* OPEN */
+    uint32_t flags;                       /* OPEN (version 2) */
+    uint64_t prev_id, prev_seq;           /* OPEN (version 2): the journal
+                                             and request of the state it
+                                             was started for, or 0 */
     unsigned char digest[FG_SHA256_SIZE]; /* OPEN, REQUEST (before), DONE */
     uint32_t kind;                        /* REQUEST: FORGET_JOURNAL_* */
     int32_t status;                       /* ABORT: the call's code */
@@ -41,9 +56,33 @@ typedef struct fg_jlog {
     fg_jrecord *recs;
     size_t n;
     size_t dropped; /* bytes of a cut-short last append removed (repair) */
+    size_t bad;     /* byte offset of the first record that failed a
+                       check (len when none did) */
+    int chained;    /* every record's tag was checked (version 2, and
+                       the key given when the journal has one) */
 } fg_jlog;
 
 void fg_jlog_free(fg_jlog *log);
+
+/* The hash chain: each version-2 record's tag is MAC(previous tag ||
+ * type, seq, length || payload), the first one's "previous" being the
+ * MAC of the file header; MAC is SHA-256, or HMAC-SHA-256 with key. */
+typedef struct fg_jchain {
+    const unsigned char *key; /* NULL: plain SHA-256 */
+    size_t key_len;
+    unsigned char last[FG_JTAG];
+    int on; /* tags are checked and written */
+} fg_jchain;
+
+void fg_jchain_start(fg_jchain *c, const unsigned char header[FG_JHEAD]);
+/* The tag of a record: head (its 24 bytes; the marker and CRC are not
+ * covered) and payload. */
+void fg_jchain_tag(const fg_jchain *c, const unsigned char *head,
+                   const unsigned char *payload, size_t plen,
+                   unsigned char tag[FG_JTAG]);
+/* Do two tags match? (constant time; always under fuzzing builds) */
+int fg_jchain_same(const unsigned char a[FG_JTAG],
+                   const unsigned char b[FG_JTAG]);
 
 typedef struct fg_journal {
     int fd;
@@ -52,24 +91,55 @@ typedef struct fg_journal {
     uint64_t last_seq; /* of the last request */
     int open_request;  /* the last request has no DONE/ABORT yet */
     uint64_t id;       /* random, from the OPEN record */
+    uint32_t version;  /* of the file: 1 (no chain) or 2 */
+    uint32_t flags;    /* the OPEN record's FG_JOPEN_* */
+    uint64_t prev_id, prev_seq; /* the OPEN record's: a state that named
+                                   journal prev_id at request prev_seq
+                                   continues here (0: none) */
+    const unsigned char *key; /* given by the caller (borrowed), or NULL */
+    size_t key_len;
+    fg_jchain chain;
     char method[64];
 } fg_journal;
 
-/* Open (creating it with its OPEN record if absent or empty) and lock the
- * journal at path, for method, and read it into *log. digest is the
- * model's now (the OPEN record of a new journal). repair: drop a last
- * record that an interrupted append left incomplete (never anything
- * followed by a complete record). FORGET_E_FORMAT names the byte offset
- * and what is wrong; FORGET_E_STATE when another handle holds the lock or
- * the journal is another method's. */
+/* Read the file behind j->fd into log and check it, changing nothing:
+ * records up to any damage are in log; *cut is the offset of a damaged
+ * end that nothing valid follows (log->len when none; why says what is
+ * wrong), otherwise damage or a broken chain is FORGET_E_FORMAT. */
+int fg_journal_load(fg_journal *j, fg_jlog *log, size_t *cut,
+                    const char **why);
+
+/* How to open a journal for an unlearner. */
+typedef struct fg_jopen {
+    int repair;         /* drop a cut-short last append */
+    int create;         /* an absent or empty file may become a new journal */
+    int has_id;         /* the state names its journal: */
+    uint64_t id, seq;   /* its id and the last request the state holds */
+    const unsigned char *key; /* the chain's HMAC key, or NULL */
+    size_t key_len;
+} fg_jopen;
+
+/* Open (creating it with its OPEN record when absent or empty and
+ * how->create) and lock the journal at path, for method, and read it into
+ * *log. digest is the model's now (the OPEN record of a new journal).
+ * FORGET_E_FORMAT names the byte offset and what is wrong (a broken chain
+ * the record); FORGET_E_STATE when another handle holds the lock, the
+ * journal is another method's, another state's (how->id), absent or empty
+ * without how->create, or keyed otherwise than how->key. A journal of
+ * another id is taken when it was started for this state (its OPEN
+ * record names how->id and how->seq: the state was not saved since). A
+ * new journal records how->id and how->seq so. Nothing is changed on the
+ * file when it is refused. */
 int fg_journal_open(fg_journal **out, const char *path, const char *method,
-                    const unsigned char digest[FG_SHA256_SIZE], int repair,
-                    fg_jlog *log);
+                    const unsigned char digest[FG_SHA256_SIZE],
+                    const fg_jopen *how, fg_jlog *log);
 void fg_journal_close(fg_journal *j);
 /* Read and check the journal at path without opening it for appends (no
  * lock, no repair): the records up to any damage are in log even when
- * the status is FORGET_E_FORMAT. j gets the method and the numbers. */
-int fg_journal_scan(const char *path, fg_journal *j, fg_jlog *log);
+ * the status is FORGET_E_FORMAT. j gets the method and the numbers. The
+ * chain is checked when the journal has no key or key is given. */
+int fg_journal_scan(const char *path, const unsigned char *key,
+                    size_t key_len, fg_journal *j, fg_jlog *log);
 
 /* Append and fsync one record. On failure the file is cut back to where
  * it was (FORGET_E_IO). A request gets the next sequence number (*seq). */

@@ -19,7 +19,7 @@ int forget_journal_read(const char *path, forget_journal_fn fn,
         return rc;
     fg_journal j;
     fg_jlog log;
-    rc = fg_journal_scan(path, &j, &log);
+    rc = fg_journal_scan(path, NULL, 0, &j, &log);
     char msg[1024] = "";
     if (rc != FORGET_OK)
         snprintf(msg, sizeof msg, "%s", forget_last_error());

@@ -20,6 +20,10 @@ struct forget_unlearner {
      * (saved as section _JSQ; known = 0 when the state never had one). */
     uint64_t journal_id, journal_seq;
     int journal_known;
+    /* The HMAC key of the journal's chain (forget_unlearner_set_journal_key),
+     * or NULL. */
+    unsigned char *journal_key;
+    size_t journal_key_len;
 };
 
 /* The backend steps. */
@@ -48,7 +52,8 @@ int fg_run_step(forget_unlearner *u, const fg_step *st);
 /* The journaled form of a learn or forget step (the unlearner has a
  * journal): logged before, ended after. */
 int fg_journal_step(forget_unlearner *u, fg_step *st);
-/* Detach and close the journal (forget_unlearner_free). */
+/* Detach and close the journal and wipe the journal key
+ * (forget_unlearner_free). */
 void fg_journal_detach(forget_unlearner *u);
 
 /* Turn a backend's status into ours: a failure without a message of its

@@ -9,6 +9,7 @@
 #include "util/alloc.h"
 #include "format/container.h"
 #include "util/error.h"
+#include "util/hmac.h"
 #include "util/idstate.h"
 #include "unlearner/journal.h"
 #include "util/report.h"
@@ -43,10 +44,22 @@ static void fg_ujournal_free(fg_ujournal *uj)
     fg_free(uj);
 }
 
+/* The key's bytes are wiped before they are freed. */
+static void fg_drop_key(forget_unlearner *u)
+{
+    if (u->journal_key) {
+        fg_wipe(u->journal_key, u->journal_key_len);
+        fg_free(u->journal_key);
+    }
+    u->journal_key = NULL;
+    u->journal_key_len = 0;
+}
+
 void fg_journal_detach(forget_unlearner *u)
 {
     fg_ujournal_free(u->journal);
     u->journal = NULL;
+    fg_drop_key(u);
 }
 
 /* The digest of the model the unlearner presents; FORGET_E_STATE when it
@@ -255,7 +268,18 @@ static int fg_find_anchor(const forget_unlearner *u, const fg_jlog *log,
     fg_sha256_hex(d, hex);
     uint64_t m = 0;
     int found = fg_latest_match(log, d, &m);
-    if (!(u->journal_known && u->journal_id == j->id)) {
+    if (u->journal_known && u->journal_id != j->id) {
+        /* a journal started for this state (FORGET_JOURNAL_NEW), which
+         * was not saved since: it is at the journal's start */
+        if (!fg_state_digest(log, 0, d))
+            return fg_error(FORGET_E_STATE, "journal '%s' was started for "
+                            "this state, but the model (digest %.16s...) is "
+                            "not the one it started with; save the model "
+                            "and the state together", j->path, hex);
+        *k = 0;
+        return FORGET_OK;
+    }
+    if (!u->journal_known) {
         if (!found)
             return fg_error(FORGET_E_STATE, "journal '%s': the model (digest "
                             "%.16s...) matches no state the journal recorded: "
@@ -440,9 +464,10 @@ int forget_unlearner_open_journal(forget_unlearner *u, const char *path,
 {
     FG_CHECK_ARG(u);
     FG_CHECK_ARG(path);
-    if (flags & ~FORGET_JOURNAL_REPAIR)
+    const uint32_t known = FORGET_JOURNAL_REPAIR | FORGET_JOURNAL_NEW;
+    if (flags & ~known)
         return fg_error(FORGET_E_INVALID, "%s: unknown flags 0x%x", __func__,
-                        (unsigned)(flags & ~FORGET_JOURNAL_REPAIR));
+                        (unsigned)(flags & ~known));
     if (!u->prepared)
         return fg_error(FORGET_E_STATE, "%s: call forget_unlearner_prepare "
                         "(or load a saved state) first", __func__);
@@ -456,9 +481,15 @@ int forget_unlearner_open_journal(forget_unlearner *u, const char *path,
     fg_ujournal *uj = fg_calloc(1, sizeof *uj);
     if (uj == NULL)
         return fg_nomem("a journal");
+    /* a state that names its journal takes only that one, or (asked for
+     * explicitly) a new one where there is none */
+    fg_jopen how = {(flags & FORGET_JOURNAL_REPAIR) != 0,
+                    !u->journal_known || (flags & FORGET_JOURNAL_NEW) != 0,
+                    u->journal_known, u->journal_id, u->journal_seq,
+                    u->journal_key, u->journal_key_len};
     fg_jlog log;
-    int rc = fg_journal_open(&uj->file, path, u->method->name, d,
-                             (flags & FORGET_JOURNAL_REPAIR) != 0, &log);
+    int rc = fg_journal_open(&uj->file, path, u->method->name, d, &how,
+                             &log);
     if (rc != FORGET_OK) {
         fg_free(uj);
         return rc;
@@ -466,9 +497,38 @@ int forget_unlearner_open_journal(forget_unlearner *u, const char *path,
     u->journal = uj;
     rc = fg_recover(u, &log, d);
     fg_jlog_free(&log);
-    if (rc != FORGET_OK)
-        fg_journal_detach(u);
+    if (rc != FORGET_OK) {
+        fg_ujournal_free(u->journal);
+        u->journal = NULL;
+    }
     return rc;
+}
+
+int forget_unlearner_set_journal_key(forget_unlearner *u, const void *key,
+                                     size_t key_len)
+{
+    FG_CHECK_ARG(u);
+    if ((key == NULL) != (key_len == 0))
+        return fg_error(FORGET_E_INVALID, "%s: give a key and its length, "
+                        "or NULL and 0 to clear it", __func__);
+    if (key && (key_len < FORGET_JOURNAL_KEY_MIN ||
+                key_len > FORGET_JOURNAL_KEY_MAX))
+        return fg_error(FORGET_E_INVALID, "%s: a key of %zu bytes; it must "
+                        "hold %d to %d bytes", __func__, key_len,
+                        FORGET_JOURNAL_KEY_MIN, FORGET_JOURNAL_KEY_MAX);
+    if (u->journal)
+        return fg_error(FORGET_E_STATE, "%s: a journal is attached ('%s'); "
+                        "set the key before opening it", __func__,
+                        u->journal->file->path);
+    unsigned char *copy = NULL;
+    if (key && (copy = fg_malloc(key_len)) == NULL)
+        return fg_nomem("a journal key");
+    if (key)
+        memcpy(copy, key, key_len);
+    fg_drop_key(u);
+    u->journal_key = copy;
+    u->journal_key_len = key_len;
+    return FORGET_OK;
 }
 
 int forget_unlearner_is_forgotten(const forget_unlearner *u, uint64_t id,
@@ -479,7 +539,19 @@ int forget_unlearner_is_forgotten(const forget_unlearner *u, uint64_t id,
     if (u->journal == NULL)
         return fg_error(FORGET_E_STATE, "%s: no journal is attached "
                         "(forget_unlearner_open_journal)", __func__);
-    *forgotten = fg_idstate_get(&u->journal->forgotten, id) == 1;
+    /* the method's state is the model's truth where it keeps ids (it
+     * holds requests from before the journal, and a journal started anew
+     * lists none of them); the journal answers for the ids it does not
+     * know, or for methods that keep none */
+    int f = 0;
+    int rc = u->method->is_forgotten
+                 ? u->method->is_forgotten(u->state, id, &f)
+                 : FORGET_E_NOT_FOUND;
+    if (rc == FORGET_E_NOT_FOUND)
+        f = fg_idstate_get(&u->journal->forgotten, id) == 1;
+    else if (rc != FORGET_OK)
+        return fg_backend_status(u->method, "is_forgotten", rc);
+    *forgotten = f;
     return FORGET_OK;
 }
 

@@ -8,9 +8,10 @@
 #if (defined(__x86_64__) || defined(__i386__)) && \
     (defined(__GNUC__) || defined(__clang__))
 #include <cpuid.h>
+#include <stdatomic.h>
 #include <immintrin.h>
 
-int fg_sha256_ni_available(void)
+static int fg_sha256_ni_probe(void)
 {
     unsigned a, b, c, d;
     if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 9)) ||
@@ -19,6 +20,20 @@ int fg_sha256_ni_available(void)
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
         return 0;
     return (b >> 29) & 1u;
+}
+
+/* Asked once: cpuid traps to the hypervisor in a virtual machine (about
+ * 8 us each on a KVM guest), and every digest and journal tag starts here.
+ * Threads racing on the first call store the same answer. */
+int fg_sha256_ni_available(void)
+{
+    static _Atomic int known = -1;
+    int v = atomic_load_explicit(&known, memory_order_relaxed);
+    if (v < 0) {
+        v = fg_sha256_ni_probe();
+        atomic_store_explicit(&known, v, memory_order_relaxed);
+    }
+    return v;
 }
 
 /* The state is kept as the instructions want it: s0 = ABEF, s1 = CDGH.

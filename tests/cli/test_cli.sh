@@ -184,6 +184,36 @@ has "$T/out" "ids 20 21" "journal lists ids"
 has "$T/out" "method sisa" "journal names its method"
 expect 2 "journal without a file" -- "$FORGET" journal
 expect 1 "journal missing file" -- "$FORGET" journal "$T/none.journal"
+# a state saved with a journal takes no other (a typo, a deleted file),
+# unless a new one is asked for; the chain verifies, a changed byte does not
+expect 1 "unlearn, another journal path" -- "$FORGET" unlearn \
+    --model "$T/lin.fgm" --state "$T/js2.state" --ids "$T/j3.txt" \
+    --journal "$T/typo.journal"
+has "$T/err" "new-journal\|FORGET_JOURNAL_NEW" "another journal refused"
+[ ! -e "$T/typo.journal" ] && ok || bad "a refused journal path was created"
+cp "$T/js2.state" "$T/js4.state"
+expect 0 "unlearn --new-journal" -- "$FORGET" unlearn \
+    --model "$T/lin.fgm" --state "$T/js4.state" --ids "$T/j3.txt" \
+    --journal "$T/new.journal" --new-journal
+expect 1 "unlearn, the old journal for the new state" -- "$FORGET" unlearn \
+    --model "$T/lin.fgm" --state "$T/js4.state" --ids "$T/j3.txt" \
+    --journal "$T/d.journal"
+expect 0 "journal --verify" -- "$FORGET" journal --verify "$T/d.journal"
+has "$T/out" "chain verified: [0-9]* records" "chain verified"
+cp "$T/d.journal" "$T/flip.journal"
+printf 'X' | dd of="$T/flip.journal" bs=1 seek=200 conv=notrunc 2>/dev/null
+expect 1 "journal --verify, a changed byte" -- "$FORGET" journal --verify \
+    "$T/flip.journal"
+has "$T/out" "chain broken: record [0-9]* (byte [0-9]*)" "bad record named"
+head -c 40 /dev/zero > "$T/key"
+expect 1 "journal --verify --key-file, no key in the journal" -- "$FORGET" \
+    journal --verify --key-file "$T/key" "$T/d.journal"
+has "$T/err" "without a key" "unkeyed journal not authenticated"
+printf 'short' > "$T/short.key"
+expect 1 "journal --verify, short key" -- "$FORGET" journal --verify \
+    --key-file "$T/short.key" "$T/d.journal"
+expect 2 "journal --key-file without --verify" -- "$FORGET" journal \
+    --key-file "$T/key" "$T/d.journal"
 printf 'not a journal at all' > "$T/bad.journal"
 expect 1 "unlearn, not a journal" -- "$FORGET" unlearn \
     --model "$T/lin.fgm" --state "$T/js2.state" --ids "$T/j3.txt" \

@@ -122,7 +122,9 @@ static void put_file(const char *sub, const char *name, const char *from,
 }
 
 /* Journals for the journal harness's unlearner: requests by id, by rows,
- * a learn, a refused one; and the same cut inside its last record. */
+ * a learn, a refused one; and the same cut inside a record. Format
+ * version 2 (the committed requests, cut and header are version 1, from
+ * before the chain: kept, since version 1 is still read). */
 static void put_journals(const forget_dataset *train)
 {
     char path[512];
@@ -143,9 +145,9 @@ static void put_journals(const forget_dataset *train)
         check(FORGET_E_INTERNAL);
     forget_unlearner_free(u);
     forget_model_free(m);
-    put_file("journal", "requests", path, (size_t)-1);
-    put_file("journal", "cut", path, 251); /* odd: repaired */
-    put_file("journal", "header", path, 16);
+    put_file("journal", "requests-v2", path, (size_t)-1);
+    put_file("journal", "cut-v2", path, 251); /* odd: repaired */
+    put_file("journal", "header-v2", path, 16);
     remove(path);
 }
 

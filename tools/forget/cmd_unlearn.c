@@ -170,6 +170,7 @@ int cmd_unlearn(int argc, char **argv)
                       {"--journal", 1, NULL},
                       {"--repair-journal", 0, NULL},
                       {"--store", 1, NULL},
+                      {"--new-journal", 0, NULL},
                       {"--help", 0, NULL},   {NULL, 0, NULL}};
     int rc = cli_parse("unlearn", argc, argv, opts, NULL, 0);
     if (rc != CLI_OK)
@@ -177,8 +178,9 @@ int cmd_unlearn(int argc, char **argv)
     if (cli_get(opts, "--help")) {
         printf("usage: forget unlearn --model MODEL (--ids FILE | --class K)\n"
                "       [--state STATE] [--method M --params P --data SPEC]\n"
-               "       [--out MODEL2] [--csv C] [--journal J [--repair-journal]]\n"
-               "       [--store DIR] [--quiet]\n"
+               "       [--out MODEL2] [--csv C] [--store DIR]\n"
+               "       [--journal J [--repair-journal] [--new-journal]]\n"
+               "       [--quiet]\n"
                "  --model  the trained model (for sisa: the template)\n"
                "  --state  the unlearner's state: loaded when it exists, "
                "else created\n           with --method/--params and "
@@ -192,7 +194,9 @@ int cmd_unlearn(int argc, char **argv)
                "  --journal  the deletion journal: requests are logged "
                "(fsync'ed) and\n           finished again after a crash; "
                "--repair-journal drops a\n           last record cut short "
-               "by a crash\n"
+               "by a crash; a state saved with a journal\n           takes "
+               "only that one, unless --new-journal starts a new one\n"
+               "           where J is absent or empty\n"
                "  --store  sisa: the directory of its checkpoint files, "
                "replacing the one\n           the saved state names (give "
                "it for a state from elsewhere)\n");
@@ -220,8 +224,10 @@ int cmd_unlearn(int argc, char **argv)
     const char *journal = cli_get(opts, "--journal");
     if (rc == CLI_OK && journal &&
         (r = forget_unlearner_open_journal(
-             u, journal, cli_get(opts, "--repair-journal")
-                             ? FORGET_JOURNAL_REPAIR : 0)) != FORGET_OK)
+             u, journal, (cli_get(opts, "--repair-journal")
+                              ? FORGET_JOURNAL_REPAIR : 0) |
+                         (cli_get(opts, "--new-journal")
+                              ? FORGET_JOURNAL_NEW : 0))) != FORGET_OK)
         rc = cli_fail("unlearn", journal, r);
     if (rc == CLI_OK)
         rc = do_forget(opts, u, data);
