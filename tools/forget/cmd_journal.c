@@ -28,8 +28,10 @@ static int print_record(void *user, int type, uint64_t seq, int64_t time_ns,
         strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
     printf("%4llu %-7s %s", (unsigned long long)seq,
            names[type >= 1 && type <= 4 ? type : 0], when);
-    if (type == FORGET_JOURNAL_RECORD_OPEN)
-        printf(" method %s", method);
+    if (type == FORGET_JOURNAL_RECORD_OPEN) {
+        printf(" method ");
+        cli_puts_safe(stdout, method); /* from the file */
+    }
     if (type == FORGET_JOURNAL_RECORD_REQUEST) {
         s->requests++;
         printf(" %s %zu id%s", kind == FORGET_JOURNAL_LEARN ? "learn"
