@@ -5,7 +5,6 @@
  * order (by the file's resolved name) so that two commands never wait
  * for each other. */
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
