@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,17 +51,45 @@ static int other_process_locks(const char *path, uint32_t flags)
     return exit_status(pid);
 }
 
+/* A linear model whose parameters all equal value (no assertions: for
+ * threads too). */
+static int valued(forget_model **out, const char *params, float value)
+{
+    forget_model *m = NULL;
+    int r = forget_model_create(&m, "linear", params);
+    size_t n = r == FORGET_OK ? forget_model_param_count(m) : 0;
+    float *p = malloc((n ? n : 1) * sizeof *p);
+    for (size_t i = 0; i < n && p; i++)
+        p[i] = value;
+    if (r == FORGET_OK)
+        r = p ? forget_model_set_params(m, p, n) : FORGET_E_NOMEM;
+    free(p);
+    if (r != FORGET_OK)
+        forget_model_free(m);
+    else
+        *out = m;
+    return r;
+}
+
 static forget_model *model_valued(const char *params, float value)
 {
     forget_model *m = NULL;
-    ck_assert_int_eq(forget_model_create(&m, "linear", params), FORGET_OK);
-    size_t n = forget_model_param_count(m);
-    float *p = malloc(n * sizeof *p);
-    for (size_t i = 0; i < n; i++)
-        p[i] = value;
-    ck_assert_int_eq(forget_model_set_params(m, p, n), FORGET_OK);
-    free(p);
+    ck_assert_int_eq(valued(&m, params, value), FORGET_OK);
     return m;
+}
+
+/* Entries of a folder other than ".", ".." and keep. */
+static int other_files(const char *dir, const char *keep)
+{
+    DIR *d = opendir(dir);
+    ck_assert_ptr_nonnull(d);
+    struct dirent *e;
+    int others = 0;
+    while ((e = readdir(d)) != NULL)
+        others += strcmp(e->d_name, ".") != 0 &&
+                  strcmp(e->d_name, "..") != 0 && strcmp(e->d_name, keep) != 0;
+    closedir(d);
+    return others;
 }
 
 static void save_valued(const char *path, float value)
@@ -200,11 +229,12 @@ END_TEST
  * (all parameters from one save), and no temporary file is left. */
 #define WRITERS 4
 #define SAVES 40
+#define CONC_PARAMS "inputs=400 outputs=10"
 START_TEST(concurrent_saves_never_destroy_each_other)
 {
     ck_assert_int_eq(mkdir(tmp_path("w-conc"), 0700), 0);
     char *p = tmp_copy("w-conc/m.fgm");
-    const char *params = "inputs=400 outputs=10";
+    const char *params = CONC_PARAMS;
     forget_model *m0 = model_valued(params, -1);
     ck_assert_int_eq(forget_model_save(m0, p), FORGET_OK);
     forget_model_free(m0);
@@ -251,13 +281,52 @@ START_TEST(concurrent_saves_never_destroy_each_other)
     ck_assert_msg(v >= 0 && (int)v % 1000 == SAVES - 1,
                   "the last version is not some writer's last save: %g",
                   (double)v);
-    DIR *d = opendir(tmp_path("w-conc"));
-    struct dirent *e;
-    int others = 0;
-    while ((e = readdir(d)) != NULL)
-        others += e->d_name[0] != '.' && strcmp(e->d_name, "m.fgm") != 0;
-    closedir(d);
-    ck_assert_int_eq(others, 0);
+    ck_assert_int_eq(other_files(tmp_path("w-conc"), "m.fgm"), 0);
+    free(p);
+}
+END_TEST
+
+/* The same from threads of one process (one pid: a save never sweeps
+ * another thread's temporary file). */
+typedef struct saver {
+    const char *path;
+    int index, failed;
+} saver;
+
+static void *save_many(void *arg)
+{
+    saver *s = arg;
+    for (int k = 0; k < SAVES; k++) {
+        forget_model *m = NULL;
+        if (valued(&m, CONC_PARAMS, (float)(s->index * 1000 + k)) !=
+                FORGET_OK ||
+            forget_model_save(m, s->path) != FORGET_OK)
+            s->failed++;
+        forget_model_free(m);
+    }
+    return NULL;
+}
+
+START_TEST(concurrent_saves_from_threads)
+{
+    ck_assert_int_eq(mkdir(tmp_path("w-threads"), 0700), 0);
+    char *p = tmp_copy("w-threads/m.fgm");
+    pthread_t th[WRITERS];
+    saver sv[WRITERS];
+    for (int w = 0; w < WRITERS; w++) {
+        sv[w] = (saver){p, w, 0};
+        ck_assert_int_eq(pthread_create(&th[w], NULL, save_many, &sv[w]), 0);
+    }
+    int failed = 0;
+    for (int w = 0; w < WRITERS; w++) {
+        ck_assert_int_eq(pthread_join(th[w], NULL), 0);
+        failed += sv[w].failed;
+    }
+    ck_assert_msg(failed == 0, "%d of %d saves from threads failed", failed,
+                  WRITERS * SAVES);
+    float v = saved_value(p);
+    ck_assert(v >= 0 && (int)v % 1000 == SAVES - 1);
+    ck_assert_int_eq(other_files(tmp_path("w-threads"), "m.fgm"), 0);
     free(p);
 }
 END_TEST
@@ -388,13 +457,7 @@ START_TEST(saves_go_through_symbolic_links)
     ck_assert(saved_value(real) == 4);
     ck_assert_int_eq(mode_of(real), 0444);
     /* the temporary file was written beside the target, not the link */
-    DIR *d = opendir(tmp_path("w-links/sub"));
-    struct dirent *e;
-    int in_sub = 0;
-    while ((e = readdir(d)) != NULL)
-        in_sub += e->d_name[0] != '.';
-    closedir(d);
-    ck_assert_int_eq(in_sub, 1);
+    ck_assert_int_eq(other_files(tmp_path("w-links/sub"), "abs.fgm"), 0);
     /* dangling: its target is made */
     ck_assert_int_eq(symlink("made.fgm", dang), 0);
     save_valued(dang, 5);
@@ -428,6 +491,7 @@ Suite *suite_writers(void)
     tcase_add_test(tc, lock_waits_and_dies_with_its_process);
     tcase_add_test(tc, lock_refuses_bad_arguments_and_files);
     tcase_add_test(tc, concurrent_saves_never_destroy_each_other);
+    tcase_add_test(tc, concurrent_saves_from_threads);
     tcase_add_test(tc, sweep_removes_only_dead_writers_files);
     tcase_add_test(tc, saves_go_through_symbolic_links);
     suite_add_tcase(s, tc);

@@ -145,8 +145,9 @@ static int save_failed(const forget_unlearner *u, const char *journal,
                 "--journal %s again and it finishes the request\n", journal,
                 seq, journal);
     else
-        fprintf(stderr, "forget unlearn: nothing on disk records this "
-                "deletion: run the request again once the cause is fixed\n");
+        fprintf(stderr, "forget unlearn: no journal records this deletion "
+                "(no --journal): run the request again once the cause is "
+                "fixed\n");
     return CLI_FAIL;
 }
 
