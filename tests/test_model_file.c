@@ -310,29 +310,6 @@ START_TEST(file_errors)
 }
 END_TEST
 
-/* A save removes the temporary files that killed saves of the same path
- * left behind (they may hold data deleted since), and nothing else. */
-START_TEST(save_removes_stale_temporaries)
-{
-    forget_model *m = NULL;
-    ck_assert_int_eq(forget_model_create(&m, "linear", "inputs=1 outputs=2"),
-                     FORGET_OK);
-    const char *names[4] = {"m.fgm.tmp-a1B2c3", "m.fgm.tmp-zzzzzz",
-                            "m.fgm.tmp-short", "n.fgm.tmp-a1B2c3"};
-    for (int i = 0; i < 4; i++)
-        write_file(tmp_path(names[i]), "old", 3);
-    ck_assert_int_eq(forget_model_save(m, tmp_path("m.fgm")), FORGET_OK);
-    ck_assert_int_ne(access(tmp_path(names[0]), F_OK), 0);
-    ck_assert_int_ne(access(tmp_path(names[1]), F_OK), 0);
-    ck_assert_int_eq(access(tmp_path(names[2]), F_OK), 0);
-    ck_assert_int_eq(access(tmp_path(names[3]), F_OK), 0);
-    forget_model *back = NULL;
-    ck_assert_int_eq(forget_model_load(&back, tmp_path("m.fgm")), FORGET_OK);
-    forget_model_free(back);
-    forget_model_free(m);
-}
-END_TEST
-
 Suite *suite_model_file(void)
 {
     Suite *s = suite_create("model-file");
@@ -349,7 +326,6 @@ Suite *suite_model_file(void)
     tcase_add_test(tc, nan_weights_and_trailing_bytes_refused);
     tcase_add_test(tc, method_state_sections_follow_the_one_rule);
     tcase_add_test(tc, file_errors);
-    tcase_add_test(tc, save_removes_stale_temporaries);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -719,6 +719,41 @@ FORGET_API double forget_report_value(const forget_report *r, size_t i);
 FORGET_API int forget_report_get(const forget_report *r, const char *key,
                                  double *value);
 
+/* ---- Locks for load-modify-save ----
+ * Saves are crash-safe and concurrent saves of one path never destroy
+ * each other (the last rename wins), but two processes that each load a
+ * state, forget and save it lose one deletion. A host that does such a
+ * load-modify-save locks the path first and releases it after the save;
+ * `forget unlearn` does (docs/API.md, "Locks").
+ *
+ * The lock is advisory (it binds only those who take it) and is held on a
+ * lock file "PATH.lock" beside the file that path names (symbolic links
+ * in its last component are followed, as saves do); it is created (mode
+ * 0644 less the umask) if absent and never deleted: do not delete it
+ * while it may be in use. Exclusive unless flags has FORGET_LOCK_SHARED
+ * (for readers: shared locks coexist, and exclude an exclusive one). The
+ * call waits until the lock is free unless flags has FORGET_LOCK_NOWAIT,
+ * which makes a held lock FORGET_E_STATE at once, naming the lock file.
+ * It is flock(2): the kernel releases it when the process ends, however
+ * it ends; it belongs to the handle, not the process or thread, so two
+ * locks on one path in one process conflict like two processes' (a
+ * thread must not wait for a lock its own process holds), and a handle
+ * may be released from any thread. A child made by fork shares the
+ * handle's lock until it is released; exec does not inherit it. On NFS,
+ * Linux emulates flock with fcntl locks: then locks are shared by a whole
+ * process. The library's own saves take no lock (they would conflict
+ * with the host's). FORGET_E_INVALID (NULL, empty path, unknown flags),
+ * FORGET_E_IO (the lock file cannot be opened: missing folder, not a
+ * regular file), FORGET_E_STATE (held, with NOWAIT). The handle counts
+ * as a live object for forget_shutdown and forget_set_allocator. */
+typedef struct forget_lock forget_lock;
+#define FORGET_LOCK_NOWAIT 1u /* flags: fail at once if held */
+#define FORGET_LOCK_SHARED 2u /* flags: a shared (reader's) lock */
+FORGET_API int forget_lock_path(forget_lock **out, const char *path,
+                                uint32_t flags);
+/* Release the lock and free the handle; NULL is a no-op. */
+FORGET_API void forget_lock_release(forget_lock *lock);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,8 +1,8 @@
-/* Crash-safe file replacement (temporary file, fsync, rename, fsync of the
- * folder) and whole-file reads, with POSIX calls only. */
+/* The pieces of file I/O (writing all of a buffer, fsync of a folder,
+ * the error message), with POSIX calls only; the crash-safe replacement
+ * is in filesave.c, whole-file reads in readbound.c. */
 #include "util/fileio.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -13,6 +13,7 @@
 
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/path.h"
 
 int fg_io_error(const char *verb, const char *path, int err)
 {
@@ -39,96 +40,12 @@ int fg_write_all(int fd, const void *data, size_t len)
 int fg_sync_parent(const char *path)
 {
     char dir[4096];
-    const char *slash = strrchr(path, '/');
-    if (slash == NULL) {
-        strcpy(dir, ".");
-    } else {
-        size_t n = (size_t)(slash - path);
-        if (n >= sizeof dir)
-            return ENAMETOOLONG;
-        memcpy(dir, path, n ? n : 1);
-        dir[n ? n : 1] = '\0';
-    }
+    if (fg_path_dir(path, dir, sizeof dir) != 0)
+        return ENAMETOOLONG;
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return errno;
     int err = fsync(fd) == 0 ? 0 : errno;
     close(fd);
     return err == EINVAL ? 0 : err; /* some file systems cannot */
-}
-
-/* Remove what earlier saves of path left when they were killed between
- * creating their temporary file and renaming it: "BASE.tmp-XXXXXX" beside
- * path. They may hold an older version of the data (one that a deletion
- * has since removed), so they must not linger. Best effort: a failure
- * here does not fail the save that just succeeded. */
-static void fg_remove_stale_tmp(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    const char *base = slash ? slash + 1 : path;
-    size_t blen = strlen(base), dlen = slash ? (size_t)(slash - path) : 0;
-    char dir[4096];
-    if (dlen + 1 >= sizeof dir)
-        return;
-    if (slash) {
-        memcpy(dir, path, dlen ? dlen : 1);
-        dir[dlen ? dlen : 1] = '\0';
-    } else {
-        strcpy(dir, ".");
-    }
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0)
-        return;
-    DIR *d = fdopendir(dfd);
-    if (d == NULL) {
-        close(dfd);
-        return;
-    }
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        const char *n = e->d_name;
-        if (strlen(n) == blen + 11 && memcmp(n, base, blen) == 0 &&
-            memcmp(n + blen, ".tmp-", 5) == 0)
-            (void)unlinkat(dfd, n, 0);
-    }
-    closedir(d);
-}
-
-int fg_write_file_atomic(const char *path, const void *data, size_t len)
-{
-    size_t plen = strlen(path);
-    char *tmp = fg_malloc(plen + 16);
-    if (tmp == NULL)
-        return fg_nomem("a file name");
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp-XXXXXX", 12);
-    int fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0) {
-        int rc = fg_io_error("create a temporary file beside", path, errno);
-        fg_free(tmp);
-        return rc;
-    }
-    int err = fg_write_all(fd, data, len);
-    const char *verb = "write";
-    if (err == 0 && fsync(fd) != 0) {
-        err = errno;
-        verb = "fsync";
-    }
-    if (close(fd) != 0 && err == 0) {
-        err = errno;
-        verb = "close";
-    }
-    if (err == 0 && rename(tmp, path) != 0) {
-        err = errno;
-        verb = "rename a temporary file onto";
-    }
-    if (err != 0) {
-        unlink(tmp);
-        fg_free(tmp);
-        return fg_io_error(verb, path, err);
-    }
-    fg_free(tmp);
-    fg_remove_stale_tmp(path);
-    err = fg_sync_parent(path);
-    return err ? fg_io_error("fsync the folder of", path, err) : FORGET_OK;
 }

@@ -6,8 +6,12 @@
 
 /* Write data to a temporary file beside path, fsync it, rename it over
  * path and fsync the folder: after a crash, path holds the old content or
- * the new one, never a mix. FORGET_E_IO naming the path on failure (the
- * temporary file is removed). */
+ * the new one, never a mix. Concurrent saves of one path each succeed
+ * (the last rename wins) or fail on their own. A symbolic link is saved
+ * through (its target is replaced, keeping its mode); a new file gets mode
+ * 0600. Temporary files "PATH.tmp-PID-HEX16" of writers provably gone
+ * are swept. FORGET_E_IO naming the path on failure (the temporary file is
+ * removed, path untouched). (lib/util/filesave.c) */
 int fg_write_file_atomic(const char *path, const void *data, size_t len);
 
 /* Read the whole file (allocated with fg_malloc); fg_read_fd reads an

@@ -261,6 +261,81 @@ expect 1 "unlearn rerun from the original model" -- "$FORGET" unlearn \
 has "$T/err" "saved with the model" "a state paired with another model"
 cmp -s "$T/m-ssd2.fgm" "$T/rerun-out.fgm" && ok || bad "rerun wrote --out"
 
+# ---- one writer: locks, concurrent requests, failed saves ----
+# Two unlearn processes on one journal-less sisa state, started together,
+# three times: each waits for the other (the state is locked from load to
+# save), so every deletion is in the state afterwards.
+awk 'BEGIN { srand(9); for (i = 0; i < 2000; i++) { c = i % 3;
+     printf "%d", c; for (j = 0; j < 4; j++) printf ",%.4f", (j == c) * 3 + rand();
+     printf "\n" } }' > "$T/big.csv"
+printf '0\n' > "$T/w0.txt"
+expect 0 "unlearn sisa, a state for two writers" -- "$FORGET" unlearn \
+    --model "$T/lin.fgm" --method sisa \
+    --params "shards=1 slices=1 epochs=30 train=\"batch=16\"" \
+    --data "$T/big.csv" --ids "$T/w0.txt" --state "$T/two.state" --quiet
+: > "$T/wall.txt"
+for round in 1 2 3; do
+    a=$((round * 2)); b=$((round * 2 + 1))
+    printf '%s\n' "$a" > "$T/wa.txt"; printf '%s\n' "$b" > "$T/wb.txt"
+    printf '%s\n%s\n' "$a" "$b" >> "$T/wall.txt"
+    $WRAP "$FORGET" unlearn --model "$T/lin.fgm" --state "$T/two.state" \
+        --ids "$T/wa.txt" --quiet 2>"$T/erra" & pa=$!
+    $WRAP "$FORGET" unlearn --model "$T/lin.fgm" --state "$T/two.state" \
+        --ids "$T/wb.txt" --quiet 2>"$T/errb" & pb=$!
+    wait $pa; sa=$?; wait $pb; sb=$?
+    [ "$sa" = 0 ] && [ "$sb" = 0 ] && ok || {
+        bad "two writers, round $round: exits $sa and $sb"; cat "$T/erra" "$T/errb"; }
+done
+expect 0 "every deletion of the two writers is in the state" -- "$FORGET" \
+    unlearn --model "$T/lin.fgm" --state "$T/two.state" --ids "$T/wall.txt"
+has "$T/out" "already_forgotten=6 " "both writers' deletions kept, every round"
+[ -e "$T/two.state.lock" ] && ok || bad "no lock file beside the state"
+# --no-wait: a held lock fails at once, naming the state and its lock file
+if command -v flock >/dev/null 2>&1; then
+    sh -c 'exec 9>>"$1" && flock 9 && exec sleep 30' sh "$T/two.state.lock" \
+        >/dev/null 2>&1 & holder=$!
+    i=0   # until the holder has it
+    while flock -n "$T/two.state.lock" true && [ $i -lt 100 ]; do
+        sleep 0.1; i=$((i + 1)); done
+    expect 1 "unlearn --no-wait on a locked state" -- "$FORGET" unlearn \
+        --model "$T/lin.fgm" --state "$T/two.state" --ids "$T/w0.txt" --no-wait
+    has "$T/err" "two.state.lock" "the lock file named"
+    has "$T/err" "no-wait" "the option named"
+    kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+fi
+# A save that fails after the deletion took effect (the file size limit
+# stands in for a full disk: EFBIG like ENOSPC): exit 1, and the message
+# says the deletion took effect, which file was not saved, and that the
+# journal records it; the next run finishes the request.
+cp "$T/two.state" "$T/full.state"
+printf '30\n' > "$T/full.txt"
+(trap '' XFSZ; ulimit -f 8 && exec $WRAP "$FORGET" unlearn \
+    --model "$T/lin.fgm" --state "$T/full.state" --ids "$T/full.txt" \
+    --journal "$T/full.journal") >"$T/out" 2>"$T/err"
+got=$?
+if grep -q "too large\|No space" "$T/err"; then
+    [ "$got" = 1 ] && ok || bad "a failed save: exit $got, want 1"
+    has "$T/err" "deletion took effect" "a failed save says the deletion took effect"
+    has "$T/err" "full.state was not saved" "the unsaved file named"
+    has "$T/err" "journal $T/full.journal records it" "the journal named"
+    cmp -s "$T/two.state" "$T/full.state" && ok || bad "a failed save changed the state"
+    expect 0 "the next run finishes the request" -- "$FORGET" unlearn \
+        --model "$T/lin.fgm" --state "$T/full.state" --ids "$T/full.txt" \
+        --journal "$T/full.journal"
+    has "$T/out" "already_forgotten=1" "the deletion was recovered from the journal"
+else
+    echo "SKIP: a file size limit does not fail saves here"
+fi
+# A save through a symbolic link replaces the link's target (mode kept),
+# not the link.
+cp "$T/two.state" "$T/real.state"; chmod 640 "$T/real.state"
+ln -s real.state "$T/link.state"
+expect 0 "unlearn, the state a symbolic link" -- "$FORGET" unlearn \
+    --model "$T/lin.fgm" --state "$T/link.state" --ids "$T/full.txt"
+[ -L "$T/link.state" ] && ok || bad "the save replaced the symbolic link"
+[ "$(stat -c %a "$T/real.state")" = 640 ] && ok || bad "the target's mode: $(stat -c %a "$T/real.state")"
+cmp -s "$T/two.state" "$T/real.state" && bad "the link's target was not saved" || ok
+
 # ---- export ----
 expect 0 "export a sisa ensemble" -- "$FORGET" export --model "$T/lin.fgm" \
     --state "$T/sisa.state" --out "$T/part"

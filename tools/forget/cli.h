@@ -54,6 +54,23 @@ void cli_progress_setup(int quiet);
 int cli_progress(double fraction, const char *stage, void *user);
 void cli_progress_done(void);
 
+/* Lock the files of a load-modify-save (cli_lock.c), exclusively: each
+ * path that is not NULL, in one global order, each file once; waiting
+ * with a message on stderr, or with nowait failing with one (CLI_FAIL).
+ * reqs is reordered; key is for internal use. At most CLI_MAX_LOCKS. */
+#define CLI_MAX_LOCKS 4
+typedef struct cli_lock_req {
+    const char *path;
+    char *key;
+} cli_lock_req;
+typedef struct cli_locks {
+    forget_lock *lock[CLI_MAX_LOCKS];
+    size_t n;
+} cli_locks;
+int cli_lock_files(const char *cmd, cli_lock_req *reqs, size_t n, int nowait,
+                   cli_locks *held);
+void cli_unlock_files(cli_locks *held);
+
 int cmd_methods(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_unlearn(int argc, char **argv);

@@ -133,6 +133,50 @@ static int do_forget(const cli_opt *opts, forget_unlearner *u,
     return rc;
 }
 
+/* A save failed after the deletion took effect: say so, name what was
+ * saved and what was not, and where the deletion is recorded. */
+static int save_failed(const forget_unlearner *u, const char *journal,
+                       const char *failed, const char *saved,
+                       const char *unchanged, int r)
+{
+    fprintf(stderr, "forget unlearn: the deletion took effect, but %s was "
+            "not saved: %s: %s\n", failed, forget_strerror(r),
+            forget_last_error());
+    if (saved)
+        fprintf(stderr, "forget unlearn: %s was saved (with the deletion)\n",
+                saved);
+    if (unchanged)
+        fprintf(stderr, "forget unlearn: %s is unchanged (without the "
+                "deletion)\n", unchanged);
+    double seq = 0;
+    if (journal && forget_report_get(forget_unlearner_report(u),
+                                     "journal_seq", &seq) == FORGET_OK)
+        fprintf(stderr, "forget unlearn: the journal %s records it (request "
+                "%.0f): once the cause is fixed, run forget unlearn with "
+                "--journal %s again and it finishes the request\n", journal,
+                seq, journal);
+    else
+        fprintf(stderr, "forget unlearn: no journal records this deletion "
+                "(no --journal): run the request again once the cause is "
+                "fixed\n");
+    return CLI_FAIL;
+}
+
+/* The model first, then the state that records its digest: a failure in
+ * between leaves a pair that the next load refuses, never one that
+ * silently disagrees. */
+static int save_results(const forget_unlearner *u, const forget_model *m,
+                        const char *out, const char *state,
+                        const char *journal)
+{
+    int r;
+    if (out && (r = forget_model_save(m, out)) != FORGET_OK)
+        return save_failed(u, journal, out, NULL, state, r);
+    if (state && (r = forget_unlearner_save(u, state)) != FORGET_OK)
+        return save_failed(u, journal, state, out, NULL, r);
+    return CLI_OK;
+}
+
 /* Two paths naming one file (the same string, or the same inode)? */
 static int same_file(const char *a, const char *b)
 {
@@ -171,6 +215,7 @@ int cmd_unlearn(int argc, char **argv)
                       {"--repair-journal", 0, NULL},
                       {"--store", 1, NULL},
                       {"--new-journal", 0, NULL},
+                      {"--no-wait", 0, NULL},
                       {"--help", 0, NULL},   {NULL, 0, NULL}};
     int rc = cli_parse("unlearn", argc, argv, opts, NULL, 0);
     if (rc != CLI_OK)
@@ -180,7 +225,7 @@ int cmd_unlearn(int argc, char **argv)
                "       [--state STATE] [--method M --params P --data SPEC]\n"
                "       [--out MODEL2] [--csv C] [--store DIR]\n"
                "       [--journal J [--repair-journal] [--new-journal]]\n"
-               "       [--quiet]\n"
+               "       [--no-wait] [--quiet]\n"
                "  --model  the trained model (for sisa: the template)\n"
                "  --state  the unlearner's state: loaded when it exists, "
                "else created\n           with --method/--params and "
@@ -199,7 +244,12 @@ int cmd_unlearn(int argc, char **argv)
                "           where J is absent or empty\n"
                "  --store  sisa: the directory of its checkpoint files, "
                "replacing the one\n           the saved state names (give "
-               "it for a state from elsewhere)\n");
+               "it for a state from elsewhere)\n"
+
+               "  --no-wait  fail at once if another process is working "
+               "on these files\n           (they are locked, with FILE.lock "
+               "beside each, from the loads\n           to the saves); "
+               "without it, wait for it to finish\n");
         return CLI_OK;
     }
     const char *model = cli_get(opts, "--model"), *out = cli_get(opts, "--out");
@@ -209,14 +259,24 @@ int cmd_unlearn(int argc, char **argv)
     const char *state = cli_get(opts, "--state");
     if ((rc = check_outputs(model, state, out)) != CLI_OK)
         return rc;
+    /* One writer, from before the loads until after the saves: the state
+     * (loaded, changed, saved) and --out. --model is only read, and saves
+     * replace files whole, so it needs no lock (nor a lock file beside
+     * every model). */
+    cli_lock_req reqs[] = {{state, NULL}, {out, NULL}};
+    cli_locks locks;
+    if ((rc = cli_lock_files("unlearn", reqs, 2,
+                             cli_get(opts, "--no-wait") != NULL, &locks))
+        != CLI_OK)
+        return rc;
     cli_progress_setup(cli_get(opts, "--quiet") != NULL);
     forget_model *m = NULL;
     forget_dataset *data = NULL;
     forget_unlearner *u = NULL;
     int r = forget_model_load(&m, model);
     if (r != FORGET_OK)
-        return cli_fail("unlearn", model, r);
-    if (cli_get(opts, "--data"))
+        rc = cli_fail("unlearn", model, r);
+    if (rc == CLI_OK && cli_get(opts, "--data"))
         rc = cli_load_data("unlearn", cli_get(opts, "--data"),
                            cli_get(opts, "--csv"), &data);
     if (rc == CLI_OK)
@@ -231,18 +291,13 @@ int cmd_unlearn(int argc, char **argv)
         rc = cli_fail("unlearn", journal, r);
     if (rc == CLI_OK)
         rc = do_forget(opts, u, data);
-    /* The model first, then the state that records its digest: a failure
-     * in between leaves a pair that the next load refuses, never one
-     * that silently disagrees. */
-    if (rc == CLI_OK && out && (r = forget_model_save(m, out)) != FORGET_OK)
-        rc = cli_fail("unlearn", out, r);
-    if (rc == CLI_OK && state &&
-        (r = forget_unlearner_save(u, state)) != FORGET_OK)
-        rc = cli_fail("unlearn", state, r);
+    if (rc == CLI_OK)
+        rc = save_results(u, m, out, state, journal);
     if (rc == CLI_OK && !cli_get(opts, "--quiet"))
         print_report(u);
     forget_unlearner_free(u);
     forget_dataset_free(data);
     forget_model_free(m);
+    cli_unlock_files(&locks);
     return rc;
 }
