@@ -21,6 +21,9 @@ pub const FORGET_E_UNSUPPORTED: i32 = -10;
 pub const FORGET_E_STATE: i32 = -11;
 pub const FORGET_E_PARAM: i32 = -12;
 pub const FORGET_E_INTERNAL: i32 = -13;
+pub const FORGET_LIMIT_MAX_BYTES: i32 = 1;
+pub const FORGET_LIMIT_MAX_ROWS: i32 = 2;
+pub const FORGET_LIMIT_MAX_FEATURES: i32 = 3;
 pub const FORGET_PARAM_INT: i32 = 1;
 pub const FORGET_PARAM_DOUBLE: i32 = 2;
 pub const FORGET_PARAM_BOOL: i32 = 3;
@@ -33,15 +36,20 @@ pub const FORGET_METHOD_EXACT: i32 = 1;
 pub const FORGET_METHOD_NEEDS_RETAINED: i32 = 2;
 pub const FORGET_METHOD_NO_MODEL: i32 = 4;
 pub const FORGET_JOURNAL_REPAIR: i32 = 1;
+pub const FORGET_JOURNAL_NEW: i32 = 2;
 pub const FORGET_JOURNAL_FORGET: i32 = 1;
 pub const FORGET_JOURNAL_LEARN: i32 = 2;
+pub const FORGET_JOURNAL_KEY_MIN: i32 = 16;
+pub const FORGET_JOURNAL_KEY_MAX: i32 = 1024;
 pub const FORGET_JOURNAL_RECORD_OPEN: i32 = 1;
 pub const FORGET_JOURNAL_RECORD_REQUEST: i32 = 2;
 pub const FORGET_JOURNAL_RECORD_DONE: i32 = 3;
 pub const FORGET_JOURNAL_RECORD_ABORT: i32 = 4;
+pub const FORGET_LOCK_NOWAIT: i32 = 1;
+pub const FORGET_LOCK_SHARED: i32 = 2;
 pub const FORGET_BACKEND_ABI_MAJOR: i32 = 1;
-pub const FORGET_BACKEND_ABI_MINOR: i32 = 0;
-pub const FORGET_BACKEND_ABI_VERSION: i32 = 65536;
+pub const FORGET_BACKEND_ABI_MINOR: i32 = 1;
+pub const FORGET_BACKEND_ABI_VERSION: i32 = 65537;
 pub const FORGET_SECTION_REQUIRED: i32 = 1;
 extern "C" {
     pub fn forget_strerror(code: ::std::os::raw::c_int) -> *const ::std::os::raw::c_char;
@@ -96,6 +104,12 @@ extern "C" {
 }
 extern "C" {
     pub fn forget_blas_info() -> *const ::std::os::raw::c_char;
+}
+extern "C" {
+    pub fn forget_set_limit(which: i32, value: u64) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn forget_get_limit(which: i32, value: *mut u64) -> ::std::os::raw::c_int;
 }
 #[repr(C)]
 pub struct forget_param_def {
@@ -927,6 +941,23 @@ extern "C" {
     ) -> ::std::os::raw::c_int;
 }
 extern "C" {
+    pub fn forget_unlearner_load_params(
+        out: *mut *mut forget_unlearner,
+        model: *mut forget_model,
+        path: *const ::std::os::raw::c_char,
+        params: *const ::std::os::raw::c_char,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn forget_unlearner_load_buffer_params(
+        out: *mut *mut forget_unlearner,
+        model: *mut forget_model,
+        buf: *const ::std::os::raw::c_void,
+        size: usize,
+        params: *const ::std::os::raw::c_char,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
     pub fn forget_unlearner_report(u: *const forget_unlearner) -> *const forget_report;
 }
 extern "C" {
@@ -934,6 +965,13 @@ extern "C" {
         u: *mut forget_unlearner,
         path: *const ::std::os::raw::c_char,
         flags: u32,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn forget_unlearner_set_journal_key(
+        u: *mut forget_unlearner,
+        key: *const ::std::os::raw::c_void,
+        key_len: usize,
     ) -> ::std::os::raw::c_int;
 }
 extern "C" {
@@ -973,6 +1011,15 @@ extern "C" {
     ) -> ::std::os::raw::c_int;
 }
 extern "C" {
+    pub fn forget_journal_verify(
+        path: *const ::std::os::raw::c_char,
+        key: *const ::std::os::raw::c_void,
+        key_len: usize,
+        records: *mut u64,
+        offset: *mut u64,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
     pub fn forget_report_count(r: *const forget_report) -> usize;
 }
 extern "C" {
@@ -987,6 +1034,21 @@ extern "C" {
         key: *const ::std::os::raw::c_char,
         value: *mut f64,
     ) -> ::std::os::raw::c_int;
+}
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct forget_lock {
+    _unused: [u8; 0],
+}
+extern "C" {
+    pub fn forget_lock_path(
+        out: *mut *mut forget_lock,
+        path: *const ::std::os::raw::c_char,
+        flags: u32,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn forget_lock_release(lock: *mut forget_lock);
 }
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
@@ -1075,12 +1137,21 @@ pub struct forget_method {
     pub model: ::std::option::Option<
         unsafe extern "C" fn(state: *mut ::std::os::raw::c_void) -> *mut forget_model,
     >,
+    pub saved: ::std::option::Option<unsafe extern "C" fn(state: *mut ::std::os::raw::c_void)>,
+    pub load_overrides: *const ::std::os::raw::c_char,
+    pub is_forgotten: ::std::option::Option<
+        unsafe extern "C" fn(
+            state: *mut ::std::os::raw::c_void,
+            id: u64,
+            forgotten: *mut ::std::os::raw::c_int,
+        ) -> ::std::os::raw::c_int,
+    >,
 }
 #[test]
 fn bindgen_test_layout_forget_method() {
     assert_eq!(
         ::std::mem::size_of::<forget_method>(),
-        136usize,
+        160usize,
         concat!("Size of: ", stringify!(forget_method))
     );
     assert_eq!(
@@ -1394,6 +1465,57 @@ fn bindgen_test_layout_forget_method() {
         );
     }
     test_field_model();
+    fn test_field_saved() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_method>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).saved) as usize - ptr as usize
+            },
+            136usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_method),
+                "::",
+                stringify!(saved)
+            )
+        );
+    }
+    test_field_saved();
+    fn test_field_load_overrides() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_method>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).load_overrides) as usize - ptr as usize
+            },
+            144usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_method),
+                "::",
+                stringify!(load_overrides)
+            )
+        );
+    }
+    test_field_load_overrides();
+    fn test_field_is_forgotten() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_method>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).is_forgotten) as usize - ptr as usize
+            },
+            152usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_method),
+                "::",
+                stringify!(is_forgotten)
+            )
+        );
+    }
+    test_field_is_forgotten();
 }
 extern "C" {
     pub fn forget_register_method(method: *const forget_method) -> ::std::os::raw::c_int;
