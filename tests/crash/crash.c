@@ -16,6 +16,9 @@
  *   - every few rounds, the recovered ensemble is bit-identical (digest)
  *     to sisa trained from scratch without the ids the journal says are
  *     forgotten;
+ *   - the state takes no other journal: a missing path (a typo), an
+ *     empty file and the other state's journal are refused, the paths
+ *     left as they were;
  *   - store=DIR: once the recovered state is saved, the store holds
  *     exactly one checkpoint file per (shard, stage), those the state
  *     names (a superseded one, which may hold a forgotten row, would be a
@@ -177,6 +180,7 @@ static void child(int ack_fd, uint64_t seed)
 typedef struct tally {
     long rounds, model_versions_changed, redone, dropped_bytes, tmp_files;
     long acked, exact_checks, unacked_forgotten, store_checks;
+    long swaps_refused;
 } tally;
 
 static unsigned char *g_ackeds[2]; /* per row: its id was acknowledged */
@@ -238,6 +242,34 @@ static void check_store(tally *tl)
     tl->store_checks++;
 }
 
+/* A journal swap after the crash: the state on disk names its journal
+ * (every state was saved with one from the start), so a typo, an empty
+ * file or the other state's journal must be refused, leaving the paths
+ * as they were, and the unlearner still takes its own journal after. */
+static void check_swaps(forget_unlearner *u, tally *tl)
+{
+    char typo[700], empty[700];
+    snprintf(typo, sizeof typo, "%s/deletions-typo.journal", g_dir);
+    snprintf(empty, sizeof empty, "%s/deletions-empty.journal", g_dir);
+    int fd = open(empty, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    CHECK(fd >= 0, "create an empty file");
+    close(fd);
+    struct stat st;
+    const char *paths[3] = {typo, empty, g_journals[1 - g_cur]};
+    for (int i = 0; i < 3; i++) {
+        int rc = forget_unlearner_open_journal(u, paths[i],
+                                               FORGET_JOURNAL_REPAIR);
+        CHECK(rc == FORGET_E_STATE, "journal swap %d (%s) accepted or "
+              "refused with %d", i, paths[i], rc);
+        tl->swaps_refused++;
+    }
+    CHECK(stat(typo, &st) != 0 && errno == ENOENT, "a refused open "
+          "created %s", typo);
+    CHECK(stat(empty, &st) == 0 && st.st_size == 0, "a refused open wrote "
+          "to %s", empty);
+    unlink(empty);
+}
+
 static void verify(const forget_dataset *D, const forget_model *t,
                    uint32_t *last_v, int exact, tally *tl)
 {
@@ -265,6 +297,7 @@ static void verify(const forget_dataset *D, const forget_model *t,
     forget_unlearner *u = NULL;
     CHECK(forget_unlearner_load(&u, (forget_model *)t, g_state) == FORGET_OK,
           "state file loads");
+    check_swaps(u, tl);
     CHECK(forget_unlearner_open_journal(u, g_journal, FORGET_JOURNAL_REPAIR) ==
               FORGET_OK, "journal opens");
     double x = 0;
@@ -342,8 +375,10 @@ int main(int argc, char **argv)
         CHECK(forget_unlearner_create(&u, "sisa", t, g_cfgs[g_cur]) ==
                       FORGET_OK &&
                   forget_unlearner_prepare(u, D) == FORGET_OK &&
+                  forget_unlearner_open_journal(u, g_journal, 0) ==
+                      FORGET_OK &&
                   forget_unlearner_save(u, g_state) == FORGET_OK,
-              "initial state");
+              "initial state, saved with its journal");
         forget_unlearner_free(u);
     }
     {
@@ -395,11 +430,11 @@ int main(int argc, char **argv)
            "repaired, %ld temporary files left by kills in a save (all removed by the next save of their path), model "
            "file a whole version every time (%ld new versions seen), %ld "
            "exact comparisons with scratch training, %ld checks of the "
-           "store=DIR directory (one file per checkpoint, none superseded): "
-           "ok\n",
+           "store=DIR directory (one file per checkpoint, none superseded), "
+           "%ld journal swaps refused: ok\n",
            tl.rounds, tl.acked, tl.unacked_forgotten, tl.redone,
            tl.dropped_bytes, tl.tmp_files, tl.model_versions_changed,
-           tl.exact_checks, tl.store_checks);
+           tl.exact_checks, tl.store_checks, tl.swaps_refused);
     forget_model_free(t);
     forget_dataset_free(D);
     CHECK(forget_shutdown() == FORGET_OK, "shutdown");
