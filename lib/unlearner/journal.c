@@ -218,14 +218,10 @@ static int fg_jlog_take(fg_journal *j, fg_jwalk *w, const fg_jrecord *r,
         j->prev_id = r->prev_id;
         j->prev_seq = r->prev_seq;
     } else if (r->type == FG_JREC_REQUEST) {
-        if (r->seq > w->ended_cap) {
-            size_t nc = w->ended_cap ? 2 * w->ended_cap : 64;
-            unsigned char *e = fg_realloc_array(w->ended, nc, 1);
-            if (e == NULL)
-                return fg_nomem("the journal's request list");
-            w->ended = e;
-            w->ended_cap = nc;
-        }
+        int rc = fg_grow(&w->ended, &w->ended_cap, r->seq, 1,
+                         "the journal's request list");
+        if (rc != FORGET_OK)
+            return rc;
         w->ended[r->seq - 1] = 0;
         j->last_seq = r->seq;
         j->open_request = 1;
@@ -238,14 +234,10 @@ static int fg_jlog_take(fg_journal *j, fg_jwalk *w, const fg_jrecord *r,
 
 static int fg_jlog_push(fg_jlog *log, fg_jwalk *w, const fg_jrecord *r)
 {
-    if (log->n == w->cap) {
-        size_t nc = w->cap ? 2 * w->cap : 64;
-        fg_jrecord *recs = fg_realloc_array(log->recs, nc, sizeof *recs);
-        if (recs == NULL)
-            return fg_nomem("the journal's records");
-        log->recs = recs;
-        w->cap = nc;
-    }
+    int rc = fg_grow(&log->recs, &w->cap, log->n + 1, sizeof *log->recs,
+                     "the journal's records");
+    if (rc != FORGET_OK)
+        return rc;
     log->recs[log->n++] = *r;
     return FORGET_OK;
 }

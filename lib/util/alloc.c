@@ -126,3 +126,23 @@ char *fg_strdup(const char *s)
         memcpy(p, s, len);
     return p;
 }
+
+int fg_grow(void *arrp, size_t *cap, size_t need, size_t size,
+            const char *what)
+{
+    if (need <= *cap)
+        return FORGET_OK;
+    size_t nc = *cap ? *cap : 8;
+    while (nc < need) {
+        if (nc > SIZE_MAX / 2)
+            return fg_nomem(what);
+        nc *= 2;
+    }
+    void *old, *p;
+    memcpy(&old, arrp, sizeof old);
+    if ((p = fg_realloc_array(old, nc, size)) == NULL)
+        return fg_nomem(what);
+    memcpy(arrp, &p, sizeof p);
+    *cap = nc;
+    return FORGET_OK;
+}

@@ -16,6 +16,12 @@ void *fg_malloc_array(size_t n, size_t size);
  * overflow of n * size. ptr may be NULL. */
 void *fg_realloc_array(void *ptr, size_t n, size_t size);
 void fg_free(void *ptr);
+/* Make the array *arrp (a pointer to any element pointer) hold at least
+ * need elements of size bytes, doubling *cap (from 8) as it grows:
+ * amortised O(1) appends. FORGET_OK, or FORGET_E_NOMEM naming what (the
+ * array and *cap untouched). */
+int fg_grow(void *arrp, size_t *cap, size_t need, size_t size,
+            const char *what);
 /* A copy of s (NULL on failure). */
 char *fg_strdup(const char *s);
 

@@ -41,14 +41,10 @@ int fg_report_set(forget_report *r, const char *key, double value)
             r->figures[i].value = value;
             return FORGET_OK;
         }
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? 2 * r->cap : 8;
-        fg_figure *f = fg_realloc_array(r->figures, cap, sizeof *f);
-        if (f == NULL)
-            return fg_nomem("a report figure");
-        r->figures = f;
-        r->cap = cap;
-    }
+    int rc = fg_grow(&r->figures, &r->cap, r->n + 1, sizeof *r->figures,
+                     "a report figure");
+    if (rc != FORGET_OK)
+        return rc;
     memcpy(r->figures[r->n].key, key, len + 1);
     r->figures[r->n].value = value;
     r->n++;
