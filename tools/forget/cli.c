@@ -158,7 +158,9 @@ int cli_read_ids(const char *cmd, const char *path, uint64_t **ids, size_t *n)
     while (rc == CLI_OK && (len = getline(&line, &line_cap, f)) >= 0) {
         line_no++;
         uint64_t id = 0;
-        int got = len > 64 ? -1 : cli_id_line(line, (size_t)len, &id);
+        int got = cli_id_line(line, (size_t)len, &id);
+        if (got > 0 && len > 1024) /* an id padded beyond reason */
+            got = -1;
         if (got < 0) {
             fprintf(stderr, "forget %s: %s line %zu: not a sample id\n", cmd,
                     path, line_no);
