@@ -64,6 +64,14 @@ START_TEST(files_round_trip)
                                                   forget_dataset_x(train), 3,
                                                   out_b, 9), FORGET_OK);
         ck_assert_mem_eq(out_a, out_b, sizeof out_a);
+        /* The head's shape: outputs x (width + the bias column). */
+        size_t dims[FORGET_MAX_DIMS], ndim = 0;
+        ck_assert_int_eq(forget_model_block_shape(back, 0, dims, &ndim),
+                         FORGET_OK);
+        ck_assert_uint_eq(ndim, 2);
+        ck_assert_uint_eq(dims[0], 3);
+        ck_assert_uint_eq(dims[1], i == 0 ? 9 + 1 : 7 + 1);
+        ck_assert_uint_eq(dims[0] * dims[1], forget_model_param_count(back));
         forget_model_free(back);
         forget_model_free(m);
     }

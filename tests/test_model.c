@@ -31,6 +31,23 @@ START_TEST(create_mlp_and_linear)
     ck_assert_uint_eq(off + size, forget_model_param_count(m));
     ck_assert_int_eq(forget_model_block(m, 4, &name, NULL, NULL),
                      FORGET_E_NOT_FOUND);
+    /* Shapes as PyTorch's nn.Linear holds them: weight outputs x inputs. */
+    size_t dims[FORGET_MAX_DIMS], ndim = 9;
+    ck_assert_int_eq(forget_model_block_shape(m, 0, dims, &ndim), FORGET_OK);
+    ck_assert_uint_eq(ndim, 2);
+    ck_assert_uint_eq(dims[0], 256);
+    ck_assert_uint_eq(dims[1], 784);
+    ck_assert_uint_eq(dims[2], 0);
+    ck_assert_int_eq(forget_model_block_shape(m, 3, dims, &ndim), FORGET_OK);
+    ck_assert_uint_eq(ndim, 1);
+    ck_assert_uint_eq(dims[0], 10);
+    ck_assert_uint_eq(dims[1], 0);
+    ck_assert_int_eq(forget_model_block_shape(m, 4, dims, &ndim),
+                     FORGET_E_NOT_FOUND);
+    ck_assert_int_eq(forget_model_block_shape(m, 0, NULL, &ndim),
+                     FORGET_E_INVALID);
+    ck_assert_int_eq(forget_model_block_shape(m, 0, dims, NULL),
+                     FORGET_E_INVALID);
     /* Initial weights lie in U(-1/sqrt(fan_in), 1/sqrt(fan_in)). */
     size_t n = forget_model_param_count(m);
     float *p = malloc(n * sizeof *p);

@@ -324,6 +324,14 @@ FORGET_API size_t forget_model_block_count(const forget_model *m);
 FORGET_API int forget_model_block(const forget_model *m, size_t index,
                                   const char **name, size_t *offset,
                                   size_t *size);
+/* The shape of block index, row-major, as PyTorch names it: *ndim is 2
+ * for a weight matrix (dims[0] = outputs, dims[1] = inputs; an analytic
+ * head is outputs x features) and 1 for a vector (a bias; a host model's
+ * single block). Unused dims are 0. FORGET_E_NOT_FOUND past the end. */
+#define FORGET_MAX_DIMS 4
+FORGET_API int forget_model_block_shape(const forget_model *m, size_t index,
+                                        size_t dims[FORGET_MAX_DIMS],
+                                        size_t *ndim);
 
 /* An ensemble's constituents (sisa presents one): their count (0 for any
  * other kind) and constituent i (NULL past the end), borrowed: valid

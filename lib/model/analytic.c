@@ -574,6 +574,8 @@ int fg_analytic_create(forget_model **out, const char *kind,
     snprintf(m->blocks[0].name, sizeof m->blocks[0].name, "head.weight");
     m->blocks[0].offset = 0;
     m->blocks[0].size = n_params;
+    m->blocks[0].rows = a->k; /* k x d, row-major */
+    m->blocks[0].cols = a->d;
     a->head = fg_calloc(n_params, sizeof(double));
     rc = a->head ? FORGET_OK : fg_nomem("a model's head");
     if (rc == FORGET_OK && a->map != FG_MAP_IDENTITY)

@@ -333,6 +333,8 @@ int fg_dense_create(forget_model **out, const char *kind,
         snprintf(bw->name, sizeof bw->name, "dense%u.weight", (unsigned)l);
         bw->offset = woff;
         bw->size = d.sizes[l + 1] * d.sizes[l];
+        bw->rows = d.sizes[l + 1];
+        bw->cols = d.sizes[l];
         snprintf(bb->name, sizeof bb->name, "dense%u.bias", (unsigned)l);
         bb->offset = boff;
         bb->size = d.sizes[l + 1];

@@ -37,6 +37,7 @@
 typedef struct fg_block {
     char name[32];
     size_t offset, size;
+    size_t rows, cols; /* a row-major rows x cols matrix; cols 0: a vector */
 } fg_block;
 
 /* Scratch memory that grows on demand (one per thread of work). */

@@ -213,6 +213,30 @@ int forget_model_block(const forget_model *m, size_t index, const char **name,
     return FORGET_OK;
 }
 
+int forget_model_block_shape(const forget_model *m, size_t index,
+                             size_t dims[FORGET_MAX_DIMS], size_t *ndim)
+{
+    FG_CHECK_ARG(m);
+    FG_CHECK_ARG(dims);
+    FG_CHECK_ARG(ndim);
+    if (index >= m->n_blocks)
+        return fg_error(FORGET_E_NOT_FOUND, "%s: the model has %zu blocks; "
+                        "index %zu is out of range", __func__, m->n_blocks,
+                        index);
+    const fg_block *b = &m->blocks[index];
+    for (size_t i = 0; i < FORGET_MAX_DIMS; i++)
+        dims[i] = 0;
+    if (b->cols != 0) {
+        dims[0] = b->rows;
+        dims[1] = b->cols;
+        *ndim = 2;
+    } else {
+        dims[0] = b->size;
+        *ndim = 1;
+    }
+    return FORGET_OK;
+}
+
 int forget_model_set_progress(forget_model *m, forget_progress_fn fn,
                               void *user_data)
 {

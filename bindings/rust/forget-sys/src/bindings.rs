@@ -31,6 +31,7 @@ pub const FORGET_PARAM_ENUM: i32 = 4;
 pub const FORGET_PARAM_STRING: i32 = 5;
 pub const FORGET_TASK_CLASSIFICATION: i32 = 1;
 pub const FORGET_TASK_REGRESSION: i32 = 2;
+pub const FORGET_MAX_DIMS: i32 = 4;
 pub const FORGET_DIGEST_SIZE: i32 = 32;
 pub const FORGET_METHOD_EXACT: i32 = 1;
 pub const FORGET_METHOD_NEEDS_RETAINED: i32 = 2;
@@ -484,6 +485,14 @@ extern "C" {
         name: *mut *const ::std::os::raw::c_char,
         offset: *mut usize,
         size: *mut usize,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn forget_model_block_shape(
+        m: *const forget_model,
+        index: usize,
+        dims: *mut usize,
+        ndim: *mut usize,
     ) -> ::std::os::raw::c_int;
 }
 extern "C" {
