@@ -40,7 +40,47 @@ def machine():
     except OSError:
         pass
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return "%s, %d cores, %.0f GiB, %s" % (cpu, os.cpu_count(), mem, platform.platform())
+    caches = ", ".join("%s %s" % (k, v) for k, v in cache_sizes().items())
+    return "%s, %d cores, %s, %.0f GiB, %s" % (cpu, os.cpu_count(), caches or "caches unknown",
+                                           mem, platform.platform())
+
+
+def cache_sizes():
+    """The data caches of cpu0 from sysfs, e.g. {"L1d": "48K", "L2": "1024K",
+    "L3": "32768K"} (a VM reports what its hypervisor exposes)."""
+    out = {}
+    base = "/sys/devices/system/cpu/cpu0/cache"
+    try:
+        names = sorted(os.listdir(base))
+    except OSError:
+        return out
+    for idx in names:
+        try:
+            with open(os.path.join(base, idx, "level")) as f:
+                level = f.read().strip()
+            with open(os.path.join(base, idx, "type")) as f:
+                kind = f.read().strip()
+            with open(os.path.join(base, idx, "size")) as f:
+                size = f.read().strip()
+        except OSError:
+            continue
+        if kind == "Instruction":
+            continue
+        out["L%s%s" % (level, "d" if kind == "Data" else "")] = size
+    return out
+
+
+def last_level_cache_bytes():
+    """The largest data cache in bytes (0 if unknown): a working set larger
+    than this is served from memory."""
+    best = 0
+    for size in cache_sizes().values():
+        mult = {"K": 2**10, "M": 2**20, "G": 2**30}.get(size[-1:], 1)
+        try:
+            best = max(best, int(size.rstrip("KMG")) * mult)
+        except ValueError:
+            pass
+    return best
 
 
 def cpu_flags():
