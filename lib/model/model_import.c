@@ -211,6 +211,8 @@ static int fg_import_meta(const fg_st_file *f, const fg_layer *layers,
     int rc = fg_params_parse(&p, mlp ? fg_mlp_params : fg_linear_params,
                              mlp ? fg_mlp_n_params : fg_linear_n_params,
                              "__metadata__ libforget.params", text);
+    if (rc != FORGET_OK && rc != FORGET_E_PARAM)
+        return rc;
     if (rc != FORGET_OK) {
         char why[512];
         snprintf(why, sizeof why, "%s", forget_last_error());
