@@ -33,6 +33,8 @@ static inline st_file *st_new(void)
 
 /* Append text to the header as it is. */
 static inline void st_text(st_file *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static inline void st_text(st_file *f, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -43,6 +45,8 @@ static inline void st_text(st_file *f, const char *fmt, ...)
 }
 
 /* One member of the header object (the comma before it added). */
+static inline void st_entry(st_file *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static inline void st_entry(st_file *f, const char *fmt, ...)
 {
     if (f->entries++)
