@@ -428,6 +428,44 @@ FORGET_API int forget_model_save_buffer(const forget_model *m, void *buf,
 FORGET_API int forget_model_load_buffer(forget_model **out, const void *buf,
                                         size_t size);
 
+/* safetensors files (PyTorch's plain tensor file; docs/FORMAT.md has the
+ * rules), for the dense kinds (linear, mlp).
+ *
+ * Import: the tensors "PREFIX.weight" (outputs x inputs) and
+ * "PREFIX.bias" (outputs) of every layer, in dtype F32, F64, F16 or BF16
+ * (converted to float32), the layers in the natural order of their
+ * prefixes ("2" before "10"), each taking the outputs of the one before:
+ * libforget's names (dense0.weight, ...) and a torch state_dict's
+ * ("0.weight", "fc1.bias", ...) alike. params: "kind=auto|linear|mlp"
+ * (auto: the file's libforget metadata, else linear for one layer and
+ * mlp for more), "act=relu|tanh" and "task=classification|regression"
+ * (when not given: the metadata's, else relu and classification; act is
+ * ignored by linear). The seed is the metadata's, else 1. FORGET_E_FORMAT
+ * names the tensor for a malformed or hostile file, a missing weight or
+ * bias, a tensor of no layer, a shape that does not chain, a NaN or
+ * infinite value; FORGET_E_UNSUPPORTED for another dtype;
+ * FORGET_E_NOMEM beyond FORGET_LIMIT_MAX_BYTES; FORGET_E_PARAM for bad
+ * params (and kind=linear on more than one layer). *out stays untouched
+ * on failure. */
+FORGET_API int forget_model_import(forget_model **out, const char *path,
+                                   const char *params);
+FORGET_API int forget_model_import_buffer(forget_model **out, const void *buf,
+                                          size_t size, const char *params);
+/* Export a linear or mlp model (others: FORGET_E_UNSUPPORTED): float32
+ * tensors, the __metadata__ "format": "pt", "libforget.kind" and
+ * "libforget.params" (its canonical creation parameters), so that an
+ * import gives the same model (equal digests). params: "names=libforget"
+ * (dense0.weight, dense0.bias, ...) or "names=torch" (the state_dict
+ * names of nn.Sequential(Linear, act, Linear, ...): 0.weight, 0.bias,
+ * 2.weight, ...), "dtype=F32" (the only one written). The file is
+ * replaced as forget_model_save replaces one; the buffer form follows
+ * forget_model_save_buffer's size rule. */
+FORGET_API int forget_model_export(const forget_model *m, const char *path,
+                                   const char *params);
+FORGET_API int forget_model_export_buffer(const forget_model *m, void *buf,
+                                          size_t capacity, size_t *size,
+                                          const char *params);
+
 /* ------------------------------------------------------------------ */
 /* Evaluation                                                          */
 /* ------------------------------------------------------------------ */

@@ -351,6 +351,66 @@ expect 2 "export without --out" -- "$FORGET" export --model "$T/lin.fgm" \
 expect 1 "export with another model" -- "$FORGET" export --model "$T/m.fgm" \
     --state "$T/ssd.state" --out "$T/x"
 
+# ---- safetensors: export, import, hostile files ----
+expect 0 "export --safetensors" -- "$FORGET" export --model "$T/m.fgm" \
+    --safetensors "$T/m.safetensors"
+has "$T/out" "m.safetensors" "the path printed"
+expect 0 "import it back" -- "$FORGET" import "$T/m.safetensors" \
+    --out "$T/m-back.fgm"
+has "$T/out" "imported mlp (layers=4-8-3 act=relu" "import summary"
+cmp -s "$T/m.fgm" "$T/m-back.fgm" && ok || bad "export then import changed the model"
+expect 0 "export --names torch" -- "$FORGET" export --model "$T/m.fgm" \
+    --safetensors "$T/torch.safetensors" --names torch
+if grep -aq '"2.bias"' "$T/torch.safetensors" && ! grep -aq dense0 "$T/torch.safetensors"
+then ok; else bad "torch names not written"; fi
+expect 0 "import torch names as tanh regression" -- "$FORGET" import \
+    "$T/torch.safetensors" --out "$T/tanh.fgm" --act tanh --task regression --quiet
+[ -s "$T/out" ] && bad "import --quiet printed" || ok
+expect 0 "info on the imported model" -- "$FORGET" info "$T/tanh.fgm"
+has "$T/out" "act=tanh task=regression" "overrides kept"
+expect 1 "import --kind linear of two layers" -- "$FORGET" import \
+    "$T/m.safetensors" --out "$T/x.fgm" --kind linear
+has "$T/err" "kind=linear takes one layer" "linear of two layers refused"
+[ ! -e "$T/x.fgm" ] && ok || bad "a refused import wrote its output"
+expect 2 "import --act with a space" -- "$FORGET" import "$T/m.safetensors" \
+    --out "$T/x.fgm" --act "tanh task=regression"
+expect 1 "import --kind analytic" -- "$FORGET" import "$T/m.safetensors" \
+    --out "$T/x.fgm" --kind analytic
+expect 2 "import without --out" -- "$FORGET" import "$T/m.safetensors"
+expect 1 "import a missing file" -- "$FORGET" import "$T/none.safetensors" \
+    --out "$T/x.fgm"
+mkfifo "$T/st-fifo"
+expect 1 "import a FIFO" -- timeout 10 "$FORGET" import "$T/st-fifo" \
+    --out "$T/x.fgm"
+has "$T/err" "only regular files are read" "FIFO refused by import"
+expect 1 "import a model file" -- "$FORGET" import "$T/m.fgm" --out "$T/x.fgm"
+has "$T/err" "runs past the end" "a model file is not safetensors"
+expect 1 "export an analytic model" -- "$FORGET" export --model "$T/a.fgm" \
+    --safetensors "$T/a.safetensors"
+has "$T/err" "only dense models" "analytic export refused"
+[ ! -e "$T/a.safetensors" ] && ok || bad "a refused export wrote a file"
+expect 2 "export --safetensors with --state" -- "$FORGET" export \
+    --model "$T/m.fgm" --state "$T/ssd.state" --safetensors "$T/x.st"
+expect 2 "export --names alone" -- "$FORGET" export --model "$T/m.fgm" \
+    --state "$T/ssd.state" --out "$T/x" --names torch
+expect 2 "export --names keras" -- "$FORGET" export --model "$T/m.fgm" \
+    --safetensors "$T/x.st" --names keras
+# hostile: a forged header length; a tensor name that would drive the
+# terminal (ESC as \u001b in the JSON) is printed escaped
+printf '\377\377\377\377\377\377\377\177{}' > "$T/forged.safetensors"
+expect 1 "import a forged header length" -- "$FORGET" import \
+    "$T/forged.safetensors" --out "$T/x.fgm"
+has "$T/err" "runs past the end" "forged length refused"
+h='{"\u001b]0;pwned\u0007\u001b[2J":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}'
+n=$(printf '%s' "$h" | wc -c)
+{ printf "$(printf '\\%03o' $((n % 256)) $((n / 256)))\000\000\000\000\000\000"
+  printf '%s' "$h"; printf '\000\000\200\077'; } > "$T/evil.safetensors"
+expect 1 "import a tensor named with escapes" -- "$FORGET" import \
+    "$T/evil.safetensors" --out "$T/x.fgm"
+has "$T/err" "is not part of a dense model" "the evil name refused"
+if LC_ALL=C grep -q "$(printf '\033')" "$T/err"; then bad "import printed an escape byte"; else ok; fi
+has "$T/err" 'x1b\]0;pwned' "the escape is shown escaped"
+
 # ---- eval ----
 expect 0 "eval a sisa result (--state)" -- "$FORGET" eval --model "$T/lin.fgm" \
     --state "$T/sisa.state" --data "$T/train.csv" --forget-ids "$T/ids.txt" \
@@ -411,7 +471,7 @@ has "$T/err" "line 1: not a sample id" "NUL bytes are not ids"
 [ ! -e "$T/never.fgm" ] && ok || bad "a refused unlearn wrote its output"
 
 # every subcommand answers --help
-for c in methods train unlearn eval info journal export; do
+for c in methods train unlearn eval info journal export import; do
     expect 0 "$c --help" -- "$FORGET" "$c" --help
     has "$T/out" "usage: forget $c" "$c help"
 done

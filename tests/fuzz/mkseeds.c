@@ -151,6 +151,53 @@ static void put_journals(const forget_dataset *train)
     remove(path);
 }
 
+static void put_export(const char *name, const forget_model *m,
+                       const char *params)
+{
+    size_t n = 0;
+    check(forget_model_export_buffer(m, NULL, 0, &n, params));
+    void *b = malloc(n);
+    check(forget_model_export_buffer(m, b, n, &n, params));
+    put("import", name, b, n);
+    free(b);
+}
+
+/* safetensors seeds: exports in both name styles, and one written by
+ * hand with every dtype read (F16, BF16, F64, F32), sorted keys and no
+ * libforget metadata, as PyTorch's writer lays a 2-2-1 network out. */
+static void put_imports(const forget_model *mlp)
+{
+    forget_model *lin;
+    check(forget_model_create(&lin, "linear", "inputs=3 outputs=2 "
+                              "task=regression"));
+    put_export("mlp", mlp, "");
+    put_export("linear-torch", lin, "names=torch");
+    forget_model_free(lin);
+    static const char head[] =
+        "{\"__metadata__\":{\"format\":\"pt\"},"
+        "\"0.bias\":{\"dtype\":\"F16\",\"shape\":[2],"
+        "\"data_offsets\":[0,4]},"
+        "\"0.weight\":{\"dtype\":\"BF16\",\"shape\":[2,2],"
+        "\"data_offsets\":[4,12]},"
+        "\"2.bias\":{\"dtype\":\"F64\",\"shape\":[1],"
+        "\"data_offsets\":[12,20]},"
+        "\"2.weight\":{\"dtype\":\"F32\",\"shape\":[1,2],"
+        "\"data_offsets\":[20,28]}}";
+    static const unsigned char data[28] = {
+        0x00, 0x3c, 0x00, 0xbc,                         /* F16 1, -1 */
+        0x80, 0x3f, 0x00, 0x40, 0x40, 0x40, 0x80, 0xbf, /* BF16 1 2 3 -1 */
+        0, 0, 0, 0, 0, 0, 0xe0, 0x3f,                   /* F64 0.5 */
+        0, 0, 0x80, 0x3f, 0, 0, 0, 0xc0};               /* F32 1, -2 */
+    size_t n = sizeof head - 1, pad = (8 - n % 8) % 8;
+    unsigned char b[512];
+    for (int k = 0; k < 8; k++)
+        b[k] = (unsigned char)((n + pad) >> (8 * k));
+    memcpy(b + 8, head, n);
+    memset(b + 8 + n, ' ', pad);
+    memcpy(b + 8 + n + pad, data, sizeof data);
+    put("import", "dtypes", b, 8 + n + pad + sizeof data);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -192,6 +239,7 @@ int main(int argc, char **argv)
     put("params", "all", p1, sizeof p1 - 1);
     put("params", "quoted", p2, sizeof p2 - 1);
     put_journals(train);
+    put_imports(mlp);
     forget_model_free(mlp);
     forget_model_free(lin);
     forget_dataset_free(train);

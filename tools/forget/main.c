@@ -1,5 +1,6 @@
 /* forget: the command-line face of libforget.
- *   forget methods | train | unlearn | eval | info | journal | export
+ *   forget methods | train | unlearn | eval | info | journal | export |
+ *   import
  *   (--help on each) */
 #include <stdio.h>
 #include <string.h>
@@ -17,7 +18,9 @@ static int usage(FILE *to)
             "  info      what a model or state file holds, validated\n"
             "  journal   the records of a deletion journal (an audit)\n"
             "  export    the model a state presents (sisa: each constituent)"
-            " as model files\n"
+            " as model files,\n"
+            "            or a model as a safetensors file (--safetensors)\n"
+            "  import    a dense model from a safetensors file (PyTorch)\n"
             "exit status: 0 done, 1 the library refused or failed, 2 bad "
             "usage\n");
     return to == stdout ? CLI_OK : CLI_USAGE;
@@ -41,7 +44,7 @@ int main(int argc, char **argv)
     } cmds[] = {{"methods", cmd_methods}, {"train", cmd_train},
                 {"unlearn", cmd_unlearn}, {"eval", cmd_eval},
                 {"info", cmd_info}, {"journal", cmd_journal},
-                {"export", cmd_export}};
+                {"export", cmd_export}, {"import", cmd_import}};
     for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
         if (!strcmp(cmd, cmds[i].name)) {
             if (forget_init() != FORGET_OK) {
