@@ -779,6 +779,37 @@ extern "C" {
     ) -> ::std::os::raw::c_int;
 }
 extern "C" {
+    pub fn forget_model_import(
+        out: *mut *mut forget_model,
+        path: *const ::std::os::raw::c_char,
+        params: *const ::std::os::raw::c_char,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn forget_model_import_buffer(
+        out: *mut *mut forget_model,
+        buf: *const ::std::os::raw::c_void,
+        size: usize,
+        params: *const ::std::os::raw::c_char,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn forget_model_export(
+        m: *const forget_model,
+        path: *const ::std::os::raw::c_char,
+        params: *const ::std::os::raw::c_char,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn forget_model_export_buffer(
+        m: *const forget_model,
+        buf: *mut ::std::os::raw::c_void,
+        capacity: usize,
+        size: *mut usize,
+        params: *const ::std::os::raw::c_char,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
     pub fn forget_eval_accuracy(
         m: *const forget_model,
         data: *const forget_dataset,
