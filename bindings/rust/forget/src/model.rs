@@ -441,7 +441,17 @@ impl Drop for Model {
 /// A model owned by someone else - an unlearner's model or sisa ensemble
 /// ([`Unlearner::model`](crate::Unlearner::model)), an ensemble's
 /// constituent ([`ModelRef::part`]) - usable while its owner is borrowed.
-/// Read-only: it dereferences to [`ModelRef`].
+/// Read-only: it dereferences to [`ModelRef`]. It cannot outlive the
+/// borrow of its owner:
+///
+/// ```compile_fail
+/// # let mut model = forget::Model::create("analytic", "inputs=2 outputs=2").unwrap();
+/// let view = {
+///     let u = forget::Unlearner::create("analytic", &mut model, "").unwrap();
+///     u.model().unwrap()
+/// }; // u dropped here while view borrows it
+/// view.kind();
+/// ```
 // Send + Sync as ModelRef: it only reads, and the borrow of the owner
 // keeps every writer away.
 pub struct BorrowedModel<'a> {

@@ -77,6 +77,13 @@ impl<'m> From<Model> for UnlearnerModel<'m> {
 /// time use an unlearner (forget.h), so it may move between threads but
 /// `&Unlearner` is not shared. A progress closure must be `Send`.
 ///
+/// ```compile_fail
+/// fn shared<T: Sync>(_: &T) {}
+/// # let mut model = forget::Model::create("analytic", "inputs=2 outputs=2").unwrap();
+/// let u = forget::Unlearner::create("analytic", &mut model, "").unwrap();
+/// shared(&u); // Unlearner is not Sync
+/// ```
+///
 /// ```
 /// # fn main() -> Result<(), forget::Error> {
 /// use forget::{Dataset, Library, Model, Unlearner};
