@@ -148,6 +148,31 @@ impl HostCell {
     }
 }
 
+/// A slice over a C array; empty for NULL or 0 (from_raw_parts needs a
+/// non-NULL pointer even then).
+///
+/// # Safety
+/// `p` must be NULL or point to `n` values valid for `'a`.
+unsafe fn input<'a, T>(p: *const T, n: usize) -> &'a [T] {
+    if p.is_null() || n == 0 {
+        &[]
+    } else {
+        std::slice::from_raw_parts(p, n)
+    }
+}
+
+/// The same, writable.
+///
+/// # Safety
+/// As [`input`], and nothing else may use the values during `'a`.
+unsafe fn output<'a, T>(p: *mut T, n: usize) -> &'a mut [T] {
+    if p.is_null() || n == 0 {
+        &mut []
+    } else {
+        std::slice::from_raw_parts_mut(p, n)
+    }
+}
+
 unsafe extern "C" fn forward_trampoline(
     params: *const f32,
     x: *const f32,
@@ -159,9 +184,9 @@ unsafe extern "C" fn forward_trampoline(
     // handle on the model or its clones (see Model::create_host); the
     // library passes arrays of the documented sizes.
     let cell = &*(user as *const HostCell);
-    let params = std::slice::from_raw_parts(params, cell.n_params);
-    let x = std::slice::from_raw_parts(x, n * cell.inputs);
-    let out = std::slice::from_raw_parts_mut(out, n * cell.outputs);
+    let params = input(params, cell.n_params);
+    let x = input(x, n * cell.inputs);
+    let out = output(out, n * cell.outputs);
     cell.call("forward", |m| m.forward(params, x, n, out))
 }
 
@@ -175,10 +200,10 @@ unsafe extern "C" fn backward_trampoline(
 ) -> c_int {
     // SAFETY: as in forward_trampoline.
     let cell = &*(user as *const HostCell);
-    let params = std::slice::from_raw_parts(params, cell.n_params);
-    let x = std::slice::from_raw_parts(x, n * cell.inputs);
-    let dout = std::slice::from_raw_parts(dout, n * cell.outputs);
-    let grads = std::slice::from_raw_parts_mut(grads, n * cell.n_params);
+    let params = input(params, cell.n_params);
+    let x = input(x, n * cell.inputs);
+    let dout = input(dout, n * cell.outputs);
+    let grads = output(grads, n * cell.n_params);
     cell.call("backward", |m| m.backward(params, x, dout, n, grads))
 }
 

@@ -2,7 +2,7 @@
 //! remove the influence of chosen training rows from a trained model
 //! (SSD, closed-form analytic updates, SISA), verifiably.
 //!
-//! ```no_run
+//! ```
 //! use forget::{Dataset, Library, Model, Unlearner};
 //! # fn main() -> Result<(), forget::Error> {
 //! let _lib = Library::init()?; // first, so that it is dropped last
@@ -24,6 +24,9 @@
 //! - [`Unlearner`]: prepare, forget, learn, save and load, progress, the
 //!   deletion journal ([`read_journal`], [`verify_journal`]);
 //! - [`PathLock`]: a lock for load-modify-save.
+//!
+//! docs/rust.md in the repository covers linking (pkg-config,
+//! `FORGET_LIB_DIR`), ownership, threads and errors, with a longer example.
 //!
 //! Every object owns its C handle and frees it on `Drop`. Every fallible
 //! call returns [`Error`], which carries the status code (as
@@ -66,3 +69,8 @@ pub use model::{Block, BorrowedModel, Model, ModelRef, Predictions, DIGEST_SIZE}
 pub use params::{MethodInfo, ModelKindInfo, ParamDef, ParamType};
 pub use report::Report;
 pub use unlearner::{Unlearner, UnlearnerModel};
+
+/// The Rust blocks of docs/rust.md, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../../docs/rust.md")]
+struct GuideExamples;

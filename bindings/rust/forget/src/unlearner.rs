@@ -19,7 +19,8 @@ use crate::sys;
 /// owned (`Model`, moved in; then the unlearner is `Unlearner<'static>` and
 /// can live in a struct, and [`Unlearner::into_model`] gives it back).
 /// Made by `From`, so pass either where `impl Into<UnlearnerModel>` is
-/// asked for.
+/// asked for. A call that fails drops a model that was moved in: pass
+/// `&mut model` to keep it whatever happens.
 pub struct UnlearnerModel<'m> {
     ptr: *mut sys::forget_model,
     keep: Option<Arc<HostCell>>,
