@@ -310,7 +310,10 @@ impl Dataset {
 
     /// Rows `range` as floats, whatever the storage.
     pub fn copy_rows(&self, range: Range<usize>) -> Result<Vec<f32>> {
-        let count = range.end.checked_sub(range.start).ok_or_else(|| invalid("a range that ends before it starts"))?;
+        let count = range
+            .end
+            .checked_sub(range.start)
+            .ok_or_else(|| invalid("a range that ends before it starts"))?;
         let len = count
             .checked_mul(self.features())
             .ok_or_else(|| invalid("too many rows"))?;

@@ -44,7 +44,9 @@ pub(crate) fn cpath(path: &Path) -> Result<CString> {
     }
     #[cfg(not(unix))]
     {
-        let s = path.to_str().ok_or_else(|| invalid("a path is not UTF-8"))?;
+        let s = path
+            .to_str()
+            .ok_or_else(|| invalid("a path is not UTF-8"))?;
         cstring(s)
     }
 }

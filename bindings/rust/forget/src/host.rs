@@ -105,6 +105,7 @@ where
 /// The host model behind the C model's user_data, shared (by `Arc`) with
 /// every Rust handle on the model and on its clones, which the C library
 /// makes with the same user_data (sisa's constituents, `try_clone`).
+/// Send + Sync without unsafe: the host is Send and sits behind a Mutex.
 pub(crate) struct HostCell {
     state: Mutex<HostState>,
     inputs: usize,
@@ -116,10 +117,6 @@ struct HostState {
     model: Box<dyn HostModel>,
     panicked: bool,
 }
-
-// SAFETY (both): HostState is behind a Mutex and HostModel is Send.
-unsafe impl Send for HostCell {}
-unsafe impl Sync for HostCell {}
 
 impl HostCell {
     /// Run one callback under the lock, with panics caught.

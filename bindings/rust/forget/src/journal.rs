@@ -155,7 +155,11 @@ pub fn read_journal_with(
         panic: None,
     };
     let rc = unsafe {
-        sys::forget_journal_read(c.as_ptr(), Some(visit), &mut v as *mut Visit<'_> as *mut c_void)
+        sys::forget_journal_read(
+            c.as_ptr(),
+            Some(visit),
+            &mut v as *mut Visit<'_> as *mut c_void,
+        )
     };
     if let Some(p) = v.panic.take() {
         std::panic::resume_unwind(p);
@@ -191,7 +195,11 @@ pub struct VerifyError {
 
 impl fmt::Display for VerifyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (record {}, offset {})", self.error, self.record, self.offset)
+        write!(
+            f,
+            "{} (record {}, offset {})",
+            self.error, self.record, self.offset
+        )
     }
 }
 
@@ -249,10 +257,7 @@ impl Unlearner<'_> {
     /// is recovered from (the report's "journal_redone", "journal_pending",
     /// ...). `repair` drops a last append cut short by a crash.
     pub fn open_journal(&mut self, path: impl AsRef<Path>, repair: bool) -> Result<()> {
-        let flags = JournalFlags {
-            repair,
-            new: false,
-        };
+        let flags = JournalFlags { repair, new: false };
         self.open_journal_with(path, flags)
     }
 
@@ -297,7 +302,10 @@ impl Unlearner<'_> {
             return Ok(None);
         }
         let kind = JournalKind::from_c(kind).ok_or_else(|| {
-            Error::new(ErrorKind::Internal, &format!("unknown journal request kind {kind}"))
+            Error::new(
+                ErrorKind::Internal,
+                &format!("unknown journal request kind {kind}"),
+            )
         })?;
         // SAFETY: count ids, valid until the next call on the unlearner.
         let ids = unsafe { std::slice::from_raw_parts(ids, count) }.to_vec();

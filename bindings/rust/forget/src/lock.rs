@@ -77,12 +77,24 @@ impl PathLock {
     /// An exclusive lock, or [`ErrorKind::State`](crate::ErrorKind::State)
     /// at once if it is held.
     pub fn try_exclusive(path: impl AsRef<Path>) -> Result<PathLock> {
-        PathLock::new(path, LockFlags { shared: false, nowait: true })
+        PathLock::new(
+            path,
+            LockFlags {
+                shared: false,
+                nowait: true,
+            },
+        )
     }
 
     /// A shared (reader's) lock, waiting until no exclusive one is held.
     pub fn shared(path: impl AsRef<Path>) -> Result<PathLock> {
-        PathLock::new(path, LockFlags { shared: true, nowait: false })
+        PathLock::new(
+            path,
+            LockFlags {
+                shared: true,
+                nowait: false,
+            },
+        )
     }
 
     /// The path this lock was taken for (the lock file is "PATH.lock").

@@ -222,7 +222,11 @@ impl ModelRef {
         let (rows, outputs) = (data.rows(), self.outputs());
         let mut values = vec![0f32; rows * outputs];
         self.predict_into(data, &mut values)?;
-        Ok(Predictions { rows, outputs, values })
+        Ok(Predictions {
+            rows,
+            outputs,
+            values,
+        })
     }
 
     /// [`ModelRef::predict`] into the caller's `rows * outputs` floats.
@@ -253,7 +257,11 @@ impl ModelRef {
                 values.len(),
             )
         })?;
-        Ok(Predictions { rows, outputs, values })
+        Ok(Predictions {
+            rows,
+            outputs,
+            values,
+        })
     }
 
     /// SHA-256 of everything the predictions depend on (kind, parameters,

@@ -106,7 +106,10 @@ fn table(
         let mut def = ptr::null();
         check(get(i, &mut def))?;
         if def.is_null() {
-            return Err(Error::new(ErrorKind::Internal, "a NULL parameter definition"));
+            return Err(Error::new(
+                ErrorKind::Internal,
+                "a NULL parameter definition",
+            ));
         }
         // SAFETY: the library gave a valid definition, alive while the
         // registry is (the &Library borrow holds it).

@@ -147,12 +147,18 @@ impl<'m> Unlearner<'m> {
     /// Rebuild an unlearner from a state file for `model`: the model the
     /// state was saved with (for sisa its template), as saved at the same
     /// time - another is [`ErrorKind::State`] naming both digests.
-    pub fn load(model: impl Into<UnlearnerModel<'m>>, path: impl AsRef<Path>) -> Result<Unlearner<'m>> {
+    pub fn load(
+        model: impl Into<UnlearnerModel<'m>>,
+        path: impl AsRef<Path>,
+    ) -> Result<Unlearner<'m>> {
         Unlearner::load_with_params(model, path, "")
     }
 
     /// [`Unlearner::load`] from the bytes of [`Unlearner::save_buffer`].
-    pub fn load_buffer(model: impl Into<UnlearnerModel<'m>>, bytes: &[u8]) -> Result<Unlearner<'m>> {
+    pub fn load_buffer(
+        model: impl Into<UnlearnerModel<'m>>,
+        bytes: &[u8],
+    ) -> Result<Unlearner<'m>> {
         Unlearner::load_buffer_with_params(model, bytes, "")
     }
 
@@ -279,8 +285,12 @@ impl<'m> Unlearner<'m> {
     }
 
     fn current_model(&self) -> Result<BorrowedModel<'_>> {
-        self.model()
-            .ok_or_else(|| Error::new(ErrorKind::State, "the unlearner has no model before prepare"))
+        self.model().ok_or_else(|| {
+            Error::new(
+                ErrorKind::State,
+                "the unlearner has no model before prepare",
+            )
+        })
     }
 
     /// Save the state (method, parameters, what prepare kept) to a file,
@@ -304,7 +314,10 @@ impl<'m> Unlearner<'m> {
         let key = cstring(key)?;
         let r = unsafe { sys::forget_unlearner_report(self.ptr) };
         if r.is_null() {
-            return Err(Error::new(ErrorKind::State, "no report before the first prepare"));
+            return Err(Error::new(
+                ErrorKind::State,
+                "no report before the first prepare",
+            ));
         }
         let mut value = 0.0;
         check(unsafe { sys::forget_report_get(r, key.as_ptr(), &mut value) })?;

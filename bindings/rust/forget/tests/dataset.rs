@@ -17,7 +17,10 @@ fn accessors_return_what_was_given() {
     let _lib = Library::init().unwrap();
     let (x, labels, ids) = clusters(25, 3, 4, 9);
     let d = Dataset::classification(3, &x, &labels, Some(&ids)).unwrap();
-    assert_eq!((d.rows(), d.features(), d.classes(), d.target_dim()), (25, 3, 4, 0));
+    assert_eq!(
+        (d.rows(), d.features(), d.classes(), d.target_dim()),
+        (25, 3, 4, 0)
+    );
     assert_eq!(d.task(), Some(Task::Classification));
     assert_eq!(d.x().unwrap(), &x[..]);
     assert_eq!(d.x_vec().unwrap(), x);
@@ -33,7 +36,10 @@ fn accessors_return_what_was_given() {
 
     let targets: Vec<f32> = (0..50).map(|i| i as f32 * 0.5).collect();
     let r = Dataset::regression(3, &x, 2, &targets, None).unwrap();
-    assert_eq!((r.task(), r.target_dim(), r.classes()), (Some(Task::Regression), 2, 0));
+    assert_eq!(
+        (r.task(), r.target_dim(), r.classes()),
+        (Some(Task::Regression), 2, 0)
+    );
     assert_eq!(r.targets().unwrap(), &targets[..]);
     assert_eq!(r.labels(), None);
 
@@ -52,9 +58,18 @@ fn bad_input_is_refused() {
     let _lib = Library::init().unwrap();
     let kind = |r: forget::Result<Dataset>| r.unwrap_err().kind();
     let x = [0.0f32, 1.0, 2.0, 3.0, 4.0, 5.0];
-    assert_eq!(kind(Dataset::classification(2, &x[..5], &[0, 1, 0], None)), ErrorKind::Invalid);
-    assert_eq!(kind(Dataset::classification(0, &[], &[], None)), ErrorKind::Invalid);
-    assert_eq!(kind(Dataset::classification(2, &x, &[0, 1, 0], Some(&[1, 2]))), ErrorKind::Invalid);
+    assert_eq!(
+        kind(Dataset::classification(2, &x[..5], &[0, 1, 0], None)),
+        ErrorKind::Invalid
+    );
+    assert_eq!(
+        kind(Dataset::classification(0, &[], &[], None)),
+        ErrorKind::Invalid
+    );
+    assert_eq!(
+        kind(Dataset::classification(2, &x, &[0, 1, 0], Some(&[1, 2]))),
+        ErrorKind::Invalid
+    );
     let err = Dataset::classification(2, &x, &[0, -1, 0], None).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Invalid);
     assert!(err.message.contains("row 1"), "{err}");
@@ -70,8 +85,14 @@ fn bad_input_is_refused() {
         let err = Dataset::regression(2, &x, 1, &[0.0, bad, 1.0], None).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Invalid, "{err}");
     }
-    assert_eq!(kind(Dataset::regression(2, &x, 2, &[0.0; 5], None)), ErrorKind::Invalid);
-    assert_eq!(kind(Dataset::regression(2, &x, 0, &[], None)), ErrorKind::Invalid);
+    assert_eq!(
+        kind(Dataset::regression(2, &x, 2, &[0.0; 5], None)),
+        ErrorKind::Invalid
+    );
+    assert_eq!(
+        kind(Dataset::regression(2, &x, 0, &[], None)),
+        ErrorKind::Invalid
+    );
     let r = Dataset::regression(2, &x, 1, &[0.0; 3], None).unwrap();
     assert_eq!(kind(r.subset_class(0)), ErrorKind::Invalid);
 }
@@ -83,7 +104,11 @@ fn bad_input_is_refused() {
 fn subsets_are_set_operations() {
     let _lib = Library::init().unwrap();
     let d = sample();
-    let (ids, x, labels) = (d.ids().to_vec(), d.x().unwrap().to_vec(), d.labels().unwrap().to_vec());
+    let (ids, x, labels) = (
+        d.ids().to_vec(),
+        d.x().unwrap().to_vec(),
+        d.labels().unwrap().to_vec(),
+    );
     let mut rng = Rng::new(77);
     for round in 0..20 {
         let mut pick: Vec<u64> = ids.iter().copied().filter(|_| rng.next() > 0.3).collect();
@@ -103,7 +128,10 @@ fn subsets_are_set_operations() {
         assert_eq!(sub.classes(), d.classes());
         for (k, id) in sub.ids().iter().enumerate() {
             let row = d.find(*id).unwrap();
-            assert_eq!(&sub.x().unwrap()[k * 3..k * 3 + 3], &x[row * 3..row * 3 + 3]);
+            assert_eq!(
+                &sub.x().unwrap()[k * 3..k * 3 + 3],
+                &x[row * 3..row * 3 + 3]
+            );
             assert_eq!(sub.labels().unwrap()[k], labels[row]);
         }
     }
@@ -124,16 +152,26 @@ fn subsets_are_set_operations() {
     let err = d.subset_ids(&[ids[0], 123_456_789]).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
     assert!(err.message.contains("123456789"), "{err}");
-    assert_eq!(d.exclude_ids(&[ids[1], ids[1]]).unwrap_err().kind(), ErrorKind::Invalid);
+    assert_eq!(
+        d.exclude_ids(&[ids[1], ids[1]]).unwrap_err().kind(),
+        ErrorKind::Invalid
+    );
     let stranger = Dataset::classification(3, &[0.0; 3], &[0], Some(&[424242])).unwrap();
-    assert_eq!(d.complement(&stranger).unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(
+        d.complement(&stranger).unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
 }
 
 #[test]
 fn csv_files() {
     let _lib = Library::init().unwrap();
     let file = TempPath::new("data.csv");
-    std::fs::write(&file.0, "id,a,b,label\n17,0.5,1.5,2\n3,-1,2e1,0\n\n99,4,5,1\n").unwrap();
+    std::fs::write(
+        &file.0,
+        "id,a,b,label\n17,0.5,1.5,2\n3,-1,2e1,0\n\n99,4,5,1\n",
+    )
+    .unwrap();
     let d = Dataset::load_csv(&file.0, "header=true label=-1 id=0").unwrap();
     assert_eq!((d.rows(), d.features(), d.classes()), (3, 2, 3));
     assert_eq!(d.ids(), &[17, 3, 99]);
@@ -185,13 +223,19 @@ fn idx_files_in_floats_and_bytes() {
 
     let raw = Dataset::load_idx(&images.0, &labels.0, "normalize=false limit=4").unwrap();
     assert_eq!(raw.rows(), 4);
-    assert_eq!(raw.x().unwrap()[..6], pixels[..6].iter().map(|p| *p as f32).collect::<Vec<_>>()[..]);
+    assert_eq!(
+        raw.x().unwrap()[..6],
+        pixels[..6].iter().map(|p| *p as f32).collect::<Vec<_>>()[..]
+    );
 
     let bytes = Dataset::load_idx(&images.0, &labels.0, "storage=bytes").unwrap();
     assert_eq!(bytes.x(), None);
     assert_eq!(bytes.x_vec().unwrap(), expected);
     assert_eq!(bytes.copy_rows(2..4).unwrap(), expected[12..24].to_vec());
-    assert_eq!(bytes.subset_ids(&[5]).unwrap().x_vec().unwrap(), expected[30..36].to_vec());
+    assert_eq!(
+        bytes.subset_ids(&[5]).unwrap().x_vec().unwrap(),
+        expected[30..36].to_vec()
+    );
 
     // a header that promises more than the file holds
     let mut img = std::fs::read(&images.0).unwrap();

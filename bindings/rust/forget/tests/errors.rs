@@ -52,11 +52,27 @@ fn failures_carry_kind_and_detail() {
     let data = Dataset::new(&[0.0, 1.0, 1.0, 0.0], &[0, 1], Some(&[5, 6])).unwrap();
     let mut model = Model::create("linear", "inputs=2 outputs=2").unwrap();
     let cases: Vec<(forget::Result<()>, ErrorKind, &str)> = vec![
-        (Unlearner::create("ssd", &mut model, "alpah=2").map(drop), ErrorKind::Param, "alpah"),
-        (Unlearner::create("nope", &mut model, "").map(drop), ErrorKind::NotFound, "nope"),
+        (
+            Unlearner::create("ssd", &mut model, "alpah=2").map(drop),
+            ErrorKind::Param,
+            "alpah",
+        ),
+        (
+            Unlearner::create("nope", &mut model, "").map(drop),
+            ErrorKind::NotFound,
+            "nope",
+        ),
         (data.subset_ids(&[7]).map(drop), ErrorKind::NotFound, "7"),
-        (Model::load("/nonexistent/dir/m.fgm").map(drop), ErrorKind::Io, "/nonexistent/dir/m.fgm"),
-        (Model::load_buffer(b"definitely not a model").map(drop), ErrorKind::Format, ""),
+        (
+            Model::load("/nonexistent/dir/m.fgm").map(drop),
+            ErrorKind::Io,
+            "/nonexistent/dir/m.fgm",
+        ),
+        (
+            Model::load_buffer(b"definitely not a model").map(drop),
+            ErrorKind::Format,
+            "",
+        ),
         (
             Unlearner::create("analytic", &mut model, "").map(drop),
             ErrorKind::Invalid,

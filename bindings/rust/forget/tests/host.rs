@@ -8,9 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use common::{close, clusters};
-use forget::{
-    Dataset, Error, ErrorKind, FnHost, HostModel, Library, Model, Task, Unlearner,
-};
+use forget::{Dataset, Error, ErrorKind, FnHost, HostModel, Library, Model, Task, Unlearner};
 
 /// One dense layer's place in the flat parameter vector.
 #[derive(Clone)]
@@ -93,7 +91,11 @@ impl HostModel for Dense {
         n: usize,
         grads: &mut [f32],
     ) -> forget::Result<()> {
-        let (d, o, np) = (self.layers[0].inputs, self.layers.last().unwrap().outputs, p.len());
+        let (d, o, np) = (
+            self.layers[0].inputs,
+            self.layers.last().unwrap().outputs,
+            p.len(),
+        );
         for i in 0..n {
             let row = &x[i * d..(i + 1) * d];
             let zs = self.pass(p, row);
@@ -136,7 +138,14 @@ impl HostModel for Dense {
 fn host_like(native: &Model) -> Model {
     let task = native.task().unwrap();
     let params = native.get_params().unwrap();
-    Model::create_host(task, native.inputs(), native.outputs(), &params, Dense::like(native)).unwrap()
+    Model::create_host(
+        task,
+        native.inputs(),
+        native.outputs(),
+        &params,
+        Dense::like(native),
+    )
+    .unwrap()
 }
 
 fn train_set() -> Dataset {
@@ -170,7 +179,10 @@ fn predictions_equal_native() {
         assert_eq!(host.predict_raw(&data.x_vec().unwrap()).unwrap(), b);
         let (la, lb) = (native.loss(&data).unwrap(), host.loss(&data).unwrap());
         assert!((la - lb).abs() < 1e-5 * la.max(1.0), "{la} {lb}");
-        assert_eq!(native.accuracy(&data).unwrap(), host.accuracy(&data).unwrap());
+        assert_eq!(
+            native.accuracy(&data).unwrap(),
+            host.accuracy(&data).unwrap()
+        );
     }
 }
 
@@ -184,8 +196,11 @@ fn training_and_ssd_equal_native() {
     for (kind, params) in NATIVE {
         let mut native = Model::create(kind, params).unwrap();
         let mut host = host_like(&native);
-        native.train(&data, "epochs=2 lr=0.05 batch=16 seed=2").unwrap();
-        host.train(&data, "epochs=2 lr=0.05 batch=16 seed=2").unwrap();
+        native
+            .train(&data, "epochs=2 lr=0.05 batch=16 seed=2")
+            .unwrap();
+        host.train(&data, "epochs=2 lr=0.05 batch=16 seed=2")
+            .unwrap();
         let (a, b) = (native.get_params().unwrap(), host.get_params().unwrap());
         assert!(close(&a, &b, 1e-4), "training {kind} {params}");
         let report = host.train_report().unwrap();
@@ -301,7 +316,10 @@ fn callback_errors() {
         },
     );
     let model = Model::create_host(Task::Regression, 1, 1, &[2.0], host).unwrap();
-    assert_eq!(model.predict_raw(&[3.0, -1.0]).unwrap().values(), &[6.0, -2.0]);
+    assert_eq!(
+        model.predict_raw(&[3.0, -1.0]).unwrap().values(),
+        &[6.0, -2.0]
+    );
     fail.store(1, Ordering::Relaxed);
     let err = model.predict_raw(&[3.0]).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Invalid, "{err}");
@@ -312,7 +330,10 @@ fn callback_errors() {
     fail.store(0, Ordering::Relaxed);
     assert_eq!(model.predict_raw(&[1.5]).unwrap().values(), &[3.0]);
     // host models cannot be saved
-    assert_eq!(model.save_buffer().unwrap_err().kind(), ErrorKind::Unsupported);
+    assert_eq!(
+        model.save_buffer().unwrap_err().kind(),
+        ErrorKind::Unsupported
+    );
     // bad descriptions
     let dense = || {
         FnHost::new(

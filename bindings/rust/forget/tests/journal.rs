@@ -26,10 +26,16 @@ fn keyed_journal_verifies_only_with_its_key() {
     let journal = TempPath::new("keyed.journal");
     let mut model = Model::create("analytic", "inputs=3 outputs=2").unwrap();
     let (mut u, _train) = prepared(&mut model);
-    assert_eq!(u.set_journal_key(Some(&KEY[..15])).unwrap_err().kind(), ErrorKind::Invalid);
+    assert_eq!(
+        u.set_journal_key(Some(&KEY[..15])).unwrap_err().kind(),
+        ErrorKind::Invalid
+    );
     u.set_journal_key(Some(KEY)).unwrap();
     u.open_journal(&journal.0, false).unwrap();
-    assert_eq!(u.set_journal_key(None).unwrap_err().kind(), ErrorKind::State);
+    assert_eq!(
+        u.set_journal_key(None).unwrap_err().kind(),
+        ErrorKind::State
+    );
     let requests: [&[u64]; 3] = [&[1000, 1001], &[1002], &[1010, 1011, 1012]];
     for ids in requests {
         u.forget_ids(ids).unwrap();
@@ -62,7 +68,10 @@ fn keyed_journal_verifies_only_with_its_key() {
             ids
         })
         .collect();
-    assert_eq!(asked, requests.iter().map(|r| r.to_vec()).collect::<Vec<_>>());
+    assert_eq!(
+        asked,
+        requests.iter().map(|r| r.to_vec()).collect::<Vec<_>>()
+    );
     assert!(list.windows(2).all(|w| w[0].time_ns <= w[1].time_ns));
 
     // stop after the second record
@@ -107,7 +116,14 @@ fn one_state_one_journal() {
     let mut u = Unlearner::load_buffer(&mut model, &state).unwrap();
     let err = u.open_journal(&second.0, false).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::State, "{err}");
-    u.open_journal_with(&second.0, JournalFlags { new: true, repair: false }).unwrap();
+    u.open_journal_with(
+        &second.0,
+        JournalFlags {
+            new: true,
+            repair: false,
+        },
+    )
+    .unwrap();
     u.forget_ids(&[1001]).unwrap();
     assert!(u.is_forgotten(1001).unwrap());
     assert!(u.is_forgotten(1000).unwrap()); // the state knows it

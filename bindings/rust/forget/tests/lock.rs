@@ -9,7 +9,10 @@ use std::time::Duration;
 use common::TempPath;
 use forget::{ErrorKind, Library, LockFlags, PathLock};
 
-const NOWAIT_SHARED: LockFlags = LockFlags { shared: true, nowait: true };
+const NOWAIT_SHARED: LockFlags = LockFlags {
+    shared: true,
+    nowait: true,
+};
 
 #[test]
 fn exclusive_and_shared() {
@@ -20,11 +23,19 @@ fn exclusive_and_shared() {
     let err = PathLock::try_exclusive(&path.0).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::State);
     assert!(err.message.contains(".lock"), "{err}");
-    assert_eq!(PathLock::new(&path.0, NOWAIT_SHARED).unwrap_err().kind(), ErrorKind::State);
+    assert_eq!(
+        PathLock::new(&path.0, NOWAIT_SHARED).unwrap_err().kind(),
+        ErrorKind::State
+    );
     drop(held);
 
-    let readers: Vec<PathLock> = (0..3).map(|_| PathLock::new(&path.0, NOWAIT_SHARED).unwrap()).collect();
-    assert_eq!(PathLock::try_exclusive(&path.0).unwrap_err().kind(), ErrorKind::State);
+    let readers: Vec<PathLock> = (0..3)
+        .map(|_| PathLock::new(&path.0, NOWAIT_SHARED).unwrap())
+        .collect();
+    assert_eq!(
+        PathLock::try_exclusive(&path.0).unwrap_err().kind(),
+        ErrorKind::State
+    );
     drop(readers);
     let _again = PathLock::try_exclusive(&path.0).unwrap();
 
@@ -36,7 +47,10 @@ fn exclusive_and_shared() {
 #[test]
 fn bad_paths() {
     let _lib = Library::init().unwrap();
-    assert_eq!(PathLock::exclusive("").unwrap_err().kind(), ErrorKind::Invalid);
+    assert_eq!(
+        PathLock::exclusive("").unwrap_err().kind(),
+        ErrorKind::Invalid
+    );
     let err = PathLock::exclusive("/nonexistent-folder-of-forget/state").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Io);
 }
@@ -56,7 +70,10 @@ fn release_on_another_thread_and_waiting() {
     let p = path.0.clone();
     let waiter = std::thread::spawn(move || {
         let lock = PathLock::shared(&p).unwrap(); // waits for the release
-        assert!(flag.load(Ordering::SeqCst), "got the lock before its release");
+        assert!(
+            flag.load(Ordering::SeqCst),
+            "got the lock before its release"
+        );
         drop(lock);
     });
     std::thread::sleep(Duration::from_millis(150));

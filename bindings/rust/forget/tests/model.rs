@@ -32,7 +32,10 @@ fn creation_errors_name_the_problem() {
     let err = Model::create("linear", "inputs=4 outputs=3 seed=x").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Param);
     assert!(err.message.contains("seed"), "{err}");
-    assert_eq!(Model::create("mlp", "bad\0").unwrap_err().kind(), ErrorKind::Invalid);
+    assert_eq!(
+        Model::create("mlp", "bad\0").unwrap_err().kind(),
+        ErrorKind::Invalid
+    );
 }
 
 /// The canonical parameter string names every key and makes the same
@@ -49,7 +52,11 @@ fn canonical_params_recreate_the_model() {
         assert!(canonical.contains("task="), "{canonical}");
         let again = Model::create(kind, &canonical).unwrap();
         assert_eq!(again.params_string(), canonical);
-        assert_eq!(again.digest().unwrap(), m.digest().unwrap(), "{kind} {canonical}");
+        assert_eq!(
+            again.digest().unwrap(),
+            m.digest().unwrap(),
+            "{kind} {canonical}"
+        );
     }
 }
 
@@ -65,13 +72,24 @@ fn params_and_blocks() {
         let mut offset = 0;
         for b in &blocks {
             assert_eq!(b.offset, offset, "{kind} {}", b.name);
-            assert_eq!(b.size, b.shape.iter().product::<usize>(), "{kind} {}", b.name);
+            assert_eq!(
+                b.size,
+                b.shape.iter().product::<usize>(),
+                "{kind} {}",
+                b.name
+            );
             assert!(b.shape.len() == 1 || b.shape.len() == 2);
             offset += b.size;
         }
         assert_eq!(offset, n);
         if kind == "mlp" {
-            let layers: Vec<usize> = params[7..].split(' ').next().unwrap().split('-').map(|s| s.parse().unwrap()).collect();
+            let layers: Vec<usize> = params[7..]
+                .split(' ')
+                .next()
+                .unwrap()
+                .split('-')
+                .map(|s| s.parse().unwrap())
+                .collect();
             for (k, w) in layers.windows(2).enumerate() {
                 assert_eq!(blocks[2 * k].name, format!("dense{k}.weight"));
                 assert_eq!(blocks[2 * k].shape, vec![w[1], w[0]]);
@@ -85,7 +103,10 @@ fn params_and_blocks() {
         let changed = m.digest().unwrap();
         assert_ne!(changed, before);
         // refused, unchanged: wrong count, NaN
-        assert_eq!(m.set_params(&values[1..]).unwrap_err().kind(), ErrorKind::Invalid);
+        assert_eq!(
+            m.set_params(&values[1..]).unwrap_err().kind(),
+            ErrorKind::Invalid
+        );
         let mut bad = values.clone();
         bad[n / 2] = f32::NAN;
         assert_eq!(m.set_params(&bad).unwrap_err().kind(), ErrorKind::Invalid);
@@ -100,7 +121,11 @@ fn files_buffers_and_clones() {
     let train = data();
     for (kind, params) in KINDS {
         let mut m = Model::create(kind, params).unwrap();
-        let train_params = if kind == "analytic" { "" } else { "epochs=2 batch=32" };
+        let train_params = if kind == "analytic" {
+            ""
+        } else {
+            "epochs=2 batch=32"
+        };
         m.train(&train, train_params).unwrap();
         let digest = m.digest().unwrap();
         let predictions = m.predict(&train).unwrap();
@@ -123,7 +148,10 @@ fn files_buffers_and_clones() {
         let mut flipped = bytes.clone();
         let k = flipped.len() - 9;
         flipped[k] ^= 1;
-        assert_eq!(Model::load_buffer(&flipped).unwrap_err().kind(), ErrorKind::Format);
+        assert_eq!(
+            Model::load_buffer(&flipped).unwrap_err().kind(),
+            ErrorKind::Format
+        );
 
         // a clone is a deep copy
         let mut copy = m.try_clone().unwrap();
@@ -161,11 +189,23 @@ fn predictions() {
             let mut out = vec![0.0; rows * 3];
             m.predict_into(&ds, &mut out).unwrap();
             assert_eq!(out, p.values());
+            assert_eq!(p.clone().into_vec(), out);
             let mut short = vec![0.0; rows * 3 - 1];
-            assert_eq!(m.predict_into(&ds, &mut short).unwrap_err().kind(), ErrorKind::Invalid);
+            assert_eq!(
+                m.predict_into(&ds, &mut short).unwrap_err().kind(),
+                ErrorKind::Invalid
+            );
         }
-        assert_eq!(m.predict_raw(&[1.0; 7]).unwrap_err().kind(), ErrorKind::Invalid);
-        assert_eq!(m.predict_raw(&[1.0, 2.0, f32::NAN, 0.0]).unwrap_err().kind(), ErrorKind::Invalid);
+        assert_eq!(
+            m.predict_raw(&[1.0; 7]).unwrap_err().kind(),
+            ErrorKind::Invalid
+        );
+        assert_eq!(
+            m.predict_raw(&[1.0, 2.0, f32::NAN, 0.0])
+                .unwrap_err()
+                .kind(),
+            ErrorKind::Invalid
+        );
         let three = Dataset::unlabeled(3, &[1.0; 6], None).unwrap();
         assert_eq!(m.predict(&three).unwrap_err().kind(), ErrorKind::Invalid);
     }
@@ -231,7 +271,9 @@ fn training_progress_and_cancel() {
     m.train(&train, "epochs=2 batch=30").unwrap();
     let reports = seen.lock().unwrap().clone();
     assert!(reports.len() >= 8, "{reports:?}");
-    assert!(reports.iter().all(|(f, s)| (0.0..=1.0).contains(f) && s == "train"));
+    assert!(reports
+        .iter()
+        .all(|(f, s)| (0.0..=1.0).contains(f) && s == "train"));
     assert!(reports.windows(2).all(|w| w[0].0 <= w[1].0));
     let trained_report = m.train_report().unwrap();
 
@@ -274,11 +316,18 @@ fn trunk_of_a_trained_mlp() {
     let mut trunk = Model::create_trunk(&mlp, "gamma=0.5").unwrap();
     assert_eq!(trunk.kind(), "analytic");
     assert_eq!((trunk.inputs(), trunk.outputs()), (4, 3));
-    assert!(trunk.params_string().contains("gamma=0.5"), "{}", trunk.params_string());
+    assert!(
+        trunk.params_string().contains("gamma=0.5"),
+        "{}",
+        trunk.params_string()
+    );
     trunk.train(&train, "").unwrap();
     assert!(trunk.accuracy(&train).unwrap() > 0.8);
     let linear = Model::create("linear", "inputs=4 outputs=3").unwrap();
-    assert_eq!(Model::create_trunk(&linear, "").unwrap_err().kind(), ErrorKind::Invalid);
+    assert_eq!(
+        Model::create_trunk(&linear, "").unwrap_err().kind(),
+        ErrorKind::Invalid
+    );
 }
 
 #[test]
@@ -286,7 +335,10 @@ fn regression_models() {
     let _lib = Library::init().unwrap();
     let mut rng = Rng::new(12);
     let x: Vec<f32> = (0..200).map(|_| rng.next()).collect();
-    let y: Vec<f32> = x.chunks(2).flat_map(|r| [r[0] + 2.0 * r[1], r[0] - r[1]]).collect();
+    let y: Vec<f32> = x
+        .chunks(2)
+        .flat_map(|r| [r[0] + 2.0 * r[1], r[0] - r[1]])
+        .collect();
     let data = Dataset::regression(2, &x, 2, &y, None).unwrap();
     let mut m = Model::create("linear", "inputs=2 outputs=2 task=regression").unwrap();
     assert_eq!(m.task(), Some(Task::Regression));

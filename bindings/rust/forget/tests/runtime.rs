@@ -13,10 +13,18 @@ fn version_matches_header() {
         sys::FORGET_VERSION_MINOR,
         sys::FORGET_VERSION_PATCH,
     );
-    assert_eq!(forget::version_number(), (major * 10000 + minor * 100 + patch) as u32);
+    assert_eq!(
+        forget::version_number(),
+        (major * 10000 + minor * 100 + patch) as u32
+    );
     assert_eq!(forget::version_string(), format!("{major}.{minor}.{patch}"));
     let info = forget::blas_info();
-    assert!(["OpenBLAS", "MKL", "BLIS", "reference BLAS"].iter().any(|b| info.contains(b)), "{info}");
+    assert!(
+        ["OpenBLAS", "MKL", "BLIS", "reference BLAS"]
+            .iter()
+            .any(|b| info.contains(b)),
+        "{info}"
+    );
 }
 
 #[test]
@@ -41,7 +49,11 @@ fn threads_and_limits() {
     let file = TempPath::new("limits.csv");
     std::fs::write(&file.0, "0,1,2,3,4\n1,3,4,5,6\n0,5,6,7,8\n").unwrap();
     assert_eq!(Dataset::load_csv(&file.0, "").unwrap().rows(), 3);
-    for (limit, value) in [(Limit::MaxRows, 2), (Limit::MaxFeatures, 1), (Limit::MaxBytes, 8)] {
+    for (limit, value) in [
+        (Limit::MaxRows, 2),
+        (Limit::MaxFeatures, 1),
+        (Limit::MaxBytes, 8),
+    ] {
         forget::set_limit(limit, value).unwrap();
         assert_eq!(forget::limit(limit).unwrap(), value);
         let err = Dataset::load_csv(&file.0, "").expect_err(&format!("{limit:?}"));
@@ -90,7 +102,10 @@ fn method_tables() {
     assert_eq!(alpha.kind, ParamType::Double);
     let err = lib.method("nope").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
-    assert!(err.message.contains("sisa"), "names the registered ones: {err}");
+    assert!(
+        err.message.contains("sisa"),
+        "names the registered ones: {err}"
+    );
 }
 
 /// Every key of a kind's table appears in its models' canonical
@@ -102,11 +117,23 @@ fn kind_and_training_tables() {
     for k in ["linear", "mlp", "analytic"] {
         assert!(kinds.iter().any(|i| i.name == k), "{kinds:?}");
     }
-    for kind in kinds.iter().filter(|k| ["linear", "mlp", "analytic"].contains(&k.name.as_str())) {
-        let params = if kind.name == "mlp" { "layers=3-4-2" } else { "inputs=3 outputs=2" };
+    for kind in kinds
+        .iter()
+        .filter(|k| ["linear", "mlp", "analytic"].contains(&k.name.as_str()))
+    {
+        let params = if kind.name == "mlp" {
+            "layers=3-4-2"
+        } else {
+            "inputs=3 outputs=2"
+        };
         let m = Model::create(&kind.name, params).unwrap();
         for p in &kind.params {
-            assert!(m.params_string().contains(&format!("{}=", p.name)), "{} lacks {}", m.params_string(), p.name);
+            assert!(
+                m.params_string().contains(&format!("{}=", p.name)),
+                "{} lacks {}",
+                m.params_string(),
+                p.name
+            );
         }
     }
     let train = lib.train_params().unwrap();
@@ -114,7 +141,10 @@ fn kind_and_training_tables() {
         assert!(train.iter().any(|p| p.name == key), "{key}");
     }
     let epochs = train.iter().find(|p| p.name == "epochs").unwrap();
-    assert_eq!((epochs.kind, epochs.default.as_deref()), (ParamType::Int, Some("5")));
+    assert_eq!(
+        (epochs.kind, epochs.default.as_deref()),
+        (ParamType::Int, Some("5"))
+    );
 }
 
 #[test]

@@ -69,9 +69,16 @@ fn sisa_restart_equals_no_restart() {
             assert_eq!(u.method(), "sisa");
             assert_eq!(u.digest().unwrap(), before);
             u.forget_ids(ids).unwrap();
-            assert_eq!(u.digest().unwrap(), digests[k + 1], "request {k}, file {through_file}");
+            assert_eq!(
+                u.digest().unwrap(),
+                digests[k + 1],
+                "request {k}, file {through_file}"
+            );
         }
-        assert_eq!(u.model().unwrap().predict(&train).unwrap(), final_predictions);
+        assert_eq!(
+            u.model().unwrap().predict(&train).unwrap(),
+            final_predictions
+        );
         // the state remembers what was forgotten: a repeat is counted,
         // an id never learned is refused and changes nothing
         let d = u.digest().unwrap();
@@ -245,7 +252,11 @@ fn progress_cancel_leaves_the_unlearner_unchanged() {
         let result = u.forget_ids(&ids);
         let stopped_at = *stopped_at.lock().unwrap();
         if stopped_at.is_some_and(|f| f < 1.0) {
-            assert_eq!(result.as_ref().unwrap_err().kind(), ErrorKind::Canceled, "at {k}");
+            assert_eq!(
+                result.as_ref().unwrap_err().kind(),
+                ErrorKind::Canceled,
+                "at {k}"
+            );
         } else if stopped_at.is_none() {
             result.as_ref().unwrap();
         }
@@ -328,7 +339,10 @@ fn unsupported_requests() {
     assert_eq!(u.forget_ids(&[1000]).unwrap_err().kind(), ErrorKind::State);
     u.prepare(&train).unwrap();
     let before = u.digest().unwrap();
-    assert_eq!(u.forget_ids(&[1000]).unwrap_err().kind(), ErrorKind::Unsupported);
+    assert_eq!(
+        u.forget_ids(&[1000]).unwrap_err().kind(),
+        ErrorKind::Unsupported
+    );
     assert_eq!(u.learn(&train).unwrap_err().kind(), ErrorKind::Unsupported);
     let empty = train.subset_ids(&[]).unwrap();
     assert_eq!(u.forget(&empty).unwrap_err().kind(), ErrorKind::Invalid);
@@ -367,10 +381,19 @@ fn ownership_round_trip() {
 fn unlearner_moves_between_threads() {
     let _lib = Library::init().unwrap();
     let train = data();
-    let mut u = Unlearner::create("analytic", Model::create("analytic", "inputs=4 outputs=3").unwrap(), "keep_rows=true").unwrap();
+    let mut u = Unlearner::create(
+        "analytic",
+        Model::create("analytic", "inputs=4 outputs=3").unwrap(),
+        "keep_rows=true",
+    )
+    .unwrap();
     u.prepare(&train).unwrap();
     let here = {
-        let mut v = Unlearner::load_buffer(u.model().unwrap().try_clone().unwrap(), &u.save_buffer().unwrap()).unwrap();
+        let mut v = Unlearner::load_buffer(
+            u.model().unwrap().try_clone().unwrap(),
+            &u.save_buffer().unwrap(),
+        )
+        .unwrap();
         v.forget_ids(&[1007]).unwrap();
         v.digest().unwrap()
     };

@@ -8,11 +8,16 @@ pub struct Rng(u64);
 
 impl Rng {
     pub fn new(seed: u64) -> Rng {
-        Rng(seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407))
+        Rng(seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407))
     }
 
     pub fn next(&mut self) -> f32 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((self.0 >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
     }
 }
@@ -26,7 +31,11 @@ pub fn clusters(n: usize, d: usize, classes: usize, seed: u64) -> (Vec<f32>, Vec
     for i in 0..n {
         let c = i % classes;
         for j in 0..d {
-            let centre = if j == c % d { 2.0 * (c + 1) as f32 } else { 0.0 };
+            let centre = if j == c % d {
+                2.0 * (c + 1) as f32
+            } else {
+                0.0
+            };
             x.push(centre + rng.next());
         }
         labels.push(c as i32);
@@ -62,5 +71,7 @@ impl Drop for TempPath {
 /// magnitude (or absolutely below 1).
 pub fn close(a: &[f32], b: &[f32], tol: f32) -> bool {
     a.len() == b.len()
-        && a.iter().zip(b).all(|(x, y)| (x - y).abs() <= tol * x.abs().max(y.abs()).max(1.0))
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| (x - y).abs() <= tol * x.abs().max(y.abs()).max(1.0))
 }
