@@ -54,6 +54,41 @@ def _check_real(name, value, positive=True):
     return float(value)
 
 
+_PARAMS_DOC = """
+    Parameters (stored as given; checked by fit, which raises ValueError)
+    ----------
+    kind : "mlp" (default), "linear" or "analytic"
+        The libforget model: dense layers, softmax/linear regression, or a
+        ridge head on a frozen feature map (closed-form fit).
+    hidden : tuple of int, default (64,)
+        mlp: the hidden layers' widths.
+    act : "relu" (default) or "tanh"
+        mlp: the hidden activation; analytic: the random layer's.
+    method : "auto" (default), "sisa", "ssd" or "analytic"
+        The unlearning method. auto: "sisa" for mlp/linear, "analytic" for
+        analytic (both exact). "ssd" (mlp/linear) is approximate and keeps
+        the training rows in the estimator to find them by id.
+    epochs, batch, lr, optimizer, momentum, weight_decay
+        Training (mlp/linear; analytic ignores them): 10, 32, 0.01,
+        "adam" (or "sgd"), 0.9 (sgd), 0.0. With sisa, epochs is per stage:
+        stage r of each shard trains on slices 0..r for that many epochs.
+    shards, slices : int, default 5 and 4
+        sisa: constituent models, and slices (checkpoints) per shard.
+    width, gamma, features
+        analytic: random layer width (256), ridge penalty (1.0), feature
+        map "random" (default) or "identity".
+    method_params : dict, optional
+        More parameters of the method, passed on verbatim (e.g.
+        {"aggregate": "vote"} for sisa, {"alpha": 5} for ssd). analytic
+        runs with keep_rows=true so that forget needs ids only: the rows'
+        features then stay in the state (and in a pickle) until forgotten.
+    random_state : int (default 0), None or RandomState
+        The seed of the initial weights, the shuffles, sisa's shard hash and
+        the random features. forget equals a fresh fit only for the same
+        int seed; None draws one at each fit.
+"""
+
+
 class _ForgetEstimator(BaseEstimator):
     """What both estimators share: parameters, fit, forget, learn, pickle."""
 
@@ -255,11 +290,14 @@ class _ForgetEstimator(BaseEstimator):
 
 
 class ForgetClassifier(ClassifierMixin, _ForgetEstimator):
-    """A classifier that can forget training rows (see the module's doc).
+    __doc__ = """A classifier that can forget training rows (see the module's doc).
 
     Labels may be of any type scikit-learn accepts (integers, strings, ...):
     ``classes_`` holds them sorted and the model sees their indices 0..k-1.
-    """
+    Attributes after fit: classes_, n_features_in_, method_, report_ (the
+    last call's figures), model_ (the libforget Model that predicts),
+    unlearner_.
+    """ + _PARAMS_DOC
 
     _task = "classification"
 
@@ -291,9 +329,11 @@ class ForgetClassifier(ClassifierMixin, _ForgetEstimator):
 
 
 class ForgetRegressor(RegressorMixin, _ForgetEstimator):
-    """A regressor that can forget training rows (see the module's doc).
+    __doc__ = """A regressor that can forget training rows (see the module's doc).
 
-    y may be 1-D (predict gives 1-D) or 2-D (several targets)."""
+    y may be 1-D (predict gives 1-D) or 2-D (several targets, n_outputs_).
+    Attributes after fit as ForgetClassifier's, without classes_.
+    """ + _PARAMS_DOC
 
     _task = "regression"
 
