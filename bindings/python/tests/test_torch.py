@@ -138,6 +138,16 @@ def test_per_row_gradients_vmap_and_loop_equal_the_formula(lft):
 
 
 @needs_torch
+def test_without_vmap_the_loop_is_chosen(lft, monkeypatch):
+    monkeypatch.setattr(lft, "_vmap_grad", lambda: None)  # neither torch.func nor functorch
+    assert lft.per_row_backends() == ["loop"]
+    net = mlp([3, 4, 2])
+    assert lft.TorchModel(net, 3, 2).per_row == "loop"
+    with pytest.raises(ValueError, match="needs torch.func or functorch"):
+        lft.TorchModel(net, 3, 2, per_row="vmap")
+
+
+@needs_torch
 @pytest.mark.parametrize("per_row", ["vmap", "loop"])
 def test_ssd_on_torchmodel_equals_ssd_on_the_native_mlp(lft, per_row):
     """Same weights, same data, same request: the host model's per-row
