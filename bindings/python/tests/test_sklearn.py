@@ -69,6 +69,14 @@ def test_pipeline_grid_search_and_cross_validation():
     best[-1].forget(np.arange(0, len(x), 7))
     assert best[-1].report_["shards_retrained"] >= 1
     assert not np.array_equal(before, best.predict_proba(x))
+    # sample ids travel as a fit parameter, split with the rows by the CV
+    ids = np.arange(len(x), dtype=np.uint64) * 3 + 10 ** 12
+    grid = GridSearchCV(pipe, {"forgetclassifier__epochs": [1, 2]}, cv=3)
+    grid.fit(x, y, forgetclassifier__ids=ids)
+    est = grid.best_estimator_[-1]
+    est.forget(ids[:4])
+    with pytest.raises(KeyError):
+        est.forget([0])  # a row index is not an id here
     reg = GridSearchCV(make_pipeline(StandardScaler(), ForgetRegressor(kind="analytic")),
                        {"forgetregressor__gamma": [1e-3, 1e4]}, cv=3)
     xr, yr = regression()
