@@ -105,29 +105,26 @@ def targets(t: Any, n: int, what: str = "targets") -> np.ndarray:
 
 
 def _check_integral(arr: np.ndarray, what: str, hi: int, why_hi: str) -> None:
-    """Every value integral and in [0, hi], else the first bad index."""
-    if arr.dtype.kind == "f":
-        bad = ~np.isfinite(arr) | (arr != np.floor(arr))
-        if bad.any():
-            i = _first_bad(bad)
-            raise InvalidArgumentError(f"{what}[{i}] = {arr[i]!r} is not an "
-                                       f"integer")
-        neg = arr < 0
-        big = arr > float(hi) if hi < 2**53 else arr >= 2.0**64
-    elif arr.dtype.kind == "i":
-        neg = arr < 0
-        big = arr > hi if np.iinfo(arr.dtype).max > hi else np.zeros(arr.shape, bool)
-    elif arr.dtype.kind == "u":
-        neg = np.zeros(arr.shape, bool)
-        big = arr > hi if np.iinfo(arr.dtype).max > hi else np.zeros(arr.shape, bool)
+    """Every value integral and in [0, hi], else name the first bad index."""
+    none = np.zeros(arr.shape, bool)
+    kind = arr.dtype.kind
+    if kind == "f":
+        with np.errstate(invalid="ignore"):
+            nonint = ~np.isfinite(arr) | (arr != np.floor(arr))
+            neg = arr < 0
+            big = arr > float(hi) if hi < 2**53 else arr >= 2.0**64
+    elif kind in "iu":
+        nonint = none
+        neg = arr < 0 if kind == "i" else none
+        big = arr > hi if np.iinfo(arr.dtype).max > hi else none
     else:
         raise TypeError(f"{what} must hold integers, not {arr.dtype}")
-    if neg.any():
-        i = _first_bad(neg)
-        raise InvalidArgumentError(f"{what}[{i}] = {arr[i]!r} is negative")
-    if big.any():
-        i = _first_bad(big)
-        raise InvalidArgumentError(f"{what}[{i}] = {arr[i]!r} {why_hi}")
+    bad = nonint | neg | big
+    if bad.any():
+        i = _first_bad(bad)
+        why = ("is not an integer" if nonint[i] else "is negative" if neg[i]
+               else why_hi)
+        raise InvalidArgumentError(f"{what}[{i}] = {arr[i]!r} {why}")
 
 
 def _object_ints(values: Any, what: str, hi: int, why_hi: str) -> np.ndarray:
@@ -159,6 +156,9 @@ def _as_1d(values: Any, what: str) -> np.ndarray:
     try:
         arr = np.asarray(values)
     except OverflowError:
+        arr = np.asarray(values, dtype=object)
+    if arr.dtype.kind == "f" and not isinstance(values, np.ndarray):
+        # numpy turns [0, 2**64-1] into floats: check Python numbers exactly
         arr = np.asarray(values, dtype=object)
     if arr.ndim != 1:
         raise InvalidArgumentError(f"{what} must be 1-D; got shape {arr.shape}")
