@@ -60,7 +60,7 @@ class Model(MetricsMixin, Handle):
     _host: Optional[CallbackErrors] = None  # a host model's callbacks
     _host_class: Optional[Type["Model"]] = None  # set by host.py
 
-    def __init__(self, kind: str, params: Params = None, /, **kwargs: Any) -> None:
+    def __init__(self, kind: str, params: Params = None, **kwargs: Any) -> None:
         super().__init__()
         h = ctypes.c_void_p()
         L = lib()
@@ -119,7 +119,7 @@ class Model(MetricsMixin, Handle):
         return Model._wrap(h.value, self._host)
 
     @classmethod
-    def create_trunk(cls, mlp: "Model", params: Params = None, /,
+    def create_trunk(cls, mlp: "Model", params: Params = None,
                      **kwargs: Any) -> "Model":
         """An "analytic" model whose feature map is a trained mlp's hidden
         layers (copied, frozen). Parameters: outputs (0 = the mlp's), gamma,
@@ -245,7 +245,7 @@ class Model(MetricsMixin, Handle):
         return bytes(out)
 
     # ---- training ----
-    def train(self, data: Dataset, params: Params = None, /, *,
+    def train(self, data: Dataset, params: Params = None, *,
               progress: ProgressArg = None, **kwargs: Any) -> "Model":
         """Train on data (mini-batch SGD or Adam; the closed-form fit for
         "analytic", which takes no parameters). Parameters: optimizer, lr,

@@ -9,6 +9,10 @@ parameter string (sisa's ``train``); None -> the key is left out (the
 default applies). A value that is empty or holds a space, tab, newline,
 comma, '=', '"' or backslash is double-quoted with \\" and \\\\ escaped,
 as the library's parser reads it (lib/util/params.c).
+
+Keyword parameters share the call's namespace: a library parameter named
+like one of the call's own arguments (kind, method, model, data, path,
+params, progress) goes in the params string or mapping instead.
 """
 from __future__ import annotations
 

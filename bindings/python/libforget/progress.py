@@ -72,6 +72,7 @@ class ProgressBar:
             self._stream.flush()
 
     def close(self) -> None:
+        """End the bar (tqdm's close, or a newline after the plain line)."""
         if self._tqdm is not None:
             self._tqdm.close()
             self._tqdm = None

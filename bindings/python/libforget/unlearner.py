@@ -61,7 +61,7 @@ class Unlearner(Handle):
     _rank = 0
 
     def __init__(self, method: str, model: Optional[Model], params: Params = None,
-                 /, **kwargs: Any) -> None:
+                 **kwargs: Any) -> None:
         super().__init__()
         _need_model(model)
         name = conv.text(method, "method")
@@ -101,7 +101,7 @@ class Unlearner(Handle):
 
     @classmethod
     def load(cls, path: conv.PathLike, model: Optional[Model], params: Params = None,
-             /, **kwargs: Any) -> "Unlearner":
+             **kwargs: Any) -> "Unlearner":
         """An unlearner from a state file, for model (the model it was saved
         with, or its saved copy; sisa: the template). Parameters replace
         saved ones the method allows (sisa: store)."""
@@ -111,7 +111,7 @@ class Unlearner(Handle):
 
     @classmethod
     def from_bytes(cls, data: bytes, model: Optional[Model], params: Params = None,
-                   /, **kwargs: Any) -> "Unlearner":
+                   **kwargs: Any) -> "Unlearner":
         """An unlearner from the bytes of to_bytes(), for model."""
         raw = bytes(data)
         L = lib()

@@ -17,7 +17,6 @@ def test_model_closed_while_an_unlearner_borrows_it(data):
         m.train(data, epochs=10, batch=16)
         u = lf.Unlearner("ssd", m, alpha=1.5)
         u.prepare(data)
-        before = m.digest()
     assert m.closed  # the with block closed it
     with pytest.raises(lf.StateError, match="Model is closed"):
         m.digest()

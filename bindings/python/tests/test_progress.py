@@ -3,7 +3,6 @@ the object exactly as it was; progress=True draws a bar."""
 import io
 import sys
 
-import numpy as np
 import pytest
 
 import libforget as lf
@@ -103,3 +102,25 @@ def test_progress_bar_tqdm(data, monkeypatch):
 def test_bad_progress_argument(data):
     with lf.Model("mlp", layers=[4, 8, 3]) as m, pytest.raises(TypeError):
         m.train(data, progress="yes")
+
+
+def test_ctrl_c_cancels_cleanly(data):
+    """SIGINT during training arrives inside the progress callback: the
+    training is canceled, the model unchanged, KeyboardInterrupt raised."""
+    import os
+    import signal
+    import threading
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals are delivered to the main thread")
+    with lf.Model("mlp", layers=[4, 8, 3]) as m:
+        before = m.digest()
+        sent = []
+
+        def fn(fraction, stage):
+            if not sent:
+                sent.append(1)
+                os.kill(os.getpid(), signal.SIGINT)
+        with pytest.raises(KeyboardInterrupt) as e:
+            m.train(data, epochs=5, progress=fn)
+        assert isinstance(e.value.__cause__, lf.CanceledError)
+        assert m.digest() == before
