@@ -60,6 +60,16 @@ def _real_array(values: Any, what: str) -> np.ndarray:
     return arr
 
 
+def raw_bytes(data: Any, what: str) -> bytes:
+    """bytes, bytearray, memoryview or any buffer, as bytes (an int, which
+    bytes() would turn into zeros, is refused)."""
+    try:
+        return memoryview(data).tobytes()
+    except TypeError:
+        raise TypeError(f"{what} must be bytes-like, not "
+                        f"{type(data).__name__}") from None
+
+
 def _first_bad(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask.ravel())[0])
 
@@ -133,6 +143,8 @@ def _object_ints(values: Any, what: str, hi: int, why_hi: str) -> np.ndarray:
     for i, v in enumerate(values):
         if isinstance(v, (bool, np.bool_)):
             raise TypeError(f"{what}[{i}] = {v!r} is a bool, not an integer")
+        if isinstance(v, (str, bytes)):
+            raise TypeError(f"{what}[{i}] = {v!r} is text, not a number")
         try:
             k = operator.index(v)
         except TypeError:

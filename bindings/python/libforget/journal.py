@@ -71,7 +71,7 @@ def verify_journal(path: conv.PathLike, key: Optional[bytes] = None) -> int:
     which has no chain) with ``.records`` (the first bad record's number,
     0 = the OPEN record) and ``.offset`` (its byte offset)."""
     p = conv.path(path)
-    raw = b"" if key is None else bytes(key)
+    raw = b"" if key is None else conv.raw_bytes(key, "key")
     if key is not None and not raw:
         raise InvalidArgumentError("an empty key: pass None for a journal "
                                    "without one")

@@ -93,7 +93,7 @@ class Model(MetricsMixin, Handle):
     @classmethod
     def from_bytes(cls, data: bytes) -> "Model":
         """A model from the bytes of to_bytes() (a model file's bytes)."""
-        raw = bytes(data)
+        raw = conv.raw_bytes(data, "data")
         h = ctypes.c_void_p()
         check(lib().forget_model_load_buffer(ctypes.byref(h), raw, len(raw)))
         return Model._wrap(h.value)
@@ -322,7 +322,9 @@ class Model(MetricsMixin, Handle):
 class OwnedModel(Model):
     """A model owned by an unlearner (sisa's ensemble): always the
     unlearner's current model, usable while the unlearner is open (then
-    StateError). close() does nothing; it is freed with its unlearner."""
+    StateError). close() does nothing; it is freed with its unlearner. It
+    cannot be cloned, copied or pickled (the library refuses); its
+    parts() can."""
 
     def __init__(self, owner: Any) -> None:  # noqa: D107 (not public)
         Handle.__init__(self)
@@ -339,3 +341,9 @@ class OwnedModel(Model):
 
     def close(self) -> None:
         """Does nothing: the unlearner owns this model."""
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        raise UnsupportedError(
+            "an unlearner's own model (sisa's ensemble) cannot be pickled: "
+            "the library cannot load it back as a model; pickle the unlearner "
+            "together with its model, or the ensemble's parts()")

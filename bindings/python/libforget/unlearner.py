@@ -50,7 +50,7 @@ def _need_model(model: Optional[Model]) -> None:
     if isinstance(model, OwnedModel):
         raise InvalidArgumentError("an unlearner's own model (sisa's ensemble) "
                                    "cannot be lent to another unlearner: use "
-                                   "its clone()")
+                                   "one of its parts()")
 
 
 class Unlearner(Handle):
@@ -113,7 +113,7 @@ class Unlearner(Handle):
     def from_bytes(cls, data: bytes, model: Optional[Model], params: Params = None,
                    **kwargs: Any) -> "Unlearner":
         """An unlearner from the bytes of to_bytes(), for model."""
-        raw = bytes(data)
+        raw = conv.raw_bytes(data, "data")
         L = lib()
         return cls._load(L.forget_unlearner_load_buffer,
                          L.forget_unlearner_load_buffer_params,
@@ -233,7 +233,7 @@ class Unlearner(Handle):
         if key is None:
             raw = b""
         else:
-            raw = bytes(key)
+            raw = conv.raw_bytes(key, "key")
             if not KEY_MIN <= len(raw) <= KEY_MAX:
                 raise InvalidArgumentError(f"a journal key has {KEY_MIN}..{KEY_MAX} "
                                            f"bytes, not {len(raw)}")

@@ -138,3 +138,14 @@ def test_paths_and_names(tmp_path, mlp):
         lf.Model("ml\0p")
     with pytest.raises(ValueError, match="empty"):
         mlp.save("")
+
+
+def test_text_and_buffers_are_not_numbers(data):
+    with pytest.raises(TypeError, match="text"):
+        data.find("7")
+    with pytest.raises(TypeError):
+        data.subset(np.array([1, "2"], dtype=object))
+    with pytest.raises(TypeError, match="bytes-like"):
+        lf.Model.from_bytes(5)  # bytes(5) would be five zero bytes
+    with pytest.raises(TypeError, match="labels"):
+        lf.Dataset(np.zeros((2, 1)), [0, None])
