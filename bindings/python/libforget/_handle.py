@@ -38,6 +38,10 @@ class HandleLock:
     def release(self) -> None:
         self._lock.release()
 
+    def owned(self) -> bool:
+        """True when the calling thread holds this lock."""
+        return self._lock._is_owned()  # type: ignore[attr-defined]
+
     def __enter__(self) -> "HandleLock":
         self._lock.acquire()
         return self
@@ -106,13 +110,24 @@ class Handle:
 
     def close(self) -> None:
         """Free the C object now (idempotent; waits for a call in flight on
-        another thread). Any later use raises StateError."""
+        another thread). Any later use raises StateError. Refused from a
+        callback (progress, host model) of a call on this very object."""
+        self._refuse_reentrant_close()
         with self._lock:
-            if self._h is None:
-                return
-            self._h = None
-            if self._fin is not None:
-                self._fin()
+            self._close_locked()
+
+    def _refuse_reentrant_close(self) -> None:
+        if self._lock.owned() and self._h is not None:
+            raise StateError(f"this {type(self).__name__} cannot be closed from "
+                             f"inside a call that uses it (a progress or host "
+                             f"model callback)")
+
+    def _close_locked(self) -> None:
+        if self._h is None:
+            return
+        self._h = None
+        if self._fin is not None:
+            self._fin()
 
     def __enter__(self) -> Any:
         return self

@@ -137,8 +137,9 @@ class Unlearner(Handle):
     def close(self) -> None:
         """Free the unlearner (and its model's C object, if that Model was
         closed already). Idempotent; later use raises StateError."""
+        self._refuse_reentrant_close()
         with locked(self, self._model):
-            super().close()
+            self._close_locked()
 
     # ---- the requests ----
     def _run(self, fn: Any, *args: Any, data: Optional[Dataset] = None,

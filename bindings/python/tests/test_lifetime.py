@@ -140,3 +140,28 @@ def test_sisa_pickles_with_its_checkpoints(data):
         pickle.dumps(u.model)  # the library cannot load an ensemble back
     with pytest.raises(lf.UnsupportedError):
         copy.deepcopy(u.model)
+
+
+def test_no_close_from_inside_a_call(data, xy):
+    """A callback closing the object its call is using would free it under
+    C: refused (StateError, raised from the call), the object intact."""
+    x, _ = xy
+    m = lf.Model("mlp", layers=[4, 8, 3])
+    before = m.digest()
+    for victim in (m, data):
+        with pytest.raises(lf.StateError, match="from inside a call"):
+            m.train(data, epochs=2, progress=lambda f, s, v=victim: v.close())
+        assert not victim.closed
+    assert m.digest() == before and m.accuracy(data) >= 0
+    u = lf.Unlearner("ssd", m)
+    with pytest.raises(lf.StateError, match="from inside a call"):
+        u.prepare(data, progress=lambda f, s: u.close())
+    u.prepare(data)
+
+    def forward(p, xx):
+        h.close()
+        return xx[:, :3]
+    h = lf.HostModel(forward, lambda p, xx, d: np.zeros((len(xx), 1)), [1.0], 4, 3)
+    with pytest.raises(lf.StateError, match="from inside a call"):
+        h.predict(x)
+    assert not h.closed
