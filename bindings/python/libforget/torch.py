@@ -186,7 +186,7 @@ class TorchModel(HostModel):
                 p.copy_(chunk.view(p.shape))
         return self.module
 
-    def train(self, data: Any, params: Any = None, /, **kwargs: Any) -> "TorchModel":
+    def train(self, data: Any, params: Any = None, **kwargs: Any) -> "TorchModel":
         """Model.train, then write_back(). Returns self."""
         super().train(data, params, **kwargs)
         self.write_back()
