@@ -306,3 +306,30 @@ def test_unfitted_pickle_and_regressor_pickle():
     copy.forget([200, 201])  # the learned rows kept their ids
     reg.forget([200, 201])
     np.testing.assert_array_equal(copy.predict(x), reg.predict(x))
+
+
+def doc_block(heading):
+    """The first python block after a heading of docs/python.md (None outside
+    a source tree)."""
+    import os
+    import re
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "..", "docs", "python.md")
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    return re.findall(r"```python\n(.*?)```", text.split(heading, 1)[1], re.S)[0]
+
+
+def test_the_docs_example_runs(capsys):
+    code = doc_block("\n## scikit-learn")
+    if code is None:
+        pytest.skip("not in a libforget source tree")
+    scope = {}
+    exec(compile(code, "docs/python.md", "exec"), scope)
+    score, retrained = capsys.readouterr().out.split()
+    assert float(score) > 0.9 and float(retrained) >= 1
+    est = scope["clf"][-1]
+    assert est.report_["already_forgotten"] == 0
+    with pytest.raises(KeyError):
+        est.forget([1])  # not an id (the ids were drawn from 0..10**9)

@@ -362,3 +362,15 @@ def test_bridge_refusals_name_the_problem(lft):
         lft.to_state_dict(analytic)
     with pytest.raises(ValueError, match="names"):
         lft.to_state_dict(lft.from_state_dict(sd), names="keras")
+
+
+@needs_torch
+def test_the_docs_example_runs(lft, capsys):
+    from test_sklearn import doc_block
+    code = doc_block("\n## PyTorch")
+    if code is None:
+        pytest.skip("not in a libforget source tree")
+    scope = {}
+    exec(compile(code, "docs/python.md", "exec"), scope)
+    assert float(capsys.readouterr().out) > 0  # ssd dampened parameters
+    np.testing.assert_array_equal(flat(scope["net"]), scope["model"].params)
