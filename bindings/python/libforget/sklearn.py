@@ -232,7 +232,8 @@ class _ForgetEstimator(BaseEstimator):
         (those given to fit, default the row indices of fit's X; or to learn).
 
         A request is a set: ids forgotten already, or named twice, are
-        skipped and counted in ``report_["already_forgotten"]``. An id never
+        skipped and counted in ``report_["already_forgotten"]`` (ssd: a
+        repeat within one request is dropped here, uncounted). An id never
         learned raises a KeyError (libforget.NotFoundError) and changes
         nothing. Returns self; the method's figures are in ``report_``."""
         check_is_fitted(self)
