@@ -1,9 +1,13 @@
 """The public headers through cffi: tools/cdef.py (make cdef) must give a
-cdef that cffi parses, and calls through it must work."""
+cdef that cffi parses, and calls through it must work. The library is the
+one the libforget package found (the bundled copy, LIBFORGET, the system)."""
 import os
 import subprocess
+import sys
 
 import pytest
+
+import libforget
 
 cffi = pytest.importorskip("cffi")
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "..")
@@ -11,12 +15,12 @@ ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "..")
 
 @pytest.fixture(scope="module")
 def ffi_lib():
-    cdef = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "tools", "cdef.py"),
+    cdef = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "cdef.py"),
                            os.path.join(ROOT, "include", "forget")],
                           check=True, capture_output=True, text=True).stdout
     ffi = cffi.FFI()
     ffi.cdef(cdef)
-    lib = ffi.dlopen(os.environ.get("LIBFORGET", "libforget.so.0"))
+    lib = ffi.dlopen(libforget.library_path())
     assert lib.forget_init() == 0
     yield ffi, lib
     lib.forget_shutdown()
