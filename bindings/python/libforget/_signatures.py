@@ -123,6 +123,10 @@ _TABLE = [
     ("forget_model_load", c_int, [_pp, _str]),
     ("forget_model_save_buffer", c_int, [_vp, _vp, _sz, _psz]),
     ("forget_model_load_buffer", c_int, [_pp, _vp, _sz]),
+    ("forget_model_import", c_int, [_pp, _str, _str]),
+    ("forget_model_import_buffer", c_int, [_pp, _vp, _sz, _str]),
+    ("forget_model_export", c_int, [_vp, _str, _str]),
+    ("forget_model_export_buffer", c_int, [_vp, _vp, _sz, _psz, _str]),
     # evaluation
     ("forget_eval_accuracy", c_int, [_vp, _vp, POINTER(c_double)]),
     ("forget_eval_loss", c_int, [_vp, _vp, POINTER(c_double)]),

@@ -110,6 +110,41 @@ class Model(MetricsMixin, Handle):
         with self._lock:
             return _buffer(lib().forget_model_save_buffer, self._handle())
 
+    @classmethod
+    def import_safetensors(cls, source: Any, params: Params = None,
+                           **kwargs: Any) -> "Model":
+        """A linear or mlp model from a safetensors file (a path) or its
+        bytes: PyTorch's named tensors, PREFIX.weight (outputs x inputs) and
+        PREFIX.bias per layer in the natural order of the prefixes; F32, F64,
+        F16 and BF16 read as float32. Parameters: kind (auto|linear|mlp),
+        act (relu|tanh), task (classification|regression); not given, the
+        file's libforget metadata decides, else relu and classification.
+        Anything that does not fit raises FormatError naming the tensor."""
+        text = conv.text(format_params(params, **kwargs), "parameters")
+        h = ctypes.c_void_p()
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            raw = conv.raw_bytes(source, "source")
+            check(lib().forget_model_import_buffer(ctypes.byref(h), raw, len(raw), text))
+        else:
+            check(lib().forget_model_import(ctypes.byref(h), conv.path(source), text))
+        return Model._wrap(h.value)
+
+    def export_safetensors(self, path: Optional[conv.PathLike] = None,
+                           names: str = "libforget") -> Optional[bytes]:
+        """Write a linear or mlp model as a safetensors file of float32
+        tensors (returns None), or return its bytes when path is None.
+        names="torch" uses nn.Sequential's keys ("0.weight", "2.weight",
+        ...), "libforget" the block names ("dense0.weight", ...). Importing
+        the result gives an equal model (same digest)."""
+        text = conv.text(format_params(None, names=names), "parameters")
+        with self._lock:
+            if path is None:
+                return _buffer(lambda h, buf, cap, size:
+                               lib().forget_model_export_buffer(h, buf, cap, size, text),
+                               self._handle())
+            check(lib().forget_model_export(self._handle(), conv.path(path), text))
+        return None
+
     def clone(self) -> "Model":
         """An independent deep copy (a host model's copy shares its
         callbacks)."""

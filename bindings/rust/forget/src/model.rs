@@ -286,6 +286,26 @@ impl ModelRef {
         })
     }
 
+    /// A `linear` or `mlp` model as a safetensors file of float32 tensors
+    /// (PyTorch's named-tensor format), replaced as [`ModelRef::save`]
+    /// replaces a file. `params`: `names=libforget` (`dense0.weight`, ...)
+    /// or `names=torch` (an `nn.Sequential`'s `0.weight`, `2.weight`, ...).
+    /// Importing the file gives an equal model (same digest). Other kinds
+    /// are [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported).
+    pub fn export_safetensors(&self, path: impl AsRef<Path>, params: &str) -> Result<()> {
+        let path = cpath(path.as_ref())?;
+        let params = cstring(params)?;
+        check(unsafe { sys::forget_model_export(self.raw(), path.as_ptr(), params.as_ptr()) })
+    }
+
+    /// The bytes [`ModelRef::export_safetensors`] would write.
+    pub fn export_safetensors_buffer(&self, params: &str) -> Result<Vec<u8>> {
+        let params = cstring(params)?;
+        save_to_vec(|buf, cap, size| unsafe {
+            sys::forget_model_export_buffer(self.raw(), buf, cap, size, params.as_ptr())
+        })
+    }
+
     /// A deep copy (a host model's copy shares its Rust host).
     pub fn try_clone(&self) -> Result<Model> {
         let mut out = ptr::null_mut();
@@ -369,6 +389,38 @@ impl Model {
     pub fn load(path: impl AsRef<Path>) -> Result<Model> {
         let path = cpath(path.as_ref())?;
         Model::wrap(|out| unsafe { sys::forget_model_load(out, path.as_ptr()) })
+    }
+
+    /// A `linear` or `mlp` model from a safetensors file (a model trained
+    /// in PyTorch): `PREFIX.weight` (outputs x inputs) and `PREFIX.bias`
+    /// per layer, layers in the natural order of the prefixes; F32, F64,
+    /// F16 and BF16 read as float32. `params`: `kind=auto|linear|mlp`,
+    /// `act=relu|tanh`, `task=classification|regression` (not given: the
+    /// file's libforget metadata, else relu and classification). A file
+    /// that does not fit is [`ErrorKind::Format`](crate::ErrorKind::Format)
+    /// naming the tensor.
+    ///
+    /// ```
+    /// # let _lib = forget::Library::init()?;
+    /// use forget::Model;
+    /// let m = Model::create("mlp", "layers=4-6-3 act=tanh")?;
+    /// let file = m.export_safetensors_buffer("names=torch")?;
+    /// let back = Model::import_safetensors_buffer(&file, "")?;
+    /// assert_eq!(back.digest()?, m.digest()?);
+    /// # Ok::<(), forget::Error>(())
+    /// ```
+    pub fn import_safetensors(path: impl AsRef<Path>, params: &str) -> Result<Model> {
+        let path = cpath(path.as_ref())?;
+        let params = cstring(params)?;
+        Model::wrap(|out| unsafe { sys::forget_model_import(out, path.as_ptr(), params.as_ptr()) })
+    }
+
+    /// [`Model::import_safetensors`] from the file's bytes.
+    pub fn import_safetensors_buffer(bytes: &[u8], params: &str) -> Result<Model> {
+        let params = cstring(params)?;
+        Model::wrap(|out| unsafe {
+            sys::forget_model_import_buffer(out, bytes.as_ptr().cast(), bytes.len(), params.as_ptr())
+        })
     }
 
     /// Load the bytes of [`ModelRef::save_buffer`].

@@ -165,6 +165,42 @@ fn files_buffers_and_clones() {
     assert_eq!(err.kind(), ErrorKind::Io);
 }
 
+/// safetensors: an export imports back to the same digest (file and bytes,
+/// both name styles); the caller's act wins over the metadata; a cut file
+/// is a format error; analytic models cannot be exported.
+#[test]
+fn safetensors_import_and_export() {
+    let _lib = Library::init().unwrap();
+    let train = data();
+    let mut m = Model::create("mlp", "layers=4-7-5-3 act=tanh seed=3").unwrap();
+    m.train(&train, "epochs=2 batch=32").unwrap();
+    let digest = m.digest().unwrap();
+    for names in ["names=libforget", "names=torch"] {
+        let bytes = m.export_safetensors_buffer(names).unwrap();
+        let back = Model::import_safetensors_buffer(&bytes, "").unwrap();
+        assert_eq!(back.digest().unwrap(), digest);
+        let file = TempPath::new("model.safetensors");
+        m.export_safetensors(&file.0, names).unwrap();
+        assert_eq!(std::fs::read(&file.0).unwrap(), bytes);
+        let from_file = Model::import_safetensors(&file.0, "act=relu").unwrap();
+        assert_ne!(from_file.digest().unwrap(), digest); // relu, not tanh
+        assert_eq!(from_file.get_params().unwrap(), m.get_params().unwrap());
+        let err = Model::import_safetensors_buffer(&bytes[..bytes.len() - 1], "").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Format, "{err}");
+    }
+    assert_eq!(
+        Model::import_safetensors_buffer(&m.export_safetensors_buffer("").unwrap(), "act=x")
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Param
+    );
+    let a = Model::create("analytic", "inputs=4 outputs=3").unwrap();
+    assert_eq!(
+        a.export_safetensors_buffer("").unwrap_err().kind(),
+        ErrorKind::Unsupported
+    );
+}
+
 /// predict and predict_raw agree on any rows; probabilities sum to 1; the
 /// sizes are checked.
 #[test]
