@@ -49,7 +49,7 @@ TEST_INTERNAL := $(B)/tests/check-internal
 
 .PHONY: FORCE abi-baseline abi-check all bench cdef check check-cli check-crash \
         check-cross check-fuzz-corpus check-internal check-layers \
-        check-long check-python check-rust check-shared check-static clean \
+        check-long check-python check-rust python-wheel check-shared check-static clean \
         cli demo deps-check example examples fuzz fuzz-run fuzz-seeds \
         headertest help install install-bin install-headers install-lib \
         install-pc lib sanitize tsan uninstall valgrind
@@ -61,8 +61,9 @@ help:
 	@echo 'make check        the Check suites (shared, static, internal), the CLI, fuzz corpora, 100 SIGKILL rounds'
 	@echo 'make check-long   make check with 2000 SIGKILL rounds, then make fuzz for 600 s per harness (LONG_CRASH_ROUNDS, LONG_FUZZ_SECONDS)'
 	@echo 'make headertest   each public header alone as C99, C11 and C++11'
-	@echo 'make check-python the Python binding and the cffi cdef (pytest); make cdef'
-	@echo 'make check-rust   the Rust crates (bindgen check, cargo test --offline)'
+	@echo 'make check-python the Python package in a fresh venv (wheel + source install) and the cffi cdef'
+	@echo 'make python-wheel build/python/libforget-*.whl, bundling libforget.so.$(MAJOR)'
+	@echo 'make check-rust   the Rust crates (bindgen check, cargo test and doc --offline; linked by FORGET_LIB_DIR and by pkg-config)'
 	@echo 'make fuzz         libFuzzer harnesses, FUZZ_SECONDS each (clang-14)'
 	@echo 'make check-cross  cross-build for aarch64 (CROSS=), run the suites under qemu'
 	@echo 'make abi-check    abidiff against abi/ (removals fail; additions need a CHANGELOG line)'

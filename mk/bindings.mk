@@ -17,6 +17,7 @@ PY_SOURCES := $(wildcard bindings/python/libforget/*.py) \
 .PHONY: python-wheel
 python-wheel: $(PY_DIR)/.wheel
 $(PY_DIR)/.wheel: $(SHLIB) $(B)/libforget.so.$(MAJOR) $(PY_SOURCES)
+	$(Q)sh tools/deps.sh python
 	@echo '  WHEEL   $(PY_DIR)/libforget-*.whl (bundles libforget.so.$(MAJOR))'
 	$(Q)rm -rf $(PY_DIR)/stage $(PY_DIR)/*.whl && mkdir -p $(PY_DIR)/stage/libforget/_native
 	$(Q)cp bindings/python/pyproject.toml bindings/python/setup.py \
@@ -37,6 +38,7 @@ $(PY_DIR)/.wheel: $(SHLIB) $(B)/libforget.so.$(MAJOR) $(PY_SOURCES)
 PY_ENV := env -u PYTHONPATH -u LIBFORGET
 check-python: python-wheel $(B)/forget.cdef
 	@echo '== the Python package: wheel in a fresh venv, pytest -X dev'
+	$(Q)sh tools/deps.sh python
 	$(Q)rm -rf $(PY_DIR)/venv $(PY_DIR)/venv-src $(PY_DIR)/src
 	$(Q)$(PYTHON) -m venv --system-site-packages $(PY_DIR)/venv
 	$(Q)$(PY_ENV) $(PY_DIR)/venv/bin/pip install -q --no-index \
@@ -67,6 +69,7 @@ RUST_PC_ROOT = $(abspath $(B))/rust-pc
 RUST_PC_TARGET = $(abspath $(B))/rust-pc-target
 check-rust: $(SHLIB) $(B)/libforget.so
 	@echo '== the Rust binding: bindings current, cargo test and cargo doc --offline'
+	$(Q)sh tools/deps.sh rust
 	$(Q)bindings/rust/generate.sh --check
 	$(Q)cd bindings/rust && FORGET_LIB_DIR=$(abspath $(B)) \
 	    LD_LIBRARY_PATH=$(abspath $(B)) cargo test --offline --locked -q

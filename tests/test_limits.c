@@ -264,6 +264,43 @@ static void write_idx(const char *images, const char *labels, uint32_t rows,
     ck_assert_int_eq(gzclose(f), Z_OK);
 }
 
+/* The feature limit is the number of features, whatever columns the
+ * label and id take: at a limit of 2, three features are refused with
+ * or without an id column, and two pass either way. */
+START_TEST(csv_feature_limit_is_exact)
+{
+    const char *path = tmp_path("wide.csv");
+    forget_dataset *ds = NULL;
+    ck_assert_int_eq(forget_set_limit(FORGET_LIMIT_MAX_FEATURES, 2),
+                     FORGET_OK);
+    static const char *const files[2][2] = {
+        {"0,1,2,3\n1,4,5,6\n", "0,1,2\n1,4,5\n"},          /* label */
+        {"0,7,1,2,3\n1,8,4,5,6\n", "0,7,1,2\n1,8,4,5\n"}}; /* and id */
+    static const char *const params[2] = {NULL, "id=1"};
+    for (int i = 0; i < 2; i++) {
+        FILE *f = fopen(path, "w");
+        ck_assert_ptr_nonnull(f);
+        fputs(files[i][0], f);
+        fclose(f);
+        assert_error(forget_dataset_load_csv(&ds, path, params[i]),
+                     FORGET_E_NOMEM, "FORGET_LIMIT_MAX_FEATURES");
+        ck_assert_ptr_null(ds);
+        f = fopen(path, "w");
+        ck_assert_ptr_nonnull(f);
+        fputs(files[i][1], f);
+        fclose(f);
+        ck_assert_int_eq(forget_dataset_load_csv(&ds, path, params[i]),
+                         FORGET_OK);
+        ck_assert_uint_eq(forget_dataset_features(ds), 2);
+        forget_dataset_free(ds);
+        ds = NULL;
+    }
+    ck_assert_int_eq(forget_set_limit(FORGET_LIMIT_MAX_FEATURES, 0),
+                     FORGET_OK);
+    unlink(path);
+}
+END_TEST
+
 /* A row of 2^25 features (more than the default 2^24): refused before the
  * 128 MiB of floats are allocated. */
 START_TEST(idx_huge_width_refused_by_default)
@@ -492,6 +529,7 @@ Suite *suite_limits(void)
     tcase_add_test(tc, limits_set_get_default);
     tcase_add_test(tc, csv_gzip_of_blanks_is_streamed);
     tcase_add_test(tc, csv_endless_line_hits_limits);
+    tcase_add_test(tc, csv_feature_limit_is_exact);
     tcase_add_test(tc, idx_huge_width_refused_by_default);
     tcase_add_test(tc, idx_capped_by_caller);
     tcase_add_test(tc, forged_analytic_refused);

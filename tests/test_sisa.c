@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "helpers.h"
@@ -354,6 +355,25 @@ START_TEST(constituents_are_the_ensemble)
     }
     for (int j = 0; j < 4; j++)
         ck_assert_float_eq_tol(pe[j], mean[j], 1e-5f);
+    /* The ensemble is saved with its unlearner, not as a model file (which
+     * no load could read back); its parts save and load as models. */
+    size_t size = 0;
+    ck_assert_int_eq(forget_model_save_buffer(e, NULL, 0, &size),
+                     FORGET_E_UNSUPPORTED);
+    ck_assert_ptr_nonnull(strstr(forget_last_error(), "forget_unlearner_save"));
+    const char *path = tmp_path("ensemble.fgm");
+    ck_assert_int_eq(forget_model_save(e, path), FORGET_E_UNSUPPORTED);
+    ck_assert_int_eq(access(path, F_OK), -1);
+    forget_model *part = NULL;
+    ck_assert_int_eq(forget_model_save(forget_model_part(e, 1), path),
+                     FORGET_OK);
+    ck_assert_int_eq(forget_model_load(&part, path), FORGET_OK);
+    ck_assert_int_eq(forget_model_predict_raw(part, x, 1, pe, 4), FORGET_OK);
+    ck_assert_int_eq(forget_model_predict_raw(forget_model_part(e, 1), x, 1,
+                                              pp, 4), FORGET_OK);
+    ck_assert_mem_eq(pe, pp, sizeof pe);
+    forget_model_free(part);
+    unlink(path);
     forget_unlearner_free(u);
     forget_model_free(t);
     forget_dataset_free(D);

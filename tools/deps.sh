@@ -10,6 +10,11 @@
 #   tools/deps.sh fuzz      the check's, plus clang-14 and its libFuzzer runtime
 #   tools/deps.sh cross     an aarch64 cross compiler, qemu, and the arm64
 #                           (multiarch) BLAS/LAPACKE/zlib/Check to link against
+#   tools/deps.sh python    the build's, plus what the Python package's suite
+#                           needs: venv, pip, setuptools, wheel, numpy, pytest,
+#                           cffi, hypothesis, tqdm, scikit-learn, pandas, torch
+#   tools/deps.sh rust      the build's, plus bindgen and libclang (the binding
+#                           check); cargo itself comes from rustup, not Debian
 set -eu
 what=${1:-build}
 missing=""
@@ -78,6 +83,23 @@ if [ "$what" = bench ]; then
     for mod in torch:python3-torch numpy:python3-numpy sklearn:python3-sklearn; do
         /usr/bin/python3 -c "import ${mod%%:*}" 2>/dev/null || missing="$missing ${mod#*:}"
     done
+fi
+if [ "$what" = python ]; then
+    for mod in venv:python3-venv pip:python3-pip setuptools:python3-setuptools \
+               wheel:python3-wheel numpy:python3-numpy pytest:python3-pytest \
+               cffi:python3-cffi hypothesis:python3-hypothesis tqdm:python3-tqdm \
+               sklearn:python3-sklearn pandas:python3-pandas torch:python3-torch; do
+        /usr/bin/python3 -c "import ${mod%%:*}" 2>/dev/null || missing="$missing ${mod#*:}"
+    done
+    # ensurepip is what `python3 -m venv` needs; Debian puts it in python3-venv.
+    /usr/bin/python3 -c "import ensurepip" 2>/dev/null || missing="$missing python3-venv"
+fi
+if [ "$what" = rust ]; then
+    need_cmd bindgen bindgen
+    ls /usr/lib/llvm-14/lib/libclang*.so* >/dev/null 2>&1 || missing="$missing libclang1-14"
+    [ -d /usr/lib/llvm-14/lib/clang ] || missing="$missing libclang-common-14-dev"
+    command -v cargo >/dev/null 2>&1 ||
+        echo "libforget: cargo not found; install Rust (rustup) for make check-rust" >&2
 fi
 [ -z "$missing" ] && exit 0
 pkgs=$(echo "$missing" | tr ' ' '\n' | sort -u | tr '\n' ' ')

@@ -417,7 +417,8 @@ FORGET_API int forget_model_create_host(forget_model **out,
 
 /* Files: the container of docs/FORMAT.md. save writes a temporary file in
  * the same folder, fsyncs it and renames it over path: a crash leaves the
- * old file or the new one. Host models cannot be saved. */
+ * old file or the new one. Host models and sisa's ensemble (saved with
+ * its unlearner) cannot be saved: FORGET_E_UNSUPPORTED. */
 FORGET_API int forget_model_save(const forget_model *m, const char *path);
 FORGET_API int forget_model_load(forget_model **out, const char *path);
 /* Into a caller's buffer: *size is set to the bytes needed; with buf NULL

@@ -274,8 +274,13 @@ static int fg_csv_resolve(fg_csv *c)
                         "one feature", c->path, c->cols, c->label_col,
                         c->id_col);
     size_t d = c->cols - extra;
-    return fg_limit_check_bytes(c->rows, (uint64_t)d * 4 + 16,
-                                "the CSV dataset");
+    /* A line may hold the limit plus the label and id columns (the pass's
+     * bound); the features themselves are held to the limit exactly. */
+    int rc = fg_limit_check(FORGET_LIMIT_MAX_FEATURES, d, "a CSV row");
+    return rc != FORGET_OK ? rc
+                           : fg_limit_check_bytes(c->rows,
+                                                  (uint64_t)d * 4 + 16,
+                                                  "the CSV dataset");
 }
 
 static int fg_csv_options(fg_csv *c, const char *params)

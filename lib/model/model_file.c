@@ -21,6 +21,11 @@ static int fg_model_serialise(const forget_model *m, fg_writer *w,
     if (!strcmp(m->kind, "host"))
         return fg_error(FORGET_E_UNSUPPORTED, "%s: host models cannot be "
                         "saved (their code lives in the host)", caller);
+    if (!strcmp(m->kind, "ensemble"))
+        return fg_error(FORGET_E_UNSUPPORTED, "%s: an ensemble belongs to "
+                        "its unlearner and is saved with it "
+                        "(forget_unlearner_save); save its constituents "
+                        "(forget_model_part) to keep them as models", caller);
     unsigned char count[8];
     fg_put_u64(count, (uint64_t)m->n_params);
     fg_writer_begin(w, FG_FILE_MODEL);
