@@ -58,9 +58,10 @@ all: lib $(CLI)
 
 help:
 	@echo 'make              build/libforget.a and build/libforget.so.$(VERSION)'
-	@echo 'make check        the Check suites (shared, static, internal), the CLI, fuzz corpora, 100 SIGKILL rounds'
+	@echo 'make check        the Check suites (shared, static, internal), the C++ tests, the CLI, fuzz corpora, 100 SIGKILL rounds'
 	@echo 'make check-long   make check with 2000 SIGKILL rounds, then make fuzz for 600 s per harness (LONG_CRASH_ROUNDS, LONG_FUZZ_SECONDS)'
-	@echo 'make headertest   each public header alone as C99, C11 and C++11'
+	@echo 'make headertest   each public header alone as C99, C11 and C++11; forget.hpp and its parts as C++11, C++14, C++17'
+	@echo 'make check-cpp    the C++ tests of forget.hpp (tests/cpp; also part of check, sanitize, valgrind)'
 	@echo 'make check-python the Python package in a fresh venv (wheel + source install) and the cffi cdef'
 	@echo 'make python-wheel build/python/libforget-*.whl, bundling libforget.so.$(MAJOR)'
 	@echo 'make check-rust   the Rust crates (bindgen check, cargo test and doc --offline; linked by FORGET_LIB_DIR and by pkg-config)'

@@ -30,7 +30,7 @@ $(TEST_STATIC): $(TEST_OBJS) $(STLIB)
 
 check: deps-check
 	$(Q)$(MAKE) --no-print-directory check-shared check-static check-internal \
-	    check-cli check-fuzz-corpus check-crash
+	    check-cpp check-cli check-fuzz-corpus check-crash
 
 # The long run: more SIGKILL rounds and ten minutes per fuzz harness.
 CRASH_ROUNDS ?= 200

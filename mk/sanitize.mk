@@ -2,9 +2,10 @@
 
 sanitize: deps-check
 	$(Q)$(MAKE) --no-print-directory B=$(B)/asan SAN=1 \
-	    $(B)/asan/tests/check-static $(B)/asan/tests/check-internal
-	@echo '== Check suites under ASan+UBSan'
-	$(Q)for t in check-static check-internal; do \
+	    $(B)/asan/tests/check-static $(B)/asan/tests/check-internal \
+	    $(B)/asan/tests/check-cpp
+	@echo '== Check suites and the C++ tests under ASan+UBSan'
+	$(Q)for t in check-static check-internal check-cpp; do \
 	    CK_FORK=no ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:allocator_may_return_null=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    $(B)/asan/tests/$$t || exit 1; done
@@ -22,10 +23,11 @@ tsan: deps-check
 	    setarch $$(uname -m) -R $(B)/tsan/tests/check-static
 
 VALGRIND ?= valgrind
-valgrind: deps-check $(TEST_STATIC) $(TEST_SHARED) $(TEST_INTERNAL) $(CLI)
+valgrind: deps-check $(TEST_STATIC) $(TEST_SHARED) $(TEST_INTERNAL) $(CLI) \
+          $(B)/tests/check-cpp
 	$(Q)sh tools/deps.sh valgrind
-	@echo '== Check suites under valgrind (static, then shared)'
-	$(Q)for t in $(TEST_STATIC) $(TEST_SHARED) $(TEST_INTERNAL); do \
+	@echo '== Check suites and the C++ tests under valgrind (static, then shared)'
+	$(Q)for t in $(TEST_STATIC) $(TEST_SHARED) $(TEST_INTERNAL) $(B)/tests/check-cpp; do \
 	    CK_FORK=no $(VALGRIND) -q --error-exitcode=99 --leak-check=full \
 	        --child-silent-after-fork=yes \
 	        --errors-for-leak-kinds=definite,indirect,possible \
