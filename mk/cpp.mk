@@ -2,6 +2,14 @@
 # check, make sanitize and make valgrind), its header test (a part of
 # headertest) and its installation (a part of install-headers/uninstall).
 
+# make CC=clang-14 builds the C++ side with clang++-14 too (unless CXX is
+# given), so that one command checks a compiler family.
+ifeq ($(origin CXX),default)
+ifneq ($(filter clang%,$(notdir $(CC))),)
+CXX := $(subst clang,clang++,$(CC))
+endif
+endif
+
 CXX_HEADERS := include/forget/forget.hpp $(sort $(wildcard include/forget/cpp/*.hpp))
 CPP_TEST_SRCS := $(sort $(wildcard tests/cpp/*.cpp))
 CPP_TEST_OBJS := $(CPP_TEST_SRCS:tests/cpp/%.cpp=$(B)/tests/cpp/%.o)
@@ -27,7 +35,11 @@ check-cpp: $(CPP_TEST)
 	@echo '== C++ tests of forget.hpp (tests/cpp)'
 	$(Q)$(CPP_TEST)
 
-# forget.hpp and each of its parts alone, as C++11, C++14 and C++17.
+# forget.hpp and each of its parts alone, as C++11, C++14 and C++17, with
+# the warnings strict C++ projects turn on (a header must not add any).
+HEADERTEST_CXXFLAGS := -Wall -Wextra -pedantic -Werror -Wshadow -Wconversion \
+    -Wsign-conversion -Wold-style-cast -Wzero-as-null-pointer-constant \
+    -Wnon-virtual-dtor -Wcast-qual
 headertest: headertest-cpp
 headertest-cpp: | $(DEPS_STAMP)
 	$(Q)mkdir -p $(B)/headertest
@@ -35,7 +47,7 @@ headertest-cpp: | $(DEPS_STAMP)
 	    n=$$(echo $$h | tr '/.' '__'); \
 	    printf '#include <%s>\nint main(void) { return 0; }\n' $$h > $(B)/headertest/$$n.cpp; \
 	    for std in c++11 c++14 c++17; do \
-	        $(CXX) -std=$$std -Wall -Wextra -pedantic -Werror -Iinclude \
+	        $(CXX) -std=$$std $(HEADERTEST_CXXFLAGS) -Iinclude \
 	            -c -o /dev/null $(B)/headertest/$$n.cpp || exit 1; \
 	    done; \
 	    echo "  header  $$h: c++11 c++14 c++17 ok"; \
