@@ -13,14 +13,17 @@ sanitize: deps-check
 	    $(MAKE) --no-print-directory B=$(B)/asan SAN=1 check-fuzz-corpus
 
 # The suites under ThreadSanitizer: the sisa pool, the training lanes'
-# team, the journal. Run without address randomisation (setarch -R): gcc
+# team, the journal; and the C++ tests (host callbacks on sisa's
+# threads). Run without address randomisation (setarch -R): gcc
 # 12's TSan cannot map its shadow memory under the 32-bit mmap entropy
 # some kernels use.
 tsan: deps-check
-	$(Q)$(MAKE) --no-print-directory B=$(B)/tsan SAN=thread $(B)/tsan/tests/check-static
-	@echo '== Check suites under ThreadSanitizer'
-	$(Q)CK_FORK=no TSAN_OPTIONS=halt_on_error=1:allocator_may_return_null=1 \
-	    setarch $$(uname -m) -R $(B)/tsan/tests/check-static
+	$(Q)$(MAKE) --no-print-directory B=$(B)/tsan SAN=thread $(B)/tsan/tests/check-static \
+	    $(B)/tsan/tests/check-cpp
+	@echo '== Check suites and the C++ tests under ThreadSanitizer'
+	$(Q)for t in check-static check-cpp; do \
+	    CK_FORK=no TSAN_OPTIONS=halt_on_error=1:allocator_may_return_null=1 \
+	    setarch $$(uname -m) -R $(B)/tsan/tests/$$t || exit 1; done
 
 VALGRIND ?= valgrind
 valgrind: deps-check $(TEST_STATIC) $(TEST_SHARED) $(TEST_INTERNAL) $(CLI) \
