@@ -84,4 +84,18 @@ struct Failure {
                       "CHECK_THROWS(" #expr "): nothing thrown");         \
     } while (0)
 
+/* CHECK_THROWS, and the library's message holds text. */
+#define CHECK_ERROR(expr, status, text)                                   \
+    do {                                                                  \
+        CHECK_THROWS(expr, status);                                       \
+        try {                                                             \
+            (void)(expr);                                                 \
+        } catch (const forget::Error &e_) {                               \
+            if (e_.message().find(text) == std::string::npos)             \
+                fct::fail(__FILE__, __LINE__,                             \
+                          "CHECK_ERROR(" #expr "): message '" +           \
+                              e_.message() + "' lacks '" + (text) + "'"); \
+        }                                                                 \
+    } while (0)
+
 #endif

@@ -56,13 +56,7 @@ TEST(dataset_files_load)
         std::ofstream f(csv);
         f << "1,2,0\n1,x,1\n";
     }
-    try {
-        forget::Dataset::load_csv(csv, "label=-1");
-        fct::fail(__FILE__, __LINE__, "no error");
-    } catch (const forget::Error &e) {
-        CHECK(e.code() == FORGET_E_FORMAT);
-        CHECK(e.message().find("line 2") != std::string::npos);
-    }
+    CHECK_ERROR(forget::Dataset::load_csv(csv, "label=-1"), FORGET_E_FORMAT, "line 2");
     /* IDX: 4 images of 2x2 unsigned bytes, 4 labels. */
     std::string img = fct::tmp_path("i.idx"), lab = fct::tmp_path("l.idx");
     {

@@ -92,14 +92,8 @@ TEST(params_bad_keys_and_values_name_the_key)
 {
     CHECK_THROWS(forget::Params({{"Bad Key", 1}}), FORGET_E_PARAM);
     CHECK_THROWS(forget::Params({{"", 1}}), FORGET_E_PARAM);
-    try {
-        forget::Model::create("linear", {{"inputs", 2}, {"outputz", 2}});
-        fct::fail(__FILE__, __LINE__, "no error");
-    } catch (const forget::Error &e) {
-        CHECK(e.code() == FORGET_E_PARAM);
-        CHECK(e.message().find("outputz") != std::string::npos);
-        CHECK(std::string(e.what()).find(forget_strerror(FORGET_E_PARAM)) == 0);
-    }
+    CHECK_ERROR(forget::Model::create("linear", {{"inputs", 2}, {"outputz", 2}}),
+                FORGET_E_PARAM, "outputz");
 }
 
 TEST(params_tables_are_listed)

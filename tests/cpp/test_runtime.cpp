@@ -22,13 +22,7 @@ TEST(runtime_threads_and_limits)
     }
     forget::set_limit(FORGET_LIMIT_MAX_ROWS, 2);
     CHECK(forget::limit(FORGET_LIMIT_MAX_ROWS) == 2);
-    try {
-        forget::Dataset::load_csv(csv, "label=-1");
-        fct::fail(__FILE__, __LINE__, "no error");
-    } catch (const forget::Error &e) {
-        CHECK(e.code() == FORGET_E_NOMEM);
-        CHECK(e.message().find("limit") != std::string::npos);
-    }
+    CHECK_ERROR(forget::Dataset::load_csv(csv, "label=-1"), FORGET_E_NOMEM, "limit");
     forget::set_limit(FORGET_LIMIT_MAX_ROWS, 0);
     CHECK(forget::limit(FORGET_LIMIT_MAX_ROWS) > 2);
     CHECK(forget::Dataset::load_csv(csv, "label=-1").rows() == 3);
