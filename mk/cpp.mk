@@ -27,7 +27,7 @@ $(B)/tests/cpp/%.o: tests/cpp/%.cpp $(HEADERS) $(CXX_HEADERS) | $(DEPS_STAMP)
 
 # Linked to the shared library in build/, to the static one (and its
 # sanitized objects) under SAN=1.
-$(CPP_TEST): $(CPP_TEST_OBJS) $(STLIB) $(SHLIB) $(B)/libforget.so
+$(CPP_TEST): $(CPP_TEST_OBJS) $(if $(SAN),$(STLIB),$(SHLIB) $(B)/libforget.so)
 	$(Q)$(CXX) $(ALL_CXXFLAGS) -o $@ $(CPP_TEST_OBJS) \
 	    $(if $(SAN),$(STLIB) $(LIBS),-L$(B) -lforget -Wl$(comma)-rpath$(comma)'$$ORIGIN/..') -lpthread
 
