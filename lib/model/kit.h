@@ -99,6 +99,20 @@ int fg_model_train_rows(forget_model *m, const forget_dataset *train,
                         const size_t *rows, size_t n, const char *params,
                         int threads);
 
+/* Training's buffers (the optimizer's state, the row order, the batch
+ * lanes' rows and gradients), kept between the runs given the same
+ * scratch: runs of one shape then allocate nothing and fault no fresh
+ * pages (a fresh page costs microseconds to fault in; a training run
+ * touches a few megabytes). One scratch serves one run at a time. */
+typedef struct fg_train_scratch fg_train_scratch;
+int fg_train_scratch_new(fg_train_scratch **out);
+void fg_train_scratch_free(fg_train_scratch *s); /* NULL: nothing */
+/* fg_model_train_rows with scratch's buffers (NULL: buffers of its own,
+ * freed at the end); the same results bit for bit. */
+int fg_model_train_rows_in(forget_model *m, const forget_dataset *train,
+                           const size_t *rows, size_t n, const char *params,
+                           int threads, fg_train_scratch *scratch);
+
 /* Prepare's one rule, in every method: the new state is built beside the
  * old one (the configuration copied, fresh arrays) and swapped in only
  * once complete, so a failed prepare leaves the old state as it was.

@@ -24,50 +24,84 @@ static void fg_lane_free(fg_lane *ln)
     fg_workspace_free(&ln->ws);
 }
 
-void fg_lanes_free(fg_lanes *l)
+void fg_lanes_end(fg_lanes *l)
 {
     fg_team_stop(l->team);
+    l->team = NULL;
+}
+
+void fg_lanes_free(fg_lanes *l)
+{
+    fg_lanes_end(l);
     for (size_t i = 0; l->lane && i < l->n_lanes; i++)
         fg_lane_free(&l->lane[i]);
     fg_free(l->lane);
     memset(l, 0, sizeof *l);
 }
 
+/* Lanes of lane_rows rows each with buffers for m on ds (l empty). */
+static int fg_lanes_alloc(fg_lanes *l, const forget_model *m,
+                          const forget_dataset *ds, size_t lane_rows,
+                          size_t n_lanes)
+{
+    l->lane = fg_calloc(n_lanes, sizeof *l->lane);
+    int ok = l->lane != NULL;
+    l->n_lanes = ok ? n_lanes : 0;
+    for (size_t i = 0; ok && i < n_lanes; i++) {
+        fg_lane *ln = &l->lane[i];
+        ln->grad = fg_malloc_array(m->n_params, sizeof(float));
+        ln->xb = fg_malloc_array(lane_rows, ds->d * sizeof(float));
+        ln->zbuf = fg_malloc_array(fg_model_zbuf_floats(m), sizeof(float));
+        if (ds->task == FORGET_TASK_CLASSIFICATION)
+            ln->yb = fg_malloc_array(lane_rows, sizeof(int32_t));
+        else
+            ln->tb = fg_malloc_array(lane_rows, ds->target_dim * sizeof(float));
+        ok = ok && ln->grad && ln->xb && ln->zbuf && (ln->yb || ln->tb);
+    }
+    l->n_params = m->n_params;
+    l->lane_rows = lane_rows;
+    l->d = ds->d;
+    /* 0 for classes: labels, not targets */
+    l->k = ds->task == FORGET_TASK_CLASSIFICATION ? 0 : ds->target_dim;
+    l->zfloats = fg_model_zbuf_floats(m);
+    return ok;
+}
+
+/* Were l's buffers made for these lanes? */
+static int fg_lanes_fit(const fg_lanes *l, const forget_model *m,
+                        const forget_dataset *ds, size_t lane_rows,
+                        size_t n_lanes)
+{
+    size_t k = ds->task == FORGET_TASK_CLASSIFICATION ? 0 : ds->target_dim;
+    return l->lane && l->n_lanes == n_lanes && l->lane_rows == lane_rows &&
+           l->n_params == m->n_params && l->d == ds->d && l->k == k &&
+           l->zfloats == fg_model_zbuf_floats(m);
+}
+
 int fg_lanes_init(fg_lanes *l, const forget_model *m,
                   const forget_dataset *ds, size_t batch, size_t n_lanes,
                   int threads)
 {
-    memset(l, 0, sizeof *l);
     if (n_lanes > batch)
         n_lanes = batch;
     if (n_lanes < 1)
         n_lanes = 1;
     if (n_lanes > FG_MAX_LANES)
         n_lanes = FG_MAX_LANES;
-    l->n_lanes = n_lanes;
+    size_t rows = (batch + n_lanes - 1) / n_lanes;
+    fg_lanes_end(l);
+    if (!fg_lanes_fit(l, m, ds, rows, n_lanes)) {
+        fg_lanes_free(l);
+        if (!fg_lanes_alloc(l, m, ds, rows, n_lanes)) {
+            fg_lanes_free(l);
+            return fg_error(FORGET_E_NOMEM, "out of memory for training %zu "
+                            "parameters in batches of %zu", m->n_params,
+                            batch);
+        }
+    }
     l->batch = batch;
-    l->n_params = m->n_params;
     l->m = m;
     l->ds = ds;
-    size_t rows = (batch + n_lanes - 1) / n_lanes;
-    l->lane = fg_calloc(n_lanes, sizeof *l->lane);
-    int ok = l->lane != NULL;
-    for (size_t i = 0; ok && i < n_lanes; i++) {
-        fg_lane *ln = &l->lane[i];
-        ln->grad = fg_malloc_array(m->n_params, sizeof(float));
-        ln->xb = fg_malloc_array(rows, ds->d * sizeof(float));
-        ln->zbuf = fg_malloc_array(fg_model_zbuf_floats(m), sizeof(float));
-        if (ds->task == FORGET_TASK_CLASSIFICATION)
-            ln->yb = fg_malloc_array(rows, sizeof(int32_t));
-        else
-            ln->tb = fg_malloc_array(rows, ds->target_dim * sizeof(float));
-        ok = ok && ln->grad && ln->xb && ln->zbuf && (ln->yb || ln->tb);
-    }
-    if (!ok) {
-        fg_lanes_free(l);
-        return fg_error(FORGET_E_NOMEM, "out of memory for training %zu "
-                        "parameters in batches of %zu", m->n_params, batch);
-    }
     /* Lanes at once only where that is both safe and useful: a BLAS that
      * runs its own threads would be oversubscribed. */
     int team = threads < (int)n_lanes ? threads : (int)n_lanes;

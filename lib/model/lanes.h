@@ -33,6 +33,7 @@ typedef void (*fg_update_fn)(void *ctx, size_t begin, size_t end,
 typedef struct fg_lanes {
     fg_lane *lane; /* n_lanes of them */
     size_t n_lanes, batch, n_params;
+    size_t lane_rows, d, k, zfloats; /* what the buffers were made for */
     fg_team *team;
     const forget_model *m;
     const forget_dataset *ds;
@@ -45,11 +46,16 @@ typedef struct fg_lanes {
 
 /* Buffers for batches of up to batch rows in n_lanes lanes, and a team of
  * up to threads threads when lanes may run at once (a kind whose
- * forward/backward may run concurrently, a BLAS on one thread).
- * FORGET_E_NOMEM leaves nothing allocated. */
+ * forward/backward may run concurrently, a BLAS on one thread). l is
+ * zeroed, or holds the buffers of an earlier run (fg_lanes_end): those
+ * are kept when they fit, so that runs of one shape fault no fresh
+ * pages. FORGET_E_NOMEM leaves nothing allocated. */
 int fg_lanes_init(fg_lanes *l, const forget_model *m,
                   const forget_dataset *ds, size_t batch, size_t n_lanes,
                   int threads);
+/* The run is over: stop the team, keep the buffers for the next. */
+void fg_lanes_end(fg_lanes *l);
+/* Free everything (a zeroed l: nothing). */
 void fg_lanes_free(fg_lanes *l);
 
 /* The gradient of the mean loss over rows[0..nb) (nb <= batch), lane by
