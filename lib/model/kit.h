@@ -107,6 +107,14 @@ int fg_model_train_rows(forget_model *m, const forget_dataset *train,
 typedef struct fg_train_scratch fg_train_scratch;
 int fg_train_scratch_new(fg_train_scratch **out);
 void fg_train_scratch_free(fg_train_scratch *s); /* NULL: nothing */
+/* Make s's buffers ahead for runs on up to n rows of ds with params (the
+ * training parameters; epochs and seed do not matter), so that those
+ * runs allocate nothing of s's: kept when they have room, else made anew
+ * whole before the old ones are freed (FORGET_E_NOMEM leaves s as it
+ * was). */
+int fg_train_scratch_reserve(fg_train_scratch *s, const forget_model *m,
+                             const forget_dataset *ds, size_t n,
+                             const char *params);
 /* fg_model_train_rows with scratch's buffers (NULL: buffers of its own,
  * freed at the end); the same results bit for bit. */
 int fg_model_train_rows_in(forget_model *m, const forget_dataset *train,

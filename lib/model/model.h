@@ -25,6 +25,9 @@ typedef struct fg_model_ops {
     void (*destroy_impl)(void *impl);
     /* Largest rows per forward/backward call (0 = no limit). */
     size_t max_rows;
+    /* Optional. Floats of workspace a forward and backward of n rows take
+     * (so that training's buffers can be made ahead: fg_lanes_reserve). */
+    size_t (*ws_floats)(const forget_model *m, size_t n);
     /* 1 if forward/backward may run on several threads at once, each with
      * its own workspace (a host's callbacks are not assumed to). */
     int concurrent;

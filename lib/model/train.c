@@ -107,52 +107,82 @@ static void fg_trainer_free(fg_trainer *t)
     memset(t, 0, sizeof *t);
 }
 
-/* t (zeroed, or holding an earlier run's buffers: those that fit are
- * kept) ready for a run: the optimizer's state zero. FORGET_E_NOMEM
- * leaves t empty. */
-static int fg_trainer_alloc(fg_trainer *t, const forget_model *m,
-                            const forget_dataset *ds, size_t n,
-                            const fg_train_cfg *c, int threads)
+/* t's buffers have room for training m on n rows as c says, and its
+ * lanes for batches of b rows (fg_lanes_reserve), made ahead: t keeps
+ * what it has when that fits, else gets new buffers, made whole before
+ * the old ones are freed (FORGET_E_NOMEM leaves t as it was). */
+static int fg_trainer_reserve(fg_trainer *t, const forget_model *m,
+                              const forget_dataset *ds, size_t n,
+                              const fg_train_cfg *c)
 {
     size_t p = m->n_params, b = (size_t)c->batch;
     if (b > n)
         b = n;
-    int ok = 1;
-    if (t->cap_p < p || (c->adam && !t->has_state2)) {
-        fg_free(t->state1);
-        fg_free(t->state2);
-        fg_free(t->backup);
-        t->state1 = fg_malloc_array(p, sizeof(float));
-        t->state2 = c->adam ? fg_malloc_array(p, sizeof(float)) : NULL;
-        t->backup = fg_malloc_array(p, sizeof(float));
-        t->has_state2 = c->adam;
-        t->cap_p = p;
-        ok = t->state1 && (!c->adam || t->state2) && t->backup;
+    fg_trainer made = *t;
+    int new_p = t->cap_p < p || (c->adam && !t->has_state2);
+    int new_n = t->cap_n < n;
+    if (new_p) {
+        made.state1 = fg_malloc_array(p, sizeof(float));
+        made.state2 = c->adam ? fg_malloc_array(p, sizeof(float)) : NULL;
+        made.backup = fg_malloc_array(p, sizeof(float));
+        made.has_state2 = c->adam;
+        made.cap_p = p;
     }
-    if (ok && t->cap_n < n) {
-        fg_free(t->order);
-        t->order = fg_malloc_array(n, sizeof(size_t));
-        t->cap_n = n;
-        ok = t->order != NULL;
+    if (new_n) {
+        made.order = fg_malloc_array(n, sizeof(size_t));
+        made.cap_n = n;
     }
-    if (!ok) {
-        fg_trainer_free(t);
-        return fg_error(FORGET_E_NOMEM, "out of memory for training %zu "
-                        "parameters in batches of %zu", p, b);
+    int ok = made.state1 && (!made.has_state2 || made.state2) &&
+             made.backup && made.order;
+    int rc = ok ? fg_lanes_reserve(&t->lanes, m, ds, b, (size_t)c->lanes)
+                : fg_error(FORGET_E_NOMEM, "out of memory for training %zu "
+                           "parameters on %zu rows", p, n);
+    fg_trainer *drop = rc == FORGET_OK ? t : &made; /* the old, or the new */
+    if (new_p) {
+        fg_free(drop->state1);
+        fg_free(drop->state2);
+        fg_free(drop->backup);
     }
-    memset(t->state1, 0, p * sizeof(float));
-    if (c->adam)
-        memset(t->state2, 0, p * sizeof(float));
-    int rc = fg_lanes_init(&t->lanes, m, ds, b, (size_t)c->lanes, threads);
+    if (new_n)
+        fg_free(drop->order);
     if (rc != FORGET_OK)
-        fg_trainer_free(t);
-    return rc;
+        return rc;
+    made.lanes = t->lanes;
+    *t = made;
+    return FORGET_OK;
+}
+
+/* t ready for a run: buffers with room (fg_trainer_reserve), the
+ * optimizer's state zero, the lanes set up for the run. */
+static int fg_trainer_alloc(fg_trainer *t, const forget_model *m,
+                            const forget_dataset *ds, size_t n,
+                            const fg_train_cfg *c, int threads)
+{
+    size_t b = (size_t)c->batch;
+    if (b > n)
+        b = n;
+    int rc = fg_trainer_reserve(t, m, ds, n, c);
+    if (rc != FORGET_OK)
+        return rc;
+    memset(t->state1, 0, m->n_params * sizeof(float));
+    if (c->adam)
+        memset(t->state2, 0, m->n_params * sizeof(float));
+    return fg_lanes_init(&t->lanes, m, ds, b, (size_t)c->lanes, threads);
 }
 
 int fg_train_scratch_new(fg_train_scratch **out)
 {
     *out = fg_calloc(1, sizeof **out);
     return *out ? FORGET_OK : fg_nomem("training buffers");
+}
+
+int fg_train_scratch_reserve(fg_train_scratch *s, const forget_model *m,
+                             const forget_dataset *ds, size_t n,
+                             const char *params)
+{
+    fg_train_cfg c;
+    int rc = fg_train_config(&c, params);
+    return rc == FORGET_OK ? fg_trainer_reserve(&s->t, m, ds, n, &c) : rc;
 }
 
 void fg_train_scratch_free(fg_train_scratch *s)
@@ -313,6 +343,7 @@ int fg_model_train_rows_in(forget_model *m, const forget_dataset *train,
         rc = fg_trainer_alloc(tp, m, train, n, &c,
                               threads > 0 ? threads : forget_get_threads());
     if (rc != FORGET_OK) {
+        fg_trainer_free(&own);
         fg_report_free(report);
         return rc;
     }
