@@ -45,6 +45,7 @@ typedef struct fg_sisa_slot {
     atomic_int busy;
     fg_train_scratch *train;
     size_t *rows; /* a stage's rows (room for the largest shard's) */
+    forget_model *spare; /* a retired constituent, to train again */
 } fg_sisa_slot;
 
 typedef struct fg_sisa {
@@ -126,6 +127,7 @@ typedef struct fg_job {
     forget_model *model;            /* out */
     fg_ckpt ck[FG_SISA_MAX_SLICES]; /* out: stages r0..R-1 */
     float *buf[FG_SISA_MAX_SLICES]; /* memory for ck[r], from the pool */
+    fg_sisa_slot *spare_of; /* model is that slot's spare (NULL: made) */
     double passes;                  /* out: rows x epochs trained */
     fg_carried_error err; /* out: the status, with its thread's message */
 } fg_job;
@@ -155,6 +157,12 @@ int fg_sisa_run(fg_batch *b, size_t n_jobs);
 int fg_sisa_reserve(fg_sisa *s);
 /* Free s's slots. */
 void fg_sisa_slots_free(fg_sisa *s);
+/* A job's model that will not be used: back to the slot it came from, or
+ * freed (j->model NULL after). */
+void fg_sisa_job_drop(fg_sisa *s, fg_job *j);
+/* A constituent replaced: kept as a slot's spare while one has room,
+ * freed otherwise. */
+void fg_sisa_retire_part(fg_sisa *s, forget_model *part);
 
 /* ---- the state (sisa.c) ---- */
 

@@ -150,8 +150,7 @@ static int fg_sisa_plan_report(const fg_sisa *s, const fg_sisa_plan *p,
 static void fg_sisa_plan_undo(fg_sisa *s, fg_sisa_plan *p)
 {
     for (size_t i = 0; p->jobs && i < p->n_jobs; i++) {
-        fg_model_discard(p->jobs[i].model);
-        p->jobs[i].model = NULL;
+        fg_sisa_job_drop(s, &p->jobs[i]);
         for (size_t r = p->jobs[i].r0; r < s->R; r++)
             fg_ckpt_drop(s, p->jobs[i].shard, r, &p->jobs[i].ck[r]);
     }
@@ -168,9 +167,10 @@ static void fg_sisa_commit(fg_sisa *s, fg_sisa_plan *p)
     size_t R = s->R;
     for (size_t i = 0; i < p->n_jobs; i++) {
         size_t sh = p->jobs[i].shard;
-        fg_model_discard(s->parts[sh]);
+        forget_model *old = s->parts[sh];
         s->parts[sh] = p->jobs[i].model;
-        fg_ensemble_set(s->ens, sh, p->jobs[i].model);
+        fg_ensemble_set(s->ens, sh, p->jobs[i].model); /* drops its hold */
+        fg_sisa_retire_part(s, old);
         for (size_t r = p->jobs[i].r0; r < R; r++) {
             fg_ckpt_retire(s, sh, r, &s->ck[sh * R + r]);
             s->ck[sh * R + r] = p->jobs[i].ck[r];

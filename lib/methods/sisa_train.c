@@ -105,17 +105,49 @@ static fg_sisa_slot *fg_sisa_claim(fg_sisa *s)
     return NULL;
 }
 
-/* Job i: from the template, or the checkpoint before stage r0. */
+void fg_sisa_job_drop(fg_sisa *s, fg_job *j)
+{
+    if (j->model && j->spare_of) {
+        fg_model_assign(j->model, s->tmpl);
+        j->spare_of->spare = j->model;
+    } else {
+        fg_model_discard(j->model);
+    }
+    j->model = NULL;
+    j->spare_of = NULL;
+}
+
+void fg_sisa_retire_part(fg_sisa *s, forget_model *part)
+{
+    for (size_t i = 0; part && i < s->n_slots; i++)
+        if (s->slots[i].spare == NULL) {
+            fg_model_assign(part, s->tmpl);
+            s->slots[i].spare = part;
+            return;
+        }
+    fg_model_discard(part);
+}
+
+/* Job i: from the template, or the checkpoint before stage r0, on its
+ * slot's spare model or a new one. */
 static int fg_sisa_job(size_t i, void *ctx)
 {
     fg_batch *b = ctx;
     fg_sisa *s = b->s;
     fg_job *j = &b->jobs[i];
     fg_sisa_slot *slot = fg_sisa_claim(s);
-    forget_model *m = NULL;
-    int rc = slot ? fg_model_clone_raw(&m, s->tmpl)
-                  : fg_error(FORGET_E_INTERNAL, "method 'sisa': more shards "
-                             "train at once than it has buffers for");
+    int rc = FORGET_OK;
+    if (slot == NULL)
+        rc = fg_error(FORGET_E_INTERNAL, "method 'sisa': more shards train "
+                      "at once than it has buffers for");
+    else if (slot->spare) { /* the template's copy (fg_sisa_retire_part) */
+        j->model = slot->spare;
+        j->spare_of = slot;
+        slot->spare = NULL;
+    } else {
+        rc = fg_model_clone_raw(&j->model, s->tmpl);
+    }
+    forget_model *m = j->model;
     if (rc == FORGET_OK && j->r0 > 0)
         rc = fg_ckpt_get(s, j->shard, j->r0 - 1,
                          &s->ck[j->shard * s->R + j->r0 - 1],
@@ -124,14 +156,12 @@ static int fg_sisa_job(size_t i, void *ctx)
         forget_model_set_progress(m, fg_sisa_progress, b);
     if (rc == FORGET_OK)
         rc = fg_sisa_stages(b, j, m, slot);
+    if (rc == FORGET_OK)
+        forget_model_set_progress(m, NULL, NULL);
+    else
+        fg_sisa_job_drop(s, j);
     if (slot)
         atomic_store(&slot->busy, 0);
-    if (rc == FORGET_OK) {
-        forget_model_set_progress(m, NULL, NULL);
-        j->model = m;
-    } else {
-        fg_model_discard(m);
-    }
     fg_error_carry(&j->err, rc);
     return rc;
 }
@@ -141,6 +171,7 @@ void fg_sisa_slots_free(fg_sisa *s)
     for (size_t i = 0; s->slots && i < s->n_slots; i++) {
         fg_train_scratch_free(s->slots[i].train);
         fg_free(s->slots[i].rows);
+        fg_model_discard(s->slots[i].spare);
     }
     fg_free(s->slots);
     s->slots = NULL;
@@ -222,10 +253,8 @@ int fg_sisa_run(fg_batch *b, size_t n_jobs)
             if (rc != FORGET_OK)
                 fg_ckpt_drop(s, j->shard, r, &j->ck[r]);
         }
-        if (rc != FORGET_OK) {
-            fg_model_discard(j->model);
-            j->model = NULL;
-        }
+        if (rc != FORGET_OK)
+            fg_sisa_job_drop(s, j);
     }
     if (rc != FORGET_OK) /* a failure keeps no more memory than before */
         fg_ckpt_pool_trim(s, pooled);

@@ -85,6 +85,10 @@ int fg_model_accumulate(const forget_model *m, fg_workspace *ws,
 
 /* A deep copy that is not counted alive (for models inside models). */
 int fg_model_clone_raw(forget_model **out, const forget_model *m);
+/* m (a copy of like, fg_model_clone_raw) made like's copy again, with
+ * no allocation: like's parameters, no training report, no progress
+ * callback (so that a model can be used again instead of made anew). */
+void fg_model_assign(forget_model *m, const forget_model *like);
 /* Models are reference-counted: fg_model_hold takes a reference for a
  * borrower (an unlearner, an ensemble), fg_model_discard drops one and
  * frees the model with the last (NULL: nothing). */

@@ -144,6 +144,15 @@ int fg_model_clone_raw(forget_model **out, const forget_model *m)
     return FORGET_OK;
 }
 
+void fg_model_assign(forget_model *m, const forget_model *like)
+{
+    memcpy(m->theta, like->theta, m->n_params * sizeof *m->theta);
+    fg_report_free(m->train_report);
+    m->train_report = NULL;
+    m->progress = NULL;
+    m->progress_user = NULL;
+}
+
 const char *forget_model_kind(const forget_model *m) { return m ? m->kind : NULL; }
 
 const char *forget_model_params(const forget_model *m)
