@@ -263,6 +263,12 @@ const forget_report *forget_model_train_report(const forget_model *m)
 int fg_model_check_data(const forget_model *m, const forget_dataset *ds,
                         const char *caller)
 {
+    return fg_model_check_rows(m, ds, NULL, ds->n, caller);
+}
+
+int fg_model_check_rows(const forget_model *m, const forget_dataset *ds,
+                        const size_t *rows, size_t n, const char *caller)
+{
     if (ds->d != m->inputs)
         return fg_error(FORGET_E_INVALID, "%s: the data has %zu features, "
                         "the model takes %zu", caller, ds->d, m->inputs);
@@ -280,11 +286,13 @@ int fg_model_check_data(const forget_model *m, const forget_dataset *ds,
                             ds->target_dim, m->outputs);
         return FORGET_OK;
     }
-    for (size_t r = 0; r < ds->n; r++)
+    for (size_t i = 0; i < n; i++) {
+        size_t r = rows ? rows[i] : i;
         if ((size_t)ds->labels[r] >= m->outputs)
             return fg_error(FORGET_E_INVALID, "%s: row %zu has label %d, "
                             "beyond the model's %zu classes", caller, r,
                             (int)ds->labels[r], m->outputs);
+    }
     return FORGET_OK;
 }
 

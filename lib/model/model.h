@@ -74,6 +74,9 @@ struct forget_model {
 int fg_model_alloc(forget_model **out, const fg_model_ops *ops,
                    const char *kind, size_t n_params, size_t n_blocks);
 void fg_model_publish(forget_model *m);
+/* fg_model_check_data for the rows listed only (rows NULL: 0..n-1). */
+int fg_model_check_rows(const forget_model *m, const forget_dataset *ds,
+                        const size_t *rows, size_t n, const char *caller);
 /* Rows per chunk for passes over a dataset. */
 size_t fg_model_chunk_rows(const forget_model *m);
 

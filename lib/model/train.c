@@ -328,7 +328,8 @@ int fg_model_train_rows_in(forget_model *m, const forget_dataset *train,
     if (n == 0)
         return fg_error(FORGET_E_INVALID, "forget_model_train: the training "
                         "set is empty");
-    rc = fg_model_check_data(m, train, "forget_model_train");
+    /* the rows trained on, not the whole set (a shard's of many) */
+    rc = fg_model_check_rows(m, train, rows, n, "forget_model_train");
     if (rc != FORGET_OK)
         return rc;
     forget_report *report = fg_report_new();
