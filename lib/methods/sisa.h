@@ -152,8 +152,8 @@ typedef struct fg_batch {
 int fg_sisa_run(fg_batch *b, size_t n_jobs);
 /* s's buffers for training (laid out, none yet): one slot per shard that
  * can train at once, each with room for the largest shard, and a pool
- * with room for their checkpoints (memory store). Made once, at prepare
- * and load, so that a request allocates none of them. */
+ * with room for one shard's checkpoints (memory store). Made once, at
+ * prepare and load, so that a request allocates none of them. */
 int fg_sisa_reserve(fg_sisa *s);
 /* Free s's slots. */
 void fg_sisa_slots_free(fg_sisa *s);

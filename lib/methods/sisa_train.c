@@ -201,9 +201,12 @@ int fg_sisa_reserve(fg_sisa *s)
             rc = fg_train_scratch_reserve(t->train, s->tmpl, s->data, most,
                                           s->train);
     }
+    /* one shard's checkpoints: what a one-at-a-time deletion retires and
+     * the next one needs (more would hold memory the size of the
+     * checkpoints themselves after a request that retrains every shard) */
     if (rc == FORGET_OK && s->store == NULL) {
-        s->pool = fg_malloc_array(n * s->R, sizeof *s->pool);
-        s->cap_pool = s->pool ? n * s->R : 0;
+        s->pool = fg_malloc_array(s->R, sizeof *s->pool);
+        s->cap_pool = s->pool ? s->R : 0;
         if (s->pool == NULL)
             rc = fg_nomem("the checkpoint buffers");
     }
