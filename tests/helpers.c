@@ -366,6 +366,42 @@ unsigned char *saved_state(const forget_unlearner *u, size_t *len)
     return b;
 }
 
+void assert_same_sections(const forget_unlearner *a,
+                          const forget_unlearner *b, const char *const *tags,
+                          size_t n)
+{
+    size_t la, lb, sa, sb;
+    unsigned char *x = saved_state(a, &la), *y = saved_state(b, &lb);
+    for (size_t t = 0; t < n; t++) {
+        const unsigned char *pa = find_section(x, la, tags[t], &sa);
+        const unsigned char *pb = find_section(y, lb, tags[t], &sb);
+        ck_assert_msg(pa && pb, "%s missing", tags[t]);
+        ck_assert_uint_eq(sa, sb);
+        ck_assert_msg(memcmp(pa, pb, sa) == 0, "%s differs", tags[t]);
+    }
+    free(x);
+    free(y);
+}
+
+forget_model *sisa_template(void)
+{
+    forget_model *m = NULL;
+    ck_assert_int_eq(forget_model_create(&m, "mlp", "layers=6-12-4 seed=2"),
+                     FORGET_OK);
+    return m;
+}
+
+forget_unlearner *prepared(const char *method, forget_model *t,
+                           const forget_dataset *d, const char *params)
+{
+    forget_unlearner *u = NULL;
+    ck_assert_int_eq(forget_unlearner_create(&u, method, t, params),
+                     FORGET_OK);
+    ck_assert_msg(forget_unlearner_prepare(u, d) == FORGET_OK, "%s",
+                  forget_last_error());
+    return u;
+}
+
 int blas_one_thread(void)
 {
     static const char *const names[][2] = {

@@ -97,6 +97,16 @@ float *params_copy(const forget_model *m);
 
 /* An unlearner's saved state (malloc'ed). */
 unsigned char *saved_state(const forget_unlearner *u, size_t *len);
+/* The sections tags[0..n) of two unlearners' saved states are the same
+ * bytes. */
+void assert_same_sections(const forget_unlearner *a,
+                          const forget_unlearner *b, const char *const *tags,
+                          size_t n);
+/* The sisa suites' template: the MLP 6-12-4 (seed 2). */
+forget_model *sisa_template(void);
+/* An unlearner of method over template t, prepared on d. */
+forget_unlearner *prepared(const char *method, forget_model *t,
+                           const forget_dataset *d, const char *params);
 /* After editing a section's payload (size bytes, found by find_section),
  * make its checksums valid again: a forged file the reader must refuse on
  * its content, not its CRC. */

@@ -14,41 +14,21 @@
 static const char *CFG = "shards=3 slices=4 epochs=2:1:1:1 seed=5 "
                          "train=\"lr=0.05 batch=16\"";
 
-static forget_model *tmpl(void)
-{
-    forget_model *m = NULL;
-    ck_assert_int_eq(forget_model_create(&m, "mlp", "layers=6-12-4 seed=2"),
-                     FORGET_OK);
-    return m;
-}
+static forget_model *tmpl(void) { return sisa_template(); }
 
 /* Constituents (SMOD) and memory checkpoints (SCKP) of two unlearners
  * must be the same bytes. */
 static void assert_same_ensemble(const forget_unlearner *a,
                                  const forget_unlearner *b)
 {
-    size_t la, lb, sa, sb;
-    unsigned char *x = saved_state(a, &la), *y = saved_state(b, &lb);
-    const char *tags[2] = {"SMOD", "SCKP"};
-    for (int t = 0; t < 2; t++) {
-        const unsigned char *pa = find_section(x, la, tags[t], &sa);
-        const unsigned char *pb = find_section(y, lb, tags[t], &sb);
-        ck_assert_ptr_nonnull(pa);
-        ck_assert_ptr_nonnull(pb);
-        ck_assert_uint_eq(sa, sb);
-        ck_assert_msg(memcmp(pa, pb, sa) == 0, "%s differs", tags[t]);
-    }
-    free(x);
-    free(y);
+    static const char *const tags[2] = {"SMOD", "SCKP"};
+    assert_same_sections(a, b, tags, 2);
 }
 
 static forget_unlearner *fresh(forget_model *t, const forget_dataset *d,
                                const char *cfg)
 {
-    forget_unlearner *u = NULL;
-    ck_assert_int_eq(forget_unlearner_create(&u, "sisa", t, cfg), FORGET_OK);
-    ck_assert_int_eq(forget_unlearner_prepare(u, d), FORGET_OK);
-    return u;
+    return prepared("sisa", t, d, cfg);
 }
 
 START_TEST(forget_equals_scratch)

@@ -18,13 +18,7 @@ static const char *CFG = "shards=3 slices=4 epochs=2:1:1:1 seed=5 threads=1 "
                          "train=\"lr=0.05 batch=16\"";
 #define N_CKPT 12 /* shards x slices */
 
-static forget_model *tmpl(void)
-{
-    forget_model *m = NULL;
-    ck_assert_int_eq(forget_model_create(&m, "mlp", "layers=6-12-4 seed=2"),
-                     FORGET_OK);
-    return m;
-}
+static forget_model *tmpl(void) { return sisa_template(); }
 
 /* A new empty directory under the test's temporary folder. */
 static char *new_dir(const char *name)
@@ -41,10 +35,7 @@ static forget_unlearner *fresh(forget_model *t, const forget_dataset *d,
 {
     char cfg[600];
     snprintf(cfg, sizeof cfg, "%s store=\"%s\"", CFG, store ? store : "memory");
-    forget_unlearner *u = NULL;
-    ck_assert_int_eq(forget_unlearner_create(&u, "sisa", t, cfg), FORGET_OK);
-    ck_assert_int_eq(forget_unlearner_prepare(u, d), FORGET_OK);
-    return u;
+    return prepared("sisa", t, d, cfg);
 }
 
 /* The names in dir, sorted, one string "a\nb\n..." (malloc'ed). */

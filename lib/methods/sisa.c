@@ -207,8 +207,12 @@ static void fg_sisa_clear(fg_sisa *s, int drop_files)
     forget_dataset_free(s->data);
     fg_free(s->shard);
     fg_free(s->slice);
+    fg_free(s->start);
     fg_free(s->dead);
     fg_idset_free(&s->ids);
+    fg_sisa_slots_free(s);
+    fg_ckpt_pool_free(s);
+    s->start = NULL;
     s->dead = NULL;
     s->parts = NULL;
     s->ck = NULL;
@@ -240,44 +244,75 @@ static void fg_sisa_assign(const fg_sisa *s, uint64_t id, uint32_t *sh,
     *sl = (uint32_t)(fg_mix64(h) % s->R);
 }
 
-static int fg_by_id(const void *a, const void *b, void *ids)
+/* Rows by shard, then by id (ctx: the rows' shards, then their ids). */
+typedef struct fg_sisa_order {
+    const uint32_t *shard;
+    const uint64_t *ids;
+} fg_sisa_order;
+
+static int fg_by_shard_id(const void *a, const void *b, void *ctx)
 {
-    uint64_t x = ((const uint64_t *)ids)[*(const size_t *)a];
-    uint64_t y = ((const uint64_t *)ids)[*(const size_t *)b];
-    return (x > y) - (x < y);
+    const fg_sisa_order *o = ctx;
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    if (o->shard && o->shard[i] != o->shard[j])
+        return o->shard[i] < o->shard[j] ? -1 : 1;
+    return (o->ids[i] > o->ids[j]) - (o->ids[i] < o->ids[j]);
 }
 
-int fg_sisa_layout(const fg_sisa *s, const forget_dataset *src,
-                   forget_dataset **data, uint32_t **shard, uint32_t **slice)
+void fg_sisa_by_id(size_t *rows, size_t n, const uint64_t *ids)
 {
-    size_t n = forget_dataset_rows(src);
-    size_t *order = fg_malloc_array(n ? n : 1, sizeof *order);
-    uint32_t *sh = fg_malloc_array(n ? n : 1, sizeof *sh);
-    uint32_t *sl = fg_malloc_array(n ? n : 1, sizeof *sl);
-    int rc = order && sh && sl ? FORGET_OK : fg_nomem("the shard layout");
-    forget_dataset *d = NULL;
+    fg_sisa_order o = {NULL, ids};
+    qsort_r(rows, n, sizeof *rows, fg_by_shard_id, &o);
+}
+
+double fg_sisa_row_passes(const fg_sisa *s, size_t row)
+{
+    double passes = 0;
+    for (size_t r = s->slice[row]; r < s->R; r++)
+        passes += (double)s->epochs[r];
+    return passes;
+}
+
+/* Shard-major, so that a shard's training reads (and a request scans) its
+ * own rows only: each shard's rows lie together, in id order. */
+int fg_sisa_layout(fg_sisa *s, const forget_dataset *src)
+{
+    size_t n = forget_dataset_rows(src), m = n ? n : 1;
+    size_t *order = fg_malloc_array(m, sizeof *order);
+    uint32_t *sh = fg_malloc_array(m, sizeof *sh);
+    uint32_t *sl = fg_malloc_array(m, sizeof *sl);
+    s->shard = fg_malloc_array(m, sizeof *s->shard);
+    s->slice = fg_malloc_array(m, sizeof *s->slice);
+    s->start = fg_calloc(s->S + 1, sizeof *s->start);
+    s->dead = fg_calloc(m, 1);
+    int rc = order && sh && sl && s->shard && s->slice && s->start && s->dead
+                 ? FORGET_OK
+                 : fg_nomem("the shard layout");
     if (rc == FORGET_OK) {
-        for (size_t i = 0; i < n; i++)
+        const uint64_t *ids = forget_dataset_ids(src);
+        for (size_t i = 0; i < n; i++) {
+            fg_sisa_assign(s, ids[i], &sh[i], &sl[i]);
             order[i] = i;
-        qsort_r(order, n, sizeof *order, fg_by_id,
-                (void *)(uintptr_t)forget_dataset_ids(src));
-        rc = fg_dataset_gather(&d, src, order, n, FG_SISA_OWNER);
+        }
+        fg_sisa_order o = {sh, ids};
+        qsort_r(order, n, sizeof *order, fg_by_shard_id, &o);
+        rc = fg_dataset_gather(&s->data, src, order, n, FG_SISA_OWNER);
     }
     if (rc == FORGET_OK) {
-        const uint64_t *ids = forget_dataset_ids(d);
-        for (size_t i = 0; i < n; i++)
-            fg_sisa_assign(s, ids[i], &sh[i], &sl[i]);
+        s->full_passes = 0;
+        for (size_t i = 0; i < n; i++) {
+            s->shard[i] = sh[order[i]];
+            s->slice[i] = sl[order[i]];
+            s->start[s->shard[i] + 1]++;
+            s->full_passes += fg_sisa_row_passes(s, i);
+        }
+        for (size_t i = 0; i < s->S; i++)
+            s->start[i + 1] += s->start[i];
     }
     fg_free(order);
-    if (rc != FORGET_OK) {
-        fg_free(sh);
-        fg_free(sl);
-        return rc;
-    }
-    *data = d;
-    *shard = sh;
-    *slice = sl;
-    return FORGET_OK;
+    fg_free(sh);
+    fg_free(sl);
+    return rc;
 }
 
 /* ---- prepare: the new state is built beside the old, then swapped in ---- */
@@ -289,10 +324,15 @@ static int fg_sisa_fresh(const fg_sisa *s, fg_sisa *n,
     *n = *s;
     n->data = NULL;
     n->shard = n->slice = NULL;
+    n->start = NULL;
     n->dead = NULL;
     n->ens = NULL;
     n->pending = NULL;
     n->n_pending = n->cap_pending = 0;
+    n->slots = NULL;
+    n->n_slots = 0;
+    n->pool = NULL;
+    n->n_pool = n->cap_pool = 0;
     memset(&n->ids, 0, sizeof n->ids);
     n->parts = fg_calloc(s->S, sizeof *n->parts);
     n->ck = fg_calloc(s->S * s->R, sizeof *n->ck);
@@ -300,10 +340,9 @@ static int fg_sisa_fresh(const fg_sisa *s, fg_sisa *n,
     if (rc == FORGET_OK)
         rc = fg_idset_from(&n->ids, train);
     if (rc == FORGET_OK)
-        rc = fg_sisa_layout(n, train, &n->data, &n->shard, &n->slice);
-    size_t rows = forget_dataset_rows(train);
-    if (rc == FORGET_OK && (n->dead = fg_calloc(rows ? rows : 1, 1)) == NULL)
-        rc = fg_nomem("the shard layout");
+        rc = fg_sisa_layout(n, train);
+    if (rc == FORGET_OK)
+        rc = fg_sisa_reserve(n);
     n->gen = s->gen + 1;
     return rc;
 }
@@ -313,10 +352,6 @@ static int fg_sisa_train_all(fg_sisa *n, fg_job *jobs, forget_run *run)
 {
     fg_batch b = {
         .s = n,
-        .data = n->data,
-        .shard = n->shard,
-        .slice = n->slice,
-        .dead = n->dead,
         .jobs = jobs,
         .gen = n->gen,
         .run = run,

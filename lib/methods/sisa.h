@@ -38,6 +38,16 @@ typedef struct fg_pending {
     uint64_t gen;
 } fg_pending;
 
+/* Buffers a shard's training keeps from one request to the next, so that
+ * a request allocates (and faults in) nothing of its own: one slot per
+ * shard trained at once, claimed by the job that runs on it. */
+typedef struct fg_sisa_slot {
+    atomic_int busy;
+    fg_train_scratch *train;
+    size_t *rows; /* a stage's rows (room for the largest shard's) */
+    forget_model *spare; /* a retired constituent, to train again */
+} fg_sisa_slot;
+
 typedef struct fg_sisa {
     forget_model *tmpl; /* borrowed: constituents start from its weights */
     size_t S, R, P;
@@ -48,9 +58,11 @@ typedef struct fg_sisa {
     char *train;
     char *text; /* the parameters, for the ensemble's description */
     int prepared;
-    forget_dataset *data;    /* the prepared rows, in id order */
+    forget_dataset *data;    /* the prepared rows, by shard, in id order */
     uint32_t *shard, *slice; /* per row of data */
+    size_t *start; /* S + 1: shard sh's rows are start[sh]..start[sh+1]-1 */
     unsigned char *dead;     /* per row: forgotten (features zeroed) */
+    double full_passes; /* sample passes of training every shard anew */
     forget_model **parts;    /* S constituents */
     fg_ckpt *ck;             /* S x R */
     uint64_t gen;            /* last checkpoint file generation */
@@ -58,19 +70,35 @@ typedef struct fg_sisa {
     size_t n_pending, cap_pending;
     forget_model *ens;
     fg_idset ids;
+    fg_sisa_slot *slots; /* n_slots, kept between requests */
+    size_t n_slots;
+    float **pool; /* memory store: zeroed checkpoint buffers to reuse */
+    size_t n_pool, cap_pool;
 } fg_sisa;
 
 /* ---- checkpoints (sisa_ckpt.c) ---- */
 
-/* Keep theta as the checkpoint of stage r of shard sh: a copy in memory,
- * or the file of generation gen in the store directory. */
+/* Keep theta as the checkpoint of stage r of shard sh: a copy in memory
+ * (into *buf when it is not NULL, taking it: *buf becomes NULL), or the
+ * file of generation gen in the store directory. */
 int fg_ckpt_put(const fg_sisa *s, size_t sh, size_t r, uint64_t gen,
-                const float *theta, fg_ckpt *out);
+                const float *theta, float **buf, fg_ckpt *out);
 /* The checkpoint's parameters into theta (P floats). */
 int fg_ckpt_get(const fg_sisa *s, size_t sh, size_t r, const fg_ckpt *c,
                 float *theta);
-/* Destroy: zero the memory, or destroy the file (fg_ckpt_destroy). */
-void fg_ckpt_drop(const fg_sisa *s, size_t sh, size_t r, fg_ckpt *c);
+/* Destroy: zero the memory (kept in s's pool for the next checkpoint
+ * while it has room, freed otherwise), or destroy the file
+ * (fg_ckpt_destroy_path). */
+void fg_ckpt_drop(fg_sisa *s, size_t sh, size_t r, fg_ckpt *c);
+/* A zeroed buffer of P floats from the pool, or NULL when it is empty. */
+float *fg_ckpt_pool_take(fg_sisa *s);
+/* buf (zeroed or not) into the pool, zeroed; freed when the pool is full
+ * (NULL: nothing). */
+void fg_ckpt_pool_give(fg_sisa *s, float *buf);
+/* Free the pool's buffers beyond its first n. */
+void fg_ckpt_pool_trim(fg_sisa *s, size_t n);
+/* Free the pool. */
+void fg_ckpt_pool_free(fg_sisa *s);
 /* A superseded checkpoint: one the durable state names (saved) joins the
  * pending list (room made by fg_ckpt_reserve), any other is dropped. */
 void fg_ckpt_retire(fg_sisa *s, size_t sh, size_t r, fg_ckpt *c);
@@ -98,16 +126,16 @@ typedef struct fg_job {
     size_t shard, r0;
     forget_model *model;            /* out */
     fg_ckpt ck[FG_SISA_MAX_SLICES]; /* out: stages r0..R-1 */
+    float *buf[FG_SISA_MAX_SLICES]; /* memory for ck[r], from the pool */
+    fg_sisa_slot *spare_of; /* model is that slot's spare (NULL: made) */
     double passes;                  /* out: rows x epochs trained */
     fg_carried_error err; /* out: the status, with its thread's message */
 } fg_job;
 
-/* Jobs run together over the same rows. */
+/* Jobs run together over the rows of s (those s->dead marks are left
+ * out of every stage). */
 typedef struct fg_batch {
     fg_sisa *s;
-    const forget_dataset *data;
-    const uint32_t *shard, *slice;
-    const unsigned char *dead; /* rows left out of every stage */
     fg_job *jobs;
     uint64_t gen; /* of the checkpoint files the jobs write */
     forget_run *run; /* NULL: no progress to report (a recovery) */
@@ -122,13 +150,30 @@ typedef struct fg_batch {
 /* Run n_jobs jobs of b on s->threads threads; on failure undo what they
  * made (their models and checkpoints). */
 int fg_sisa_run(fg_batch *b, size_t n_jobs);
+/* s's buffers for training (laid out, none yet): one slot per shard that
+ * can train at once, each with room for the largest shard, and a pool
+ * with room for one shard's checkpoints (memory store). Made once, at
+ * prepare and load, so that a request allocates none of them. */
+int fg_sisa_reserve(fg_sisa *s);
+/* Free s's slots. */
+void fg_sisa_slots_free(fg_sisa *s);
+/* A job's model that will not be used: back to the slot it came from, or
+ * freed (j->model NULL after). */
+void fg_sisa_job_drop(fg_sisa *s, fg_job *j);
+/* A constituent replaced: kept as a slot's spare while one has room,
+ * freed otherwise. */
+void fg_sisa_retire_part(fg_sisa *s, forget_model *part);
 
 /* ---- the state (sisa.c) ---- */
 
-/* data = the rows of src in id order, with each row's shard and slice. */
-int fg_sisa_layout(const fg_sisa *s, const forget_dataset *src,
-                   forget_dataset **data, uint32_t **shard,
-                   uint32_t **slice);
+/* s->data = the rows of src by shard, each shard's in id order, with
+ * each row's shard and slice, the shards' starts, no row dead, and the
+ * sample passes of training every shard (s holds no rows before). */
+int fg_sisa_layout(fg_sisa *s, const forget_dataset *src);
+/* Sort rows (indices into ids) by id. */
+void fg_sisa_by_id(size_t *rows, size_t n, const uint64_t *ids);
+/* Sample passes of training row (in its slice and the later stages). */
+double fg_sisa_row_passes(const fg_sisa *s, size_t row);
 int fg_sisa_create(void **state, forget_model *model, const forget_params *p,
                    void *user_data);
 void fg_sisa_destroy(void *state);

@@ -33,13 +33,15 @@ static void fg_ckpt_path(const fg_sisa *s, size_t sh, size_t r, uint64_t gen,
 }
 
 int fg_ckpt_put(const fg_sisa *s, size_t sh, size_t r, uint64_t gen,
-                const float *theta, fg_ckpt *out)
+                const float *theta, float **buf, fg_ckpt *out)
 {
     out->theta = NULL;
     out->gen = 0;
     out->saved = 0;
     if (s->store == NULL) {
-        out->theta = fg_malloc_array(s->P, sizeof(float));
+        out->theta = buf && *buf ? *buf : fg_malloc_array(s->P, sizeof(float));
+        if (buf)
+            *buf = NULL;
         if (out->theta == NULL)
             return fg_nomem("a checkpoint");
         memcpy(out->theta, theta, s->P * sizeof(float));
@@ -88,14 +90,41 @@ void fg_ckpt_destroy_path(const char *path)
     unlink(path);
 }
 
-void fg_ckpt_drop(const fg_sisa *s, size_t sh, size_t r, fg_ckpt *c)
+float *fg_ckpt_pool_take(fg_sisa *s)
 {
-    if (c->theta) {
-        volatile float *v = c->theta;
-        for (size_t i = 0; i < s->P; i++)
-            v[i] = 0.0f;
-        fg_free(c->theta);
-    }
+    return s->n_pool > 0 ? s->pool[--s->n_pool] : NULL;
+}
+
+void fg_ckpt_pool_give(fg_sisa *s, float *buf)
+{
+    if (buf == NULL)
+        return;
+    volatile float *v = buf;
+    for (size_t i = 0; i < s->P; i++)
+        v[i] = 0.0f;
+    if (s->n_pool < s->cap_pool)
+        s->pool[s->n_pool++] = buf;
+    else
+        fg_free(buf);
+}
+
+void fg_ckpt_pool_trim(fg_sisa *s, size_t n)
+{
+    while (s->n_pool > n)
+        fg_free(s->pool[--s->n_pool]);
+}
+
+void fg_ckpt_pool_free(fg_sisa *s)
+{
+    fg_ckpt_pool_trim(s, 0);
+    fg_free(s->pool);
+    s->pool = NULL;
+    s->n_pool = s->cap_pool = 0;
+}
+
+void fg_ckpt_drop(fg_sisa *s, size_t sh, size_t r, fg_ckpt *c)
+{
+    fg_ckpt_pool_give(s, c->theta);
     if (c->gen && s->store) {
         char path[4096];
         fg_ckpt_path(s, sh, r, c->gen, path, sizeof path);

@@ -11,35 +11,40 @@
 #include "methods/sisa.h"
 #include "model/kit.h"
 
-/* A request, planned. */
+/* A request, planned. Nothing in it is proportional to the rows kept:
+ * the rows forgotten are marked in s->dead while the shards retrain (and
+ * unmarked if the request fails). */
 typedef struct fg_sisa_plan {
     size_t *slots, *pos; /* the ids to forget now (fg_idset_request) */
     size_t k;            /* how many */
-    unsigned char *dead; /* the dead mask after the request */
+    size_t *rows;        /* their rows */
+    int marked;          /* s->dead marks them */
     fg_job *jobs;        /* one per shard to retrain, from its first slice */
     size_t n_jobs;
     uint64_t gen; /* of the checkpoint files the retraining writes */
     size_t retired; /* checkpoints the retraining supersedes */
+    double full;    /* sample passes of training anew on what remains */
+    size_t pooled;  /* checkpoint buffers in s's pool before */
 } fg_sisa_plan;
 
 static void fg_sisa_plan_free(fg_sisa_plan *p)
 {
     fg_free(p->slots);
     fg_free(p->pos);
-    fg_free(p->dead);
+    fg_free(p->rows);
     fg_free(p->jobs);
     memset(p, 0, sizeof *p);
 }
 
-/* The new dead mask and the jobs: each shard holding a forgotten row
- * retrains from the earliest slice holding one. */
+/* The rows and the jobs: each shard holding a forgotten row retrains
+ * from the earliest slice holding one. */
 static int fg_sisa_plan_rows(const fg_sisa *s, fg_sisa_plan *p,
                              const uint64_t *ids)
 {
     size_t S = s->S, R = s->R, first[1024];
     for (size_t i = 0; i < S; i++)
         first[i] = R;
-    memcpy(p->dead, s->dead, forget_dataset_rows(s->data));
+    p->full = s->full_passes;
     for (size_t i = 0; i < p->k; i++) {
         size_t row = 0;
         /* The remembered ids are the kept rows' ids (prepare makes them
@@ -48,7 +53,8 @@ static int fg_sisa_plan_rows(const fg_sisa *s, fg_sisa_plan *p,
             return fg_error(FORGET_E_INTERNAL, "method 'sisa': sample id "
                             "%llu is remembered but has no kept row",
                             (unsigned long long)ids[p->pos[i]]);
-        p->dead[row] = 1;
+        p->rows[i] = row;
+        p->full -= fg_sisa_row_passes(s, row);
         if (s->slice[row] < first[s->shard[row]])
             first[s->shard[row]] = s->slice[row];
     }
@@ -68,8 +74,9 @@ static int fg_sisa_plan_rows(const fg_sisa *s, fg_sisa_plan *p,
 static int fg_sisa_plan_make(const fg_sisa *s, const uint64_t *ids,
                              size_t count, forget_run *run, fg_sisa_plan *p)
 {
-    size_t n = forget_dataset_rows(s->data), repeats = 0;
+    size_t repeats = 0;
     memset(p, 0, sizeof *p);
+    p->pooled = s->n_pool;
     p->gen = s->gen + 1;
     if (p->gen >= FG_SISA_MAX_GEN)
         return fg_error(FORGET_E_STATE, "method 'sisa': the checkpoint "
@@ -84,8 +91,8 @@ static int fg_sisa_plan_make(const fg_sisa *s, const uint64_t *ids,
         rc = forget_run_report(run, "already_forgotten", (double)repeats);
     if (rc == FORGET_OK) {
         p->jobs = fg_calloc(s->S, sizeof *p->jobs);
-        p->dead = fg_malloc(n ? n : 1);
-        if (p->jobs == NULL || p->dead == NULL)
+        p->rows = fg_malloc_array(p->k ? p->k : 1, sizeof *p->rows);
+        if (p->jobs == NULL || p->rows == NULL)
             rc = fg_nomem("a request");
     }
     if (rc == FORGET_OK)
@@ -93,17 +100,23 @@ static int fg_sisa_plan_make(const fg_sisa *s, const uint64_t *ids,
     return rc;
 }
 
-/* Retrain the planned shards (new models and checkpoints, in the jobs). */
+/* Mark (1) or unmark (0) the planned rows dead. */
+static void fg_sisa_plan_mark(fg_sisa *s, fg_sisa_plan *p, int dead)
+{
+    for (size_t i = 0; i < p->k; i++)
+        s->dead[p->rows[i]] = (unsigned char)dead;
+    p->marked = dead;
+}
+
+/* Retrain the planned shards (new models and checkpoints, in the jobs)
+ * without the planned rows. */
 static int fg_sisa_plan_run(fg_sisa *s, fg_sisa_plan *p, forget_run *run)
 {
     if (p->k == 0)
         return FORGET_OK;
+    fg_sisa_plan_mark(s, p, 1);
     fg_batch b = {
         .s = s,
-        .data = s->data,
-        .shard = s->shard,
-        .slice = s->slice,
-        .dead = p->dead,
         .jobs = p->jobs,
         .gen = p->gen,
         .run = run,
@@ -116,16 +129,12 @@ static int fg_sisa_plan_run(fg_sisa *s, fg_sisa_plan *p, forget_run *run)
 static int fg_sisa_plan_report(const fg_sisa *s, const fg_sisa_plan *p,
                                forget_run *run)
 {
-    size_t R = s->R, n = forget_dataset_rows(s->data);
-    double passes = 0, slices = 0, full = 0;
+    size_t R = s->R;
+    double passes = 0, slices = 0, full = p->full;
     for (size_t i = 0; i < p->n_jobs; i++) {
         passes += p->jobs[i].passes;
         slices += (double)(R - p->jobs[i].r0);
     }
-    for (size_t row = 0; row < n; row++)
-        if (!p->dead[row])
-            for (size_t r = s->slice[row]; r < R; r++)
-                full += (double)s->epochs[r];
     const char *keys[5] = {"rows", "shards_retrained", "slices_retrained",
                            "sample_passes", "cost_vs_full_retrain"};
     double vals[5] = {(double)p->k, (double)p->n_jobs, slices, passes,
@@ -137,28 +146,31 @@ static int fg_sisa_plan_report(const fg_sisa *s, const fg_sisa_plan *p,
 }
 
 /* Undo a plan that will not be committed: its new models and
- * checkpoints. */
-static void fg_sisa_plan_undo(const fg_sisa *s, fg_sisa_plan *p)
+ * checkpoints, its marks. */
+static void fg_sisa_plan_undo(fg_sisa *s, fg_sisa_plan *p)
 {
     for (size_t i = 0; p->jobs && i < p->n_jobs; i++) {
-        fg_model_discard(p->jobs[i].model);
-        p->jobs[i].model = NULL;
+        fg_sisa_job_drop(s, &p->jobs[i]);
         for (size_t r = p->jobs[i].r0; r < s->R; r++)
             fg_ckpt_drop(s, p->jobs[i].shard, r, &p->jobs[i].ck[r]);
     }
+    if (p->marked)
+        fg_sisa_plan_mark(s, p, 0);
+    fg_ckpt_pool_trim(s, p->pooled); /* no more memory kept than before */
 }
 
 /* Commit (cannot fail): swap in the retrained shards, destroy the
- * checkpoints that held a forgotten row, drop the rows themselves, mark
- * the ids forgotten. */
+ * checkpoints that held a forgotten row, drop the rows themselves (they
+ * stay marked dead), mark the ids forgotten. */
 static void fg_sisa_commit(fg_sisa *s, fg_sisa_plan *p)
 {
-    size_t R = s->R, n = forget_dataset_rows(s->data);
+    size_t R = s->R;
     for (size_t i = 0; i < p->n_jobs; i++) {
         size_t sh = p->jobs[i].shard;
-        fg_model_discard(s->parts[sh]);
+        forget_model *old = s->parts[sh];
         s->parts[sh] = p->jobs[i].model;
-        fg_ensemble_set(s->ens, sh, p->jobs[i].model);
+        fg_ensemble_set(s->ens, sh, p->jobs[i].model); /* drops its hold */
+        fg_sisa_retire_part(s, old);
         for (size_t r = p->jobs[i].r0; r < R; r++) {
             fg_ckpt_retire(s, sh, r, &s->ck[sh * R + r]);
             s->ck[sh * R + r] = p->jobs[i].ck[r];
@@ -167,12 +179,9 @@ static void fg_sisa_commit(fg_sisa *s, fg_sisa_plan *p)
     if (p->k == 0)
         return;
     /* Forget the rows themselves: zero what was kept of them. */
-    for (size_t row = 0; row < n; row++)
-        if (p->dead[row] && !s->dead[row])
-            fg_dataset_clear_row(s->data, row);
-    fg_free(s->dead);
-    s->dead = p->dead;
-    p->dead = NULL;
+    for (size_t i = 0; i < p->k; i++)
+        fg_dataset_clear_row(s->data, p->rows[i]);
+    s->full_passes = p->full;
     s->gen = p->gen;
     fg_idset_mark(&s->ids, p->slots, p->k);
 }

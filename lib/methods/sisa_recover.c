@@ -41,10 +41,6 @@ int fg_sisa_recover(fg_sisa *s)
         rc = fg_ckpt_reserve(s, retired);
     fg_batch b = {
         .s = s,
-        .data = s->data,
-        .shard = s->shard,
-        .slice = s->slice,
-        .dead = s->dead,
         .jobs = jobs,
         .gen = s->gen + 1,
         .run = NULL, /* no progress to report: a load */

@@ -20,7 +20,8 @@ static const fg_kept_tags fg_sisa_kept = {
     .targets = "SDYT",
 };
 
-/* The rows still remembered, as a dataset of their own. */
+/* The rows still remembered, as a dataset of their own, in id order (as
+ * states have always kept them, whatever the layout in memory). */
 static int fg_sisa_kept_rows(const fg_sisa *s, forget_dataset **kept)
 {
     size_t n_all = forget_dataset_rows(s->data), n = 0;
@@ -30,6 +31,7 @@ static int fg_sisa_kept_rows(const fg_sisa *s, forget_dataset **kept)
     for (size_t row = 0; row < n_all; row++)
         if (!s->dead[row])
             live[n++] = row;
+    fg_sisa_by_id(live, n, forget_dataset_ids(s->data));
     int rc = fg_dataset_gather(kept, s->data, live, n, FG_SISA_OWNER);
     fg_free(live);
     return rc;
@@ -115,8 +117,7 @@ static int fg_sisa_fits(const fg_sisa *s, const fg_slot *t)
     return FORGET_OK;
 }
 
-/* The remembered rows back, laid out in shards; *n receives their
- * count. */
+/* The remembered rows back, laid out in shards. */
 static int fg_sisa_restore_rows(fg_sisa *s, const fg_slot *t)
 {
     forget_dataset *rows = NULL;
@@ -126,11 +127,8 @@ static int fg_sisa_restore_rows(fg_sisa *s, const fg_slot *t)
                           forget_model_outputs(s->tmpl), FG_SISA_OWNER);
     if (rc != FORGET_OK)
         return rc;
-    size_t n = forget_dataset_rows(rows);
-    rc = fg_sisa_layout(s, rows, &s->data, &s->shard, &s->slice);
+    rc = fg_sisa_layout(s, rows);
     forget_dataset_free(rows);
-    if (rc == FORGET_OK && (s->dead = fg_calloc(n ? n : 1, 1)) == NULL)
-        rc = fg_nomem("the shard layout");
     return rc;
 }
 
@@ -184,6 +182,8 @@ static int fg_sisa_restore(fg_sisa *s, const fg_slot *t)
                         "generation %llu is not below 2^62",
                         (unsigned long long)s->gen);
     rc = fg_sisa_restore_rows(s, t);
+    if (rc == FORGET_OK)
+        rc = fg_sisa_reserve(s);
     if (rc == FORGET_OK)
         rc = fg_sisa_restore_shards(s, t);
     if (rc == FORGET_OK)

@@ -215,8 +215,14 @@ static int fg_dense_clone(const forget_model *m, void **impl)
 
 static void fg_dense_destroy(void *impl) { fg_free(impl); }
 
+static size_t fg_dense_ws_of(const forget_model *m, size_t n)
+{
+    return fg_dense_ws_floats(m->impl, n);
+}
+
 static const fg_model_ops fg_dense_ops = {
     .sgd = 1,
+    .ws_floats = fg_dense_ws_of,
     .forward = fg_dense_forward,
     .backward = fg_dense_backward,
     .clone_impl = fg_dense_clone,

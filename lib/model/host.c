@@ -85,8 +85,15 @@ static int fg_host_clone(const forget_model *m, void **impl)
 
 static void fg_host_destroy(void *impl) { fg_free(impl); }
 
+/* The per-row gradients of the backward pass. */
+static size_t fg_host_ws_of(const forget_model *m, size_t n)
+{
+    return n * m->n_params;
+}
+
 static const fg_model_ops fg_host_ops = {
     .sgd = 1,
+    .ws_floats = fg_host_ws_of,
     .forward = fg_host_forward,
     .backward = fg_host_backward,
     .clone_impl = fg_host_clone,

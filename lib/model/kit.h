@@ -85,6 +85,10 @@ int fg_model_accumulate(const forget_model *m, fg_workspace *ws,
 
 /* A deep copy that is not counted alive (for models inside models). */
 int fg_model_clone_raw(forget_model **out, const forget_model *m);
+/* m (a copy of like, fg_model_clone_raw) made like's copy again, with
+ * no allocation: like's parameters, no training report, no progress
+ * callback (so that a model can be used again instead of made anew). */
+void fg_model_assign(forget_model *m, const forget_model *like);
 /* Models are reference-counted: fg_model_hold takes a reference for a
  * borrower (an unlearner, an ensemble), fg_model_discard drops one and
  * frees the model with the last (NULL: nothing). */
@@ -98,6 +102,28 @@ void fg_model_discard(forget_model *m);
 int fg_model_train_rows(forget_model *m, const forget_dataset *train,
                         const size_t *rows, size_t n, const char *params,
                         int threads);
+
+/* Training's buffers (the optimizer's state, the row order, the batch
+ * lanes' rows and gradients), kept between the runs given the same
+ * scratch: runs of one shape then allocate nothing and fault no fresh
+ * pages (a fresh page costs microseconds to fault in; a training run
+ * touches a few megabytes). One scratch serves one run at a time. */
+typedef struct fg_train_scratch fg_train_scratch;
+int fg_train_scratch_new(fg_train_scratch **out);
+void fg_train_scratch_free(fg_train_scratch *s); /* NULL: nothing */
+/* Make s's buffers ahead for runs on up to n rows of ds with params (the
+ * training parameters; epochs and seed do not matter), so that those
+ * runs allocate nothing of s's: kept when they have room, else made anew
+ * whole before the old ones are freed (FORGET_E_NOMEM leaves s as it
+ * was). */
+int fg_train_scratch_reserve(fg_train_scratch *s, const forget_model *m,
+                             const forget_dataset *ds, size_t n,
+                             const char *params);
+/* fg_model_train_rows with scratch's buffers (NULL: buffers of its own,
+ * freed at the end); the same results bit for bit. */
+int fg_model_train_rows_in(forget_model *m, const forget_dataset *train,
+                           const size_t *rows, size_t n, const char *params,
+                           int threads, fg_train_scratch *scratch);
 
 /* Prepare's one rule, in every method: the new state is built beside the
  * old one (the configuration copied, fresh arrays) and swapped in only

@@ -24,34 +24,49 @@ static void fg_lane_free(fg_lane *ln)
     fg_workspace_free(&ln->ws);
 }
 
-void fg_lanes_free(fg_lanes *l)
+void fg_lanes_end(fg_lanes *l)
 {
     fg_team_stop(l->team);
-    for (size_t i = 0; l->lane && i < l->n_lanes; i++)
+    l->team = NULL;
+}
+
+void fg_lanes_free(fg_lanes *l)
+{
+    fg_lanes_end(l);
+    for (size_t i = 0; l->lane && i < l->cap_lanes; i++)
         fg_lane_free(&l->lane[i]);
     fg_free(l->lane);
     memset(l, 0, sizeof *l);
 }
 
-int fg_lanes_init(fg_lanes *l, const forget_model *m,
-                  const forget_dataset *ds, size_t batch, size_t n_lanes,
-                  int threads)
+/* The lanes batch rows take: n_lanes clamped to 1..batch and
+ * FG_MAX_LANES; *rows receives the rows of the largest lane. */
+static size_t fg_lanes_count(size_t batch, size_t n_lanes, size_t *rows)
 {
-    memset(l, 0, sizeof *l);
     if (n_lanes > batch)
         n_lanes = batch;
     if (n_lanes < 1)
         n_lanes = 1;
     if (n_lanes > FG_MAX_LANES)
         n_lanes = FG_MAX_LANES;
-    l->n_lanes = n_lanes;
-    l->batch = batch;
-    l->n_params = m->n_params;
-    l->m = m;
-    l->ds = ds;
-    size_t rows = (batch + n_lanes - 1) / n_lanes;
+    *rows = (batch + n_lanes - 1) / n_lanes;
+    return n_lanes;
+}
+
+/* l (zeroed) with n_lanes lanes of up to rows rows for m on ds, their
+ * workspaces made for that many rows when the kind says how much they
+ * take; 0 when memory is short (l then holds what was made). */
+static int fg_lanes_alloc(fg_lanes *l, const forget_model *m,
+                          const forget_dataset *ds, size_t rows,
+                          size_t n_lanes)
+{
+    size_t chunk = fg_model_chunk_rows(m);
+    size_t ws = m->ops->ws_floats
+                    ? m->ops->ws_floats(m, rows < chunk ? rows : chunk)
+                    : 0;
     l->lane = fg_calloc(n_lanes, sizeof *l->lane);
     int ok = l->lane != NULL;
+    l->cap_lanes = ok ? n_lanes : 0;
     for (size_t i = 0; ok && i < n_lanes; i++) {
         fg_lane *ln = &l->lane[i];
         ln->grad = fg_malloc_array(m->n_params, sizeof(float));
@@ -61,16 +76,63 @@ int fg_lanes_init(fg_lanes *l, const forget_model *m,
             ln->yb = fg_malloc_array(rows, sizeof(int32_t));
         else
             ln->tb = fg_malloc_array(rows, ds->target_dim * sizeof(float));
-        ok = ok && ln->grad && ln->xb && ln->zbuf && (ln->yb || ln->tb);
+        ok = ok && ln->grad && ln->xb && ln->zbuf && (ln->yb || ln->tb) &&
+             (ws == 0 || fg_workspace_get(&ln->ws, ws) != NULL);
     }
-    if (!ok) {
-        fg_lanes_free(l);
+    l->n_params = m->n_params;
+    l->cap_rows = rows;
+    l->d = ds->d;
+    /* 0 for classes: labels, not targets */
+    l->k = ds->task == FORGET_TASK_CLASSIFICATION ? 0 : ds->target_dim;
+    l->zfloats = fg_model_zbuf_floats(m);
+    return ok;
+}
+
+/* Have l's buffers room for these lanes? */
+static int fg_lanes_fit(const fg_lanes *l, const forget_model *m,
+                        const forget_dataset *ds, size_t rows,
+                        size_t n_lanes)
+{
+    size_t k = ds->task == FORGET_TASK_CLASSIFICATION ? 0 : ds->target_dim;
+    return l->lane && l->cap_lanes >= n_lanes && l->cap_rows >= rows &&
+           l->n_params == m->n_params && l->d == ds->d && l->k == k &&
+           l->zfloats == fg_model_zbuf_floats(m);
+}
+
+int fg_lanes_reserve(fg_lanes *l, const forget_model *m,
+                     const forget_dataset *ds, size_t batch, size_t n_lanes)
+{
+    size_t rows;
+    n_lanes = fg_lanes_count(batch, n_lanes, &rows);
+    if (fg_lanes_fit(l, m, ds, rows, n_lanes))
+        return FORGET_OK;
+    fg_lanes made = {0};
+    if (!fg_lanes_alloc(&made, m, ds, rows, n_lanes)) {
+        fg_lanes_free(&made);
         return fg_error(FORGET_E_NOMEM, "out of memory for training %zu "
                         "parameters in batches of %zu", m->n_params, batch);
     }
+    fg_lanes_free(l);
+    *l = made;
+    return FORGET_OK;
+}
+
+int fg_lanes_init(fg_lanes *l, const forget_model *m,
+                  const forget_dataset *ds, size_t batch, size_t n_lanes,
+                  int threads)
+{
+    fg_lanes_end(l);
+    int rc = fg_lanes_reserve(l, m, ds, batch, n_lanes);
+    if (rc != FORGET_OK)
+        return rc;
+    size_t rows;
+    l->n_lanes = fg_lanes_count(batch, n_lanes, &rows);
+    l->batch = batch;
+    l->m = m;
+    l->ds = ds;
     /* Lanes at once only where that is both safe and useful: a BLAS that
      * runs its own threads would be oversubscribed. */
-    int team = threads < (int)n_lanes ? threads : (int)n_lanes;
+    int team = threads < (int)l->n_lanes ? threads : (int)l->n_lanes;
     if (team > 1 && m->ops->concurrent && fg_blas_threads() == 1)
         l->team = fg_team_start(team);
     return FORGET_OK;

@@ -31,8 +31,11 @@ typedef void (*fg_update_fn)(void *ctx, size_t begin, size_t end,
                              const float *g, const float *g2);
 
 typedef struct fg_lanes {
-    fg_lane *lane; /* n_lanes of them */
+    fg_lane *lane; /* cap_lanes of them; this run's first n_lanes */
     size_t n_lanes, batch, n_params;
+    /* what the buffers were made for: up to cap_lanes lanes of cap_rows
+     * rows of d features (k targets, 0 for labels) */
+    size_t cap_lanes, cap_rows, d, k, zfloats;
     fg_team *team;
     const forget_model *m;
     const forget_dataset *ds;
@@ -43,13 +46,22 @@ typedef struct fg_lanes {
     void *update_ctx;
 } fg_lanes;
 
-/* Buffers for batches of up to batch rows in n_lanes lanes, and a team of
- * up to threads threads when lanes may run at once (a kind whose
- * forward/backward may run concurrently, a BLAS on one thread).
- * FORGET_E_NOMEM leaves nothing allocated. */
+/* Buffers for batches of up to batch rows in n_lanes lanes (clamped to
+ * 1..batch), made ahead: l (zeroed, or holding earlier buffers) keeps
+ * them if they have room, else gets a new set, made whole before the old
+ * one is freed (FORGET_E_NOMEM leaves l as it was). */
+int fg_lanes_reserve(fg_lanes *l, const forget_model *m,
+                     const forget_dataset *ds, size_t batch, size_t n_lanes);
+/* A run's lanes: buffers as fg_lanes_reserve (kept when they have room,
+ * so that runs of one shape fault no fresh pages), and a team of up to
+ * threads threads when lanes may run at once (a kind whose
+ * forward/backward may run concurrently, a BLAS on one thread). */
 int fg_lanes_init(fg_lanes *l, const forget_model *m,
                   const forget_dataset *ds, size_t batch, size_t n_lanes,
                   int threads);
+/* The run is over: stop the team, keep the buffers for the next. */
+void fg_lanes_end(fg_lanes *l);
+/* Free everything (a zeroed l: nothing). */
 void fg_lanes_free(fg_lanes *l);
 
 /* The gradient of the mean loss over rows[0..nb) (nb <= batch), lane by

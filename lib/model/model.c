@@ -144,6 +144,15 @@ int fg_model_clone_raw(forget_model **out, const forget_model *m)
     return FORGET_OK;
 }
 
+void fg_model_assign(forget_model *m, const forget_model *like)
+{
+    memcpy(m->theta, like->theta, m->n_params * sizeof *m->theta);
+    fg_report_free(m->train_report);
+    m->train_report = NULL;
+    m->progress = NULL;
+    m->progress_user = NULL;
+}
+
 const char *forget_model_kind(const forget_model *m) { return m ? m->kind : NULL; }
 
 const char *forget_model_params(const forget_model *m)
@@ -254,6 +263,12 @@ const forget_report *forget_model_train_report(const forget_model *m)
 int fg_model_check_data(const forget_model *m, const forget_dataset *ds,
                         const char *caller)
 {
+    return fg_model_check_rows(m, ds, NULL, ds->n, caller);
+}
+
+int fg_model_check_rows(const forget_model *m, const forget_dataset *ds,
+                        const size_t *rows, size_t n, const char *caller)
+{
     if (ds->d != m->inputs)
         return fg_error(FORGET_E_INVALID, "%s: the data has %zu features, "
                         "the model takes %zu", caller, ds->d, m->inputs);
@@ -271,11 +286,13 @@ int fg_model_check_data(const forget_model *m, const forget_dataset *ds,
                             ds->target_dim, m->outputs);
         return FORGET_OK;
     }
-    for (size_t r = 0; r < ds->n; r++)
+    for (size_t i = 0; i < n; i++) {
+        size_t r = rows ? rows[i] : i;
         if ((size_t)ds->labels[r] >= m->outputs)
             return fg_error(FORGET_E_INVALID, "%s: row %zu has label %d, "
                             "beyond the model's %zu classes", caller, r,
                             (int)ds->labels[r], m->outputs);
+    }
     return FORGET_OK;
 }
 

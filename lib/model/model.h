@@ -25,6 +25,9 @@ typedef struct fg_model_ops {
     void (*destroy_impl)(void *impl);
     /* Largest rows per forward/backward call (0 = no limit). */
     size_t max_rows;
+    /* Optional. Floats of workspace a forward and backward of n rows take
+     * (so that training's buffers can be made ahead: fg_lanes_reserve). */
+    size_t (*ws_floats)(const forget_model *m, size_t n);
     /* 1 if forward/backward may run on several threads at once, each with
      * its own workspace (a host's callbacks are not assumed to). */
     int concurrent;
@@ -71,6 +74,9 @@ struct forget_model {
 int fg_model_alloc(forget_model **out, const fg_model_ops *ops,
                    const char *kind, size_t n_params, size_t n_blocks);
 void fg_model_publish(forget_model *m);
+/* fg_model_check_data for the rows listed only (rows NULL: 0..n-1). */
+int fg_model_check_rows(const forget_model *m, const forget_dataset *ds,
+                        const size_t *rows, size_t n, const char *caller);
 /* Rows per chunk for passes over a dataset. */
 size_t fg_model_chunk_rows(const forget_model *m);
 

@@ -83,12 +83,19 @@ static int fg_train_config(fg_train_cfg *c, const char *text)
     return FORGET_OK;
 }
 
-/* Everything one training run allocates. */
+/* Everything a training run uses, kept between the runs of a
+ * fg_train_scratch (sized for cap_p parameters and cap_n rows). */
 typedef struct fg_trainer {
     float *state1, *state2, *backup;
     size_t *order;
+    size_t cap_p, cap_n;
+    int has_state2;
     fg_lanes lanes;
 } fg_trainer;
+
+struct fg_train_scratch {
+    fg_trainer t;
+};
 
 static void fg_trainer_free(fg_trainer *t)
 {
@@ -97,29 +104,93 @@ static void fg_trainer_free(fg_trainer *t)
     fg_free(t->backup);
     fg_free(t->order);
     fg_lanes_free(&t->lanes);
+    memset(t, 0, sizeof *t);
 }
 
-static int fg_trainer_alloc(fg_trainer *t, const forget_model *m,
-                            const forget_dataset *ds, size_t n,
-                            const fg_train_cfg *c, int threads)
+/* t's buffers have room for training m on n rows as c says, and its
+ * lanes for batches of b rows (fg_lanes_reserve), made ahead: t keeps
+ * what it has when that fits, else gets new buffers, made whole before
+ * the old ones are freed (FORGET_E_NOMEM leaves t as it was). */
+static int fg_trainer_reserve(fg_trainer *t, const forget_model *m,
+                              const forget_dataset *ds, size_t n,
+                              const fg_train_cfg *c)
 {
     size_t p = m->n_params, b = (size_t)c->batch;
     if (b > n)
         b = n;
-    memset(t, 0, sizeof *t);
-    t->state1 = fg_calloc(p, sizeof(float));
-    t->state2 = c->adam ? fg_calloc(p, sizeof(float)) : NULL;
-    t->backup = fg_malloc_array(p, sizeof(float));
-    t->order = fg_malloc_array(n, sizeof(size_t));
-    if (!t->state1 || (c->adam && !t->state2) || !t->backup || !t->order) {
-        fg_trainer_free(t);
-        return fg_error(FORGET_E_NOMEM, "out of memory for training %zu "
-                        "parameters in batches of %zu", p, b);
+    fg_trainer made = *t;
+    int new_p = t->cap_p < p || (c->adam && !t->has_state2);
+    int new_n = t->cap_n < n;
+    if (new_p) {
+        made.state1 = fg_malloc_array(p, sizeof(float));
+        made.state2 = c->adam ? fg_malloc_array(p, sizeof(float)) : NULL;
+        made.backup = fg_malloc_array(p, sizeof(float));
+        made.has_state2 = c->adam;
+        made.cap_p = p;
     }
-    int rc = fg_lanes_init(&t->lanes, m, ds, b, (size_t)c->lanes, threads);
+    if (new_n) {
+        made.order = fg_malloc_array(n, sizeof(size_t));
+        made.cap_n = n;
+    }
+    int ok = made.state1 && (!made.has_state2 || made.state2) &&
+             made.backup && made.order;
+    int rc = ok ? fg_lanes_reserve(&t->lanes, m, ds, b, (size_t)c->lanes)
+                : fg_error(FORGET_E_NOMEM, "out of memory for training %zu "
+                           "parameters on %zu rows", p, n);
+    fg_trainer *drop = rc == FORGET_OK ? t : &made; /* the old, or the new */
+    if (new_p) {
+        fg_free(drop->state1);
+        fg_free(drop->state2);
+        fg_free(drop->backup);
+    }
+    if (new_n)
+        fg_free(drop->order);
     if (rc != FORGET_OK)
-        fg_trainer_free(t);
-    return rc;
+        return rc;
+    made.lanes = t->lanes;
+    *t = made;
+    return FORGET_OK;
+}
+
+/* t ready for a run: buffers with room (fg_trainer_reserve), the
+ * optimizer's state zero, the lanes set up for the run. */
+static int fg_trainer_alloc(fg_trainer *t, const forget_model *m,
+                            const forget_dataset *ds, size_t n,
+                            const fg_train_cfg *c, int threads)
+{
+    size_t b = (size_t)c->batch;
+    if (b > n)
+        b = n;
+    int rc = fg_trainer_reserve(t, m, ds, n, c);
+    if (rc != FORGET_OK)
+        return rc;
+    memset(t->state1, 0, m->n_params * sizeof(float));
+    if (c->adam)
+        memset(t->state2, 0, m->n_params * sizeof(float));
+    return fg_lanes_init(&t->lanes, m, ds, b, (size_t)c->lanes, threads);
+}
+
+int fg_train_scratch_new(fg_train_scratch **out)
+{
+    *out = fg_calloc(1, sizeof **out);
+    return *out ? FORGET_OK : fg_nomem("training buffers");
+}
+
+int fg_train_scratch_reserve(fg_train_scratch *s, const forget_model *m,
+                             const forget_dataset *ds, size_t n,
+                             const char *params)
+{
+    fg_train_cfg c;
+    int rc = fg_train_config(&c, params);
+    return rc == FORGET_OK ? fg_trainer_reserve(&s->t, m, ds, n, &c) : rc;
+}
+
+void fg_train_scratch_free(fg_train_scratch *s)
+{
+    if (s == NULL)
+        return;
+    fg_trainer_free(&s->t);
+    fg_free(s);
 }
 
 /* One optimizer step, applied to parameter ranges by the team members;
@@ -246,9 +317,9 @@ static int fg_train_closed_form(forget_model *m, const forget_dataset *train,
     return FORGET_OK;
 }
 
-int fg_model_train_rows(forget_model *m, const forget_dataset *train,
-                        const size_t *rows, size_t n, const char *params,
-                        int threads)
+int fg_model_train_rows_in(forget_model *m, const forget_dataset *train,
+                           const size_t *rows, size_t n, const char *params,
+                           int threads, fg_train_scratch *scratch)
 {
     fg_train_cfg c;
     int rc = fg_train_config(&c, params);
@@ -257,7 +328,8 @@ int fg_model_train_rows(forget_model *m, const forget_dataset *train,
     if (n == 0)
         return fg_error(FORGET_E_INVALID, "forget_model_train: the training "
                         "set is empty");
-    rc = fg_model_check_data(m, train, "forget_model_train");
+    /* the rows trained on, not the whole set (a shard's of many) */
+    rc = fg_model_check_rows(m, train, rows, n, "forget_model_train");
     if (rc != FORGET_OK)
         return rc;
     forget_report *report = fg_report_new();
@@ -267,23 +339,25 @@ int fg_model_train_rows(forget_model *m, const forget_dataset *train,
                           "samples_per_second", "threads"};
     for (size_t i = 0; i < sizeof keys / sizeof *keys && rc == FORGET_OK; i++)
         rc = fg_report_set(report, keys[i], 0.0);
-    fg_trainer t;
+    fg_trainer own = {0}, *tp = scratch ? &scratch->t : &own;
     if (rc == FORGET_OK)
-        rc = fg_trainer_alloc(&t, m, train, n, &c,
+        rc = fg_trainer_alloc(tp, m, train, n, &c,
                               threads > 0 ? threads : forget_get_threads());
     if (rc != FORGET_OK) {
+        fg_trainer_free(&own);
         fg_report_free(report);
         return rc;
     }
-    memcpy(t.backup, m->theta, m->n_params * sizeof(float));
+    memcpy(tp->backup, m->theta, m->n_params * sizeof(float));
     double t0 = fg_seconds(), final_loss = 0.0;
     int64_t steps = 0;
-    rc = fg_train_loop(m, rows, n, &c, &t, &final_loss, &steps);
+    rc = fg_train_loop(m, rows, n, &c, tp, &final_loss, &steps);
     double secs = fg_seconds() - t0;
-    int team = fg_team_size(t.lanes.team);
+    int team = fg_team_size(tp->lanes.team);
     if (rc != FORGET_OK)
-        memcpy(m->theta, t.backup, m->n_params * sizeof(float));
-    fg_trainer_free(&t);
+        memcpy(m->theta, tp->backup, m->n_params * sizeof(float));
+    fg_lanes_end(&tp->lanes);
+    fg_trainer_free(&own);
     if (rc != FORGET_OK) {
         fg_report_free(report);
         return rc;
@@ -299,6 +373,13 @@ int fg_model_train_rows(forget_model *m, const forget_dataset *train,
     fg_report_free(m->train_report);
     m->train_report = report;
     return FORGET_OK;
+}
+
+int fg_model_train_rows(forget_model *m, const forget_dataset *train,
+                        const size_t *rows, size_t n, const char *params,
+                        int threads)
+{
+    return fg_model_train_rows_in(m, train, rows, n, params, threads, NULL);
 }
 
 int forget_model_train(forget_model *m, const forget_dataset *train,

@@ -428,6 +428,19 @@ def bench_sisa(args):
         "sample passes: %.2f). Stages retrained: %d one at a time, %d in one call." % (
             o1["batch_100_cost"], o1["stages_retrained_sequential"],
             o1["stages_retrained_batch"]),
+        "The training work of the 100 one at a time is %.1f full retrains in sample" % (
+            o1["sequential_100_work_retrains"]),
+        "passes. Overhead per request (its time minus its sample passes at the cost",
+        "per sample pass of plain training on a shard's worth of rows, %.1f / %.1f us" % (
+            1e6 * o1["pass_seconds"], 1e6 * o2["pass_seconds"]),
+        "at threads=1 / 2): %.1f ms (median %.1f ms), %.1f%% of a one-shard retrain," % (
+            1e3 * o1["overhead_per_request_seconds"],
+            1e3 * o1["overhead_per_request_median_seconds"],
+            100 * o1["overhead_vs_shard_retrain"]),
+        "at threads=1; %.1f ms (median %.1f ms), %.1f%%, at threads=2." % (
+            1e3 * o2["overhead_per_request_seconds"],
+            1e3 * o2["overhead_per_request_median_seconds"],
+            100 * o2["overhead_vs_shard_retrain"]),
         "Peak RSS: libforget %.0f MiB, PyTorch %.0f MiB (libforget loads the images" % (
             o1["peak_rss_mib"], torch.get("peak_rss_mib", float("nan"))),
         "with `storage=bytes`, and sisa keeps its copy of the rows, its saved state",

@@ -2,14 +2,44 @@
  * 5 shards x 4 slices of the MLP 784-256-128-10; training; one deletion;
  * 100 deletions one call each; 100 more as one call; a full retrain of the
  * ensemble on what remains. Writes the deletion list; one JSON line.
+ *
+ * The overhead per request: a request's time minus the training work it
+ * needs, its sample passes (the report's) times the cost of one sample
+ * pass of plain training (forget_model_train of the template, with the
+ * same training parameters and threads, one epoch over a shard's worth of
+ * rows copied into a dataset of their own: the fastest of four runs, two
+ * before the 100 deletions and two after), as a share of a one-shard
+ * retrain (a full retrain's sample passes over the shards, at that cost).
  *   build/bench/bench_sisa [--data DIR] [--out DIR] [--threads N] [--lanes L] */
 #include <stdint.h>
 #include <sys/resource.h>
 
 #include "bench_common.h"
 
-#define CFG "shards=5 slices=4 epochs=1 seed=1 threads=%d " \
-            "train=\"lr=0.05 momentum=0.9 batch=128 lanes=%d\""
+#define SHARDS 5
+#define TRAIN "lr=0.05 momentum=0.9 batch=128 lanes=%d"
+#define CFG "shards=5 slices=4 epochs=1 seed=1 threads=%d train=\"" TRAIN "\""
+
+/* Seconds per sample pass of plain training: one epoch of the template's
+ * copy over rows (a dataset of its own), with threads. */
+static double pass_cost(const forget_model *tmpl, const forget_dataset *rows,
+                        int threads, int lanes)
+{
+    forget_model *m = NULL;
+    char params[256];
+    snprintf(params, sizeof params, TRAIN " epochs=1 seed=7", lanes);
+    BENCH_CHECK(forget_model_clone(&m, tmpl));
+    int before = forget_get_threads();
+    BENCH_CHECK(forget_set_threads(threads));
+    double t0 = bench_now();
+    BENCH_CHECK(forget_model_train(m, rows, params));
+    double t = bench_now() - t0;
+    BENCH_CHECK(forget_set_threads(before));
+    forget_model_free(m);
+    return t / (double)forget_dataset_rows(rows);
+}
+
+static double min2(double a, double b) { return a < b ? a : b; }
 
 int main(int argc, char **argv)
 {
@@ -55,13 +85,33 @@ int main(int argc, char **argv)
     double one_cost = 0;
     forget_report_get(forget_unlearner_report(u), "cost_vs_full_retrain",
                       &one_cost);
+    /* Plain training's cost per sample pass, on a shard's worth of rows
+     * (ones no deletion names). */
+    forget_dataset *shard_rows = NULL;
+    BENCH_CHECK(forget_dataset_subset_ids(&shard_rows, train, perm + 201,
+                                          (n - 201) / SHARDS));
+    double pass = pass_cost(tmpl, shard_rows, threads, lanes);
+    pass = min2(pass, pass_cost(tmpl, shard_rows, threads, lanes));
+    double seq_passes = 0, request_s[100], request_passes[100];
     t0 = bench_now();
     for (int i = 1; i <= 100; i++) {
+        double t1 = bench_now();
         BENCH_CHECK(forget_unlearner_forget_ids(u, &perm[i], 1));
+        request_s[i - 1] = bench_now() - t1;
         forget_report_get(forget_unlearner_report(u), "slices_retrained", &v);
         stages_seq += v;
+        forget_report_get(forget_unlearner_report(u), "sample_passes",
+                          &request_passes[i - 1]);
+        seq_passes += request_passes[i - 1];
     }
     double seq = bench_now() - t0;
+    pass = min2(pass, pass_cost(tmpl, shard_rows, threads, lanes));
+    pass = min2(pass, pass_cost(tmpl, shard_rows, threads, lanes));
+    forget_dataset_free(shard_rows);
+    double over[100];
+    for (int i = 0; i < 100; i++)
+        over[i] = request_s[i] - request_passes[i] * pass;
+    qsort(over, 100, sizeof *over, bench_cmp_double);
     fprintf(stderr, "  sisa: 100 one at a time done\n");
     t0 = bench_now();
     BENCH_CHECK(forget_unlearner_forget_ids(u, &perm[101], 100));
@@ -79,7 +129,11 @@ int main(int argc, char **argv)
     BENCH_CHECK(forget_unlearner_create(&full, "sisa", tmpl, cfg));
     t0 = bench_now();
     BENCH_CHECK(forget_unlearner_prepare(full, rest));
-    double full_s = bench_now() - t0;
+    double full_s = bench_now() - t0, full_passes = 0;
+    forget_report_get(forget_unlearner_report(full), "sample_passes",
+                      &full_passes);
+    double shard_s = full_passes / SHARDS * pass;
+    double over_mean = (seq - seq_passes * pass) / 100;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     const char *bt = getenv("OPENBLAS_NUM_THREADS");
@@ -90,10 +144,18 @@ int main(int argc, char **argv)
            "\"sequential_100_seconds\":%.3f,\"batch_100_seconds\":%.3f,"
            "\"batch_100_cost\":%.4f,\"full_retrain_seconds\":%.3f,"
            "\"test_accuracy_after\":%.4f,\"stages_retrained_sequential\":%.0f,"
-           "\"stages_retrained_batch\":%.0f,\"peak_rss_mib\":%.1f}\n",
+           "\"stages_retrained_batch\":%.0f,\"peak_rss_mib\":%.1f,"
+           "\"sequential_100_full_retrains\":%.2f,"
+           "\"sequential_100_work_retrains\":%.2f,"
+           "\"pass_seconds\":%.3e,\"one_shard_retrain_seconds\":%.4f,"
+           "\"overhead_per_request_seconds\":%.4f,"
+           "\"overhead_per_request_median_seconds\":%.4f,"
+           "\"overhead_vs_shard_retrain\":%.4f}\n",
            path, threads, bt ? bt : "", train_s, acc, one, one_cost, seq,
            batch, batch_cost, full_s, acc_after, stages_seq, stages_batch,
-           ru.ru_maxrss / 1024.0);
+           ru.ru_maxrss / 1024.0, seq / full_s, seq_passes / full_passes,
+           pass, shard_s, over_mean, 0.5 * (over[49] + over[50]),
+           over_mean / shard_s);
     forget_unlearner_free(full);
     forget_unlearner_free(u);
     forget_model_free(tmpl);
