@@ -103,6 +103,52 @@ START_TEST(values_and_subsets)
 }
 END_TEST
 
+/* Every byte value, in rows of odd lengths (so that a vectorized
+ * conversion runs its remainder loop too): bytes read back as the floats
+ * the float loader computes (byte / 255.0f), bit for bit. */
+START_TEST(every_byte_value_converts_as_the_loader)
+{
+    enum { N = 3, W = 7, H = 37 }; /* 259 pixels a row */
+    unsigned char img[16 + N * W * H], lab[8 + N];
+    unsigned char ih[16] = {0, 0, 8, 3, 0, 0, 0, N, 0, 0, 0, H, 0, 0, 0, W};
+    unsigned char lh[8] = {0, 0, 8, 1, 0, 0, 0, N};
+    memcpy(img, ih, 16);
+    memcpy(lab, lh, 8);
+    for (size_t i = 0; i < (size_t)N * W * H; i++)
+        img[16 + i] = (unsigned char)(i * 97 % 256 + i / 256);
+    for (int r = 0; r < N; r++)
+        lab[8 + r] = (unsigned char)r;
+    char ip[256], lp[256];
+    snprintf(ip, sizeof ip, "%s", tmp_path("b-img.idx"));
+    snprintf(lp, sizeof lp, "%s", tmp_path("b-lab.idx"));
+    write_file(ip, img, sizeof img);
+    write_file(lp, lab, sizeof lab);
+    forget_dataset *fl, *by;
+    ck_assert_int_eq(forget_dataset_load_idx(&fl, ip, lp, NULL), FORGET_OK);
+    ck_assert_int_eq(forget_dataset_load_idx(&by, ip, lp, "storage=bytes"),
+                     FORGET_OK);
+    int seen[256] = {0};
+    const float *xf = forget_dataset_x(fl);
+    for (size_t i = 0; i < (size_t)N * W * H; i++) {
+        seen[img[16 + i]] = 1;
+        ck_assert_float_eq(xf[i], (float)img[16 + i] / 255.0f);
+    }
+    for (int v = 0; v < 256; v++)
+        ck_assert_msg(seen[v], "byte %d is not in the image", v);
+    float x[N * W * H];
+    for (size_t r = 0; r < N; r++) {
+        ck_assert_int_eq(forget_dataset_copy_rows(by, r, 1, x, W * H),
+                         FORGET_OK);
+        ck_assert_mem_eq(x, xf + r * W * H, W * H * sizeof *x);
+    }
+    ck_assert_int_eq(forget_dataset_copy_rows(by, 0, N, x, N * W * H),
+                     FORGET_OK);
+    ck_assert_mem_eq(x, xf, sizeof x);
+    forget_dataset_free(fl);
+    forget_dataset_free(by);
+}
+END_TEST
+
 START_TEST(training_and_evaluation_are_identical)
 {
     forget_dataset *fl, *by;
@@ -286,6 +332,7 @@ Suite *suite_compact(void)
     tcase_add_checked_fixture(tc, fixture_init, fixture_shutdown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, values_and_subsets);
+    tcase_add_test(tc, every_byte_value_converts_as_the_loader);
     tcase_add_test(tc, sisa_state_keeps_bytes);
     tcase_add_test(tc, training_and_evaluation_are_identical);
     tcase_add_test(tc, methods_are_identical);

@@ -17,8 +17,10 @@ void fg_dataset_row(const forget_dataset *ds, size_t i, float *dst);
 /* Zero row i's features and targets, whatever the storage (a forgotten
  * row's data, destroyed rather than merely unreferenced). */
 void fg_dataset_clear_row(forget_dataset *ds, size_t i);
-/* Ask the CPU to start loading row i (a hint; no effect on results). */
+/* Ask the CPU to start loading row i (a hint; no effect on results):
+ * for use now (into L1), or far ahead (into the outer caches only). */
 void fg_dataset_prefetch_row(const forget_dataset *ds, size_t i);
+void fg_dataset_prefetch_row_far(const forget_dataset *ds, size_t i);
 const float *fg_dataset_rows(const forget_dataset *ds, size_t b, size_t e,
                              float *buf);
 

@@ -3,13 +3,7 @@
 
 #include <math.h>
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
-    !defined(FG_NO_CLONES) && !defined(__SANITIZE_ADDRESS__) && \
-    !defined(__SANITIZE_THREAD__)
-#define FG_HOT __attribute__((target_clones("avx2", "default")))
-#else
-#define FG_HOT
-#endif
+#include "util/hot.h"
 
 FG_HOT void fg_k_relu(float *z, size_t n)
 {

@@ -42,6 +42,8 @@ typedef struct fg_lanes {
     /* the current step */
     const size_t *rows;
     size_t nb;
+    const size_t *next; /* the next step's rows (NULL: not known) */
+    size_t n_next;
     fg_update_fn update;
     void *update_ctx;
 } fg_lanes;
@@ -66,8 +68,11 @@ void fg_lanes_free(fg_lanes *l);
 
 /* The gradient of the mean loss over rows[0..nb) (nb <= batch), lane by
  * lane; *loss = the sum of per-row losses. Then update over ranges
- * covering every parameter (in parallel when the team allows). */
+ * covering every parameter (in parallel when the team allows). next
+ * (n_next rows, 0 when not known) are the next step's rows, fetched into
+ * the caches meanwhile. */
 int fg_lanes_step(fg_lanes *l, const size_t *rows, size_t nb,
-                  fg_update_fn update, void *ctx, double *loss);
+                  const size_t *next, size_t n_next, fg_update_fn update,
+                  void *ctx, double *loss);
 
 #endif

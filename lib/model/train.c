@@ -257,8 +257,12 @@ static int fg_train_loop(forget_model *m, const size_t *rows, size_t n,
             size_t nb = n - s < b ? n - s : b;
             double loss = 0.0;
             fg_update u = fg_update_for(m->theta, t, c, ++step);
+            /* the next step's rows, when this epoch has them (the next
+             * epoch's are not shuffled yet) */
+            size_t next = n - s - nb < b ? n - s - nb : b;
             int rc = fg_lanes_step(&t->lanes, t->order + s, nb,
-                                   fg_update_range, &u, &loss);
+                                   t->order + s + nb, next, fg_update_range,
+                                   &u, &loss);
             if (rc != FORGET_OK)
                 return rc;
             /* The step was taken; a failure restores the parameters. */
