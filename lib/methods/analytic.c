@@ -81,11 +81,15 @@ static void fg_am_free_arrays(fg_am *s)
     fg_free(s->spare_g);
     fg_free(s->spare_r);
     fg_free(s->spare_w);
+    fg_free(s->pend);
+    fg_free(s->gbuf);
     fg_dwork_free(&s->work);
     fg_dwork_free(&s->feat);
     fg_idset_free(&s->ids);
     s->g = s->r = s->bt = s->w = s->y = NULL;
     s->spare_g = s->spare_r = s->spare_w = NULL;
+    s->pend = s->gbuf = NULL;
+    s->pend_n = s->gbuf_plus = s->gbuf_minus = 0;
     s->x = NULL;
     s->fp = NULL;
 }
@@ -117,12 +121,15 @@ static int fg_am_alloc(const fg_am *s, fg_am *n, size_t rows)
     n->spare_g = fg_calloc(d * d, sizeof(double));
     n->spare_r = fg_calloc(d * d, sizeof(double));
     n->spare_w = fg_calloc(k * d, sizeof(double));
+    n->pend = n->gbuf = NULL;
+    n->pend_n = n->gbuf_plus = n->gbuf_minus = 0;
     n->x = NULL;
     n->y = NULL;
     n->fp = s->keep_rows ? NULL : fg_malloc_array(rows ? rows : 1,
                                                    2 * sizeof(uint64_t));
-    if ((!s->keep_rows && !n->fp) || !n->g || !n->r || !n->bt || !n->w || !n->spare_g || !n->spare_r ||
-        !n->spare_w)
+    if ((!s->keep_rows && !n->fp) || !n->g || !n->r || !n->bt || !n->w ||
+        !n->spare_g || !n->spare_r || !n->spare_w ||
+        fg_am_pending_alloc(n) != FORGET_OK)
         return fg_nomem("the Gram matrix");
     if (s->keep_rows) {
         n->x = fg_malloc_array(rows ? rows : 1, s->in * sizeof(float));
@@ -450,6 +457,10 @@ static int fg_am_save(void *state, forget_writer *w)
     fg_am *s = state;
     if (!s->prepared)
         return FORGET_OK;
+    /* The file holds R and G as they are: the deferred updates are applied
+     * first (in place, so that this state and the one loaded from the
+     * file go on bit for bit alike). */
+    fg_am_flush(s);
     size_t d = s->d, c = s->k;
     unsigned char cnt[32];
     fg_put_u64(cnt, s->n_rows);
@@ -560,6 +571,8 @@ static int fg_am_restore(fg_am *s, const fg_slot *t)
     if (rc == FORGET_OK)
         rc = fg_am_restore_fingerprints(s, fg_slot_get(t, "AFPR"));
     s->cap = s->ids.n; /* what the loaders allocated */
+    if (rc == FORGET_OK)
+        rc = fg_am_pending_alloc(s);
     if (rc == FORGET_OK &&
         (s->w = fg_malloc_array(c, d * sizeof(double))) == NULL)
         rc = fg_nomem("the analytic state");
