@@ -447,7 +447,8 @@ static int fg_am_learn(void *state, const forget_dataset *rows,
 
 /* ---- state files: AGRM (G), AINV (R, or G's Cholesky factor), ABT (Bt),
  * ACNT (4 x u64: rows, Woodbury rows and calls since the refresh, 1 if
- * AINV holds the factor), the id set, and with keep_rows the kept rows
+ * AINV holds the factor), ADRF (optional, f64: the drift estimate), the
+ * id set, and with keep_rows the kept rows
  * (KROX float32 features, KROY float64 targets, one per slot: lib/data),
  * without them AFPR (2 x u64 fingerprints per slot).
  * W is the model's head (saved with the model). ---- */
@@ -479,6 +480,13 @@ static int fg_am_save(void *state, forget_writer *w)
     if (rc == FORGET_OK)
         rc = forget_writer_section(w, "ACNT", FORGET_SECTION_REQUIRED, cnt,
                                    sizeof cnt);
+    if (rc == FORGET_OK) { /* optional: older libraries skip it */
+        unsigned char drift[8];
+        uint64_t bits;
+        memcpy(&bits, &s->drift, sizeof bits);
+        fg_put_u64(drift, bits);
+        rc = forget_writer_section(w, "ADRF", 0, drift, sizeof drift);
+    }
     if (rc == FORGET_OK)
         rc = fg_idset_save(&s->ids, w);
     if (rc == FORGET_OK && s->keep_rows)
@@ -529,9 +537,20 @@ static int fg_am_restore_counts(fg_am *s, const fg_slot *t)
     s->woodbury_rows = (size_t)fg_get_u64(cnt->data + 8);
     s->woodbury_calls = (size_t)fg_get_u64(cnt->data + 16);
     s->r_factor = (int)fg_get_u64(cnt->data + 24);
-    /* The drift is not saved: after Woodbury requests it is unknown, so
-     * the next request starts from a factorisation. */
+    /* The drift estimate (ADRF); a state saved before it was kept does
+     * not know it after Woodbury requests, and its next request starts
+     * from a factorisation. */
+    const fg_slot *adrf = fg_slot_get(t, "ADRF");
     s->drift = s->woodbury_rows > 0 ? FG_AM_DRIFT_BUDGET : 0.0;
+    if (adrf->data != NULL) {
+        uint64_t bits = fg_get_u64(adrf->data);
+        double drift;
+        memcpy(&drift, &bits, sizeof drift);
+        if (adrf->size != 8 || !(drift >= 0.0 && drift <= FG_AM_DRIFT_BUDGET))
+            return fg_error(FORGET_E_FORMAT, "method 'analytic': section "
+                            "ADRF is malformed");
+        s->drift = drift;
+    }
     if (s->n_rows != fg_idset_remembered(&s->ids))
         return fg_error(FORGET_E_FORMAT, "method 'analytic': the row count "
                         "disagrees with the ids");
@@ -594,7 +613,8 @@ static int fg_am_load(void **state, forget_model *model,
                    {"ABT ", 1, 0, 0, 0}, {"ACNT", 1, 0, 0, 0},
                    {"IDS ", 1, 0, 0, 0}, {"GONE", 1, 0, 0, 0},
                    {"KROX", 1, 0, 0, 0}, {"KROY", 1, 0, 0, 0},
-                   {"AFPR", 8, 0, 0, 0}, {NULL, 0, 0, 0, 0}};
+                   {"AFPR", 8, 0, 0, 0}, {"ADRF", 1, 0, 0, 0},
+                   {NULL, 0, 0, 0, 0}};
     rc = fg_slots_read(r, t, NULL, NULL, "method 'analytic'");
     if (rc == FORGET_OK && t[0].data) {
         rc = fg_am_restore(s, t);
