@@ -13,7 +13,8 @@
  *  - a refactorisation, O(d^2 k + d^3): G -= s Phi_u^T Phi_u, then R and W
  *    from a Cholesky factorisation of G.
  * A cost model picks one; a refresh from G after d rows of Woodbury
- * updates bounds the rounding drift (analytic_update.c). This file: the
+ * updates bounds the rounding drift (analytic_update.c). The updates of R
+ * and G are deferred so that a request moves R once (analytic_pending.c). This file: the
  * method's table, requests by rows and by ids, learning, state files. */
 #include <math.h>
 #include <stdio.h>
