@@ -44,10 +44,9 @@ typedef double fg_v4 __attribute__((vector_size(32)));
 #define FG_ST(p, v) memcpy((p), &(v), sizeof(fg_v4))
 
 /* The lanes' sum in a fixed order. */
-static inline double fg_lanes_sum(const fg_v4 *a, const fg_v4 *b)
+static inline double fg_lanes_sum(const double *s)
 {
-    return (((*a)[0] + (*a)[1]) + ((*a)[2] + (*a)[3])) +
-           (((*b)[0] + (*b)[1]) + ((*b)[2] + (*b)[3]));
+    return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
 }
 
 /* Row i for P pending rows and K product rows (compile-time constants in
@@ -65,10 +64,10 @@ fg_sweep_row(size_t n, size_t i, double *restrict ai, size_t lda, size_t P,
     const fg_v4 zero = {0.0, 0.0, 0.0, 0.0};
     for (size_t q = 0; q < P; q++)
         ci[q] = c[q] * t[q * ldt + i];
-    for (size_t m = 0; m < FG_SWEEP_MAX; m++) /* all: no warning */
-        lo[m] = hi[m] = zero;
-    for (size_t m = 0; m < K; m++)
+    for (size_t m = 0; m < K; m++) {
         xi[m] = x[m * ldx + i];
+        lo[m] = hi[m] = zero;
+    }
     double diag = ai[i];
     for (size_t q = 0; q < P; q++)
         diag += ci[q] * t[q * ldt + i];
@@ -105,21 +104,23 @@ fg_sweep_row(size_t n, size_t i, double *restrict ai, size_t lda, size_t P,
             FG_ST(ym + 4, b1);
         }
     }
+    double lane[FG_SWEEP_MAX][FG_SWEEP_LANES];
+    for (size_t m = 0; m < K; m++) {
+        memcpy(lane[m], &lo[m], sizeof lo[m]);
+        memcpy(lane[m] + 4, &hi[m], sizeof hi[m]);
+    }
     for (size_t l = 0; j < n; j++, l++) { /* the tail: lanes 0.. again */
         double r = ai[j];
         for (size_t q = 0; q < P; q++)
             r += ci[q] * t[q * ldt + j];
         ai[j] = r;
         for (size_t m = 0; m < K; m++) {
-            if (l < 4)
-                lo[m][l] += r * x[m * ldx + j];
-            else
-                hi[m][l - 4] += r * x[m * ldx + j];
+            lane[m][l] += r * x[m * ldx + j];
             y[m * ldy + j] += r * xi[m];
         }
     }
     for (size_t m = 0; m < K; m++)
-        y[m * ldy + i] += diag * xi[m] + fg_lanes_sum(&lo[m], &hi[m]);
+        y[m * ldy + i] += diag * xi[m] + fg_lanes_sum(lane[m]);
 }
 
 /* The whole sweep for constant P and K. */
