@@ -84,12 +84,13 @@ static void fg_am_free_arrays(fg_am *s)
     fg_free(s->spare_w);
     fg_free(s->pend);
     fg_free(s->gbuf);
+    fg_free(s->gdiag);
     fg_dwork_free(&s->work);
     fg_dwork_free(&s->feat);
     fg_idset_free(&s->ids);
     s->g = s->r = s->bt = s->w = s->y = NULL;
     s->spare_g = s->spare_r = s->spare_w = NULL;
-    s->pend = s->gbuf = NULL;
+    s->pend = s->gbuf = s->gdiag = NULL;
     s->pend_n = s->gbuf_plus = s->gbuf_minus = 0;
     s->x = NULL;
     s->fp = NULL;
@@ -122,7 +123,7 @@ static int fg_am_alloc(const fg_am *s, fg_am *n, size_t rows)
     n->spare_g = fg_calloc(d * d, sizeof(double));
     n->spare_r = fg_calloc(d * d, sizeof(double));
     n->spare_w = fg_calloc(k * d, sizeof(double));
-    n->pend = n->gbuf = NULL;
+    n->pend = n->gbuf = n->gdiag = NULL;
     n->pend_n = n->gbuf_plus = n->gbuf_minus = 0;
     n->x = NULL;
     n->y = NULL;
@@ -189,6 +190,7 @@ static int fg_am_prepare(void *state, const forget_dataset *train,
     n.n_rows = rows;
     n.cap = rows;
     fg_state_swap(s, &n, sizeof n, fg_am_release);
+    fg_am_g_cleared(s);
     /* Form R now: prepare is slow anyway, the first request should not be. */
     fg_dpotri(d, s->r, d);
     s->r_factor = 0;
@@ -593,6 +595,8 @@ static int fg_am_restore(fg_am *s, const fg_slot *t)
     s->cap = s->ids.n; /* what the loaders allocated */
     if (rc == FORGET_OK)
         rc = fg_am_pending_alloc(s);
+    if (rc == FORGET_OK)
+        fg_am_g_cleared(s);
     if (rc == FORGET_OK &&
         (s->w = fg_malloc_array(c, d * sizeof(double))) == NULL)
         rc = fg_nomem("the analytic state");

@@ -25,7 +25,17 @@ int fg_am_pending_alloc(fg_am *s)
         s->pend = fg_malloc_array(FG_SWEEP_MAX, s->d * sizeof(double));
     if (!s->gbuf)
         s->gbuf = fg_malloc_array(FG_AM_GBUF, s->d * sizeof(double));
-    return s->pend && s->gbuf ? FORGET_OK : fg_nomem("the analytic state");
+    if (!s->gdiag)
+        s->gdiag = fg_malloc_array(s->d ? s->d : 1, sizeof(double));
+    return s->pend && s->gbuf && s->gdiag ? FORGET_OK
+                                         : fg_nomem("the analytic state");
+}
+
+void fg_am_g_cleared(fg_am *s)
+{
+    s->gbuf_plus = s->gbuf_minus = 0;
+    for (size_t i = 0; i < s->d; i++)
+        s->gdiag[i] = s->g[i * s->d + i];
 }
 
 /* The buffer holds the rows learned (G += phi phi^T) from its start and
@@ -48,7 +58,7 @@ void fg_am_g_apply(const fg_am *s, double *g)
 void fg_am_g_flush(fg_am *s)
 {
     fg_am_g_apply(s, s->g);
-    s->gbuf_plus = s->gbuf_minus = 0;
+    fg_am_g_cleared(s);
 }
 
 void fg_am_g_push(fg_am *s, const double *phi, size_t k, double sign)
@@ -58,8 +68,12 @@ void fg_am_g_push(fg_am *s, const double *phi, size_t k, double sign)
         fg_am_g_flush(s);
     if (k > FG_AM_GBUF) {
         fg_dsyrk(1, d, k, -sign, phi, d, 1.0, s->g, d);
+        fg_am_g_cleared(s);
         return;
     }
+    for (size_t q = 0; q < k; q++)
+        for (size_t i = 0; i < d; i++)
+            s->gdiag[i] -= sign * phi[q * d + i] * phi[q * d + i];
     if (sign < 0) { /* learned */
         memcpy(s->gbuf + s->gbuf_plus * d, phi, k * d * sizeof(double));
         s->gbuf_plus += k;
@@ -72,17 +86,9 @@ void fg_am_g_push(fg_am *s, const double *phi, size_t k, double sign)
 
 double fg_am_g_diag_max(const fg_am *s)
 {
-    size_t d = s->d;
-    const double *minus = fg_am_gminus(s);
     double g = 0.0;
-    for (size_t i = 0; i < d; i++) {
-        double v = s->g[i * d + i];
-        for (size_t q = 0; q < s->gbuf_plus; q++)
-            v += s->gbuf[q * d + i] * s->gbuf[q * d + i];
-        for (size_t q = 0; q < s->gbuf_minus; q++)
-            v -= minus[q * d + i] * minus[q * d + i];
-        g = fmax(g, v);
-    }
+    for (size_t i = 0; i < s->d; i++)
+        g = fmax(g, s->gdiag[i]);
     return g;
 }
 

@@ -197,7 +197,7 @@ static void fg_am_commit(fg_am *s, fg_am_req *q, double sign, int woodbury)
         s->r_factor = 1;
         s->woodbury_rows = s->woodbury_calls = 0;
         s->pend_n = 0; /* the old R's */
-        s->gbuf_plus = s->gbuf_minus = 0; /* in the new G */
+        fg_am_g_cleared(s); /* its rows are in the new G */
     }
     s->n_rows = sign > 0 ? s->n_rows - k : s->n_rows + k;
 }

@@ -75,6 +75,8 @@ typedef struct fg_am {
     size_t pend_n;
     double *gbuf; /* FG_AM_GBUF x d */
     size_t gbuf_plus, gbuf_minus;
+    double *gdiag; /* d: the diagonal of G's true value (for the
+                      condition estimate), kept with the buffer */
 } fg_am;
 
 /* r = the Cholesky factor of g (d x d upper) and wt = bt g^-1 (k x d);
@@ -92,6 +94,8 @@ int fg_am_request(fg_am *s, const float *x, const double *y, size_t k,
 
 /* The buffers of the deferred updates (pend, gbuf), when missing. */
 int fg_am_pending_alloc(fg_am *s);
+/* The buffer emptied (its rows are in s->g); gdiag from s->g. */
+void fg_am_g_cleared(fg_am *s);
 /* g += the buffered changes of G (g is s->g or a copy of it). */
 void fg_am_g_apply(const fg_am *s, double *g);
 /* Apply the buffered changes to G itself. */
@@ -100,7 +104,7 @@ void fg_am_g_flush(fg_am *s);
  * (the buffer applied first when it has no room; a request larger than it
  * updates G directly). */
 void fg_am_g_push(fg_am *s, const double *phi, size_t k, double sign);
-/* max diag of G's true value (O(d x the buffered rows)). */
+/* max diag of G's true value (O(d)). */
 double fg_am_g_diag_max(const fg_am *s);
 /* u = phi r (k x d) with the pending update applied to r on the way, in
  * one sweep when k <= FG_SWEEP_MAX (r is s->r, or the inverse formed in
