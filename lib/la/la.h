@@ -49,6 +49,23 @@ int fg_dpotrs_rows(size_t n, size_t nrhs, const double *u, size_t ldu,
 /* B = U^-T B (solve U^T X = B), U upper triangular n x n, B n x m. */
 void fg_dtrsm_ut(size_t n, size_t m, const double *u, size_t ldu, double *b,
                  size_t ldb);
+/* The most pending rows p and product rows k fg_dsweep takes. */
+#define FG_SWEEP_MAX 4
+
+/* One pass over the upper triangle of the symmetric n x n matrix A that
+ * reads and writes each of its elements once: first
+ *     A += sum_q c[q] t_q t_q^T   (t_q the p rows of T, p x n, ldt),
+ * then Y = X A with the updated A (X and Y k x n, ldx, ldy; Y is
+ * overwritten). p, k <= FG_SWEEP_MAX; k = 0 applies the update alone.
+ * Each element of A is updated by the same arithmetic whatever k, the
+ * instruction set or the thread count: a matrix updated by a sweep with
+ * k = 0 is bit-identical to one updated by a sweep that also multiplies.
+ * Y is deterministic too (fixed order of summation), though not
+ * bit-identical to dsymv's. */
+void fg_dsweep(size_t n, double *a, size_t lda, size_t p, const double *t,
+               size_t ldt, const double *c, size_t k, const double *x,
+               size_t ldx, double *y, size_t ldy);
+
 /* Copy the upper triangle onto the lower one. */
 void fg_dsym_fill(size_t n, double *a, size_t lda);
 

@@ -13,7 +13,8 @@
  *  - a refactorisation, O(d^2 k + d^3): G -= s Phi_u^T Phi_u, then R and W
  *    from a Cholesky factorisation of G.
  * A cost model picks one; a refresh from G after d rows of Woodbury
- * updates bounds the rounding drift (analytic_update.c). This file: the
+ * updates bounds the rounding drift (analytic_update.c). The updates of R
+ * and G are deferred so that a request moves R once (analytic_pending.c). This file: the
  * method's table, requests by rows and by ids, learning, state files. */
 #include <math.h>
 #include <stdio.h>
@@ -81,11 +82,16 @@ static void fg_am_free_arrays(fg_am *s)
     fg_free(s->spare_g);
     fg_free(s->spare_r);
     fg_free(s->spare_w);
+    fg_free(s->pend);
+    fg_free(s->gbuf);
+    fg_free(s->gdiag);
     fg_dwork_free(&s->work);
     fg_dwork_free(&s->feat);
     fg_idset_free(&s->ids);
     s->g = s->r = s->bt = s->w = s->y = NULL;
     s->spare_g = s->spare_r = s->spare_w = NULL;
+    s->pend = s->gbuf = s->gdiag = NULL;
+    s->pend_n = s->gbuf_plus = s->gbuf_minus = 0;
     s->x = NULL;
     s->fp = NULL;
 }
@@ -117,12 +123,15 @@ static int fg_am_alloc(const fg_am *s, fg_am *n, size_t rows)
     n->spare_g = fg_calloc(d * d, sizeof(double));
     n->spare_r = fg_calloc(d * d, sizeof(double));
     n->spare_w = fg_calloc(k * d, sizeof(double));
+    n->pend = n->gbuf = n->gdiag = NULL;
+    n->pend_n = n->gbuf_plus = n->gbuf_minus = 0;
     n->x = NULL;
     n->y = NULL;
     n->fp = s->keep_rows ? NULL : fg_malloc_array(rows ? rows : 1,
                                                    2 * sizeof(uint64_t));
-    if ((!s->keep_rows && !n->fp) || !n->g || !n->r || !n->bt || !n->w || !n->spare_g || !n->spare_r ||
-        !n->spare_w)
+    if ((!s->keep_rows && !n->fp) || !n->g || !n->r || !n->bt || !n->w ||
+        !n->spare_g || !n->spare_r || !n->spare_w ||
+        fg_am_pending_alloc(n) != FORGET_OK)
         return fg_nomem("the Gram matrix");
     if (s->keep_rows) {
         n->x = fg_malloc_array(rows ? rows : 1, s->in * sizeof(float));
@@ -181,6 +190,7 @@ static int fg_am_prepare(void *state, const forget_dataset *train,
     n.n_rows = rows;
     n.cap = rows;
     fg_state_swap(s, &n, sizeof n, fg_am_release);
+    fg_am_g_cleared(s);
     /* Form R now: prepare is slow anyway, the first request should not be. */
     fg_dpotri(d, s->r, d);
     s->r_factor = 0;
@@ -440,7 +450,8 @@ static int fg_am_learn(void *state, const forget_dataset *rows,
 
 /* ---- state files: AGRM (G), AINV (R, or G's Cholesky factor), ABT (Bt),
  * ACNT (4 x u64: rows, Woodbury rows and calls since the refresh, 1 if
- * AINV holds the factor), the id set, and with keep_rows the kept rows
+ * AINV holds the factor), ADRF (optional, f64: the drift estimate), the
+ * id set, and with keep_rows the kept rows
  * (KROX float32 features, KROY float64 targets, one per slot: lib/data),
  * without them AFPR (2 x u64 fingerprints per slot).
  * W is the model's head (saved with the model). ---- */
@@ -450,6 +461,10 @@ static int fg_am_save(void *state, forget_writer *w)
     fg_am *s = state;
     if (!s->prepared)
         return FORGET_OK;
+    /* The file holds R and G as they are: the deferred updates are applied
+     * first (in place, so that this state and the one loaded from the
+     * file go on bit for bit alike). */
+    fg_am_flush(s);
     size_t d = s->d, c = s->k;
     unsigned char cnt[32];
     fg_put_u64(cnt, s->n_rows);
@@ -468,6 +483,13 @@ static int fg_am_save(void *state, forget_writer *w)
     if (rc == FORGET_OK)
         rc = forget_writer_section(w, "ACNT", FORGET_SECTION_REQUIRED, cnt,
                                    sizeof cnt);
+    if (rc == FORGET_OK) { /* optional: older libraries skip it */
+        unsigned char drift[8];
+        uint64_t bits;
+        memcpy(&bits, &s->drift, sizeof bits);
+        fg_put_u64(drift, bits);
+        rc = forget_writer_section(w, "ADRF", 0, drift, sizeof drift);
+    }
     if (rc == FORGET_OK)
         rc = fg_idset_save(&s->ids, w);
     if (rc == FORGET_OK && s->keep_rows)
@@ -518,9 +540,20 @@ static int fg_am_restore_counts(fg_am *s, const fg_slot *t)
     s->woodbury_rows = (size_t)fg_get_u64(cnt->data + 8);
     s->woodbury_calls = (size_t)fg_get_u64(cnt->data + 16);
     s->r_factor = (int)fg_get_u64(cnt->data + 24);
-    /* The drift is not saved: after Woodbury requests it is unknown, so
-     * the next request starts from a factorisation. */
+    /* The drift estimate (ADRF); a state saved before it was kept does
+     * not know it after Woodbury requests, and its next request starts
+     * from a factorisation. */
+    const fg_slot *adrf = fg_slot_get(t, "ADRF");
     s->drift = s->woodbury_rows > 0 ? FG_AM_DRIFT_BUDGET : 0.0;
+    if (adrf->data != NULL) {
+        uint64_t bits = fg_get_u64(adrf->data);
+        double drift;
+        memcpy(&drift, &bits, sizeof drift);
+        if (adrf->size != 8 || !(drift >= 0.0 && drift <= FG_AM_DRIFT_BUDGET))
+            return fg_error(FORGET_E_FORMAT, "method 'analytic': section "
+                            "ADRF is malformed");
+        s->drift = drift;
+    }
     if (s->n_rows != fg_idset_remembered(&s->ids))
         return fg_error(FORGET_E_FORMAT, "method 'analytic': the row count "
                         "disagrees with the ids");
@@ -560,6 +593,10 @@ static int fg_am_restore(fg_am *s, const fg_slot *t)
     if (rc == FORGET_OK)
         rc = fg_am_restore_fingerprints(s, fg_slot_get(t, "AFPR"));
     s->cap = s->ids.n; /* what the loaders allocated */
+    if (rc == FORGET_OK)
+        rc = fg_am_pending_alloc(s);
+    if (rc == FORGET_OK)
+        fg_am_g_cleared(s);
     if (rc == FORGET_OK &&
         (s->w = fg_malloc_array(c, d * sizeof(double))) == NULL)
         rc = fg_nomem("the analytic state");
@@ -581,7 +618,8 @@ static int fg_am_load(void **state, forget_model *model,
                    {"ABT ", 1, 0, 0, 0}, {"ACNT", 1, 0, 0, 0},
                    {"IDS ", 1, 0, 0, 0}, {"GONE", 1, 0, 0, 0},
                    {"KROX", 1, 0, 0, 0}, {"KROY", 1, 0, 0, 0},
-                   {"AFPR", 8, 0, 0, 0}, {NULL, 0, 0, 0, 0}};
+                   {"AFPR", 8, 0, 0, 0}, {"ADRF", 1, 0, 0, 0},
+                   {NULL, 0, 0, 0, 0}};
     rc = fg_slots_read(r, t, NULL, NULL, "method 'analytic'");
     if (rc == FORGET_OK && t[0].data) {
         rc = fg_am_restore(s, t);

@@ -83,7 +83,7 @@ static int fg_am_spares(fg_am *s)
 /* R = G^-1 for a Woodbury request: s->r itself, or, when it holds the
  * Cholesky factor, the inverse formed in the spare buffer (swapped in at
  * commit, so that a refused request leaves the state byte-identical). */
-static int fg_am_inverse(fg_am *s, const double **rinv)
+static int fg_am_inverse(fg_am *s, double **rinv)
 {
     *rinv = s->r;
     if (!s->r_factor)
@@ -101,23 +101,20 @@ static int fg_am_inverse(fg_am *s, const double **rinv)
  * positive definite). O(d). */
 static double fg_am_cond(const fg_am *s, const double *rinv)
 {
-    double g = 0.0, r = 0.0;
-    for (size_t i = 0; i < s->d; i++) {
-        g = fmax(g, s->g[i * s->d + i]);
+    double r = 0.0;
+    for (size_t i = 0; i < s->d; i++)
         r = fmax(r, rinv[i * s->d + i]);
-    }
-    return g * r;
+    return fg_am_g_diag_max(s) * r;
 }
 
-/* Woodbury, first half: U, S and its factor, F; nothing changes yet. */
-static int fg_am_woodbury_plan(const fg_am *s, fg_am_req *q, double sign,
-                               const double *rinv)
+/* Woodbury, first half: U, S and its factor, F. Nothing changes but
+ * where R's pending update is kept (applied to R by the sweep that forms
+ * U: R's value and its later bits are the same). */
+static int fg_am_woodbury_plan(fg_am *s, fg_am_req *q, double sign,
+                               double *rinv)
 {
     size_t d = s->d, c = s->k, k = q->k;
-    if (k == 1)
-        fg_dsymv(d, 1.0, rinv, d, q->phi, 0.0, q->u);
-    else
-        fg_dsymm(1, k, d, 1.0, rinv, d, q->phi, d, 0.0, q->u, d);
+    fg_am_r_product(s, rinv, q->phi, k, q->u);
     /* S = I - s U Phi^T */
     fg_dgemm(0, 1, k, k, d, -sign, q->u, d, q->phi, d, 0.0, q->smat, k);
     double lev = 0.0; /* the largest |diag(Phi_u R Phi_u^T)| */
@@ -148,6 +145,7 @@ static int fg_am_refactor_plan(fg_am *s, fg_am_req *q, double sign)
     if (rc != FORGET_OK)
         return rc;
     memcpy(s->spare_g, s->g, d * d * sizeof(double));
+    fg_am_g_apply(s, s->spare_g); /* G's buffered changes, in the copy */
     fg_dsyrk(1, d, k, -sign, q->phi, d, 1.0, s->spare_g, d);
     memcpy(q->bt2, s->bt, c * d * sizeof(double));
     fg_dgemm(1, 0, c, d, k, -sign, q->y, c, q->phi, d, 1.0, q->bt2, d);
@@ -187,15 +185,9 @@ static void fg_am_commit(fg_am *s, fg_am_req *q, double sign, int woodbury)
             fg_am_swap(&s->r, &s->spare_r);
             s->r_factor = 0;
         }
-        if (k == 1)
-            fg_dsyr(d, sign, q->u, s->r, d);
-        else
-            fg_dsyrk(1, d, k, sign, q->u, d, 1.0, s->r, d);
+        fg_am_r_push(s, q->u, k, sign); /* applied by the next sweep */
         fg_dgemm(1, 0, c, d, k, -sign, q->f, c, q->u, d, 1.0, s->w, d);
-        if (k == 1)
-            fg_dsyr(d, -sign, q->phi, s->g, d);
-        else
-            fg_dsyrk(1, d, k, -sign, q->phi, d, 1.0, s->g, d);
+        fg_am_g_push(s, q->phi, k, sign);
         s->woodbury_rows += k;
         s->woodbury_calls++;
     } else {
@@ -204,6 +196,8 @@ static void fg_am_commit(fg_am *s, fg_am_req *q, double sign, int woodbury)
         fg_am_swap(&s->w, &s->spare_w);
         s->r_factor = 1;
         s->woodbury_rows = s->woodbury_calls = 0;
+        s->pend_n = 0; /* the old R's */
+        fg_am_g_cleared(s); /* its rows are in the new G */
     }
     s->n_rows = sign > 0 ? s->n_rows - k : s->n_rows + k;
 }
@@ -217,8 +211,10 @@ static void fg_am_maybe_refresh(fg_am *s, forget_run *run)
     if (!due || fg_am_spares(s) != FORGET_OK)
         return;
     size_t d = s->d, c = s->k;
+    fg_am_g_flush(s);
     if (fg_am_factor(d, c, s->g, s->bt, s->spare_r, s->spare_w) != FORGET_OK)
         return;
+    s->pend_n = 0; /* the old R's */
     fg_am_swap(&s->r, &s->spare_r);
     fg_am_swap(&s->w, &s->spare_w);
     s->r_factor = 1;
@@ -297,7 +293,7 @@ int fg_am_request(fg_am *s, const float *x, const double *y, size_t k,
     fg_am_had had = fg_am_mark(s);
     int woodbury = fg_am_use_woodbury(s, k);
     int rc = fg_am_begin(s, &q, x, y, k, woodbury, run);
-    const double *rinv = NULL;
+    double *rinv = NULL;
     if (rc == FORGET_OK && woodbury)
         rc = fg_am_inverse(s, &rinv);
     if (rc == FORGET_OK && woodbury)

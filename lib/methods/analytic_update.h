@@ -32,6 +32,11 @@
  * factor 4 below the 1e-9 the tests hold a request to. */
 #define FG_AM_DRIFT_BUDGET 2.5e-10
 
+/* The rows of G's changes kept before they are applied at once (one pass
+ * over G and a BLAS-3 update per FG_AM_GBUF rows instead of a pass per
+ * request). */
+#define FG_AM_GBUF 64
+
 typedef struct fg_am {
     forget_model *model;
     int update, keep_rows;
@@ -59,6 +64,19 @@ typedef struct fg_am {
      * with G, R and W). */
     fg_dwork work, feat;
     double *spare_g, *spare_r, *spare_w;
+    /* Deferred updates (analytic_pending.c), so that a one-row request
+     * reads and writes R once and leaves G alone: R's true value is
+     * r + sum_q pend_c[q] t_q t_q^T (t_q the pend_n rows of pend, the last
+     * Woodbury request's T), applied by the next request's sweep over R;
+     * G's is g + the sum of phi phi^T over the gbuf_plus rows learned at
+     * the start of gbuf, minus it over the gbuf_minus rows forgotten at
+     * its end, applied when it fills or anything reads G. */
+    double *pend, pend_c[FG_SWEEP_MAX]; /* FG_SWEEP_MAX x d */
+    size_t pend_n;
+    double *gbuf; /* FG_AM_GBUF x d */
+    size_t gbuf_plus, gbuf_minus;
+    double *gdiag; /* d: the diagonal of G's true value (for the
+                      condition estimate), kept with the buffer */
 } fg_am;
 
 /* r = the Cholesky factor of g (d x d upper) and wt = bt g^-1 (k x d);
@@ -71,5 +89,34 @@ int fg_am_factor(size_t d, size_t k, const double *g, const double *bt,
  * state and the model's head follow; on failure nothing changed. */
 int fg_am_request(fg_am *s, const float *x, const double *y, size_t k,
                   double sign, forget_run *run);
+
+/* ---- the deferred updates (analytic_pending.c) ---- */
+
+/* The buffers of the deferred updates (pend, gbuf), when missing. */
+int fg_am_pending_alloc(fg_am *s);
+/* The buffer emptied (its rows are in s->g); gdiag from s->g. */
+void fg_am_g_cleared(fg_am *s);
+/* g += the buffered changes of G (g is s->g or a copy of it). */
+void fg_am_g_apply(const fg_am *s, double *g);
+/* Apply the buffered changes to G itself. */
+void fg_am_g_flush(fg_am *s);
+/* After a committed request of k rows phi with sign: G's change buffered
+ * (the buffer applied first when it has no room; a request larger than it
+ * updates G directly). */
+void fg_am_g_push(fg_am *s, const double *phi, size_t k, double sign);
+/* max diag of G's true value (O(d)). */
+double fg_am_g_diag_max(const fg_am *s);
+/* u = phi r (k x d) with the pending update applied to r on the way, in
+ * one sweep when k <= FG_SWEEP_MAX (r is s->r, or the inverse formed in
+ * the spare when nothing is pending). R's true value is unchanged, and
+ * so are its bits as any later sweep would have left them. */
+void fg_am_r_product(fg_am *s, double *r, const double *phi, size_t k,
+                     double *u);
+/* After a committed Woodbury request (R's pending update applied): R +=
+ * sign t^T t, deferred when k <= FG_SWEEP_MAX, else at once. */
+void fg_am_r_push(fg_am *s, const double *t, size_t k, double sign);
+/* Apply both deferred updates (before the state is saved or R and G are
+ * read as they are): the state then means what it meant. */
+void fg_am_flush(fg_am *s);
 
 #endif

@@ -10,74 +10,11 @@
 
 #include <lapacke.h>
 
+#include "analytic_pool.h"
 #include "data/dataset.h"
 #include "internal.h"
 #include "model/kit.h"
 #include "model/model.h"
-
-/* A pool of rows: features from a hash, class labels or 2 targets. */
-static forget_dataset *pool(size_t n, size_t d, int regression)
-{
-    float *x = malloc(n * d * sizeof *x), *t = malloc(n * 2 * sizeof *t);
-    int32_t *y = malloc(n * sizeof *y);
-    for (size_t i = 0; i < n; i++) {
-        double s = 0;
-        for (size_t j = 0; j < d; j++) {
-            uint64_t h = (i * 7919 + j * 104729 + 1) * 0x9E3779B97F4A7C15ull;
-            x[i * d + j] = (float)((double)(h >> 40) / (double)(1 << 24) - 0.5);
-            s += x[i * d + j] * (double)(j % 3);
-        }
-        y[i] = (int32_t)((s > 0) + (x[i * d] > 0.2f));
-        t[2 * i] = (float)s;
-        t[2 * i + 1] = x[i * d + 1] - 0.5f * x[i * d];
-    }
-    forget_dataset *ds = NULL;
-    if (regression)
-        ck_assert_int_eq(forget_dataset_create_regression(&ds, n, d, x, t, 2,
-                                                          NULL), FORGET_OK);
-    else
-        ck_assert_int_eq(forget_dataset_create(&ds, n, d, x, y, NULL),
-                         FORGET_OK);
-    free(x);
-    free(t);
-    free(y);
-    return ds;
-}
-
-/* The rows of pool whose flag is set. */
-static forget_dataset *rows_where(const forget_dataset *p, const char *in)
-{
-    uint64_t *ids = malloc(p->n * sizeof *ids);
-    size_t k = 0;
-    for (size_t i = 0; i < p->n; i++)
-        if (in[i])
-            ids[k++] = i;
-    forget_dataset *ds = NULL;
-    ck_assert_int_eq(forget_dataset_subset_ids(&ds, p, ids, k), FORGET_OK);
-    free(ids);
-    return ds;
-}
-
-/* A copy of m's float64 head (outputs x dim), to free. */
-static double *head_of(const forget_model *m)
-{
-    double *h = malloc(forget_model_outputs(m) * fg_analytic_dim(m) *
-                       sizeof *h);
-    ck_assert_ptr_nonnull(h);
-    fg_analytic_get_head(m, h);
-    return h;
-}
-
-/* max |a - b| / max |b| */
-static double rel_diff(const double *a, const double *b, size_t n)
-{
-    double scale = 1e-300, diff = 0;
-    for (size_t i = 0; i < n; i++) {
-        scale = fmax(scale, fabs(b[i]));
-        diff = fmax(diff, fabs(a[i] - b[i]));
-    }
-    return diff / scale;
-}
 
 /* The head on the rows in `in` by an independent solve, least squares on
  * [Phi; sqrt(gamma) I] W^T = [Y; 0] by Householder QR (LAPACK dgels, which
@@ -86,7 +23,7 @@ static double rel_diff(const double *a, const double *b, size_t n)
 static double *qr_head(const forget_model *m, const forget_dataset *p,
                        const char *in, double *cond)
 {
-    forget_dataset *cur = rows_where(p, in);
+    forget_dataset *cur = am_rows_where(p, in);
     size_t n = cur->n, d = fg_analytic_dim(m), k = forget_model_outputs(m);
     double *a = calloc((n + d) * d, sizeof *a), *b = calloc((n + d) * k,
                                                            sizeof *b);
@@ -114,30 +51,12 @@ static double *qr_head(const forget_model *m, const forget_dataset *p,
     return h;
 }
 
-static double diff_from_refit(forget_model *m, const forget_dataset *p,
-                              const char *in)
-{
-    forget_model *fresh = NULL;
-    ck_assert_int_eq(forget_model_create(&fresh, "analytic",
-                                         forget_model_params(m)), FORGET_OK);
-    forget_dataset *cur = rows_where(p, in);
-    ck_assert_int_eq(forget_model_train(fresh, cur, ""), FORGET_OK);
-    size_t n = forget_model_outputs(m) * fg_analytic_dim(m);
-    double *hm = head_of(m), *hf = head_of(fresh);
-    double d = rel_diff(hm, hf, n);
-    free(hm);
-    free(hf);
-    forget_dataset_free(cur);
-    forget_model_free(fresh);
-    return d;
-}
-
 /* A random walk of learn/forget requests; returns the worst deviation. */
 static double walk(const char *model_params, const char *method_params,
                    int regression, int steps, uint64_t seed,
                    forget_model **model_out)
 {
-    forget_dataset *p = pool(400, 12, regression);
+    forget_dataset *p = am_pool(400, 12, regression);
     char *in = calloc(p->n, 1);
     for (size_t i = 0; i < 150; i++)
         in[i] = 1;
@@ -147,10 +66,10 @@ static double walk(const char *model_params, const char *method_params,
     forget_unlearner *u = NULL;
     ck_assert_int_eq(forget_unlearner_create(&u, "analytic", m, method_params),
                      FORGET_OK);
-    forget_dataset *start = rows_where(p, in);
+    forget_dataset *start = am_rows_where(p, in);
     ck_assert_int_eq(forget_unlearner_prepare(u, start), FORGET_OK);
     forget_dataset_free(start);
-    double worst = diff_from_refit(m, p, in);
+    double worst = am_diff_from_refit(m, p, in);
     uint64_t s = seed;
     int woodbury = 0, refactor = 0;
     for (int step = 0; step < steps; step++) {
@@ -171,7 +90,7 @@ static double walk(const char *model_params, const char *method_params,
             free(pick);
             continue;
         }
-        forget_dataset *req = rows_where(p, pick);
+        forget_dataset *req = am_rows_where(p, pick);
         int rc = learn ? forget_unlearner_learn(u, req)
                        : forget_unlearner_forget(u, req);
         ck_assert_msg(rc == FORGET_OK, "step %d: %s", step,
@@ -186,7 +105,7 @@ static double walk(const char *model_params, const char *method_params,
         forget_dataset_free(req);
         free(pick);
         if (step % 25 == 24 || step == steps - 1)
-            worst = fmax(worst, diff_from_refit(m, p, in));
+            worst = fmax(worst, am_diff_from_refit(m, p, in));
     }
     if (strstr(method_params, "update=auto"))
         ck_assert_msg(woodbury > 0 && refactor > 0, "woodbury %d refactor %d",
@@ -226,8 +145,8 @@ START_TEST(both_paths_give_the_same_head)
     ck_assert_double_lt(wa, 1e-9);
     ck_assert_double_lt(wb, 1e-9);
     size_t n = 3 * fg_analytic_dim(a);
-    double *ha = head_of(a), *hb = head_of(b);
-    ck_assert_double_lt(rel_diff(ha, hb, n), 1e-9);
+    double *ha = am_head(a), *hb = am_head(b);
+    ck_assert_double_lt(am_rel_diff(ha, hb, n), 1e-9);
     free(ha);
     free(hb);
     forget_model_free(a);
@@ -241,7 +160,7 @@ END_TEST
  * bit-identical. */
 START_TEST(indefinite_request_changes_nothing)
 {
-    forget_dataset *p = pool(60, 12, 0);
+    forget_dataset *p = am_pool(60, 12, 0);
     forget_model *m = NULL;
     ck_assert_int_eq(forget_model_create(&m, "analytic", "inputs=12 outputs=3 "
                                          "gamma=0.01"), FORGET_OK);
@@ -257,7 +176,7 @@ START_TEST(indefinite_request_changes_nothing)
                          FORGET_OK);
         unsigned char *s0 = malloc(n0), *s1 = malloc(n0);
         forget_unlearner_save_buffer(u, s0, n0, &n0);
-        double *h0 = head_of(m), *h1;
+        double *h0 = am_head(m), *h1;
         /* Row 5's id with its features scaled by 50. */
         float x[12];
         int32_t y = 1;
@@ -285,7 +204,7 @@ START_TEST(indefinite_request_changes_nothing)
         forget_unlearner_save_buffer(u, s1, n0, &n1);
         ck_assert_uint_eq(n0, n1);
         ck_assert_mem_eq(s0, s1, n0);
-        h1 = head_of(m);
+        h1 = am_head(m);
         ck_assert_mem_eq(h0, h1, 3 * 13 * sizeof *h0);
         free(h1);
         free(s0);
@@ -302,7 +221,7 @@ END_TEST
 /* A trunk model: the mlp's hidden layers as the frozen map. */
 START_TEST(trunk_features_match_refit)
 {
-    forget_dataset *p = pool(300, 12, 0);
+    forget_dataset *p = am_pool(300, 12, 0);
     forget_model *mlp = NULL, *m = NULL, *fresh = NULL;
     ck_assert_int_eq(forget_model_create(&mlp, "mlp", "layers=12-16-8-3"),
                      FORGET_OK);
@@ -320,8 +239,8 @@ START_TEST(trunk_features_match_refit)
     /* The refit needs the same trunk: a clone of the model, refitted. */
     ck_assert_int_eq(forget_model_clone(&fresh, m), FORGET_OK);
     ck_assert_int_eq(forget_model_train(fresh, r, ""), FORGET_OK);
-    double *hm = head_of(m), *hf = head_of(fresh);
-    ck_assert_double_lt(rel_diff(hm, hf, 3 * 9), 1e-9);
+    double *hm = am_head(m), *hf = am_head(fresh);
+    ck_assert_double_lt(am_rel_diff(hm, hf, 3 * 9), 1e-9);
     free(hm);
     free(hf);
     forget_unlearner_free(u);
@@ -348,7 +267,7 @@ END_TEST
 static void small_gamma_walk(const char *shape, size_t n, size_t in,
                              int regression, double gamma, int *refactored)
 {
-    forget_dataset *p = pool(n, in, regression);
+    forget_dataset *p = am_pool(n, in, regression);
     char params[160];
     snprintf(params, sizeof params, "inputs=%zu outputs=%d gamma=%g %s%s", in,
              regression ? 2 : 3, gamma, shape,
@@ -375,15 +294,15 @@ static void small_gamma_walk(const char *shape, size_t n, size_t in,
                          FORGET_OK);
         for (size_t j = 0; j < len[r]; j++)
             in_set[rows[r][j]] = (char)learn;
-        double diff = diff_from_refit(m, p, in_set), ra = 0;
+        double diff = am_diff_from_refit(m, p, in_set), ra = 0;
         forget_report_get(forget_unlearner_report(u),
                           "refactored_for_accuracy", &ra);
         *refactored += ra > 0;
         if (diff > 1e-9) { /* held to what float64 can give instead */
             double cond = 0;
             size_t nh = forget_model_outputs(m) * fg_analytic_dim(m);
-            double *q = qr_head(m, p, in_set, &cond), *h = head_of(m);
-            double ours = rel_diff(h, q, nh);
+            double *q = qr_head(m, p, in_set, &cond), *h = am_head(m);
+            double ours = am_rel_diff(h, q, nh);
             double bound = (double)fg_analytic_dim(m) * DBL_EPSILON * cond;
             ck_assert_msg(ours <= bound, "%s request %d: %.3g from a refit, "
                           "%.3g from a QR solve, over d eps cond(G) = %.3g",

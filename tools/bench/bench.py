@@ -361,11 +361,31 @@ def bench_analytic(args):
         k1 = o["k"][0]
         lines += ["",
                   "Memory bound of one request: reading and writing R (d x d float64, "
-                  "%.1f MB) once takes %.2f ms here; a one-row request took %.2f ms "
+                  "%.1f MB, out of cache) once takes %.2f ms here; a one-row request took %.2f ms "
                   "(%.2fx)." % (8.0 * o["d"] ** 2 / 1e6, 1e3 * o["rw_bound_seconds"],
                                 1e3 * k1["auto_seconds"],
                                 k1["auto_seconds"] / o["rw_bound_seconds"]),
                   ""]
+    llc = ours["one_row"][0]["llc_bytes"]
+    lines += ["### one-row requests against the memory bound", "",
+              "Random map, d = 2049 and 4097: a row forgotten and learned back, 15 rows "
+              "(medians, 10th-90th percentile of forgetting); *stream* = 64 requests in a "
+              "row (32 rows out, then back) divided by 64, G's buffered update included. "
+              "*bound* = reading and writing a d x d float64 buffer once in place, one "
+              "thread, after reading twice the last-level cache (%s) so that nothing of it "
+              "is cached (best of 5)." % ("%.0f MB" % (llc / 2**20) if llc else "size unknown"),
+              "",
+              "| d | R (MB) | fits the LLC | bound | forget one row (p10-p90) | learn it back | stream | forget / bound | stream / bound |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for r in ours["one_row"]:
+        fits = {True: "yes", False: "no", None: "unknown"}[r["fits_llc"]]
+        lines.append("| %d | %.1f | %s | %.2f ms | %.2f ms (%.2f-%.2f) | %.2f ms | %.2f ms | %.2fx | %.2fx |" % (
+            r["d"], r["rw_bound_bytes"] / 1e6, fits, 1e3 * r["rw_bound_seconds"],
+            1e3 * r["forget_seconds"], 1e3 * r["forget_p10_p90"][0],
+            1e3 * r["forget_p10_p90"][1], 1e3 * r["learn_seconds"],
+            1e3 * r["stream_seconds"], r["forget_seconds"] / r["rw_bound_seconds"],
+            r["stream_seconds"] / r["rw_bound_seconds"]))
+    lines.append("")
     kr = ours["keep_rows"]
     lines += ["### keep_rows=true: learning a row back", "",
               "Raw features, %d rows kept: forgetting one row %.2f ms, learning it "

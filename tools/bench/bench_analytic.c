@@ -1,8 +1,11 @@
 /* analytic on Fashion-MNIST: fit, and forgetting k = 1, 10, 100, 1000
- * rows by each update path, against a refit on the rest; and the memory
- * bound of one pass over R. Writes the random map's weights and the forget
- * list for tools/bench/np_ridge.py; prints one JSON line.
- *   build/bench/bench_analytic [--data DIR] [--out DIR] [--width B] */
+ * rows by each update path, against a refit on the rest; one-row requests
+ * at d = 2049 and 4097 against the memory bound of one pass over R (R out
+ * of every cache; whether it could fit the last-level cache is printed).
+ * Writes the random map's weights and the forget list for
+ * tools/bench/np_ridge.py; prints one JSON line.
+ *   build/bench/bench_analytic [--data DIR] [--out DIR] [--width B]
+ *                              [--one-row | --learn-only] */
 #include <math.h>
 #include <stdint.h>
 
@@ -45,24 +48,90 @@ static double max_abs_diff(const forget_model *a, const forget_model *b,
     return mx;
 }
 
-/* Seconds to read and write d*d doubles once (best of 5). */
+/* Seconds to read and write d*d doubles once (best of 5), each time from
+ * memory: before each pass a buffer of twice the last-level cache is
+ * read, so no line of the d x d buffer is left in any cache (an in-place
+ * stream like the update of R, without its arithmetic). */
 static double bandwidth_bound(size_t d)
 {
-    size_t n = d * d;
-    double *r = malloc(n * sizeof *r), best = 1e9;
+    size_t n = d * d, llc = bench_llc_bytes();
+    size_t ne = 2 * (llc ? llc : (size_t)64 << 20) / sizeof(double);
+    double *r = malloc(n * sizeof *r), *e = malloc(ne * sizeof *e), best = 1e9;
     for (size_t i = 0; i < n; i++)
         r[i] = (double)(i % 97);
+    for (size_t i = 0; i < ne; i++)
+        e[i] = (double)i;
+    volatile double sink = 0;
     for (int rep = 0; rep < 5; rep++) {
+        double s = 0;
+        for (size_t i = 0; i < ne; i += 8)
+            s += e[i];
+        sink += s;
         double t = bench_now();
         for (size_t i = 0; i < n; i++)
             r[i] = r[i] * 1.0000001 + 1e-9;
         t = bench_now() - t;
         best = t < best ? t : best;
     }
-    volatile double sink = r[n / 2];
-    (void)sink;
+    sink += r[n / 2];
     free(r);
+    free(e);
     return best;
+}
+
+/* One-row requests on the random map of width B (d = B + 1) against the
+ * bound: a row forgotten and learned back, 15 rows, medians; and 64
+ * requests in a row (32 rows out, then back), their mean: what a stream
+ * of one-row requests costs, G's buffered update (every 64 rows)
+ * included. Prints one JSON object. */
+static void one_row(forget_dataset *train, const uint64_t *list, int width)
+{
+    char p[160];
+    snprintf(p, sizeof p, "inputs=784 outputs=10 gamma=1 features=random "
+             "width=%d seed=7", width);
+    forget_model *m = NULL;
+    forget_unlearner *u = NULL;
+    BENCH_CHECK(forget_model_create(&m, "analytic", p));
+    BENCH_CHECK(forget_unlearner_create(&u, "analytic", m, ""));
+    double t0 = bench_now();
+    BENCH_CHECK(forget_unlearner_prepare(u, train));
+    double prep = bench_now() - t0, tf[15], tl[15];
+    forget_dataset *rows[32];
+    for (int r = 0; r < 32; r++)
+        BENCH_CHECK(forget_dataset_subset_ids(&rows[r], train, &list[r], 1));
+    BENCH_CHECK(forget_unlearner_forget(u, rows[0])); /* warm buffers */
+    BENCH_CHECK(forget_unlearner_learn(u, rows[0]));
+    for (int r = 0; r < 15; r++) {
+        t0 = bench_now();
+        BENCH_CHECK(forget_unlearner_forget(u, rows[r]));
+        tf[r] = bench_now() - t0;
+        t0 = bench_now();
+        BENCH_CHECK(forget_unlearner_learn(u, rows[r]));
+        tl[r] = bench_now() - t0;
+    }
+    t0 = bench_now();
+    for (int r = 0; r < 32; r++)
+        BENCH_CHECK(forget_unlearner_forget(u, rows[r]));
+    for (int r = 0; r < 32; r++)
+        BENCH_CHECK(forget_unlearner_learn(u, rows[r]));
+    double stream = (bench_now() - t0) / 64;
+    qsort(tf, 15, sizeof *tf, bench_cmp_double);
+    qsort(tl, 15, sizeof *tl, bench_cmp_double);
+    size_t d = (size_t)width + 1, llc = bench_llc_bytes();
+    double bound = bandwidth_bound(d);
+    printf("{\"d\":%zu,\"prepare_seconds\":%.2f,\"forget_seconds\":%.6f,"
+           "\"forget_p10_p90\":[%.6f,%.6f],\"learn_seconds\":%.6f,"
+           "\"stream_seconds\":%.6f,\"rw_bound_seconds\":%.6f,"
+           "\"rw_bound_bytes\":%zu,\"llc_bytes\":%zu,\"fits_llc\":%s}",
+           d, prep, tf[7], tf[1], tf[13], tl[7], stream, bound,
+           d * d * sizeof(double), llc,
+           llc == 0 ? "null" : d * d * sizeof(double) <= llc ? "true" : "false");
+    fflush(stdout);
+    fprintf(stderr, "  one-row requests at d = %zu done\n", d);
+    for (int r = 0; r < 32; r++)
+        forget_dataset_free(rows[r]);
+    forget_unlearner_free(u);
+    forget_model_free(m);
 }
 
 static const char *MODES[3] = {"auto", "woodbury", "refactor"};
@@ -202,6 +271,14 @@ int main(int argc, char **argv)
     /* 1000 distinct rows by a seeded permutation (Fisher-Yates, LCG). */
     size_t n = forget_dataset_rows(train);
     uint64_t *perm = bench_permutation(n, 12345u);
+    if (argc > 1 && !strcmp(argv[argc - 1], "--one-row")) {
+        printf("{\"one_row\":[");
+        one_row(train, perm, 2048);
+        printf(",");
+        one_row(train, perm, 4096);
+        printf("]}\n");
+        return 0;
+    }
     if (learn_only) {
         printf("{");
         keep_rows_learn(train, perm);
@@ -236,7 +313,11 @@ int main(int argc, char **argv)
     snprintf(params, sizeof params, "inputs=784 outputs=10 gamma=1 "
              "features=random width=%d seed=7", width);
     run_config("random", params, train, perm, 0);
+    printf(",\"one_row\":[");
+    one_row(train, perm, 2048);
     printf(",");
+    one_row(train, perm, 4096);
+    printf("],");
     keep_rows_learn(train, perm);
     printf("}\n");
     free(perm);

@@ -65,4 +65,36 @@ static inline uint64_t *bench_permutation(size_t n, uint64_t seed)
     return perm;
 }
 
+/* The largest data cache of cpu0 in bytes, from sysfs (0 if unknown; a
+ * VM reports what its hypervisor exposes): a working set larger than
+ * this is served from memory. */
+static inline size_t bench_llc_bytes(void)
+{
+    size_t best = 0;
+    for (int i = 0; i < 8; i++) {
+        char path[96], kind[32] = "", size[32] = "";
+        snprintf(path, sizeof path,
+                 "/sys/devices/system/cpu/cpu0/cache/index%d/type", i);
+        FILE *f = fopen(path, "r");
+        if (f == NULL)
+            continue;
+        int ok = fscanf(f, "%31s", kind) == 1;
+        fclose(f);
+        snprintf(path, sizeof path,
+                 "/sys/devices/system/cpu/cpu0/cache/index%d/size", i);
+        if (!ok || !strcmp(kind, "Instruction") || !(f = fopen(path, "r")))
+            continue;
+        ok = fscanf(f, "%31s", size) == 1;
+        fclose(f);
+        char *end = NULL;
+        size_t v = ok ? strtoull(size, &end, 10) : 0;
+        if (end && *end == 'K')
+            v <<= 10;
+        else if (end && *end == 'M')
+            v <<= 20;
+        best = v > best ? v : best;
+    }
+    return best;
+}
+
 #endif
