@@ -7,7 +7,7 @@
  *
  * The arithmetic of every element is fixed: A(i,j) + sum_q (c_q t_q(i))
  * t_q(j), q in order, no fused multiply-add (both instruction-set clones
- * round alike: GCC's target_clones as in model/kernels.c). The row
+ * round alike: FG_HOT, util/hot.h). The row
  * products are summed in FG_SWEEP_LANES interleaved partial sums, lane
  * (j - i - 1) mod FG_SWEEP_LANES, added in a fixed tree at the end of the
  * row: the result does not depend on the vector width, and a matrix
@@ -17,13 +17,7 @@
 
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
-    !defined(FG_NO_CLONES) && !defined(__SANITIZE_ADDRESS__) && \
-    !defined(__SANITIZE_THREAD__)
-#define FG_SWEEP_HOT __attribute__((target_clones("avx2", "default")))
-#else
-#define FG_SWEEP_HOT
-#endif
+#include "util/hot.h"
 
 #define FG_SWEEP_LANES 8
 /* How far ahead (elements) the sweep prefetches: 512 (4 KB). On an AMD
@@ -125,7 +119,7 @@ fg_sweep_row(size_t n, size_t i, double *restrict ai, size_t lda, size_t P,
 
 /* The whole sweep for constant P and K. */
 #define FG_SWEEP_FIXED(name, P, K)                                         \
-    FG_SWEEP_HOT static void name(size_t n, double *a, size_t lda,         \
+    FG_HOT static void name(size_t n, double *a, size_t lda,         \
                                   const double *t, size_t ldt,             \
                                   const double *c, const double *x,        \
                                   size_t ldx, double *y, size_t ldy)       \
@@ -139,7 +133,7 @@ FG_SWEEP_FIXED(fg_sweep_p0k1, 0, 1)
 FG_SWEEP_FIXED(fg_sweep_p1k1, 1, 1)
 FG_SWEEP_FIXED(fg_sweep_p1k0, 1, 0)
 
-FG_SWEEP_HOT static void fg_sweep_any(size_t n, double *a, size_t lda,
+FG_HOT static void fg_sweep_any(size_t n, double *a, size_t lda,
                                       size_t p, const double *t, size_t ldt,
                                       const double *c, size_t k,
                                       const double *x, size_t ldx,

@@ -120,8 +120,8 @@ static void assert_same_head(forget_model *a, forget_model *b, int step)
     free(hb);
 }
 
-static forget_unlearner *prepared(forget_model **m, const forget_dataset *p,
-                                  const char *params)
+static forget_unlearner *am_prepared(forget_model **m, const forget_dataset *p,
+                                     const char *params)
 {
     ck_assert_int_eq(forget_model_create(m, "analytic", MODEL), FORGET_OK);
     forget_unlearner *u = NULL;
@@ -140,7 +140,7 @@ START_TEST(long_chains_match_refits)
     forget_dataset *p = am_pool(POOL, 12, 0);
     for (int keep = 0; keep < 2; keep++) {
         forget_model *m = NULL;
-        forget_unlearner *u = prepared(&m, p, keep ? "keep_rows=true" : "");
+        forget_unlearner *u = am_prepared(&m, p, keep ? "keep_rows=true" : "");
         chain c;
         chain_init(&c, 11u + (uint64_t)keep);
         int one_row = 0, refreshed = 0, woodbury = 0, refactored = 0;
@@ -184,7 +184,7 @@ START_TEST(save_and_load_mid_chain_go_on_alike)
 {
     forget_dataset *p = am_pool(POOL, 12, 0);
     forget_model *m = NULL, *m2 = NULL, *m3 = NULL;
-    forget_unlearner *u = prepared(&m, p, ""), *u2 = NULL, *u3 = NULL;
+    forget_unlearner *u = am_prepared(&m, p, ""), *u2 = NULL, *u3 = NULL;
     chain c;
     chain_init(&c, 5);
     for (int step = 0; step < 260; step++) {
@@ -281,7 +281,7 @@ static void refusals(int old)
 {
     forget_dataset *p = am_pool(POOL, 12, 0);
     forget_model *m = NULL, *mv = NULL;
-    forget_unlearner *u = prepared(&m, p, ""), *v = NULL;
+    forget_unlearner *u = am_prepared(&m, p, ""), *v = NULL;
     size_t nm, ns;
     ck_assert_int_eq(forget_model_save_buffer(m, NULL, 0, &nm), FORGET_OK);
     unsigned char *mb = malloc(nm), *sb = saved_state(u, &ns);
