@@ -402,7 +402,7 @@ forget_unlearner *prepared(const char *method, forget_model *t,
     return u;
 }
 
-int blas_one_thread(void)
+int blas_set_threads(int n)
 {
     static const char *const names[][2] = {
         {"openblas_set_num_threads", "openblas_get_num_threads"},
@@ -415,12 +415,14 @@ int blas_one_thread(void)
             int (*getf)(void);
             *(void **)&setf = set;
             *(void **)&getf = get;
-            setf(1);
+            setf(n);
             return getf();
         }
     }
     return 1;
 }
+
+int blas_one_thread(void) { return blas_set_threads(1); }
 
 float *params_copy(const forget_model *m)
 {

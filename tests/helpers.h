@@ -91,6 +91,8 @@ uint32_t crc32c_bitwise(const unsigned char *p, size_t n);
  * thread, so that libforget's own threads are used; returns the count it
  * runs afterwards (1 also for a BLAS that cannot be asked). */
 int blas_one_thread(void);
+/* The same for n threads (the BLAS may run fewer: no more than cores). */
+int blas_set_threads(int n);
 
 /* A copy of a model's parameters (malloc'ed). */
 float *params_copy(const forget_model *m);

@@ -1,10 +1,61 @@
 /* The analytic kind and method through the public API: fitting, learning
  * and forgetting by rows and by ids, repeats, refusals, files. Exactness
  * against refits is in tests/internal/test_analytic_exact.c. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "helpers.h"
+
+/* The same requests with the BLAS on one thread and on two (the fit's
+ * Gram and factorisation, requests of one row and of many, through G's
+ * buffer) agree to rounding: OpenBLAS splits its calls by thread count
+ * (found here: even the fit's bits differ), so analytic's results are
+ * reproducible for a given BLAS and thread count, and within 1e-12 of
+ * each other across thread counts. Sizes large enough for OpenBLAS to
+ * split its calls. */
+START_TEST(results_agree_across_blas_threads)
+{
+    forget_dataset *train = make_blobs(3000, 20, 5, 2, 0);
+    float *p[2];
+    size_t np = 0;
+    for (int run = 0; run < 2; run++) {
+        blas_set_threads(run + 1);
+        forget_model *m = NULL;
+        ck_assert_int_eq(forget_model_create(&m, "analytic", "inputs=20 "
+                                             "outputs=5 features=random "
+                                             "width=700 seed=3"),
+                         FORGET_OK);
+        ck_assert_int_eq(forget_model_train(m, train, ""), FORGET_OK);
+        forget_unlearner *u = prepared("analytic", m, train,
+                                       "keep_rows=true");
+        const uint64_t *ids = forget_dataset_ids(train);
+        for (size_t i = 0; i < 70; i++) /* past the 64-row G buffer */
+            ck_assert_int_eq(forget_unlearner_forget_ids(u, ids + 7 * i, 1),
+                             FORGET_OK);
+        ck_assert_int_eq(forget_unlearner_forget_ids(u, ids + 1000, 40),
+                         FORGET_OK);
+        ck_assert_int_eq(forget_unlearner_forget_ids(u, ids + 2000, 3),
+                         FORGET_OK);
+        p[run] = params_copy(forget_unlearner_model(u));
+        np = forget_model_param_count(forget_unlearner_model(u));
+        forget_unlearner_free(u);
+        forget_model_free(m);
+    }
+    blas_one_thread();
+    double scale = 0.0, diff = 0.0;
+    for (size_t i = 0; i < np; i++) {
+        scale = fmax(scale, fabs((double)p[0][i]));
+        diff = fmax(diff, fabs((double)p[0][i] - (double)p[1][i]));
+    }
+    /* the head is float32 in the model: rounding of a float64 result */
+    ck_assert_msg(diff <= 1e-6 * scale, "max |dW| %.3g (scale %.3g)", diff,
+                  scale);
+    free(p[0]);
+    free(p[1]);
+    forget_dataset_free(train);
+}
+END_TEST
 
 START_TEST(kind_fits_and_predicts)
 {
@@ -472,6 +523,7 @@ Suite *suite_analytic(void)
     tcase_set_timeout(tc, 60);
     tcase_add_checked_fixture(tc, fixture_init, fixture_shutdown);
     tcase_add_test(tc, kind_fits_and_predicts);
+    tcase_add_test(tc, results_agree_across_blas_threads);
     tcase_add_test(tc, files_round_trip);
     tcase_add_test(tc, learn_forget_by_rows_and_ids);
     tcase_add_test(tc, state_round_trip_and_refusals);
