@@ -1,11 +1,15 @@
 #!/bin/sh
 # The include rule of lib/ (README, "The rooms"): each room may include
 # only rooms below it, bottom to top
-#     util <- la <- format <- data <- model <- eval <- methods <- unlearner
+#     util <- la <- format <- data <- model <- eval <- approx <- methods
+#     <- unlearner
 # and the public headers (forget/*.h). Besides:
 #   - a method never includes another method or the unlearner: a file of
 #     lib/methods/ includes only its own helpers (same name up to the first
-#     '_' or '.') and, below it, model/kit.h and the public headers;
+#     '_' or '.') and, below it, approx/*.h, model/kit.h and the public
+#     headers;
+#   - approx (what approximate methods share) holds to the methods' seam:
+#     only model/kit.h, its own files and the public headers;
 #   - only lib/unlearner/registry.c includes methods/methods.h (the
 #     built-in tables).
 # Prints each broken include as FILE:LINE: what is wrong; exit 1 if any.
@@ -14,8 +18,8 @@ lib=${1:-lib}
 rank() {
     case $1 in
         util) echo 0 ;; la) echo 1 ;; format) echo 2 ;; data) echo 3 ;;
-        model) echo 4 ;; eval) echo 5 ;; methods) echo 6 ;;
-        unlearner) echo 7 ;; *) echo 99 ;;
+        model) echo 4 ;; eval) echo 5 ;; approx) echo 6 ;;
+        methods) echo 7 ;; unlearner) echo 8 ;; *) echo 99 ;;
     esac
 }
 bad=0
@@ -46,9 +50,15 @@ for f in "$lib"/*/*.c "$lib"/*/*.h; do
             && [ "$f" != "$lib/methods/methods.h" ]; then
             complain "$where" "only $lib/unlearner/registry.c includes methods/methods.h"
         fi
+        if [ "$room" = approx ]; then
+            case $inc in
+                model/kit.h | approx/*) ;;
+                *) complain "$where" "\"$inc\": approx includes only model/kit.h, its own files and forget/*.h" ;;
+            esac
+        fi
         if [ "$room" = methods ]; then
             case $inc in
-                model/kit.h) ;;
+                model/kit.h | approx/*) ;;
                 methods/*)
                     ib=$(basename "$inc"); ib=${ib%%.*}; ib=${ib%%_*}
                     [ "$ib" = "$base" ] || [ "$inc" = methods/methods.h ] ||
@@ -61,7 +71,7 @@ done
 rm -f "${TMPDIR:-/tmp}/layers.$$"
 # The proof that the seam holds: preprocessed, a method sees no layout of
 # a model, a dataset or an unlearner (so it cannot read their fields).
-for f in "$lib"/methods/*.c; do
+for f in "$lib"/methods/*.c "$lib"/approx/*.c; do
     seen=$(${CC:-cc} -E -D_GNU_SOURCE -Iinclude -I"$lib" "$f" |
            grep -oE 'struct forget_(model|dataset|unlearner)[[:space:]]*\{' | sort -u)
     [ -z "$seen" ] || complain "$f" "sees the layout of $(echo $seen | tr -d '{')"

@@ -159,6 +159,11 @@ FORGET_API int forget_run_progress(forget_run *run, double fraction);
  * bytes. */
 FORGET_API int forget_run_report(forget_run *run, const char *key,
                                  double value);
+/* The held-out rows the host gave the unlearner
+ * (forget_unlearner_set_heldout): rows never trained on, for methods that
+ * calibrate a request against them; NULL when none. Valid during the
+ * call. */
+FORGET_API const forget_dataset *forget_run_heldout(const forget_run *run);
 /* Threads this call may use (forget_get_threads()). */
 FORGET_API int32_t forget_run_threads(const forget_run *run);
 

@@ -574,6 +574,16 @@ FORGET_API int forget_unlearner_set_progress(forget_unlearner *u,
                                              forget_progress_fn fn,
                                              void *user_data);
 
+/* Rows the model never trained on (a held-out or test sample), for
+ * requests calibrated against them (a method's target=heldout: forget
+ * until the forgotten rows look like these). The rows are copied; NULL
+ * removes them. They are not saved with the state: give them again after
+ * forget_unlearner_load, and before forget_unlearner_open_journal when
+ * the journal may redo calibrated requests. FORGET_E_INVALID for an empty
+ * set; the method checks that the rows fit the model when it uses them. */
+FORGET_API int forget_unlearner_set_heldout(forget_unlearner *u,
+                                            const forget_dataset *heldout);
+
 FORGET_API const char *forget_unlearner_method(const forget_unlearner *u);
 /* The model the unlearner changes: the one it was created with, or (sisa)
  * the ensemble it trained, owned by the unlearner (do not free it; it

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "forget/backend.h"
+#include "approx/calibrate.h"
 #include "model/kit.h"
 
 static const forget_param_def fg_ssd_params[] = {
@@ -35,6 +36,8 @@ static const forget_param_def fg_ssd_params[] = {
      "below n_D / n_F)"},
     {"batch", FORGET_PARAM_INT, "128", 1, 1048576, NULL,
      "rows per mini-batch in batch mode"},
+    /* with a target, alpha is the knob searched (lower forgets more) */
+    FG_TARGET_PARAM_DEFS,
 };
 #define FG_SSD_N_PARAMS (sizeof fg_ssd_params / sizeof *fg_ssd_params)
 
@@ -43,6 +46,7 @@ typedef struct fg_ssd {
     double alpha, lambda, exponent;
     int batch_mode, loss_free, ref_retain;
     size_t batch;
+    fg_target target;
     /* after prepare */
     int prepared;
     double *imp;      /* sample: sum over remembered rows; batch: mean */
@@ -67,6 +71,14 @@ static int fg_ssd_config(fg_ssd *s, forget_model *model,
     s->loss_free = loss == 1;
     s->ref_retain = ref == 0;
     s->batch = (size_t)batch;
+    int rc = fg_target_config(&s->target, p, "method 'ssd'");
+    if (rc != FORGET_OK)
+        return rc;
+    int alpha_given = 0;
+    forget_params_given(p, "alpha", &alpha_given);
+    if (alpha_given && s->target.kind != FG_TARGET_NONE)
+        return fg_error(FORGET_E_PARAM, "method 'ssd': alpha and target "
+                        "exclude each other (a target searches alpha)");
     if (s->batch_mode && s->ref_retain) {
         int given = 0;
         forget_params_given(p, "reference", &given);
@@ -241,7 +253,8 @@ static int fg_ssd_reserve(const fg_ssd *s, forget_run *run)
  * importances; some rows must remain for reference=retain.) */
 static int fg_ssd_admit(const fg_ssd *s, size_t n_f, double ceiling)
 {
-    if (!s->batch_mode && !s->ref_retain && s->alpha >= ceiling)
+    if (!s->batch_mode && !s->ref_retain &&
+        s->target.kind == FG_TARGET_NONE && s->alpha >= ceiling)
         return fg_error(FORGET_E_PARAM, "method 'ssd': alpha=%g is at or "
                         "above the ceiling n_D/n_F = %zu/%zu = %g of this "
                         "request: with exact importances I_F/I_D cannot "
@@ -255,10 +268,13 @@ static int fg_ssd_admit(const fg_ssd *s, size_t n_f, double ceiling)
     return FORGET_OK;
 }
 
-/* Dampen the parameters of one block selected by the forget importances
- * imp_f; the remembered rows' importance loses F's in the same pass.
+/* Dampen the parameters of one block selected at alpha by the forget
+ * importances imp_f; with downdate, the remembered rows' importance loses
+ * F's in the same pass (a one-row request is bound by memory traffic).
  * Returns the count dampened. */
-static size_t fg_ssd_dampen(fg_ssd *s, const fg_block *blk, float *theta,
+static size_t fg_ssd_dampen(fg_ssd *s, double alpha, double lambda,
+                            int downdate,
+                            const fg_block *blk, float *theta,
                             const double *imp_f, double scale_f,
                             double scale_ref)
 {
@@ -269,19 +285,75 @@ static size_t fg_ssd_dampen(fg_ssd *s, const fg_block *blk, float *theta,
             ref -= imp_f[i];
         ref = ref > 0.0 ? ref * scale_ref : 0.0;
         /* rounding must not take the remembered importance below 0 */
-        if (!s->batch_mode) {
+        if (downdate && !s->batch_mode) {
             double v = all - imp_f[i];
             s->imp[i] = v > 0.0 ? v : 0.0;
         }
         double f = imp_f[i] * scale_f;
-        if (!(f > s->alpha * ref))
+        if (!(f > alpha * ref))
             continue;
-        double beta = pow(s->lambda * ref / f, s->exponent);
+        double beta = pow(lambda * ref / f, s->exponent);
         if (beta < 1.0)
             theta[i] = (float)((double)theta[i] * beta);
         count++;
     }
     return count;
+}
+
+/* One request's dampening at alpha: applied to a copy while calibrating
+ * (the state untouched), then to the model with the downdate. */
+typedef struct fg_ssd_request {
+    fg_ssd *s;
+    const double *imp_f;
+    double scale_f, scale_ref;
+} fg_ssd_request;
+
+static size_t fg_ssd_apply(const fg_ssd_request *q, double alpha,
+                           double lambda, int downdate, forget_model *m,
+                           forget_run *run)
+{
+    size_t total = 0, n_blocks;
+    const fg_block *blocks = fg_model_blocks(m, &n_blocks);
+    float *theta = fg_model_theta(m);
+    char key[64];
+    for (size_t b = 0; b < n_blocks; b++) {
+        size_t count =
+            fg_ssd_dampen(q->s, alpha, lambda, downdate, &blocks[b], theta,
+                          q->imp_f, q->scale_f, q->scale_ref);
+        if (run) {
+            snprintf(key, sizeof key, "dampened.%s", blocks[b].name);
+            forget_run_report(run, key, (double)count);
+        }
+        total += count;
+    }
+    return total;
+}
+
+static int fg_ssd_trial(void *ctx, double alpha, forget_model *copy,
+                        forget_run *run, double p0, double p1)
+{
+    const fg_ssd_request *q = ctx;
+    (void)p0;
+    fg_ssd_apply(q, alpha, fmin(q->s->lambda, alpha), 0, copy, NULL);
+    return forget_run_progress(run, p1);
+}
+
+/* The alpha that meets the target (calibrate.h): alpha in [lambda/1000,
+ * 1e4], below the ceiling of reference=full; lower forgets more. Below
+ * lambda, lambda follows alpha (the paper keeps lambda <= alpha; a smaller
+ * lambda dampens harder), so the one knob reaches further than alpha
+ * alone: a linear model's class is not forgotten at any alpha >= 1. */
+static int fg_ssd_calibrate(const fg_ssd_request *q, const forget_dataset *rows,
+                            double ceiling, forget_run *run, double *alpha)
+{
+    const fg_ssd *s = q->s;
+    fg_knob knob = {"alpha", s->lambda * 1e-3, 1e4, 1, 0};
+    if (!s->batch_mode && !s->ref_retain && knob.hi >= ceiling)
+        knob.hi = ceiling * (1.0 - 1e-9);
+    if (knob.lo >= knob.hi)
+        knob.lo = knob.hi * 0.5;
+    return fg_calibrate(s->model, rows, &s->target, &knob, fg_ssd_trial,
+                        (void *)q, run, 0.5, 0.95, alpha, NULL);
 }
 
 /* Forget rows that are all remembered now. */
@@ -291,6 +363,7 @@ static int fg_ssd_forget_live(fg_ssd *s, const forget_dataset *rows,
     size_t P = forget_model_param_count(s->model);
     size_t n_f = forget_dataset_rows(rows);
     double ceiling = s->batch_mode ? 0.0 : (double)s->n_rows / (double)n_f;
+    int calibrated = s->target.kind != FG_TARGET_NONE;
     int rc = fg_ssd_admit(s, n_f, ceiling);
     if (rc != FORGET_OK)
         return rc;
@@ -298,7 +371,19 @@ static int fg_ssd_forget_live(fg_ssd *s, const forget_dataset *rows,
     if (imp_f == NULL)
         return fg_nomem("importances");
     size_t units = 0;
-    rc = fg_ssd_importance(s, rows, imp_f, &units, run, 0.0, 0.95);
+    rc = fg_ssd_importance(s, rows, imp_f, &units, run, 0.0,
+                           calibrated ? 0.5 : 0.95);
+    size_t remaining = s->n_rows - (s->batch_mode ? 0 : n_f);
+    fg_ssd_request q = {
+        s, imp_f, 1.0 / (double)units,
+        s->batch_mode ? 1.0
+                      : 1.0 / (double)(s->ref_retain ? remaining : s->n_rows)};
+    double alpha = s->alpha, lambda = s->lambda;
+    if (rc == FORGET_OK && calibrated &&
+        (rc = fg_ssd_calibrate(&q, rows, ceiling, run, &alpha)) == FORGET_OK) {
+        lambda = fmin(lambda, alpha);
+        rc = forget_run_report(run, "calibrated_lambda", lambda);
+    }
     if (rc == FORGET_OK)
         rc = fg_ssd_reserve(s, run);
     if (rc != FORGET_OK) {
@@ -306,21 +391,7 @@ static int fg_ssd_forget_live(fg_ssd *s, const forget_dataset *rows,
         return rc;
     }
     /* Past this point nothing fails: the model and the state change. */
-    size_t remaining = s->n_rows - (s->batch_mode ? 0 : n_f);
-    double scale_ref =
-        s->batch_mode ? 1.0
-                      : 1.0 / (double)(s->ref_retain ? remaining : s->n_rows);
-    size_t total = 0, n_blocks;
-    const fg_block *blocks = fg_model_blocks(s->model, &n_blocks);
-    float *theta = fg_model_theta(s->model);
-    char key[64];
-    for (size_t b = 0; b < n_blocks; b++) {
-        size_t count = fg_ssd_dampen(s, &blocks[b], theta, imp_f,
-                                     1.0 / (double)units, scale_ref);
-        snprintf(key, sizeof key, "dampened.%s", blocks[b].name);
-        forget_run_report(run, key, (double)count);
-        total += count;
-    }
+    size_t total = fg_ssd_apply(&q, alpha, lambda, 1, s->model, run);
     if (!s->batch_mode)
         s->n_rows = remaining;
     fg_free(imp_f);

@@ -114,6 +114,7 @@ void forget_unlearner_free(forget_unlearner *u)
     fg_model_discard(u->model); /* our reference: frees a model the host
                                    freed already */
     fg_report_free(u->report);
+    forget_dataset_free(u->heldout);
     fg_free(u->params_text);
     fg_free(u);
     fg_object_destroyed();
@@ -156,7 +157,8 @@ int fg_run_step(forget_unlearner *u, const fg_step *st)
         return rc;
     }
     const char *stage = fg_stage_name(st->stage);
-    forget_run run = {report, u->progress, u->progress_user, stage, 0};
+    forget_run run = {report, u->progress, u->progress_user, stage, 0,
+                      u->heldout};
     const forget_method *m = u->method;
     double t0 = fg_now();
     forget_set_error(FORGET_OK, "");
@@ -252,6 +254,24 @@ int forget_unlearner_set_progress(forget_unlearner *u, forget_progress_fn fn,
     FG_CHECK_ARG(u);
     u->progress = fn;
     u->progress_user = user_data;
+    return FORGET_OK;
+}
+
+int forget_unlearner_set_heldout(forget_unlearner *u,
+                                 const forget_dataset *heldout)
+{
+    FG_CHECK_ARG(u);
+    forget_dataset *copy = NULL;
+    if (heldout != NULL) {
+        if (forget_dataset_rows(heldout) == 0)
+            return fg_error(FORGET_E_INVALID, "the held-out set is empty");
+        int rc = forget_dataset_slice(&copy, heldout, 0,
+                                      forget_dataset_rows(heldout));
+        if (rc != FORGET_OK)
+            return rc;
+    }
+    forget_dataset_free(u->heldout);
+    u->heldout = copy;
     return FORGET_OK;
 }
 

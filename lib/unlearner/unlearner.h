@@ -24,6 +24,9 @@ struct forget_unlearner {
      * or NULL. */
     unsigned char *journal_key;
     size_t journal_key_len;
+    /* The host's held-out rows, a copy (forget_unlearner_set_heldout), or
+     * NULL; handed to the method's calls through forget_run_heldout. */
+    forget_dataset *heldout;
 };
 
 /* The backend steps. */

@@ -113,6 +113,11 @@ int forget_run_report(forget_run *run, const char *key, double value)
     return fg_report_set(run->report, key, value);
 }
 
+const forget_dataset *forget_run_heldout(const forget_run *run)
+{
+    return run ? run->heldout : NULL;
+}
+
 int32_t forget_run_threads(const forget_run *run)
 {
     (void)run;

@@ -14,6 +14,9 @@ struct forget_run {
     void *progress_user;
     const char *stage;
     int finished; /* 1.0 was reported: never again in this call */
+    /* The unlearner's held-out rows (forget_unlearner_set_heldout), or
+     * NULL. */
+    const forget_dataset *heldout;
 };
 
 /* The end of a successful call: report 1.0 if the method has not (the

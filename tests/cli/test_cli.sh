@@ -94,6 +94,18 @@ expect 0 "unlearn ssd by class" -- "$FORGET" unlearn --model "$T/m.fgm" \
     --method ssd --data "$T/train.csv" --class 1 --out "$T/m-ssd.fgm" \
     --state "$T/ssd.state"
 has "$T/out" "dampened=" "ssd report"
+expect 0 "unlearn ssd calibrated to held-out rows" -- "$FORGET" unlearn \
+    --model "$T/m.fgm" --method ssd --params "target=heldout tolerance=1" \
+    --data "$T/train.csv" --heldout "$T/test.csv" --class 1 \
+    --out "$T/m-cal.fgm"
+has "$T/out" "calibrated_alpha=" "calibrated ssd reports its alpha"
+expect 1 "calibrated without held-out rows" -- "$FORGET" unlearn \
+    --model "$T/m.fgm" --method ssd --params "target=heldout" \
+    --data "$T/train.csv" --class 1 --out "$T/m-cal2.fgm"
+has "$T/err" "held-out" "the missing held-out rows are named"
+expect 1 "held-out file missing" -- "$FORGET" unlearn --model "$T/m.fgm" \
+    --method ssd --params "target=heldout" --data "$T/train.csv" \
+    --heldout "$T/none.csv" --class 1 --out "$T/m-cal3.fgm"
 expect 0 "unlearn ssd again from state" -- "$FORGET" unlearn \
     --model "$T/m-ssd.fgm" --state "$T/ssd.state" --data "$T/train.csv" \
     --ids "$T/ids.txt" --out "$T/m-ssd2.fgm"

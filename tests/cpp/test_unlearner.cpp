@@ -158,3 +158,27 @@ TEST(unlearner_journal_records_and_verifies)
     CHECK_THROWS(forget::read_journal(jpath), FORGET_E_FORMAT);
     fct::remove_tmp();
 }
+
+TEST(unlearner_calibrated_to_heldout_rows)
+{
+    forget::Dataset train = fct::blobs(300, 4, 3, 5, 0);
+    forget::Dataset held = fct::blobs(90, 4, 3, 6, 1000);
+    forget::Model m = forget::Model::create("mlp", "layers=4-8-3 seed=2");
+    m.train(train, forget::Params{{"epochs", 5}, {"batch", 16}});
+    forget::Unlearner u =
+        forget::Unlearner::create("ssd", m, "target=heldout tolerance=1");
+    u.prepare(train);
+    forget::Dataset f = train.subset_class(1);
+    std::vector<float> before = m.get_params();
+    CHECK_ERROR(u.forget(f), FORGET_E_STATE, "held-out");
+    CHECK(m.get_params() == before);
+    {
+        forget::Dataset copy = held.subset_class(0); /* freed before use */
+        u.set_heldout(copy);
+    }
+    u.forget(f);
+    CHECK(u.report().has("calibrated_alpha"));
+    CHECK_NEAR(u.report().get("calibration_achieved"),
+               forget::eval::accuracy(m, f), 1e-12);
+    u.clear_heldout();
+}

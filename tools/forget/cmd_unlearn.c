@@ -91,6 +91,20 @@ static int open_unlearner(const cli_opt *opts, forget_model *m,
     return CLI_OK;
 }
 
+/* The held-out rows, before the journal (whose recovery may redo a
+ * calibrated request). */
+static int set_heldout(forget_unlearner *u, const char *spec,
+                       const char *csv)
+{
+    forget_dataset *h = NULL;
+    int rc = cli_load_data("unlearn", spec, csv, &h);
+    if (rc != CLI_OK)
+        return rc;
+    int r = forget_unlearner_set_heldout(u, h);
+    forget_dataset_free(h);
+    return r == FORGET_OK ? CLI_OK : cli_fail("unlearn", "--heldout", r);
+}
+
 /* Forget by ids (or by rows when the method needs them) or a class. */
 static int do_forget(const cli_opt *opts, forget_unlearner *u,
                      forget_dataset *data)
@@ -216,6 +230,7 @@ int cmd_unlearn(int argc, char **argv)
                       {"--store", 1, NULL},
                       {"--new-journal", 0, NULL},
                       {"--no-wait", 0, NULL},
+                      {"--heldout", 1, NULL},
                       {"--help", 0, NULL},   {NULL, 0, NULL}};
     int rc = cli_parse("unlearn", argc, argv, opts, NULL, 0);
     if (rc != CLI_OK)
@@ -225,7 +240,7 @@ int cmd_unlearn(int argc, char **argv)
                "       [--state STATE] [--method M --params P --data SPEC]\n"
                "       [--out MODEL2] [--csv C] [--store DIR]\n"
                "       [--journal J [--repair-journal] [--new-journal]]\n"
-               "       [--no-wait] [--quiet]\n"
+               "       [--heldout SPEC] [--no-wait] [--quiet]\n"
                "  --model  the trained model (for sisa: the template)\n"
                "  --state  the unlearner's state: loaded when it exists, "
                "else created\n           with --method/--params and "
@@ -246,6 +261,10 @@ int cmd_unlearn(int argc, char **argv)
                "replacing the one\n           the saved state names (give "
                "it for a state from elsewhere)\n"
 
+               "  --heldout  rows never trained on (a SPEC as --data), for "
+               "a method's\n           target=heldout or heldout_loss "
+               "(forget until the forgotten\n           rows look like "
+               "these)\n"
                "  --no-wait  fail at once if another process is working "
                "on these files\n           (they are locked, with FILE.lock "
                "beside each, from the loads\n           to the saves); "
@@ -281,6 +300,9 @@ int cmd_unlearn(int argc, char **argv)
                            cli_get(opts, "--csv"), &data);
     if (rc == CLI_OK)
         rc = open_unlearner(opts, m, data, &u);
+    if (rc == CLI_OK && cli_get(opts, "--heldout"))
+        rc = set_heldout(u, cli_get(opts, "--heldout"),
+                         cli_get(opts, "--csv"));
     const char *journal = cli_get(opts, "--journal");
     if (rc == CLI_OK && journal &&
         (r = forget_unlearner_open_journal(

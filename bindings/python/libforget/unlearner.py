@@ -185,6 +185,17 @@ class Unlearner(Handle):
                   progress=progress)
         return self.report
 
+    def set_heldout(self, data: Optional[Dataset]) -> None:
+        """Rows never trained on, for a method's target="heldout" or
+        "heldout_loss" (forget until the forgotten rows look like these).
+        Copied; None removes them. Not saved with the state: give them again
+        after a load, and before open_journal when it may redo calibrated
+        requests."""
+        d = None if data is None else need_dataset(data, "data")
+        with locked(self, d):
+            check(lib().forget_unlearner_set_heldout(
+                self._handle(), d._handle() if d is not None else None))
+
     # ---- getters ----
     @property
     def report(self) -> Dict[str, float]:

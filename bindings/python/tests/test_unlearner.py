@@ -70,6 +70,44 @@ def test_ssd_needs_rows(data, mlp):
             u.learn(data)
 
 
+def test_ssd_calibrated(data, mlp, xy):
+    """target= instead of alpha: met on the result as measured here, the
+    alpha chosen reported, held-out rows copied and required."""
+    x, y = xy
+    with lf.Unlearner("ssd", mlp, target="forget_acc:0", tolerance=0.3) as u, \
+            data.of_class(1) as f:
+        u.prepare(data)
+        rep = u.forget(f)
+        assert mlp.accuracy(f) <= 0.3 and rep["calibration_achieved"] == mlp.accuracy(f)
+        assert 0 < rep["calibrated_alpha"] and 2 <= rep["calibration_trials"] <= 12
+    with lf.Model("mlp", layers=[4, 8, 3], seed=2) as m:
+        m.train(data, epochs=10, batch=16)
+        with lf.Unlearner("ssd", m, target="heldout", tolerance=1.0) as u, \
+                data.of_class(2) as f:
+            u.prepare(data)
+            before = m.params
+            with pytest.raises(lf.StateError, match="held-out"):
+                u.forget(f)
+            assert np.array_equal(before, m.params)
+            with lf.Dataset(*lf_blobs(x.shape[1], seed=7)) as held:
+                u.set_heldout(held)
+            rep = u.forget(f)  # the copy outlives the dataset
+            assert "calibration_goal" in rep
+            u.set_heldout(None)
+            with pytest.raises(TypeError):
+                u.set_heldout(3)
+    with pytest.raises(lf.ParamError, match="target"):
+        lf.Unlearner("ssd", mlp, target="forget_acc:2")
+
+
+def lf_blobs(d, seed):
+    rng = np.random.default_rng(seed)
+    y = (np.arange(90) % 3).astype(np.int32)
+    x = rng.normal(0, 0.4, (90, d)).astype(np.float32)
+    x[np.arange(90), y % d] += 3.0
+    return x, y
+
+
 def test_sisa_store_override(data, tmp_path):
     store = tmp_path / "ck"
     store.mkdir()

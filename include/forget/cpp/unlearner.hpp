@@ -183,6 +183,18 @@ public:
         return Model(view);
     }
 
+    /* Rows never trained on, for a method's target=heldout or
+     * heldout_loss (copied; clear_heldout removes them). Not saved with
+     * the state: give them again after a load, before open_journal. */
+    void set_heldout(const Dataset &rows)
+    {
+        check(forget_unlearner_set_heldout(handle(), rows.handle()));
+    }
+    void clear_heldout()
+    {
+        check(forget_unlearner_set_heldout(handle(), nullptr));
+    }
+
     /* Progress of prepare, forget, forget_ids, learn and open_journal. */
     void set_progress(Progress fn)
     {

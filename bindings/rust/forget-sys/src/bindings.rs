@@ -943,6 +943,12 @@ extern "C" {
     ) -> ::std::os::raw::c_int;
 }
 extern "C" {
+    pub fn forget_unlearner_set_heldout(
+        u: *mut forget_unlearner,
+        heldout: *const forget_dataset,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
     pub fn forget_unlearner_method(u: *const forget_unlearner) -> *const ::std::os::raw::c_char;
 }
 extern "C" {
@@ -1624,6 +1630,9 @@ extern "C" {
         key: *const ::std::os::raw::c_char,
         value: f64,
     ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn forget_run_heldout(run: *const forget_run) -> *const forget_dataset;
 }
 extern "C" {
     pub fn forget_run_threads(run: *const forget_run) -> i32;

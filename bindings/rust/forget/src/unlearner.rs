@@ -214,6 +214,15 @@ impl<'m> Unlearner<'m> {
         self.run(|u| unsafe { sys::forget_unlearner_forget(u, rows.ptr) })
     }
 
+    /// Rows never trained on, for a method's `target=heldout` or
+    /// `heldout_loss` (forget until the forgotten rows look like these).
+    /// Copied (`None` removes them); not saved with the state: give them
+    /// again after a load, and before opening a journal.
+    pub fn set_heldout(&mut self, rows: Option<&Dataset>) -> Result<()> {
+        let d = rows.map_or(ptr::null_mut(), |r| r.ptr);
+        check(unsafe { sys::forget_unlearner_set_heldout(self.ptr, d) })
+    }
+
     /// Remove rows named by sample id, for methods that keep what they
     /// need (sisa; analytic with `keep_rows=true`; others are
     /// [`ErrorKind::Unsupported`]). An id never learned is

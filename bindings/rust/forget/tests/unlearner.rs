@@ -405,3 +405,29 @@ fn unlearner_moves_between_threads() {
     .unwrap();
     assert_eq!(here, there);
 }
+
+/// A calibrated ssd request: refused without held-out rows (the model
+/// unchanged), then met once they are given; the copy outlives the caller's
+/// dataset.
+#[test]
+fn calibrated_to_heldout_rows() {
+    let _lib = Library::init().unwrap();
+    let train = data();
+    let mut model = template();
+    model.train(&train, "epochs=5 batch=16").unwrap();
+    let before = model.get_params().unwrap();
+    let mut u = Unlearner::create("ssd", &mut model, "target=heldout tolerance=1").unwrap();
+    u.prepare(&train).unwrap();
+    let f = train.subset_class(1).unwrap();
+    assert_eq!(u.forget(&f).unwrap_err().kind(), ErrorKind::State);
+    {
+        let (x, labels, ids) = clusters(60, 4, 3, 12);
+        let held = Dataset::classification(4, &x, &labels, Some(&ids)).unwrap();
+        u.set_heldout(Some(&held)).unwrap();
+    }
+    u.forget(&f).unwrap();
+    assert!(u.report("calibrated_alpha").unwrap() > 0.0);
+    u.set_heldout(None).unwrap();
+    drop(u);
+    assert_ne!(model.get_params().unwrap(), before);
+}

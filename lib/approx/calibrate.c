@@ -1,0 +1,221 @@
+/* Calibration of an approximate method's request (calibrate.h). Each
+ * trial applies the request to a fresh copy of the model at one knob
+ * value and measures the forget rows: their "excess" is how much more
+ * forgetting the target asks for (accuracy above the goal, or loss below
+ * it); positive means "not forgotten enough". The search evaluates both
+ * ends of the range, then bisects between the last value with a positive
+ * excess and the first without: the crossing the target names, found
+ * even when the measure is not monotone in the knob (a bisection keeps a
+ * bracket; it does not assume one crossing). */
+#include "approx/calibrate.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int fg_target_config(fg_target *t, const forget_params *p, const char *owner)
+{
+    const char *text = "none";
+    memset(t, 0, sizeof *t);
+    forget_params_string(p, "target", &text);
+    forget_params_double(p, "tolerance", &t->tolerance);
+    forget_params_int(p, "trials", &t->trials);
+    if (!strcmp(text, "none"))
+        t->kind = FG_TARGET_NONE;
+    else if (!strcmp(text, "heldout"))
+        t->kind = FG_TARGET_HELDOUT;
+    else if (!strcmp(text, "heldout_loss"))
+        t->kind = FG_TARGET_HELDOUT_LOSS;
+    else if (!strncmp(text, "forget_acc:", 11)) {
+        char *end = NULL;
+        t->kind = FG_TARGET_FORGET_ACC;
+        t->value = strtod(text + 11, &end);
+        if (end == text + 11 || *end != '\0' || !(t->value >= 0.0) ||
+            !(t->value <= 1.0))
+            return fg_error(FORGET_E_PARAM, "%s: target '%s': the accuracy "
+                            "after 'forget_acc:' must be a number in [0, 1]",
+                            owner, text);
+    } else
+        return fg_error(FORGET_E_PARAM, "%s: target '%s' is not one of none, "
+                        "forget_acc:X, heldout, heldout_loss", owner, text);
+    return FORGET_OK;
+}
+
+typedef struct fg_search {
+    const forget_model *model;
+    const forget_dataset *forget, *heldout;
+    const fg_target *t;
+    const fg_knob *knob;
+    fg_apply_fn apply;
+    void *ctx;
+    forget_run *run;
+    double p0, p1;
+    forget_model *trial, *best; /* copies of model */
+    double best_v, best_excess, best_achieved, best_goal;
+    int have_best;
+    int64_t done;
+} fg_search;
+
+/* The measure of the forget rows on m, and the goal it is held to. */
+static int fg_measure(const fg_search *s, const forget_model *m,
+                      double *achieved, double *goal)
+{
+    int loss = s->t->kind == FG_TARGET_HELDOUT_LOSS;
+    int rc = loss ? forget_eval_loss(m, s->forget, achieved)
+                  : forget_eval_accuracy(m, s->forget, achieved);
+    if (rc != FORGET_OK)
+        return rc;
+    if (s->t->kind == FG_TARGET_FORGET_ACC) {
+        *goal = s->t->value;
+        return FORGET_OK;
+    }
+    return loss ? forget_eval_loss(m, s->heldout, goal)
+                : forget_eval_accuracy(m, s->heldout, goal);
+}
+
+/* Is v weaker (forgets less) than w? */
+static int fg_weaker(const fg_knob *k, double v, double w)
+{
+    return k->up_forgets_more ? v < w : v > w;
+}
+
+/* One trial at v: *excess > 0 when the result has not forgotten enough.
+ * The best trial so far is kept (the copies swap). */
+static int fg_trial(fg_search *s, double v, double *excess)
+{
+    double span = (s->p1 - s->p0) / (double)s->t->trials;
+    double a = s->p0 + span * (double)s->done;
+    fg_model_assign(s->trial, s->model);
+    int rc = s->apply(s->ctx, v, s->trial, s->run, a, a + span);
+    double achieved = 0.0, goal = 0.0;
+    if (rc == FORGET_OK)
+        rc = fg_measure(s, s->trial, &achieved, &goal);
+    if (rc != FORGET_OK)
+        return rc;
+    s->done++;
+    if (!isfinite(achieved) || !isfinite(goal))
+        return fg_error(FORGET_E_NUMERIC, "calibration: the forget rows' "
+                        "measure is not finite at %s=%g", s->knob->name, v);
+    *excess = s->t->kind == FG_TARGET_HELDOUT_LOSS ? goal - achieved
+                                                   : achieved - goal;
+    double dist = fabs(*excess), old = fabs(s->best_excess);
+    if (!s->have_best || dist < old ||
+        (dist == old && fg_weaker(s->knob, v, s->best_v))) {
+        forget_model *t = s->best;
+        s->best = s->trial;
+        s->trial = t;
+        s->best_v = v;
+        s->best_excess = *excess;
+        s->best_achieved = achieved;
+        s->best_goal = goal;
+        s->have_best = 1;
+    }
+    return FORGET_OK;
+}
+
+static double fg_midpoint(const fg_knob *k, double a, double b)
+{
+    return k->log_scale ? sqrt(a) * sqrt(b) : 0.5 * (a + b);
+}
+
+static int fg_search_run(fg_search *s)
+{
+    const fg_knob *k = s->knob;
+    double weak = k->up_forgets_more ? k->lo : k->hi;
+    double strong = k->up_forgets_more ? k->hi : k->lo;
+    double e_weak, e_strong;
+    int rc = fg_trial(s, weak, &e_weak);
+    if (rc != FORGET_OK || e_weak <= 0.0)
+        return rc; /* forgotten enough at the weakest already */
+    if ((rc = fg_trial(s, strong, &e_strong)) != FORGET_OK || e_strong > 0.0)
+        return rc; /* not even the strongest gets there */
+    /* weak has a positive excess, strong none: bisect the bracket */
+    while (s->done < s->t->trials) {
+        double mid = fg_midpoint(k, weak, strong), e;
+        if (mid == weak || mid == strong)
+            break; /* the bracket is as narrow as doubles go */
+        if ((rc = fg_trial(s, mid, &e)) != FORGET_OK)
+            return rc;
+        if (e > 0.0)
+            weak = mid;
+        else
+            strong = mid;
+    }
+    return FORGET_OK;
+}
+
+static int fg_search_check(const fg_search *s)
+{
+    const fg_target *t = s->t;
+    if (t->kind == FG_TARGET_HELDOUT || t->kind == FG_TARGET_HELDOUT_LOSS) {
+        if (s->heldout == NULL)
+            return fg_error(FORGET_E_STATE, "calibration: target=%s needs "
+                            "held-out rows (forget_unlearner_set_heldout)",
+                            t->kind == FG_TARGET_HELDOUT ? "heldout"
+                                                         : "heldout_loss");
+        int rc = fg_model_check_data(s->model, s->heldout,
+                                     "calibration's held-out rows");
+        if (rc != FORGET_OK)
+            return rc;
+    }
+    if (t->kind != FG_TARGET_HELDOUT_LOSS &&
+        forget_model_task(s->model) != FORGET_TASK_CLASSIFICATION)
+        return fg_error(FORGET_E_INVALID, "calibration: an accuracy target "
+                        "needs a classification model (use "
+                        "target=heldout_loss)");
+    return FORGET_OK;
+}
+
+static int fg_search_report(const fg_search *s)
+{
+    char key[64];
+    snprintf(key, sizeof key, "calibrated_%s", s->knob->name);
+    int rc = forget_run_report(s->run, key, s->best_v);
+    if (rc == FORGET_OK)
+        rc = forget_run_report(s->run, "calibration_trials", (double)s->done);
+    if (rc == FORGET_OK)
+        rc = forget_run_report(s->run, "calibration_goal", s->best_goal);
+    if (rc == FORGET_OK)
+        rc = forget_run_report(s->run, "calibration_achieved",
+                               s->best_achieved);
+    return rc;
+}
+
+int fg_calibrate(const forget_model *model, const forget_dataset *forget,
+                 const fg_target *t, const fg_knob *knob, fg_apply_fn apply,
+                 void *ctx, forget_run *run, double p0, double p1,
+                 double *chosen, forget_model **best)
+{
+    fg_search s = {model, forget, forget_run_heldout(run), t, knob, apply,
+                   ctx, run, p0, p1, NULL, NULL, 0, 0, 0, 0, 0, 0};
+    int rc = fg_search_check(&s);
+    if (rc != FORGET_OK)
+        return rc;
+    if ((rc = fg_model_clone_raw(&s.trial, model)) != FORGET_OK ||
+        (rc = fg_model_clone_raw(&s.best, model)) != FORGET_OK) {
+        fg_model_discard(s.trial);
+        return rc;
+    }
+    rc = fg_search_run(&s);
+    if (rc == FORGET_OK && !(fabs(s.best_excess) <= t->tolerance))
+        rc = fg_error(FORGET_E_NUMERIC, "calibration: no %s tried reaches "
+                      "the target within tolerance %g: the closest, %s=%g "
+                      "after %lld trials, gives %g against a goal of %g "
+                      "(the model is unchanged)", knob->name, t->tolerance,
+                      knob->name, s.best_v, (long long)s.done,
+                      s.best_achieved, s.best_goal);
+    if (rc == FORGET_OK)
+        rc = fg_search_report(&s);
+    fg_model_discard(s.trial);
+    if (rc != FORGET_OK) {
+        fg_model_discard(s.best);
+        return rc;
+    }
+    *chosen = s.best_v;
+    if (best)
+        *best = s.best;
+    else
+        fg_model_discard(s.best);
+    return FORGET_OK;
+}
