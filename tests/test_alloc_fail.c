@@ -219,6 +219,12 @@ static int op_ssd_forget(ctx *c, void **out)
     return forget_unlearner_forget(c->ssd, c->remove);
 }
 
+static int op_set_heldout(ctx *c, void **out)
+{
+    (void)out;
+    return forget_unlearner_set_heldout(c->ssd, c->base);
+}
+
 static int op_ssd_save(ctx *c, void **out)
 {
     (void)out;
@@ -530,6 +536,19 @@ START_TEST(every_allocation_may_fail)
     forget_report_get(forget_unlearner_report(c.ssd), "dampened", &dampened);
     ck_assert_double_ge(dampened, 0);
     free(c.state);
+    forget_unlearner_free(c.ssd);
+    c.ssd = NULL;
+    /* calibrated ssd: the held-out rows, and a search on copies */
+    ck_assert_int_eq(forget_unlearner_create(&c.ssd, "ssd", c.model,
+                                             "target=heldout tolerance=1 "
+                                             "trials=4"), FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_prepare(c.ssd, c.base), FORGET_OK);
+    total += sweep(&c, "set_heldout", op_set_heldout, free_unlearner);
+    total += sweep(&c, "ssd forget (calibrated)", op_ssd_forget,
+                   free_unlearner);
+    ck_assert_int_eq(forget_report_get(forget_unlearner_report(c.ssd),
+                                       "calibration_trials", &dampened),
+                     FORGET_OK);
     forget_unlearner_free(c.ssd);
     c.ssd = NULL;
 
