@@ -512,6 +512,51 @@ FORGET_API int forget_eval_param_distance(const forget_model *a,
                                           const forget_model *b,
                                           double *l2, double *max_abs);
 
+/* The scorecard against retraining: how a model that forgot compares
+ * with the model retrained without the forget set (and the original it
+ * started from). Accuracies, mia and loss_auc are fractions in [0, 1];
+ * the gaps are percentage points. Extensible: set struct_size to
+ * sizeof(forget_scorecard); fields are only ever appended. */
+typedef struct forget_scorecard {
+    size_t struct_size; /* sizeof(forget_scorecard): set by the caller;
+                           fields beyond it are not written */
+    /* the model judged */
+    double forget_acc, retain_acc, test_acc, mia, loss_auc;
+    /* the retrained model (NaN when not given) */
+    double ref_forget_acc, ref_retain_acc, ref_test_acc, ref_mia,
+        ref_loss_auc;
+    /* the original model (NaN when not given) */
+    double orig_forget_acc, orig_retain_acc, orig_test_acc, orig_mia,
+        orig_loss_auc;
+    /* |judged - retrained| in percentage points, and the mean of the four
+     * gaps forget/retain/test accuracy and mia (the field's "average gap",
+     * SalUn/Unlearn-Sparse); NaN without retrained */
+    double gap_forget_acc, gap_retain_acc, gap_test_acc, gap_mia,
+        gap_loss_auc, avg_gap;
+} forget_scorecard;
+
+/* Fill the scorecard of model; for each model given: accuracy on forget,
+ * retain and test, mia = forget_eval_mia(m, retain, test, forget) and
+ * loss_auc = forget_eval_loss_auc(m, forget, test), equal to those
+ * functions' results. original and retrained may be NULL (their fields
+ * are then NaN, and so are the gaps without retrained). Each model makes
+ * one pass over each set (the retain set too: nothing is subsampled).
+ * FORGET_E_INVALID: a NULL argument, a regression model or data, models
+ * with other inputs or outputs than model's, an empty set, data that does
+ * not fit the models. FORGET_E_VERSION: out->struct_size smaller than
+ * this first version's sizeof(forget_scorecard), or larger than this
+ * library's with a byte beyond what it knows not zero (libbpf's rule: a
+ * caller built against a newer header zeroes the fields this library
+ * does not write, and they stay zero; forget_version_number() says which
+ * library it runs on). On failure *out is untouched. */
+FORGET_API int forget_eval_scorecard(const forget_model *model,
+                                     const forget_model *original,
+                                     const forget_model *retrained,
+                                     const forget_dataset *forget,
+                                     const forget_dataset *retain,
+                                     const forget_dataset *test,
+                                     forget_scorecard *out);
+
 /* ------------------------------------------------------------------ */
 /* Methods (the registry) and unlearners                               */
 /* ------------------------------------------------------------------ */

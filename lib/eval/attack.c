@@ -9,6 +9,19 @@
 #include "data/dataset.h"
 #include "eval/eval.h"
 
+void fg_eval_entropies_of(const float *p, size_t n, size_t k, double *h)
+{
+    for (size_t i = 0; i < n; i++) {
+        double s = 0.0;
+        for (size_t j = 0; j < k; j++) {
+            double q = p[i * k + j];
+            if (q > 0.0)
+                s -= q * log(q);
+        }
+        h[i] = s;
+    }
+}
+
 /* Entropy of each row's predicted distribution (n doubles). */
 static int fg_entropies(const forget_model *m, const forget_dataset *ds,
                         double **out, const char *caller)
@@ -22,15 +35,7 @@ static int fg_entropies(const forget_model *m, const forget_dataset *ds,
         fg_free(p);
         return fg_nomem("entropies");
     }
-    for (size_t i = 0; i < ds->n; i++) {
-        double s = 0.0;
-        for (size_t j = 0; j < m->outputs; j++) {
-            double q = p[i * m->outputs + j];
-            if (q > 0.0)
-                s -= q * log(q);
-        }
-        h[i] = s;
-    }
+    fg_eval_entropies_of(p, ds->n, m->outputs, h);
     fg_free(p);
     *out = h;
     return FORGET_OK;
@@ -76,6 +81,17 @@ static void fg_fit_logistic(const double *x1, size_t n1, const double *x0,
     *b_out = b;
 }
 
+double fg_eval_mia_of(const double *h1, size_t n1, const double *h0,
+                      size_t n0, const double *ht, size_t nt)
+{
+    double w, b;
+    fg_fit_logistic(h1, n1, h0, n0, &w, &b);
+    size_t members = 0;
+    for (size_t i = 0; i < nt; i++)
+        members += w * ht[i] + b > 0.0;
+    return (double)members / (double)nt;
+}
+
 int forget_eval_mia(const forget_model *m, const forget_dataset *retain,
                     const forget_dataset *test, const forget_dataset *target,
                     double *score)
@@ -97,14 +113,8 @@ int forget_eval_mia(const forget_model *m, const forget_dataset *retain,
         rc = fg_entropies(m, test, &h0, __func__);
     if (rc == FORGET_OK)
         rc = fg_entropies(m, target, &ht, __func__);
-    if (rc == FORGET_OK) {
-        double w, b;
-        fg_fit_logistic(h1, retain->n, h0, test->n, &w, &b);
-        size_t members = 0;
-        for (size_t i = 0; i < target->n; i++)
-            members += w * ht[i] + b > 0.0;
-        *score = (double)members / (double)target->n;
-    }
+    if (rc == FORGET_OK)
+        *score = fg_eval_mia_of(h1, retain->n, h0, test->n, ht, target->n);
     fg_free(h1);
     fg_free(h0);
     fg_free(ht);
@@ -122,6 +132,36 @@ static int fg_by_loss(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+int fg_eval_loss_auc_of(const float *l1, size_t n1, const float *l0,
+                        size_t n0, double *auc)
+{
+    fg_scored *all = fg_malloc_array(n1 + n0, sizeof *all);
+    if (all == NULL)
+        return fg_nomem("ranked losses");
+    for (size_t i = 0; i < n1; i++)
+        all[i] = (fg_scored){l1[i], 1};
+    for (size_t i = 0; i < n0; i++)
+        all[n1 + i] = (fg_scored){l0[i], 0};
+    qsort(all, n1 + n0, sizeof *all, fg_by_loss);
+    /* Mann-Whitney: the rank sum of the non-members (ascending loss, ties
+     * at their average rank) gives P(loss_non > loss_member). */
+    double rank_sum = 0.0;
+    for (size_t i = 0; i < n1 + n0;) {
+        size_t j = i;
+        while (j < n1 + n0 && all[j].loss == all[i].loss)
+            j++;
+        double avg = 0.5 * (double)(i + 1 + j);
+        for (size_t k = i; k < j; k++)
+            if (!all[k].member)
+                rank_sum += avg;
+        i = j;
+    }
+    *auc = (rank_sum - 0.5 * (double)n0 * (double)(n0 + 1)) /
+           ((double)n0 * (double)n1);
+    fg_free(all);
+    return FORGET_OK;
+}
+
 int forget_eval_loss_auc(const forget_model *m, const forget_dataset *members,
                          const forget_dataset *nonmembers, double *auc)
 {
@@ -137,35 +177,8 @@ int forget_eval_loss_auc(const forget_model *m, const forget_dataset *members,
     int rc = fg_eval_row_losses(m, members, &l1, __func__);
     if (rc == FORGET_OK)
         rc = fg_eval_row_losses(m, nonmembers, &l0, __func__);
-    fg_scored *all = NULL;
-    if (rc == FORGET_OK) {
-        all = fg_malloc_array(n1 + n0, sizeof *all);
-        if (all == NULL)
-            rc = fg_nomem("ranked losses");
-    }
-    if (rc == FORGET_OK) {
-        for (size_t i = 0; i < n1; i++)
-            all[i] = (fg_scored){l1[i], 1};
-        for (size_t i = 0; i < n0; i++)
-            all[n1 + i] = (fg_scored){l0[i], 0};
-        qsort(all, n1 + n0, sizeof *all, fg_by_loss);
-        /* Mann-Whitney: the rank sum of the non-members (ascending loss,
-         * ties at their average rank) gives P(loss_non > loss_member). */
-        double rank_sum = 0.0;
-        for (size_t i = 0; i < n1 + n0;) {
-            size_t j = i;
-            while (j < n1 + n0 && all[j].loss == all[i].loss)
-                j++;
-            double avg = 0.5 * (double)(i + 1 + j);
-            for (size_t k = i; k < j; k++)
-                if (!all[k].member)
-                    rank_sum += avg;
-            i = j;
-        }
-        *auc = (rank_sum - 0.5 * (double)n0 * (double)(n0 + 1)) /
-               ((double)n0 * (double)n1);
-    }
-    fg_free(all);
+    if (rc == FORGET_OK)
+        rc = fg_eval_loss_auc_of(l1, n1, l0, n0, auc);
     fg_free(l1);
     fg_free(l0);
     return rc;

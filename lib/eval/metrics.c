@@ -49,11 +49,26 @@ int fg_eval_row_losses(const forget_model *m, const forget_dataset *ds,
         fg_free(z);
         return fg_nomem("per-row losses");
     }
-    fg_objective(m->task, FG_OBJ_LOSS, z, ds->n, m->outputs, ds->labels,
-                 ds->targets, loss, NULL);
+    fg_eval_losses_of(m, ds, z, loss);
     fg_free(z);
     *out = loss;
     return FORGET_OK;
+}
+
+void fg_eval_losses_of(const forget_model *m, const forget_dataset *ds,
+                       const float *z, float *loss)
+{
+    fg_objective(m->task, FG_OBJ_LOSS, z, ds->n, m->outputs, ds->labels,
+                 ds->targets, loss, NULL);
+}
+
+size_t fg_eval_hits(const float *z, size_t n, size_t k,
+                    const int32_t *labels)
+{
+    size_t hits = 0;
+    for (size_t i = 0; i < n; i++)
+        hits += fg_argmax(z + i * k, k) == (size_t)labels[i];
+    return hits;
 }
 
 static int fg_need_classes(const forget_model *m, const forget_dataset *ds,
@@ -80,10 +95,7 @@ int forget_eval_accuracy(const forget_model *m, const forget_dataset *data,
         rc = fg_eval_outputs(m, data, 0, &p, __func__);
     if (rc != FORGET_OK)
         return rc;
-    size_t hits = 0;
-    for (size_t i = 0; i < data->n; i++)
-        hits += fg_argmax(p + i * m->outputs, m->outputs) ==
-                (size_t)data->labels[i];
+    size_t hits = fg_eval_hits(p, data->n, m->outputs, data->labels);
     fg_free(p);
     *accuracy = (double)hits / (double)data->n;
     return FORGET_OK;
