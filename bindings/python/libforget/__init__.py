@@ -26,6 +26,7 @@ from .errors import (CanceledError, ExistsError, ForgetError, ForgetIOError,
 from .host import HostModel
 from .journal import read_journal, verify_journal
 from .lock import PathLock, lock_path
+from .metrics import scorecard
 from .model import Block, Model
 from .params import (ParamInfo, format_params, model_kinds, parse_params,
                      train_params)
@@ -45,6 +46,7 @@ __all__ = [
     "set_threads", "get_threads", "set_limit", "get_limit", "limits",
     "strerror", "methods", "model_kinds", "train_params", "format_params",
     "parse_params", "read_journal", "verify_journal", "lock_path",
+    "scorecard",
     # helpers and records
     "ProgressBar", "MethodInfo", "ParamInfo",
     # errors

@@ -11,8 +11,8 @@ from ctypes import (CFUNCTYPE, POINTER, c_char_p, c_double, c_int, c_int32,
                     c_int64, c_size_t, c_uint32, c_uint64, c_ubyte, c_void_p)
 from typing import List
 
-__all__ = ["ParamDef", "HostModelStruct", "PROGRESS_FN", "JOURNAL_FN",
-           "FORWARD_FN", "BACKWARD_FN", "apply"]
+__all__ = ["ParamDef", "HostModelStruct", "Scorecard", "PROGRESS_FN",
+           "JOURNAL_FN", "FORWARD_FN", "BACKWARD_FN", "apply"]
 
 _vp = c_void_p
 _pp = POINTER(c_void_p)  # forget_x **out
@@ -49,6 +49,16 @@ class HostModelStruct(ctypes.Structure):
                 ("outputs", _sz), ("n_params", _sz), ("params", _vp),
                 ("forward", FORWARD_FN), ("backward", BACKWARD_FN),
                 ("user_data", _vp)]
+
+
+class Scorecard(ctypes.Structure):
+    """forget_scorecard (append-only; FIGURES names its doubles in order)."""
+    FIGURES = tuple(
+        prefix + name
+        for prefix in ("", "ref_", "orig_", "gap_")
+        for name in ("forget_acc", "retain_acc", "test_acc", "mia", "loss_auc")
+    ) + ("avg_gap",)
+    _fields_ = [("struct_size", _sz)] + [(name, c_double) for name in FIGURES]
 
 
 # (name, restype, argtypes)
@@ -138,6 +148,8 @@ _TABLE = [
      [_vp, _vp, _vp, POINTER(c_double), POINTER(c_double)]),
     ("forget_eval_param_distance", c_int,
      [_vp, _vp, POINTER(c_double), POINTER(c_double)]),
+    ("forget_eval_scorecard", c_int,
+     [_vp, _vp, _vp, _vp, _vp, _vp, POINTER(Scorecard)]),
     # methods and unlearners
     ("forget_method_count", _sz, []),
     ("forget_method_name", _str, [_sz]),

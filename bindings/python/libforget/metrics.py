@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import ctypes
-from typing import Any, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 
@@ -10,6 +10,7 @@ from ._arrays import ptr
 from ._call import check
 from ._handle import locked
 from ._lib import lib
+from ._signatures import Scorecard
 from .dataset import Dataset
 from .errors import InvalidArgumentError
 
@@ -24,9 +25,19 @@ def need_dataset(data: Any, what: str, labels: bool = True) -> Dataset:
     return data
 
 
-def _need_model(other: Any) -> None:
+def _need_model(other: Any, what: str = "other") -> None:
     if not isinstance(other, MetricsMixin):
-        raise TypeError(f"other must be a Model, not {type(other).__name__}")
+        raise TypeError(f"{what} must be a Model, not {type(other).__name__}")
+
+
+def _absent(name: str, original: Any, retrained: Any) -> bool:
+    """True for the scorecard fields of a model that was not given (NaN in
+    C, None here)."""
+    if name.startswith("orig_"):
+        return original is None
+    if name.startswith(("ref_", "gap_")) or name == "avg_gap":
+        return retrained is None
+    return False
 
 
 class MetricsMixin:
@@ -92,6 +103,37 @@ class MetricsMixin:
                             need_dataset(members, "members"),
                             need_dataset(nonmembers, "nonmembers"))
 
+    def scorecard(self, forget: Dataset, retain: Dataset, test: Dataset,
+                  original: Any = None,
+                  retrained: Any = None) -> Dict[str, Optional[float]]:
+        """The scorecard against retraining (forget_eval_scorecard): this
+        model's forget_acc, retain_acc, test_acc, mia (the entropy attack's
+        share of forget rows judged members) and loss_auc (forget rows as
+        members, test rows as non-members); the same figures of retrained
+        (ref_*) and original (orig_*); the gaps to retrained in percentage
+        points (gap_*) and avg_gap, the mean of the first four gaps. The
+        figures of a model not given, and without retrained the gaps, are
+        None (NaN in C): "not given" is not a number, and None also
+        survives json.dumps."""
+        for name, m in (("original", original), ("retrained", retrained)):
+            if m is not None:
+                _need_model(m, name)
+        sets = (need_dataset(forget, "forget"), need_dataset(retain, "retain"),
+                need_dataset(test, "test"))
+        sc = Scorecard()
+        sc.struct_size = ctypes.sizeof(Scorecard)
+        sinks = self._sinks()
+        for m in (original, retrained):
+            if m is not None:
+                sinks += m._sinks()
+        with locked(self, original, retrained, *sets):
+            check(lib().forget_eval_scorecard(
+                self._handle(), original._handle() if original is not None else None,
+                retrained._handle() if retrained is not None else None,
+                *[d._handle() for d in sets], ctypes.byref(sc)), sinks)
+        return {name: None if _absent(name, original, retrained) else getattr(sc, name)
+                for name in Scorecard.FIGURES}
+
     def output_distance(self, other: Any, data: Dataset) -> Tuple[float, float]:
         """(max, mean) of |p_self - p_other| over every row and output."""
         _need_model(other)
@@ -111,3 +153,12 @@ class MetricsMixin:
             check(lib().forget_eval_param_distance(
                 self._handle(), other._handle(), ctypes.byref(l2), ctypes.byref(mx)))
         return l2.value, mx.value
+
+
+def scorecard(model: Any, forget: Dataset, retain: Dataset, test: Dataset,
+              original: Any = None, retrained: Any = None) -> Dict[str, Optional[float]]:
+    """model.scorecard(forget, retain, test, original, retrained): the
+    scorecard of model against retraining, as a dict (see Model.scorecard)."""
+    _need_model(model, "model")
+    return model.scorecard(forget, retain, test, original=original,
+                           retrained=retrained)

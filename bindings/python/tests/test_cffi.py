@@ -59,3 +59,30 @@ def test_unlearn_through_cffi(ffi_lib):
     lib.forget_unlearner_free(u[0])
     lib.forget_model_free(m[0])
     lib.forget_dataset_free(ds[0])
+
+
+def test_scorecard_struct_through_cffi(ffi_lib):
+    """forget_scorecard as the cdef declares it: the caller sets
+    struct_size, a model judged against itself has every gap 0, and a
+    missing original leaves NaN."""
+    ffi, lib = ffi_lib
+    n = 60
+    x = ffi.new("float[]", [float(i % 10) / 10 - 0.45 for i in range(n)])
+    y = ffi.new("int32_t[]", [1 if i % 10 >= 5 else 0 for i in range(n)])
+    ds = ffi.new("forget_dataset **")
+    assert lib.forget_dataset_create(ds, n, 1, x, y, ffi.NULL) == 0
+    m = ffi.new("forget_model **")
+    assert lib.forget_model_create(m, b"analytic", b"inputs=1 outputs=2") == 0
+    assert lib.forget_model_train(m[0], ds[0], ffi.NULL) == 0
+    sc = ffi.new("forget_scorecard *")
+    sc.struct_size = ffi.sizeof("forget_scorecard") - 1
+    assert lib.forget_eval_scorecard(m[0], ffi.NULL, m[0], ds[0], ds[0], ds[0],
+                                     sc) == lib.FORGET_E_VERSION
+    assert sc.forget_acc == 0  # untouched
+    sc.struct_size = ffi.sizeof("forget_scorecard")
+    assert lib.forget_eval_scorecard(m[0], ffi.NULL, m[0], ds[0], ds[0], ds[0],
+                                     sc) == 0
+    assert sc.forget_acc > 0.8 and sc.gap_mia == 0 and sc.avg_gap == 0
+    assert sc.orig_test_acc != sc.orig_test_acc  # NaN: no original given
+    lib.forget_model_free(m[0])
+    lib.forget_dataset_free(ds[0])
