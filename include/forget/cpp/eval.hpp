@@ -5,6 +5,7 @@
 #ifndef FORGET_CPP_EVAL_HPP
 #define FORGET_CPP_EVAL_HPP
 
+#include <initializer_list>
 #include <vector>
 
 #include "call.hpp"
@@ -109,6 +110,33 @@ inline Distance param_distance(const Model &a, const Model &b)
     check(forget_eval_param_distance(a.handle(), b.handle(), &d.l2,
                                      &d.max_abs));
     return d;
+}
+
+/* The scorecard against retraining (forget_eval_scorecard): model's
+ * forget/retain/test accuracy, mia and loss_auc, the same of retrained
+ * (ref_*) and original (orig_*), and the gaps to retrained in percentage
+ * points with their average (avg_gap). original and retrained may be
+ * null: their figures, and without retrained the gaps, are NaN. */
+typedef forget_scorecard Scorecard;
+
+inline Scorecard scorecard(const Model &m, const Dataset &forget_set,
+                           const Dataset &retain, const Dataset &test,
+                           const Model *original = nullptr,
+                           const Model *retrained = nullptr)
+{
+    Scorecard sc = Scorecard();
+    sc.struct_size = sizeof sc;
+    detail::Slot *slot = m.slot();
+    for (const Model *other : {original, retrained})
+        if (!slot && other)
+            slot = other->slot();
+    detail::run(slot, [&] {
+        return forget_eval_scorecard(
+            m.handle(), original ? original->handle() : nullptr,
+            retrained ? retrained->handle() : nullptr, forget_set.handle(),
+            retain.handle(), test.handle(), &sc);
+    });
+    return sc;
 }
 
 } // namespace eval
