@@ -446,6 +446,76 @@ expect 1 "eval wrong data" -- "$FORGET" eval --model "$T/m.fgm" \
     --data "$T/ids.txt"
 expect 2 "eval missing" -- "$FORGET" eval --model "$T/m.fgm"
 
+# ---- compare ----
+# The rows ids.txt names (3, 6, 9) and the rest, as files of their own, and
+# the model retrained without them.
+awk 'NR == 4 || NR == 7 || NR == 10' "$T/train.csv" > "$T/forget.csv"
+awk 'NR != 4 && NR != 7 && NR != 10' "$T/train.csv" > "$T/retain.csv"
+expect 0 "train the retrained model" -- "$FORGET" train --data "$T/retain.csv" \
+    --kind mlp --params "layers=4-8-3" --train "epochs=20 batch=16" \
+    --out "$T/retrained.fgm" --quiet
+expect 0 "compare" -- "$FORGET" compare --model "$T/m-ssd.fgm" \
+    --retrained "$T/retrained.fgm" --original "$T/m.fgm" \
+    --forget "$T/forget.csv" --retain "$T/retain.csv" --test "$T/test.csv"
+has "$T/out" "^ *model *retrained *original *gap (pts)" "compare table header"
+has "$T/out" "^forget_acc *[0-9.]* *[0-9.]* *[0-9.]* *[0-9.]*$" "compare forget row"
+has "$T/out" "^avg_gap *[0-9.]*$" "compare average gap"
+cp "$T/out" "$T/compare-files.txt"
+expect 0 "compare, the sets split by ids" -- "$FORGET" compare \
+    --model "$T/m-ssd.fgm" --retrained "$T/retrained.fgm" --original "$T/m.fgm" \
+    --data "$T/train.csv" --forget-ids "$T/ids.txt" --test "$T/test.csv"
+cmp -s "$T/out" "$T/compare-files.txt" && ok || bad "--data/--forget-ids differs from --forget/--retain"
+# The JSON's figures are forget eval's (the same functions, printed alike).
+expect 0 "compare json" -- "$FORGET" compare --model "$T/m-ssd.fgm" \
+    --data "$T/train.csv" --forget-ids "$T/ids.txt" --test "$T/test.csv" --json
+has "$T/out" '^{"forget_acc":[0-9.e-]*,"retain_acc":' "compare json keys"
+has "$T/out" '"ref_mia":null,' "no retrained model: null"
+has "$T/out" '"gap_forget_acc":null,.*"avg_gap":null}$' "no retrained model: no gaps"
+cp "$T/out" "$T/compare.json"
+expect 0 "eval beside it" -- "$FORGET" eval --model "$T/m-ssd.fgm" \
+    --data "$T/train.csv" --forget-ids "$T/ids.txt" --test "$T/test.csv" --json
+for pair in forget_acc:forget_accuracy retain_acc:retain_accuracy mia:mia; do
+    a=$(sed -n "s/.*\"${pair%%:*}\":\([^,}]*\).*/\1/p" "$T/compare.json")
+    b=$(sed -n "s/.*\"${pair#*:}\":\([^,}]*\).*/\1/p" "$T/out")
+    [ -n "$a" ] && [ "$a" = "$b" ] && ok || bad "compare ${pair%%:*} '$a' is not eval's '$b'"
+done
+expect 0 "compare a model with itself" -- "$FORGET" compare --model "$T/m.fgm" \
+    --retrained "$T/m.fgm" --forget "$T/forget.csv" --retain "$T/retain.csv" \
+    --test "$T/test.csv" --json
+has "$T/out" '"gap_forget_acc":0,"gap_retain_acc":0,"gap_test_acc":0,"gap_mia":0,"gap_loss_auc":0,"avg_gap":0}' "itself: every gap 0"
+expect 0 "compare without the others" -- "$FORGET" compare --model "$T/m.fgm" \
+    --forget "$T/forget.csv" --retain "$T/retain.csv" --test "$T/test.csv"
+has "$T/out" "^mia *[0-9.]* *- *- *-$" "models not given shown as -"
+# (150 rows as the forget set: three give too coarse a loss AUC to tell
+# the two models apart)
+seq 0 149 > "$T/half.txt"
+expect 0 "compare a sisa result (--state)" -- "$FORGET" compare \
+    --model "$T/lin.fgm" --state "$T/sisa.state" --data "$T/train.csv" \
+    --forget-ids "$T/half.txt" --test "$T/test.csv" --json
+cp "$T/out" "$T/compare-ensemble.json"
+expect 0 "compare the template alone" -- "$FORGET" compare --model "$T/lin.fgm" \
+    --data "$T/train.csv" --forget-ids "$T/half.txt" --test "$T/test.csv" --json
+cmp -s "$T/out" "$T/compare-ensemble.json" && bad "--state judged the template, not the ensemble" || ok
+expect 0 "train a 4-output model" -- "$FORGET" train --data "$T/train.csv" \
+    --kind mlp --params "layers=4-5-4" --out "$T/four.fgm" --quiet
+expect 1 "compare with another shape" -- "$FORGET" compare --model "$T/m.fgm" \
+    --retrained "$T/four.fgm" --forget "$T/forget.csv" --retain "$T/retain.csv" \
+    --test "$T/test.csv"
+has "$T/err" "retrained takes 4 inputs to 4 outputs" "shape mismatch named"
+[ -s "$T/out" ] && bad "a refused compare printed a scorecard" || ok
+expect 1 "compare a file that is no model" -- "$FORGET" compare --model "$T/m.fgm" \
+    --original "$T/train.csv" --forget "$T/forget.csv" --retain "$T/retain.csv" \
+    --test "$T/test.csv"
+has "$T/err" "train.csv" "bad original named"
+expect 2 "compare without --test" -- "$FORGET" compare --model "$T/m.fgm" \
+    --forget "$T/forget.csv" --retain "$T/retain.csv"
+expect 2 "compare with both ways to give the sets" -- "$FORGET" compare \
+    --model "$T/m.fgm" --forget "$T/forget.csv" --data "$T/train.csv" \
+    --forget-ids "$T/ids.txt" --test "$T/test.csv"
+has "$T/err" "give --forget and --retain, or --data and --forget-ids" "the two ways named"
+expect 2 "compare with --forget alone" -- "$FORGET" compare --model "$T/m.fgm" \
+    --forget "$T/forget.csv" --test "$T/test.csv"
+
 # ---- hostile files: nothing from a file reaches the terminal raw ----
 # A state whose method and parameter strings carry an OSC title, a screen
 # clear and a fake "valid" line (info lists sections without checking CRCs).
@@ -483,7 +553,7 @@ has "$T/err" "line 1: not a sample id" "NUL bytes are not ids"
 [ ! -e "$T/never.fgm" ] && ok || bad "a refused unlearn wrote its output"
 
 # every subcommand answers --help
-for c in methods train unlearn eval info journal export import; do
+for c in methods train unlearn eval compare info journal export import; do
     expect 0 "$c --help" -- "$FORGET" "$c" --help
     has "$T/out" "usage: forget $c" "$c help"
 done

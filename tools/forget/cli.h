@@ -49,6 +49,23 @@ int cli_load_data(const char *cmd, const char *spec, const char *csv_params,
 int cli_read_ids(const char *cmd, const char *path, uint64_t **ids,
                  size_t *n);
 
+/* The model a command judges (cli_model.c): the model file, or with a
+ * state the model that unlearner state presents (sisa: its ensemble, the
+ * file then being its template). m is loaded or the unlearner's. */
+typedef struct cli_judged {
+    forget_model *loaded;
+    forget_unlearner *u;
+    const forget_model *m;
+} cli_judged;
+int cli_judged_model(const char *cmd, const char *model, const char *state,
+                     cli_judged *out);
+void cli_judged_free(cli_judged *j);
+
+/* The rows of data an id file names (*named) and the others (*rest). */
+int cli_split_ids(const char *cmd, const forget_dataset *data,
+                  const char *ids_path, forget_dataset **named,
+                  forget_dataset **rest);
+
 /* A progress bar on stderr when it is a terminal and not quiet. */
 void cli_progress_setup(int quiet);
 int cli_progress(double fraction, const char *stage, void *user);
@@ -75,6 +92,7 @@ int cmd_methods(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_unlearn(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_journal(int argc, char **argv);
 int cmd_export(int argc, char **argv);

@@ -33,25 +33,14 @@ int cmd_eval(int argc, char **argv)
                                                                    "--data");
     if (!model || !spec)
         return cli_usage("eval", "%s", "--model and --data are required");
-    forget_model *loaded = NULL, *ref = NULL;
-    forget_unlearner *u = NULL;
+    forget_model *ref = NULL;
     forget_dataset *data = NULL, *test = NULL, *f = NULL, *rest = NULL;
-    int r = forget_model_load(&loaded, model);
-    if (r != FORGET_OK)
-        return cli_fail("eval", model, r);
-    const char *state = cli_get(opts, "--state");
-    if (state && (r = forget_unlearner_load(&u, loaded, state)) != FORGET_OK) {
-        forget_model_free(loaded);
-        return cli_fail("eval", state, r);
-    }
-    /* the model the state presents (sisa's ensemble), else the model */
-    const forget_model *m = u ? forget_unlearner_model(u) : loaded;
-    if (m == NULL) {
-        forget_unlearner_free(u);
-        forget_model_free(loaded);
-        return cli_usage("eval", "%s: the state is not prepared: it presents "
-                         "no model", state);
-    }
+    cli_judged judged;
+    rc = cli_judged_model("eval", model, cli_get(opts, "--state"), &judged);
+    if (rc != CLI_OK)
+        return rc;
+    const forget_model *m = judged.m;
+    int r = FORGET_OK;
     const char *csv = cli_get(opts, "--csv");
     rc = cli_load_data("eval", spec, csv, &data);
     if (rc == CLI_OK && cli_get(opts, "--test"))
@@ -67,19 +56,15 @@ int cmd_eval(int argc, char **argv)
         (r = forget_eval_accuracy(m, test, &tacc)) != FORGET_OK)
         rc = cli_fail("eval", "--test", r);
     if (rc == CLI_OK && cli_get(opts, "--forget-ids")) {
-        uint64_t *ids = NULL;
-        size_t n = 0;
-        rc = cli_read_ids("eval", cli_get(opts, "--forget-ids"), &ids, &n);
+        rc = cli_split_ids("eval", data, cli_get(opts, "--forget-ids"), &f,
+                           &rest);
         if (rc == CLI_OK &&
-            ((r = forget_dataset_subset_ids(&f, data, ids, n)) != FORGET_OK ||
-             (r = forget_dataset_complement(&rest, data, f)) != FORGET_OK ||
-             (r = forget_eval_accuracy(m, f, &facc)) != FORGET_OK ||
+            ((r = forget_eval_accuracy(m, f, &facc)) != FORGET_OK ||
              (rest && forget_dataset_rows(rest) &&
               (r = forget_eval_accuracy(m, rest, &racc)) != FORGET_OK) ||
              (test && (r = forget_eval_mia(m, rest, test, f, &mia)) !=
                           FORGET_OK)))
             rc = cli_fail("eval", "--forget-ids", r);
-        free(ids);
     }
     if (rc == CLI_OK && cli_get(opts, "--reference")) {
         if ((r = forget_model_load(&ref, cli_get(opts, "--reference"))) !=
@@ -110,8 +95,7 @@ int cmd_eval(int argc, char **argv)
         if (json)
             printf("}\n");
     }
-    forget_unlearner_free(u);
-    forget_model_free(loaded);
+    cli_judged_free(&judged);
     forget_model_free(ref);
     forget_dataset_free(data);
     forget_dataset_free(test);

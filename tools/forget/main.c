@@ -1,6 +1,6 @@
 /* forget: the command-line face of libforget.
- *   forget methods | train | unlearn | eval | info | journal | export |
- *   import
+ *   forget methods | train | unlearn | eval | compare | info | journal |
+ *   export | import
  *   (--help on each) */
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +15,8 @@ static int usage(FILE *to)
             "  train     train a model on IDX or CSV data and save it\n"
             "  unlearn   forget ids or a class from a saved model and state\n"
             "  eval      accuracy, loss, membership inference, distance\n"
+            "  compare   the scorecard against retraining: a model beside "
+            "the retrained\n            one and the original, and the gaps\n"
             "  info      what a model or state file holds, validated\n"
             "  journal   the records of a deletion journal (an audit)\n"
             "  export    the model a state presents (sisa: each constituent)"
@@ -43,6 +45,7 @@ int main(int argc, char **argv)
         int (*fn)(int, char **);
     } cmds[] = {{"methods", cmd_methods}, {"train", cmd_train},
                 {"unlearn", cmd_unlearn}, {"eval", cmd_eval},
+                {"compare", cmd_compare},
                 {"info", cmd_info}, {"journal", cmd_journal},
                 {"export", cmd_export}, {"import", cmd_import}};
     for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
