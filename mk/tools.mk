@@ -71,4 +71,4 @@ $(B)/bench/bench_approx: tools/bench/bench_approx.c $(APPROX_SRCS) \
 
 bench: $(BENCHES)
 	$(Q)sh tools/deps.sh bench
-	$(Q)$(PYTHON) tools/bench/bench.py $(if $(ONLY),--only $(ONLY))
+	$(Q)$(PYTHON) tools/bench/bench.py $(if $(ONLY),--only $(ONLY)) $(if $(QUICK),--quick)
