@@ -54,15 +54,16 @@ void ba_print_table(FILE *o, const ba_result *r)
                 "accuracy on the poisoned class.", r->original_train_acc,
                 (int)c->cls);
     fprintf(o, "\n\n| model | forget | retain | test |%s MIA | loss-AUC | "
-            "gap (points) | time / retrain (all; forget) | report |\n",
+            "gap (points) | time / retrain (all; forget) | calibration | "
+            "report |\n",
             has_class ? " class |" : "");
-    fprintf(o, "|---|---|---|---|%s---|---|---|---|---|\n",
+    fprintf(o, "|---|---|---|---|%s---|---|---|---|---|---|\n",
             has_class ? "---|" : "");
     fprintf(o, "| retrained |");
     score_cells(o, &r->retrained, has_class, 1);
-    fprintf(o, " 1 | %.2f s |\n| original |", r->retrain_seconds);
+    fprintf(o, " 1 | | %.2f s |\n| original |", r->retrain_seconds);
     score_cells(o, &r->original, has_class, 1);
-    fprintf(o, " | |\n");
+    fprintf(o, " | | |\n");
     for (size_t i = 0; i < r->n_runs; i++) {
         const ba_run *run = &r->runs[i];
         char label[384];
@@ -75,10 +76,11 @@ void ba_print_table(FILE *o, const ba_result *r)
         }
         fprintf(o, "| %s |", label);
         score_cells(o, &run->score, has_class, 1);
-        fprintf(o, " %.3f; %.3f | %s |\n",
+        fprintf(o, " %.3f; %.3f | %s | %s |\n",
                 (run->prepare_seconds + run->forget_seconds) /
                     r->retrain_seconds,
-                run->forget_seconds / r->retrain_seconds, run->report);
+                run->forget_seconds / r->retrain_seconds, run->calibration,
+                run->report);
     }
     for (size_t i = 0; i < r->n_runs; i++) {
         char label[384];
@@ -141,6 +143,8 @@ void ba_print_json(FILE *o, const ba_result *r, int first)
                     r->retrain_seconds,
                 run->forget_seconds / r->retrain_seconds);
         json_score(o, &run->score);
+        fprintf(o, ",\"calibration\":");
+        ba_json_string(o, run->calibration);
         fprintf(o, ",\"report\":");
         ba_json_string(o, run->report);
         fprintf(o, "}");

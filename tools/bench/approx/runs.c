@@ -13,18 +13,25 @@ int ba_method_exists(const char *method)
     return forget_method_describe(method, &desc, &flags) == FORGET_OK;
 }
 
-/* The report's figures as "key=value ...", per-block ones left out. */
-static void report_text(const forget_report *r, char *buf, size_t len)
+/* The report's figures as "key=value ..." into buf, those of the
+ * calibration (calibrated_*, calibration_*) into cal; per-block figures
+ * and the method's own timing left out. */
+static void report_text(const forget_report *r, char *buf, size_t len,
+                        char *cal, size_t cal_len)
 {
-    size_t used = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; r && i < forget_report_count(r) && used < len; i++) {
+    size_t used = 0, cal_used = 0;
+    buf[0] = cal[0] = '\0';
+    for (size_t i = 0; r && i < forget_report_count(r); i++) {
         const char *key = forget_report_key(r, i);
         if (strchr(key, '.') || !strcmp(key, "seconds"))
-            continue; /* per-block figures; the harness times the calls */
-        used += (size_t)snprintf(buf + used, len - used, "%s%s=%g",
-                                 used ? " " : "", key,
-                                 forget_report_value(r, i));
+            continue;
+        int is_cal = !strncmp(key, "calibrat", 8);
+        char *dst = is_cal ? cal : buf;
+        size_t *at = is_cal ? &cal_used : &used, cap = is_cal ? cal_len : len;
+        if (*at < cap)
+            *at += (size_t)snprintf(dst + *at, cap - *at, "%s%s=%g",
+                                    *at ? " " : "", key,
+                                    forget_report_value(r, i));
     }
 }
 
@@ -80,7 +87,8 @@ int ba_run_method(ba_run *out, const char *method, const char *params,
     int failed = 0;
     if (rc == FORGET_OK) {
         report_text(forget_unlearner_report(u), out->report,
-                    sizeof out->report);
+                    sizeof out->report, out->calibration,
+                    sizeof out->calibration);
         rc = ba_scorecard(m, &bed->sets, &bed->retrained, &out->score);
         if (rc != FORGET_OK) {
             snprintf(out->note, sizeof out->note, "scorecard: %s",

@@ -22,6 +22,7 @@ typedef struct ba_run {
     ba_score score;
     char report[1024];   /* the forget report, "key=value ..." (per-block
                             figures left out) */
+    char calibration[256]; /* its calibrated_* and calibration_* figures */
 } ba_run;
 
 /* What a run needs besides the method. */
