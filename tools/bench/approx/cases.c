@@ -55,7 +55,9 @@ int ba_case_parse(ba_case *c, const char *spec, char *err, size_t errlen)
 
 const char *ba_case_target(const ba_case *c)
 {
-    return c->kind == BA_CASE_CLASS ? "forget_acc:0" : "heldout";
+    return c->kind == BA_CASE_CLASS || c->kind == BA_CASE_FLIP
+               ? "forget_acc:0"
+               : "heldout";
 }
 
 /* The training set with half of class A relabelled B (seeded); the ids

@@ -53,7 +53,9 @@ int ba_case_build(ba_case *c, const forget_dataset *train,
                   size_t errlen);
 
 /* The calibration target that suits the case: forget_acc:0 for a whole
- * class (what retraining gives), heldout otherwise. */
+ * class (what retraining gives) and for flipped rows (their labels are
+ * wrong: a corrected model does not predict them; target=heldout would
+ * ask them to be as right as held-out rows), heldout otherwise. */
 const char *ba_case_target(const ba_case *c);
 
 void ba_case_free(ba_case *c);
