@@ -15,7 +15,7 @@ static const forget_param_def fg_neggrad_params[] = {
     {"epochs", FORGET_PARAM_DOUBLE, "10", 1e-3, 1e4, NULL,
      "steps as passes over the retained sample, each step also drawing a "
      "batch of the forget rows (the strength)"},
-    {"ascent", FORGET_PARAM_DOUBLE, "0.2", 0, 1, NULL,
+    {"ascent", FORGET_PARAM_DOUBLE, "0.1", 0, 1, NULL,
      "weight of the ascent on the forget rows, 1 - beta: "
      "g = (1 - ascent) grad L_R - ascent grad L_F"},
     FG_TUNER_PARAM_DEFS("adam", "0.01"),

@@ -34,7 +34,6 @@ static int fg_relabel_config(fg_tuner *s, const forget_params *p)
         return fg_error(FORGET_E_UNSUPPORTED, "method 'relabel': random "
                         "labels need a classification model of 2 classes or "
                         "more");
-    forget_params_double(p, "epochs", &s->opt_x[0]);
     forget_params_double(p, "saliency", &s->opt_x[1]);
     forget_params_bool(p, "salun", &s->opt_b[0]);
     return FORGET_OK;
