@@ -264,8 +264,9 @@ int fg_tune_steps(fg_tune *s, fg_tune_term *terms, size_t n_terms,
         fg_tune_update(s);
         s->t++;
         s->stats.steps++;
-        rc = forget_run_progress(run, p0 + (p1 - p0) * (double)(j + 1) /
-                                              (double)steps);
+        if (run != NULL)
+            rc = forget_run_progress(run, p0 + (p1 - p0) * (double)(j + 1) /
+                                                  (double)steps);
         if (rc != FORGET_OK)
             return rc;
     }

@@ -78,7 +78,7 @@ void fg_tune_term_free(fg_tune_term *t);
 int fg_tune_begin(fg_tune **out, forget_model *m, const fg_tune_cfg *c,
                   size_t total_steps);
 /* steps steps with these terms; progress in [p0, p1] (each step), cancel
- * honoured. FORGET_E_NUMERIC when a gradient or the parameters stop being
+ * honoured (run NULL: none). FORGET_E_NUMERIC when a gradient or the parameters stop being
  * finite. On any error the session is to be ended uncommitted. */
 int fg_tune_steps(fg_tune *s, fg_tune_term *terms, size_t n_terms,
                   size_t steps, forget_run *run, double p0, double p1);
