@@ -170,9 +170,9 @@ int fg_retain_plan_request(const fg_retain *r, const forget_dataset *rows,
                               q->slot, q->pos, &q->n, &q->repeats, method);
     if (rc == FORGET_OK)
         rc = fg_retain_verify(r, rows, q, method);
-    if (rc == FORGET_OK)
+    if (rc == FORGET_OK && run)
         rc = forget_run_report(run, "already_forgotten", (double)q->repeats);
-    if (rc == FORGET_OK)
+    if (rc == FORGET_OK && run)
         rc = forget_run_report(run, "rows_verified", (double)q->n);
     if (rc == FORGET_OK && q->n > 0 && q->n < n_req)
         rc = fg_dataset_gather(&q->live, rows, q->pos, q->n, method);

@@ -49,7 +49,7 @@ typedef struct fg_retain_plan {
 /* Plan rows's request: ids through fg_idset_request's rule (never
  * learned: FORGET_E_NOT_FOUND), the rows compared with the fingerprints
  * learned (FORGET_E_INVALID naming the id and what differs). Reports
- * already_forgotten and rows_verified to run. */
+ * already_forgotten and rows_verified to run (may be NULL). */
 int fg_retain_plan_request(const fg_retain *r, const forget_dataset *rows,
                            fg_retain_plan *q, const char *method,
                            forget_run *run);

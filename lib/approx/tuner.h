@@ -99,7 +99,9 @@ int fg_tuner_is_forgotten(void *state, uint64_t id, int *forgotten);
 /* The request rows applied at strength to target (a copy of the state's
  * model, or the model itself), without changing the state: the entry
  * point of calibration (fg_finetune_apply etc. are this). The request is
- * checked as forget checks it. */
+ * checked as forget checks it. run may be NULL (no progress, no cancel,
+ * no report). The result equals what forget with the knob at strength
+ * would make of the same model (the same request seed). */
 int fg_tuner_apply(void *state, const forget_dataset *rows, double strength,
                    forget_model *target, forget_run *run);
 

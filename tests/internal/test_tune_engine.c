@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "approx/tune.h"
+#include "approx/tuner.h"
+#include "unlearner/unlearner.h"
 #include "data/dataset.h"
 #include "internal.h"
 #include "model/model.h"
@@ -287,6 +289,50 @@ START_TEST(terms_checked)
 }
 END_TEST
 
+/* fg_tuner_apply (calibration's entry point) on a copy gives the bits
+ * forget gives at that strength, and leaves the state as it was. */
+START_TEST(apply_equals_forget)
+{
+    forget_dataset *D = make_blobs(300, 5, 3, 4, 0), *F = NULL;
+    ck_assert_int_eq(forget_dataset_subset_class(&F, D, 1), FORGET_OK);
+    const char *methods[] = {"finetune", "neggrad", "relabel"};
+    for (int k = 0; k < 3; k++) {
+        forget_model *m = NULL, *copy = NULL, *other = NULL;
+        ck_assert_int_eq(forget_model_create(&m, "mlp", "layers=5-8-3 "
+                                             "seed=2"), FORGET_OK);
+        ck_assert_int_eq(forget_model_train(m, D, "epochs=2"), FORGET_OK);
+        ck_assert_int_eq(forget_model_clone(&copy, m), FORGET_OK);
+        ck_assert_int_eq(forget_model_clone(&other, m), FORGET_OK);
+        forget_unlearner *u = prepared(methods[k], m, D, "");
+        size_t n0, n1;
+        unsigned char *s0 = saved_state(u, &n0);
+        ck_assert_int_eq(fg_tuner_apply(u->state, F, 1.5, copy, NULL),
+                         FORGET_OK);
+        unsigned char *s1 = saved_state(u, &n1);
+        ck_assert_uint_eq(n0, n1);
+        ck_assert_mem_eq(s0, s1, n0);
+        forget_unlearner *v = prepared(methods[k], other, D, "epochs=1.5");
+        ck_assert_int_eq(forget_unlearner_forget(v, F), FORGET_OK);
+        unsigned char da[32], db[32], dm[32];
+        forget_model_digest(copy, da);
+        forget_model_digest(other, db);
+        forget_model_digest(m, dm);
+        ck_assert_mem_eq(da, db, 32);
+        ck_assert_msg(memcmp(da, dm, 32) != 0, "%s: apply changed nothing",
+                      methods[k]);
+        free(s0);
+        free(s1);
+        forget_unlearner_free(u);
+        forget_unlearner_free(v);
+        forget_model_free(m);
+        forget_model_free(copy);
+        forget_model_free(other);
+    }
+    forget_dataset_free(F);
+    forget_dataset_free(D);
+}
+END_TEST
+
 Suite *suite_tune_engine(void)
 {
     Suite *s = suite_create("tune_engine");
@@ -300,6 +346,7 @@ Suite *suite_tune_engine(void)
     tcase_add_test(tc, non_finite_restores);
     tcase_add_test(tc, soft_targets);
     tcase_add_test(tc, terms_checked);
+    tcase_add_test(tc, apply_equals_forget);
     suite_add_tcase(s, tc);
     return s;
 }
