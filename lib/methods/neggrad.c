@@ -12,13 +12,13 @@ static const forget_param_def fg_neggrad_params[] = {
     /* the strength: calibration searches epochs (more forgets more; the
      * ascent weight is not monotone in effect under Adam, which rescales
      * the whole step, so it is not the knob) */
-    {"epochs", FORGET_PARAM_DOUBLE, "10", 1e-3, 1e4, NULL,
+    {"epochs", FORGET_PARAM_DOUBLE, "5", 1e-3, 1e4, NULL,
      "steps as passes over the retained sample, each step also drawing a "
      "batch of the forget rows (the strength)"},
     {"ascent", FORGET_PARAM_DOUBLE, "0.1", 0, 1, NULL,
      "weight of the ascent on the forget rows, 1 - beta: "
      "g = (1 - ascent) grad L_R - ascent grad L_F"},
-    FG_TUNER_PARAM_DEFS("adam", "0.01"),
+    FG_TUNER_PARAM_DEFS("adam", "0.02"),
     FG_TARGET_PARAM_DEFS,
 };
 #define FG_NEGGRAD_N_PARAMS (sizeof fg_neggrad_params / sizeof *fg_neggrad_params)
