@@ -18,7 +18,7 @@ static const forget_param_def fg_neggrad_params[] = {
     {"ascent", FORGET_PARAM_DOUBLE, "0.1", 0, 1, NULL,
      "weight of the ascent on the forget rows, 1 - beta: "
      "g = (1 - ascent) grad L_R - ascent grad L_F"},
-    FG_TUNER_PARAM_DEFS("adam", "0.02"),
+    FG_TUNER_PARAM_DEFS("adam", "0.001"),
     FG_TARGET_PARAM_DEFS,
 };
 #define FG_NEGGRAD_N_PARAMS (sizeof fg_neggrad_params / sizeof *fg_neggrad_params)
