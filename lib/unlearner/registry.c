@@ -35,7 +35,8 @@ static const forget_method *const *fg_builtins(size_t *count)
                                                 &fg_method_sisa,
                                                 &fg_method_finetune,
                                                 &fg_method_neggrad,
-                                                &fg_method_relabel};
+                                                &fg_method_relabel,
+                                                &fg_method_scrub};
     *count = sizeof list / sizeof *list;
     return list;
 }
