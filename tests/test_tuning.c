@@ -1,4 +1,4 @@
-/* The fine-tuning methods (finetune, neggrad, relabel) through the public
+/* The fine-tuning methods (finetune, neggrad, relabel, scrub) through the public
  * API: each forgets what it is meant to on a small problem, refuses bad
  * requests and a cancel with the model and state bit-identical, saves and
  * loads mid-chain to the same later results, is deterministic for a seed,
@@ -10,8 +10,12 @@
 
 #include "helpers.h"
 
-static const char *const methods[] = {"finetune", "neggrad", "relabel"};
-#define N_METHODS 3
+static const char *const methods[] = {"finetune", "neggrad", "relabel",
+                                      "scrub"};
+/* each method's strength, the knob calibration searches */
+static const char *const knobs[] = {"epochs", "epochs", "epochs",
+                                    "max_epochs"};
+#define N_METHODS 4
 
 typedef struct fixture {
     forget_dataset *D, *F, *test, *test_f, *test_r;
@@ -60,22 +64,25 @@ static double report(const forget_unlearner *u, const char *key)
     return v;
 }
 
-/* neggrad and relabel (plain and SalUn) forget a whole class on every
- * trainable kind: its test accuracy falls from above 0.9 to below 0.25,
+/* neggrad, relabel (plain and SalUn) and scrub forget a whole class on
+ * every trainable kind: its test accuracy falls from above 0.9 to below 0.25,
  * the other classes' stays within 0.03. relabel at its defaults; neggrad
  * with lr 0.02 (its default 0.001 suits larger models: on this small one
  * 16 steps do not reach the class) and 30 epochs on the linear kinds,
- * whose class generalises further. */
+ * whose class generalises further; scrub with lr 0.01 (its default is a
+ * Fashion-MNIST model's) and 10 max passes, 40 on the linear kinds. */
 START_TEST(forgets_a_class)
 {
     const char *kinds[3][2] = {{"mlp", "layers=6-24-4 seed=3"},
                                {"linear", "inputs=6 outputs=4"},
                                {"host", ""}};
-    const char *runs[3][2] = {{"neggrad", "lr=0.02"}, {"relabel", ""},
-                              {"relabel", "salun=true saliency=0.3"}};
+    const char *runs[4][2] = {{"neggrad", "lr=0.02"}, {"relabel", ""},
+                              {"relabel", "salun=true saliency=0.3"},
+                              {"scrub", "lr=0.01 max_epochs=10"}};
     const char *linear_neggrad = "lr=0.02 epochs=30";
+    const char *linear_scrub = "lr=0.01 max_epochs=40 epochs=40";
     for (int k = 0; k < 3; k++)
-        for (int r = 0; r < 3; r++) {
+        for (int r = 0; r < 4; r++) {
             fixture f;
             host_lr_shape shape = {6, 4, 0, 0};
             if (k == 2) {
@@ -91,8 +98,9 @@ START_TEST(forgets_a_class)
                 f = trained(kinds[k][0], kinds[k][1]);
             }
             double bf = accuracy(f.m, f.test_f), br = accuracy(f.m, f.test_r);
-            const char *params = r == 0 && k > 0 ? linear_neggrad
-                                                 : runs[r][1];
+            const char *params = r == 0 && k > 0   ? linear_neggrad
+                                 : r == 3 && k > 0 ? linear_scrub
+                                                   : runs[r][1];
             forget_unlearner *u = prepared(runs[r][0], f.m, f.D, params);
             ck_assert_msg(forget_unlearner_forget(u, f.F) == FORGET_OK, "%s",
                           forget_last_error());
@@ -143,7 +151,8 @@ START_TEST(forgets_planted_rows)
     double bf = accuracy(base, F), br = accuracy(base, R);
     ck_assert_msg(bf > 0.8, "memorised %.3f", bf);
     /* the defaults, but neggrad's lr (as in forgets_a_class) */
-    const char *params[N_METHODS] = {"", "lr=0.01", ""};
+    const char *params[N_METHODS] = {"", "lr=0.01", "",
+                                     "lr=0.01 max_epochs=10"};
     for (int k = 0; k < N_METHODS; k++) {
         forget_model *m = NULL;
         ck_assert_int_eq(forget_model_clone(&m, base), FORGET_OK);
@@ -423,14 +432,20 @@ START_TEST(calibrated_to_a_target)
     for (int k = 1; k < N_METHODS; k++) {
         forget_model *m = NULL;
         ck_assert_int_eq(forget_model_clone(&m, f.m), FORGET_OK);
+        /* scrub's steps are small at its default lr (a Fashion-MNIST
+         * model's); this toy needs larger ones */
         forget_unlearner *u = prepared(methods[k], m, f.D,
-                                       "target=forget_acc:0.05 "
-                                       "tolerance=0.05");
+                                       k == 3 ? "target=forget_acc:0.05 "
+                                                "tolerance=0.05 lr=0.01"
+                                              : "target=forget_acc:0.05 "
+                                                "tolerance=0.05");
         ck_assert_msg(forget_unlearner_forget(u, f.F) == FORGET_OK, "%s: %s",
                       methods[k], forget_last_error());
         ck_assert(fabs(accuracy(m, f.F) - 0.05) <= 0.05 + 1e-9);
-        double chosen = report(u, "calibrated_epochs");
-        ck_assert(chosen > 0 && chosen == report(u, "epochs"));
+        char key[64];
+        snprintf(key, sizeof key, "calibrated_%s", knobs[k]);
+        double chosen = report(u, key);
+        ck_assert(chosen > 0 && chosen == report(u, knobs[k]));
         ck_assert(report(u, "steps") >= 1);
         forget_unlearner_free(u);
         forget_model_free(m);
@@ -451,8 +466,12 @@ START_TEST(parameter_errors_and_models)
     forget_unlearner *u = NULL;
     const char *bad[] = {"epochs=0", "epochs=-1", "lr=0", "optimizer=rmsprop",
                          "retain_budget=0", "target=forget_acc:2",
-                         "epochs=2 target=heldout", "clip=-1", "batch=0"};
+                         "clip=-1", "batch=0"};
     for (int k = 0; k < N_METHODS; k++) {
+        char both[64];
+        snprintf(both, sizeof both, "%s=2 target=heldout", knobs[k]);
+        ck_assert_msg(forget_unlearner_create(&u, methods[k], m, both) ==
+                          FORGET_E_PARAM, "%s %s", methods[k], both);
         for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
             ck_assert_msg(forget_unlearner_create(&u, methods[k], m, bad[i]) ==
                               FORGET_E_PARAM, "%s %s", methods[k], bad[i]);
