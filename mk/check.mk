@@ -30,7 +30,7 @@ $(TEST_STATIC): $(TEST_OBJS) $(STLIB)
 
 check: deps-check
 	$(Q)$(MAKE) --no-print-directory check-shared check-static check-internal \
-	    check-cpp check-cli check-fuzz-corpus check-crash
+	    check-cpp check-cli check-bench check-fuzz-corpus check-crash
 
 # The long run: more SIGKILL rounds and ten minutes per fuzz harness.
 CRASH_ROUNDS ?= 200
@@ -60,6 +60,20 @@ check-static: $(TEST_STATIC)
 check-cli: $(CLI)
 	@echo '== the forget tool end to end (tests/cli/test_cli.sh)'
 	$(Q)sh tests/cli/test_cli.sh $(CLI)
+
+# bench_approx's feature rules (unit test) and the harness on generated data.
+BENCH_RULE_TEST := $(B)/tests/test_bench_rule
+$(BENCH_RULE_TEST): tests/bench/test_rule.c tools/bench/approx/rule.c \
+    tools/bench/approx/fail.c tools/bench/approx/rule.h $(SHLIB) $(B)/libforget.so
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) -Iinclude -o $@ \
+	    tests/bench/test_rule.c tools/bench/approx/rule.c \
+	    tools/bench/approx/fail.c -L$(B) -lforget -Wl,-rpath,'$$ORIGIN/..' -lm
+
+check-bench: $(BENCH_RULE_TEST) $(B)/bench/bench_approx
+	@echo '== bench_approx: feature rules, and a run on generated data'
+	$(Q)$(BENCH_RULE_TEST)
+	$(Q)sh tests/bench/test_bench_approx.sh $(B)/bench/bench_approx
 
 check-internal: $(TEST_INTERNAL)
 	@echo '== Check suites of internal functions (static library)'

@@ -59,6 +59,16 @@ $(B)/bench/%: tools/bench/%.c tools/bench/bench_common.h $(SHLIB) $(B)/libforget
 	    $$(pkg-config --cflags blas) -o $@ $< -L$(B) -lforget \
 	    -Wl,-rpath,'$$ORIGIN/..' $(BLAS_LIBS) -lm
 
+# bench_approx is several files: tools/bench/approx/ holds its parts.
+APPROX_SRCS := $(sort $(wildcard tools/bench/approx/*.c))
+$(B)/bench/bench_approx: tools/bench/bench_approx.c $(APPROX_SRCS) \
+    $(wildcard tools/bench/approx/*.h) tools/bench/bench_common.h \
+    $(SHLIB) $(B)/libforget.so
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) -Iinclude \
+	    -o $@ $< $(APPROX_SRCS) -L$(B) -lforget \
+	    -Wl,-rpath,'$$ORIGIN/..' -lm
+
 bench: $(BENCHES)
 	$(Q)sh tools/deps.sh bench
-	$(Q)$(PYTHON) tools/bench/bench.py $(if $(ONLY),--only $(ONLY))
+	$(Q)$(PYTHON) tools/bench/bench.py $(if $(ONLY),--only $(ONLY)) $(if $(QUICK),--quick)

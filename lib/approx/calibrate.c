@@ -52,26 +52,34 @@ typedef struct fg_search {
     forget_run *run;
     double p0, p1;
     forget_model *trial, *best; /* copies of model */
+    double goal; /* fg_goal's */
     double best_v, best_excess, best_achieved, best_goal;
     int have_best;
     int64_t done;
 } fg_search;
 
-/* The measure of the forget rows on m, and the goal it is held to. */
-static int fg_measure(const fg_search *s, const forget_model *m,
-                      double *achieved, double *goal)
+/* The goal: the accuracy asked for, or the held-out rows' accuracy or
+ * loss on the model as it is before the request (measured once: a goal
+ * measured on each trial's model would let a value that wrecks the model
+ * "match" rows it wrecked alike). */
+static int fg_goal(const fg_search *s, double *goal)
 {
-    int loss = s->t->kind == FG_TARGET_HELDOUT_LOSS;
-    int rc = loss ? forget_eval_loss(m, s->forget, achieved)
-                  : forget_eval_accuracy(m, s->forget, achieved);
-    if (rc != FORGET_OK)
-        return rc;
     if (s->t->kind == FG_TARGET_FORGET_ACC) {
         *goal = s->t->value;
         return FORGET_OK;
     }
-    return loss ? forget_eval_loss(m, s->heldout, goal)
-                : forget_eval_accuracy(m, s->heldout, goal);
+    return s->t->kind == FG_TARGET_HELDOUT_LOSS
+               ? forget_eval_loss(s->model, s->heldout, goal)
+               : forget_eval_accuracy(s->model, s->heldout, goal);
+}
+
+/* The measure of the forget rows on m. */
+static int fg_measure(const fg_search *s, const forget_model *m,
+                      double *achieved)
+{
+    return s->t->kind == FG_TARGET_HELDOUT_LOSS
+               ? forget_eval_loss(m, s->forget, achieved)
+               : forget_eval_accuracy(m, s->forget, achieved);
 }
 
 /* Is v weaker (forgets less) than w? */
@@ -88,9 +96,9 @@ static int fg_trial(fg_search *s, double v, double *excess)
     double a = s->p0 + span * (double)s->done;
     fg_model_assign(s->trial, s->model);
     int rc = s->apply(s->ctx, v, s->trial, s->run, a, a + span);
-    double achieved = 0.0, goal = 0.0;
+    double achieved = 0.0, goal = s->goal;
     if (rc == FORGET_OK)
-        rc = fg_measure(s, s->trial, &achieved, &goal);
+        rc = fg_measure(s, s->trial, &achieved);
     if (rc != FORGET_OK)
         return rc;
     s->done++;
@@ -187,9 +195,16 @@ int fg_calibrate(const forget_model *model, const forget_dataset *forget,
                  void *ctx, forget_run *run, double p0, double p1,
                  double *chosen, forget_model **best)
 {
-    fg_search s = {model, forget, forget_run_heldout(run), t, knob, apply,
-                   ctx, run, p0, p1, NULL, NULL, 0, 0, 0, 0, 0, 0};
+    fg_search s = {.model = model, .forget = forget,
+                   .heldout = forget_run_heldout(run), .t = t, .knob = knob,
+                   .apply = apply, .ctx = ctx, .run = run, .p0 = p0,
+                   .p1 = p1};
     int rc = fg_search_check(&s);
+    if (rc == FORGET_OK)
+        rc = fg_goal(&s, &s.goal);
+    if (rc == FORGET_OK && !isfinite(s.goal))
+        rc = fg_error(FORGET_E_NUMERIC, "calibration: the held-out rows' "
+                      "measure is not finite");
     if (rc != FORGET_OK)
         return rc;
     if ((rc = fg_model_clone_raw(&s.trial, model)) != FORGET_OK ||

@@ -7,5 +7,9 @@
 extern const forget_method fg_method_ssd;
 extern const forget_method fg_method_analytic;
 extern const forget_method fg_method_sisa;
+extern const forget_method fg_method_finetune;
+extern const forget_method fg_method_neggrad;
+extern const forget_method fg_method_relabel;
+extern const forget_method fg_method_scrub;
 
 #endif

@@ -26,6 +26,10 @@
 /* What the per-row gradients are taken of. */
 #define FG_OBJ_LOSS 0       /* cross-entropy (classification) or MSE */
 #define FG_OBJ_LOGIT_NORM 1 /* ||outputs||^2: needs no label (LFSSD) */
+/* Soft cross-entropy against target probabilities t (classification; a
+ * teacher's outputs, KL(t || softmax(z)) up to t's entropy): loss =
+ * logsumexp(z) - sum_j t_j z_j, d loss / dz = softmax(z) - t. */
+#define FG_OBJ_SOFT 2
 
 /* How per-row gradients g_i are summed into acc (n_params floats):
  * acc += scale * sum_i f(g_i). */
@@ -82,6 +86,22 @@ int fg_model_accumulate(const forget_model *m, fg_workspace *ws,
                         const forget_dataset *ds, size_t begin, size_t end,
                         int objective, int mode, float scale, float *acc,
                         double *loss_sum);
+
+/* The same over n rows given as arrays rather than a dataset's rows:
+ * x (n x inputs floats); labels (n; classification with FG_OBJ_LOSS),
+ * any the caller chooses (not necessarily the data's); targets (n x
+ * outputs: regression's values, or with FG_OBJ_SOFT each row's target
+ * probabilities). ws and zws are scratch reused across calls. */
+int fg_model_grad_rows(const forget_model *m, fg_workspace *ws,
+                       fg_workspace *zws, const float *x,
+                       const int32_t *labels, const float *targets, size_t n,
+                       int objective, int mode, float scale, float *acc,
+                       double *loss_sum);
+
+/* out (n x outputs) = the probabilities (classification: softmax) or
+ * values (regression) of n rows x (a teacher's soft targets). */
+int fg_model_predict(const forget_model *m, fg_workspace *ws, const float *x,
+                     size_t n, float *out);
 
 /* A deep copy that is not counted alive (for models inside models). */
 int fg_model_clone_raw(forget_model **out, const forget_model *m);

@@ -342,6 +342,14 @@ void fg_objective(int32_t task, int objective, const float *z, size_t n,
                 if (gi)
                     gi[j] = 2.0f * zi[j];
             }
+        } else if (objective == FG_OBJ_SOFT) {
+            const float *ti = targets + i * k;
+            double tz = 0.0; /* read first: gi may be zi */
+            for (size_t j = 0; j < k; j++)
+                tz += (double)ti[j] * zi[j];
+            l = fg_softmax(zi, k, gi) - tz;
+            for (size_t j = 0; gi && j < k; j++)
+                gi[j] -= ti[j];
         } else if (task == FORGET_TASK_CLASSIFICATION) {
             size_t y = (size_t)labels[i];
             float zy = zi[y]; /* read first: gi may be zi */
@@ -421,6 +429,19 @@ int fg_model_accumulate(const forget_model *m, fg_workspace *ws,
     fg_free(zbuf);
     fg_workspace_free(&local);
     return rc;
+}
+
+int fg_model_grad_rows(const forget_model *m, fg_workspace *ws,
+                       fg_workspace *zws, const float *x,
+                       const int32_t *labels, const float *targets, size_t n,
+                       int objective, int mode, float scale, float *acc,
+                       double *loss_sum)
+{
+    float *zbuf = fg_workspace_get(zws, fg_model_zbuf_floats(m));
+    if (zbuf == NULL)
+        return fg_nomem("per-row outputs");
+    return fg_model_batch(m, ws, zbuf, x, labels, targets, n, objective,
+                          mode, scale, acc, loss_sum);
 }
 
 /* Outputs of rows [b, e) of x (a dataset's, through xb when it stores

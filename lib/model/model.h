@@ -100,9 +100,6 @@ int fg_model_batch(const forget_model *m, fg_workspace *ws, float *zbuf,
                    float scale, float *acc, double *loss_sum);
 size_t fg_model_zbuf_floats(const forget_model *m);
 
-/* Probabilities (classification: softmax) or values of n rows. */
-int fg_model_predict(const forget_model *m, fg_workspace *ws, const float *x,
-                     size_t n, float *out);
 /* The same for every row of a dataset (whatever it stores), or the raw
  * outputs (logits) when probs is 0. */
 int fg_model_outputs_of(const forget_model *m, fg_workspace *ws,

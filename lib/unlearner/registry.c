@@ -32,7 +32,11 @@ static const forget_method *const *fg_builtins(size_t *count)
 {
     static const forget_method *const list[] = {&fg_method_ssd,
                                                 &fg_method_analytic,
-                                                &fg_method_sisa};
+                                                &fg_method_sisa,
+                                                &fg_method_finetune,
+                                                &fg_method_neggrad,
+                                                &fg_method_relabel,
+                                                &fg_method_scrub};
     *count = sizeof list / sizeof *list;
     return list;
 }

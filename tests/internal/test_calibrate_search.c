@@ -210,6 +210,40 @@ START_TEST(refusals)
 }
 END_TEST
 
+/* A held-out goal is the held-out rows' accuracy on the model before
+ * the request, measured once: the trials change how H's rows fare, the
+ * goal does not move with them. */
+START_TEST(heldout_goal_from_the_model_before)
+{
+    forget_dataset *F = rows(), *H = NULL;
+    ck_assert_int_eq(forget_dataset_slice(&H, F, 0, N / 2), FORGET_OK);
+    forget_model *m = model();
+    float theta[4] = {0, 1, 0, -0.3f}; /* H's rows above 0.3 are right */
+    memcpy(fg_model_theta(m), theta, sizeof theta);
+    double want = -1;
+    ck_assert_int_eq(forget_eval_accuracy(m, H, &want), FORGET_OK);
+    knob_fn k = {g_identity, 0, 0};
+    fg_knob knob = {"v", 0.0, 1.0, 0, 1};
+    fg_target t = {FG_TARGET_HELDOUT, 0, 1.0 / N, 24};
+    forget_report *rep = fg_report_new();
+    forget_run run = {rep, NULL, NULL, "forget", 0, H};
+    double chosen = -1, goal = -1, got = -1;
+    ck_assert_int_eq(fg_calibrate(m, F, &t, &knob, apply, &k, &run, 0, 1,
+                                  &chosen, NULL), FORGET_OK);
+    ck_assert_int_eq(forget_report_get(rep, "calibration_goal", &goal),
+                     FORGET_OK);
+    ck_assert_double_eq(goal, want);
+    ck_assert(fabs(acc_at(m, F, &k, chosen) - want) <= 1.0 / N + 1e-12);
+    ck_assert_int_eq(forget_report_get(rep, "calibration_achieved", &got),
+                     FORGET_OK);
+    ck_assert_double_eq(got, acc_at(m, F, &k, chosen));
+    fg_report_free(rep);
+    forget_model_free(m);
+    forget_dataset_free(H);
+    forget_dataset_free(F);
+}
+END_TEST
+
 Suite *suite_calibrate_search(void)
 {
     Suite *s = suite_create("calibrate_search");
@@ -218,6 +252,7 @@ Suite *suite_calibrate_search(void)
     tcase_add_test(tc, monotone_knobs_meet_every_target);
     tcase_add_test(tc, non_monotone_knob_still_brackets);
     tcase_add_test(tc, refusals);
+    tcase_add_test(tc, heldout_goal_from_the_model_before);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -6,7 +6,7 @@ Called by `make bench` (which builds build/bench/*). Each benchmark runs
 its commands REPEAT times, alternating ours and theirs so that drift in the
 machine's speed hits both alike, and reports medians.
 
-  tools/bench/bench.py [--repeat N] [--only train] [--data DIR]
+  tools/bench/bench.py [--repeat N] [--only train] [--data DIR] [--quick]
 """
 import argparse
 import json
@@ -508,8 +508,29 @@ def bench_journal(args):
     return "\n".join(lines)
 
 
+def bench_approx(args):
+    """Approximate methods against retraining (issue 18): bench_approx
+    prints its tables as markdown and writes its figures as JSON."""
+    out = os.path.join(ROOT, "build", "bench")
+    path = os.path.join(out, "approx.json")
+    cmd = [os.path.join(out, "bench_approx"), "--data", args.data, "--json", path]
+    if args.quick:
+        cmd.append("--quick")
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="2")
+    t0 = time.time()
+    tables = subprocess.run(cmd, env=env, check=True, stdout=subprocess.PIPE,
+                            text=True).stdout
+    with open(path) as f:
+        doc = json.load(f)
+    print("  approx: %.0f s" % (time.time() - t0), file=sys.stderr)
+    lines = [line for line in tables.splitlines()
+             if not line.startswith(("## ", "Total "))]
+    return "\n".join(lines).strip("\n") + "\n\nThe whole run took %.0f s%s." % (
+        doc["total_seconds"], " (--quick: 6000 training rows)" if args.quick else "")
+
+
 BENCHES = {"train": bench_train, "ssd": bench_ssd, "analytic": bench_analytic,
-           "sisa": bench_sisa, "journal": bench_journal}
+           "sisa": bench_sisa, "journal": bench_journal, "approx": bench_approx}
 
 
 def write_section(name, body, command):
@@ -533,6 +554,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--only", choices=sorted(BENCHES), action="append")
     ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
+    ap.add_argument("--quick", action="store_true",
+                    help="approx: 6000 training rows (a test of the wiring)")
     args = ap.parse_args()
     global BLAS_NOTE
     BLAS_NOTE = openblas_setup()

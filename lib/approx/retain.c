@@ -1,0 +1,273 @@
+/* The retained budget (retain.h): the seeded sample, the prepared ids
+ * with their rows' fingerprints, requests against them, save and load. */
+#include "approx/retain.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const fg_kept_tags fg_retain_tags = {
+    .ids = "RKID",
+    .x = "RKX ",
+    .x8_norm = "RKXN",
+    .x8 = "RKX8",
+    .labels = "RKYL",
+    .targets = "RKYT",
+};
+
+size_t fg_retain_size(size_t n, double b)
+{
+    double want = b < 1.0 ? ceil(b * (double)n) : floor(b);
+    size_t k = want >= (double)n ? n : (size_t)want;
+    size_t floor_rows = n < FG_RETAIN_FLOOR ? n : FG_RETAIN_FLOOR;
+    return k < floor_rows ? floor_rows : k;
+}
+
+void fg_retain_free(fg_retain *r)
+{
+    fg_idset_free(&r->ids);
+    fg_free(r->fp);
+    forget_dataset_free(r->kept);
+    fg_free(r->kslot);
+    memset(r, 0, sizeof *r);
+}
+
+/* fp[2 i..] = the fingerprints of every row of ds. */
+static int fg_retain_fingerprints(const forget_dataset *ds, uint64_t *fp)
+{
+    size_t n = forget_dataset_rows(ds), d = forget_dataset_features(ds);
+    float *scratch = fg_malloc_array(d ? d : 1, sizeof(float));
+    if (scratch == NULL)
+        return fg_nomem("a row");
+    for (size_t i = 0; i < n; i++)
+        fg_dataset_fingerprint(ds, i, scratch, fp + 2 * i);
+    fg_free(scratch);
+    return FORGET_OK;
+}
+
+/* Ascending, for the sample to keep the training order. */
+static int fg_retain_cmp(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int fg_retain_prepare(fg_retain *r, const forget_dataset *train,
+                      double budget, uint64_t seed)
+{
+    size_t n = forget_dataset_rows(train), k = fg_retain_size(n, budget);
+    fg_retain fresh;
+    memset(&fresh, 0, sizeof fresh);
+    fresh.d = forget_dataset_features(train);
+    size_t *order = fg_malloc_array(n ? n : 1, sizeof *order);
+    fresh.fp = fg_malloc_array(n ? n : 1, 2 * sizeof(uint64_t));
+    int rc = order && fresh.fp ? FORGET_OK : fg_nomem("the retained rows");
+    if (rc == FORGET_OK)
+        rc = fg_idset_from(&fresh.ids, train);
+    if (rc == FORGET_OK)
+        rc = fg_retain_fingerprints(train, fresh.fp);
+    if (rc == FORGET_OK) {
+        fg_rng g;
+        fg_rng_seed(&g, seed);
+        for (size_t i = 0; i < n; i++)
+            order[i] = i;
+        fg_rng_shuffle(&g, order, n);
+        qsort(order, k, sizeof *order, fg_retain_cmp);
+        rc = fg_dataset_gather(&fresh.kept, train, order, k,
+                               "the retained rows");
+    }
+    if (rc == FORGET_OK) {
+        /* slot i is row i of train */
+        fresh.kslot = order;
+        order = NULL;
+    }
+    fg_free(order);
+    if (rc != FORGET_OK) {
+        fg_retain_free(&fresh);
+        return rc;
+    }
+    *r = fresh;
+    return FORGET_OK;
+}
+
+void fg_retain_plan_free(fg_retain_plan *q)
+{
+    fg_free(q->slot);
+    fg_free(q->pos);
+    forget_dataset_free(q->live);
+    forget_dataset_free(q->kept);
+    memset(q, 0, sizeof *q);
+}
+
+/* Are the request's live rows the rows learned? */
+static int fg_retain_verify(const fg_retain *r, const forget_dataset *rows,
+                            const fg_retain_plan *q, const char *method)
+{
+    float *scratch = fg_malloc_array(r->d ? r->d : 1, sizeof(float));
+    if (scratch == NULL)
+        return fg_nomem("a request");
+    int rc = FORGET_OK;
+    for (size_t i = 0; rc == FORGET_OK && i < q->n; i++) {
+        uint64_t fp[2];
+        fg_dataset_fingerprint(rows, q->pos[i], scratch, fp);
+        int feat_ok = fp[0] == r->fp[2 * q->slot[i]];
+        int target_ok = fp[1] == r->fp[2 * q->slot[i] + 1];
+        if (!feat_ok || !target_ok)
+            rc = fg_error(FORGET_E_INVALID, "method '%s': sample id %llu: "
+                          "its %s differ%s from the row that was learned; "
+                          "nothing was forgotten", method,
+                          (unsigned long long)forget_dataset_ids(
+                              rows)[q->pos[i]],
+                          !feat_ok && !target_ok ? "features and target"
+                          : !feat_ok             ? "features"
+                                                 : "target",
+                          !feat_ok && !target_ok ? "" : "s");
+    }
+    fg_free(scratch);
+    return rc;
+}
+
+/* q->kept = the sample without the request's rows (when it loses any). */
+static int fg_retain_drop(const fg_retain *r, fg_retain_plan *q)
+{
+    size_t kn = forget_dataset_rows(r->kept);
+    unsigned char *mark = fg_calloc(r->ids.n ? r->ids.n : 1, 1);
+    size_t *keep = fg_malloc_array(kn ? kn : 1, sizeof *keep);
+    int rc = mark && keep ? FORGET_OK : fg_nomem("a request");
+    size_t m = 0;
+    if (rc == FORGET_OK) {
+        for (size_t i = 0; i < q->n; i++)
+            mark[q->slot[i]] = 1;
+        for (size_t i = 0; i < kn; i++)
+            if (!mark[r->kslot[i]])
+                keep[m++] = i;
+        q->dropped = kn - m;
+        if (q->dropped > 0)
+            rc = fg_dataset_gather(&q->kept, r->kept, keep, m,
+                                   "the retained rows");
+    }
+    fg_free(mark);
+    fg_free(keep);
+    return rc;
+}
+
+int fg_retain_plan_request(const fg_retain *r, const forget_dataset *rows,
+                           fg_retain_plan *q, const char *method,
+                           forget_run *run)
+{
+    memset(q, 0, sizeof *q);
+    size_t n_req = forget_dataset_rows(rows);
+    if (forget_dataset_features(rows) != r->d)
+        return fg_error(FORGET_E_INVALID, "method '%s': the rows have %zu "
+                        "features, the prepared ones %zu", method,
+                        forget_dataset_features(rows), r->d);
+    q->slot = fg_malloc_array(n_req ? n_req : 1, sizeof *q->slot);
+    q->pos = fg_malloc_array(n_req ? n_req : 1, sizeof *q->pos);
+    int rc = q->slot && q->pos ? FORGET_OK : fg_nomem("a request");
+    if (rc == FORGET_OK)
+        rc = fg_idset_request(&r->ids, forget_dataset_ids(rows), n_req,
+                              q->slot, q->pos, &q->n, &q->repeats, method);
+    if (rc == FORGET_OK)
+        rc = fg_retain_verify(r, rows, q, method);
+    if (rc == FORGET_OK && run)
+        rc = forget_run_report(run, "already_forgotten", (double)q->repeats);
+    if (rc == FORGET_OK && run)
+        rc = forget_run_report(run, "rows_verified", (double)q->n);
+    if (rc == FORGET_OK && q->n > 0 && q->n < n_req)
+        rc = fg_dataset_gather(&q->live, rows, q->pos, q->n, method);
+    if (rc == FORGET_OK)
+        rc = fg_retain_drop(r, q);
+    if (rc != FORGET_OK)
+        fg_retain_plan_free(q);
+    return rc;
+}
+
+const forget_dataset *fg_retain_live(const fg_retain_plan *q,
+                                     const forget_dataset *rows)
+{
+    return q->live ? q->live : rows;
+}
+
+void fg_retain_commit(fg_retain *r, fg_retain_plan *q)
+{
+    fg_idset_mark(&r->ids, q->slot, q->n);
+    for (size_t i = 0; i < q->n; i++)
+        r->fp[2 * q->slot[i]] = r->fp[2 * q->slot[i] + 1] = 0;
+    if (q->kept) {
+        /* the kept rows' slots, in the same order, without those marked */
+        size_t kn = forget_dataset_rows(r->kept), m = 0;
+        for (size_t i = 0; i < kn; i++)
+            if (!r->ids.gone[r->kslot[i]])
+                r->kslot[m++] = r->kslot[i];
+        forget_dataset_free(r->kept);
+        r->kept = q->kept;
+        q->kept = NULL;
+    }
+    fg_retain_plan_free(q);
+}
+
+int fg_retain_save(const fg_retain *r, forget_writer *w)
+{
+    int rc = fg_idset_save(&r->ids, w);
+    if (rc == FORGET_OK)
+        rc = forget_writer_section(w, "RFPS", FORGET_SECTION_REQUIRED, r->fp,
+                                   2 * r->ids.n * sizeof(uint64_t));
+    if (rc == FORGET_OK)
+        rc = fg_kept_save(w, &fg_retain_tags, r->kept);
+    return rc;
+}
+
+/* kslot from the kept rows' ids: each must be prepared and remembered. */
+static int fg_retain_slots(fg_retain *r, const char *method)
+{
+    size_t kn = forget_dataset_rows(r->kept);
+    const uint64_t *ids = forget_dataset_ids(r->kept);
+    r->kslot = fg_malloc_array(kn ? kn : 1, sizeof *r->kslot);
+    if (r->kslot == NULL)
+        return fg_nomem("the retained rows");
+    for (size_t i = 0; i < kn; i++)
+        if (!fg_idmap_find(&r->ids.index, ids[i], &r->kslot[i]) ||
+            r->ids.gone[r->kslot[i]] ||
+            (i > 0 && r->kslot[i] <= r->kslot[i - 1]))
+            return fg_error(FORGET_E_FORMAT, "method '%s': retained row %zu "
+                            "(sample id %llu) is not a remembered prepared "
+                            "row in order", method, i,
+                            (unsigned long long)ids[i]);
+    return FORGET_OK;
+}
+
+int fg_retain_load(fg_retain *r, const fg_slot *t, const forget_model *m,
+                   const char *method)
+{
+    fg_retain fresh;
+    memset(&fresh, 0, sizeof fresh);
+    fresh.d = forget_model_inputs(m);
+    char owner[64];
+    snprintf(owner, sizeof owner, "method '%s'", method);
+    int rc = fg_idset_load_slots(&fresh.ids, t, method);
+    const fg_slot *fp = fg_slot_get(t, "RFPS");
+    if (rc == FORGET_OK && (!fp->data || fp->count != 2 * fresh.ids.n))
+        rc = fg_error(FORGET_E_FORMAT, "%s: the saved fingerprints do not "
+                      "fit the %zu prepared ids", owner, fresh.ids.n);
+    if (rc == FORGET_OK) {
+        size_t n = fresh.ids.n ? fresh.ids.n : 1;
+        fresh.fp = fg_malloc_array(n, 2 * sizeof(uint64_t));
+        if (fresh.fp == NULL)
+            rc = fg_nomem("the fingerprints");
+        else
+            fg_get_u64s(fresh.fp, fp->data, 2 * fresh.ids.n);
+    }
+    if (rc == FORGET_OK)
+        rc = fg_kept_load(&fresh.kept, t, &fg_retain_tags, fresh.d,
+                          forget_model_task(m), forget_model_outputs(m),
+                          owner);
+    if (rc == FORGET_OK)
+        rc = fg_retain_slots(&fresh, method);
+    if (rc != FORGET_OK) {
+        fg_retain_free(&fresh);
+        return rc;
+    }
+    *r = fresh;
+    return FORGET_OK;
+}
