@@ -1,7 +1,5 @@
-/* The scorecard of one model on one case, against the retrained model.
- * Same meaning as the public forget_eval_scorecard() being written for
- * issue 18: when that lands, ba_scorecard() becomes a call to it (this
- * file is the one place to switch). */
+/* The scorecard of one model on one case, against the retrained model's
+ * score: forget_eval_scorecard's figures and its average gap. */
 #ifndef BA_SCORECARD_H
 #define BA_SCORECARD_H
 

@@ -873,6 +873,430 @@ extern "C" {
         max_abs: *mut f64,
     ) -> ::std::os::raw::c_int;
 }
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct forget_scorecard {
+    pub struct_size: usize,
+    pub forget_acc: f64,
+    pub retain_acc: f64,
+    pub test_acc: f64,
+    pub mia: f64,
+    pub loss_auc: f64,
+    pub ref_forget_acc: f64,
+    pub ref_retain_acc: f64,
+    pub ref_test_acc: f64,
+    pub ref_mia: f64,
+    pub ref_loss_auc: f64,
+    pub orig_forget_acc: f64,
+    pub orig_retain_acc: f64,
+    pub orig_test_acc: f64,
+    pub orig_mia: f64,
+    pub orig_loss_auc: f64,
+    pub gap_forget_acc: f64,
+    pub gap_retain_acc: f64,
+    pub gap_test_acc: f64,
+    pub gap_mia: f64,
+    pub gap_loss_auc: f64,
+    pub avg_gap: f64,
+}
+#[test]
+fn bindgen_test_layout_forget_scorecard() {
+    assert_eq!(
+        ::std::mem::size_of::<forget_scorecard>(),
+        176usize,
+        concat!("Size of: ", stringify!(forget_scorecard))
+    );
+    assert_eq!(
+        ::std::mem::align_of::<forget_scorecard>(),
+        8usize,
+        concat!("Alignment of ", stringify!(forget_scorecard))
+    );
+    fn test_field_struct_size() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_scorecard>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).struct_size) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_scorecard),
+                "::",
+                stringify!(struct_size)
+            )
+        );
+    }
+    test_field_struct_size();
+    fn test_field_forget_acc() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_scorecard>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).forget_acc) as usize - ptr as usize
+            },
+            8usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_scorecard),
+                "::",
+                stringify!(forget_acc)
+            )
+        );
+    }
+    test_field_forget_acc();
+    fn test_field_retain_acc() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_scorecard>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).retain_acc) as usize - ptr as usize
+            },
+            16usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_scorecard),
+                "::",
+                stringify!(retain_acc)
+            )
+        );
+    }
+    test_field_retain_acc();
+    fn test_field_test_acc() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_scorecard>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).test_acc) as usize - ptr as usize
+            },
+            24usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_scorecard),
+                "::",
+                stringify!(test_acc)
+            )
+        );
+    }
+    test_field_test_acc();
+    fn test_field_mia() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_scorecard>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).mia) as usize - ptr as usize
+            },
+            32usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_scorecard),
+                "::",
+                stringify!(mia)
+            )
+        );
+    }
+    test_field_mia();
+    fn test_field_loss_auc() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_scorecard>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).loss_auc) as usize - ptr as usize
+            },
+            40usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_scorecard),
+                "::",
+                stringify!(loss_auc)
+            )
+        );
+    }
+    test_field_loss_auc();
+    fn test_field_ref_forget_acc() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_scorecard>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).ref_forget_acc) as usize - ptr as usize
+            },
+            48usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_scorecard),
+                "::",
+                stringify!(ref_forget_acc)
+            )
+        );
+    }
+    test_field_ref_forget_acc();
+    fn test_field_ref_retain_acc() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_scorecard>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).ref_retain_acc) as usize - ptr as usize
+            },
+            56usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_scorecard),
+                "::",
+                stringify!(ref_retain_acc)
+            )
+        );
+    }
+    test_field_ref_retain_acc();
+    fn test_field_ref_test_acc() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_scorecard>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).ref_test_acc) as usize - ptr as usize
+            },
+            64usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_scorecard),
+                "::",
+                stringify!(ref_test_acc)
+            )
+        );
+    }
+    test_field_ref_test_acc();
+    fn test_field_ref_mia() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_scorecard>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).ref_mia) as usize - ptr as usize
+            },
+            72usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_scorecard),
+                "::",
+                stringify!(ref_mia)
+            )
+        );
+    }
+    test_field_ref_mia();
+    fn test_field_ref_loss_auc() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_scorecard>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).ref_loss_auc) as usize - ptr as usize
+            },
+            80usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_scorecard),
+                "::",
+                stringify!(ref_loss_auc)
+            )
+        );
+    }
+    test_field_ref_loss_auc();
+    fn test_field_orig_forget_acc() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_scorecard>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).orig_forget_acc) as usize - ptr as usize
+            },
+            88usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_scorecard),
+                "::",
+                stringify!(orig_forget_acc)
+            )
+        );
+    }
+    test_field_orig_forget_acc();
+    fn test_field_orig_retain_acc() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_scorecard>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).orig_retain_acc) as usize - ptr as usize
+            },
+            96usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_scorecard),
+                "::",
+                stringify!(orig_retain_acc)
+            )
+        );
+    }
+    test_field_orig_retain_acc();
+    fn test_field_orig_test_acc() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_scorecard>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).orig_test_acc) as usize - ptr as usize
+            },
+            104usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_scorecard),
+                "::",
+                stringify!(orig_test_acc)
+            )
+        );
+    }
+    test_field_orig_test_acc();
+    fn test_field_orig_mia() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_scorecard>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).orig_mia) as usize - ptr as usize
+            },
+            112usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_scorecard),
+                "::",
+                stringify!(orig_mia)
+            )
+        );
+    }
+    test_field_orig_mia();
+    fn test_field_orig_loss_auc() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_scorecard>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).orig_loss_auc) as usize - ptr as usize
+            },
+            120usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_scorecard),
+                "::",
+                stringify!(orig_loss_auc)
+            )
+        );
+    }
+    test_field_orig_loss_auc();
+    fn test_field_gap_forget_acc() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_scorecard>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).gap_forget_acc) as usize - ptr as usize
+            },
+            128usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_scorecard),
+                "::",
+                stringify!(gap_forget_acc)
+            )
+        );
+    }
+    test_field_gap_forget_acc();
+    fn test_field_gap_retain_acc() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_scorecard>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).gap_retain_acc) as usize - ptr as usize
+            },
+            136usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_scorecard),
+                "::",
+                stringify!(gap_retain_acc)
+            )
+        );
+    }
+    test_field_gap_retain_acc();
+    fn test_field_gap_test_acc() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_scorecard>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).gap_test_acc) as usize - ptr as usize
+            },
+            144usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_scorecard),
+                "::",
+                stringify!(gap_test_acc)
+            )
+        );
+    }
+    test_field_gap_test_acc();
+    fn test_field_gap_mia() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_scorecard>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).gap_mia) as usize - ptr as usize
+            },
+            152usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_scorecard),
+                "::",
+                stringify!(gap_mia)
+            )
+        );
+    }
+    test_field_gap_mia();
+    fn test_field_gap_loss_auc() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_scorecard>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).gap_loss_auc) as usize - ptr as usize
+            },
+            160usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_scorecard),
+                "::",
+                stringify!(gap_loss_auc)
+            )
+        );
+    }
+    test_field_gap_loss_auc();
+    fn test_field_avg_gap() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_scorecard>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).avg_gap) as usize - ptr as usize
+            },
+            168usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_scorecard),
+                "::",
+                stringify!(avg_gap)
+            )
+        );
+    }
+    test_field_avg_gap();
+}
+extern "C" {
+    pub fn forget_eval_scorecard(
+        model: *const forget_model,
+        original: *const forget_model,
+        retrained: *const forget_model,
+        forget: *const forget_dataset,
+        retain: *const forget_dataset,
+        test: *const forget_dataset,
+        out: *mut forget_scorecard,
+    ) -> ::std::os::raw::c_int;
+}
 extern "C" {
     pub fn forget_method_count() -> usize;
 }

@@ -22,7 +22,36 @@ pub struct ParamDistance {
     pub max_abs: f64,
 }
 
+/// The scorecard against retraining ([`ModelRef::scorecard`]): the C
+/// struct, fractions for the figures, percentage points for the gaps, NaN
+/// for a model not given.
+pub type Scorecard = sys::forget_scorecard;
+
 impl ModelRef {
+    /// The scorecard of this model against retraining: forget/retain/test
+    /// accuracy, the entropy MIA and the loss AUC of this model and of the
+    /// `retrained` and `original` ones when given, and the gaps to the
+    /// retrained model in points with their average
+    /// (`forget_eval_scorecard`).
+    pub fn scorecard(
+        &self,
+        forget: &Dataset,
+        retain: &Dataset,
+        test: &Dataset,
+        original: Option<&ModelRef>,
+        retrained: Option<&ModelRef>,
+    ) -> Result<Scorecard> {
+        // SAFETY: an all-zero forget_scorecard is a valid value (sizes and doubles).
+        let mut card: Scorecard = unsafe { std::mem::zeroed() };
+        card.struct_size = std::mem::size_of::<Scorecard>();
+        let o = original.map_or(std::ptr::null(), |m| m.raw());
+        let r = retrained.map_or(std::ptr::null(), |m| m.raw());
+        check(unsafe {
+            sys::forget_eval_scorecard(self.raw(), o, r, forget.ptr, retain.ptr, test.ptr, &mut card)
+        })?;
+        Ok(card)
+    }
+
     /// Fraction of rows whose most probable class is the label.
     ///
     /// ```

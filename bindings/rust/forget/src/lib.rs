@@ -54,7 +54,7 @@ pub use forget_sys as sys;
 
 pub use dataset::{Dataset, Task};
 pub use error::{Error, ErrorKind, Result};
-pub use eval::{OutputDistance, ParamDistance};
+pub use eval::{OutputDistance, ParamDistance, Scorecard};
 pub use host::{FnHost, HostModel};
 pub use journal::{
     read_journal, read_journal_with, verify_journal, JournalFlags, JournalKind, JournalRecord,

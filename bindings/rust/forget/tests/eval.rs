@@ -137,3 +137,23 @@ fn attacks_and_distances() {
     let wrong = Dataset::new(&wide, &[0, 1], None).unwrap();
     assert_eq!(a.loss(&wrong).unwrap_err().kind(), ErrorKind::Invalid);
 }
+
+/// The scorecard: its figures are the separate metrics', a model against
+/// itself has every gap 0, a model not given is NaN.
+#[test]
+fn scorecard_against_itself_and_the_metrics() {
+    let _lib = Library::init().unwrap();
+    let (x, labels, ids) = common::clusters(180, 4, 3, 21);
+    let train = Dataset::classification(4, &x, &labels, Some(&ids)).unwrap();
+    let forget = train.subset_class(1).unwrap();
+    let retain = train.subset_class(0).unwrap();
+    let (xt, lt, it) = common::clusters(60, 4, 3, 22);
+    let test = Dataset::classification(4, &xt, &lt, Some(&it)).unwrap();
+    let mut m = Model::create("mlp", "layers=4-6-3 seed=2").unwrap();
+    m.train(&train, "epochs=5 batch=16").unwrap();
+    let card = m.scorecard(&forget, &retain, &test, None, Some(&m)).unwrap();
+    assert_eq!(card.forget_acc, m.accuracy(&forget).unwrap());
+    assert_eq!(card.mia, m.mia(&retain, &test, &forget).unwrap());
+    assert_eq!(card.avg_gap, 0.0);
+    assert!(card.orig_test_acc.is_nan());
+}
