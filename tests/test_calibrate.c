@@ -320,11 +320,12 @@ START_TEST(refusals_change_nothing)
     free(p1);
     forget_unlearner_free(u);
     free(s0);
-    /* cancel in the importances, in the search, at its end */
+    /* cancel in the importances and in the search's first trial (which
+     * ends it here: the class is gone at the weakest alpha already) */
     forget_dataset *F = NULL;
     ck_assert_int_eq(forget_dataset_subset_class(&F, f.D, 1), FORGET_OK);
-    const double at[] = {0.3, 0.6, 0.9};
-    for (int i = 0; i < 3; i++) {
+    const double at[] = {0.3, 0.52};
+    for (int i = 0; i < 2; i++) {
         ck_assert_int_eq(forget_unlearner_create(&u, "ssd", f.m, "target="
                                                  "forget_acc:0"), FORGET_OK);
         ck_assert_int_eq(forget_unlearner_prepare(u, f.D), FORGET_OK);

@@ -2,11 +2,12 @@
  * trial applies the request to a fresh copy of the model at one knob
  * value and measures the forget rows: their "excess" is how much more
  * forgetting the target asks for (accuracy above the goal, or loss below
- * it); positive means "not forgotten enough". The search evaluates both
- * ends of the range, then bisects between the last value with a positive
- * excess and the first without: the crossing the target names, found
- * even when the measure is not monotone in the knob (a bisection keeps a
- * bracket; it does not assume one crossing). */
+ * it); above the tolerance means "not forgotten enough". The search
+ * evaluates both ends of the range, then bisects between the last value
+ * not forgotten enough and the first that is: the weakest value within
+ * the tolerance of the target, found even when the measure is not
+ * monotone in the knob (a bisection keeps a bracket; it does not assume
+ * one crossing). */
 #include "approx/calibrate.h"
 
 #include <math.h>
@@ -88,6 +89,23 @@ static int fg_weaker(const fg_knob *k, double v, double w)
     return k->up_forgets_more ? v < w : v > w;
 }
 
+/* Is a trial at v with this excess better than the best so far? Within
+ * the tolerance the weakest wins (the least forgetting that meets the
+ * target); outside it, the closest (the weaker of equals). */
+static int fg_better(const fg_search *s, double v, double excess)
+{
+    if (!s->have_best)
+        return 1;
+    double tol = s->t->tolerance;
+    int in = fabs(excess) <= tol, best_in = fabs(s->best_excess) <= tol;
+    if (in != best_in)
+        return in;
+    if (in)
+        return fg_weaker(s->knob, v, s->best_v);
+    double dist = fabs(excess), old = fabs(s->best_excess);
+    return dist < old || (dist == old && fg_weaker(s->knob, v, s->best_v));
+}
+
 /* One trial at v: *excess > 0 when the result has not forgotten enough.
  * The best trial so far is kept (the copies swap). */
 static int fg_trial(fg_search *s, double v, double *excess)
@@ -107,9 +125,7 @@ static int fg_trial(fg_search *s, double v, double *excess)
                         "measure is not finite at %s=%g", s->knob->name, v);
     *excess = s->t->kind == FG_TARGET_HELDOUT_LOSS ? goal - achieved
                                                    : achieved - goal;
-    double dist = fabs(*excess), old = fabs(s->best_excess);
-    if (!s->have_best || dist < old ||
-        (dist == old && fg_weaker(s->knob, v, s->best_v))) {
+    if (fg_better(s, v, *excess)) {
         forget_model *t = s->best;
         s->best = s->trial;
         s->trial = t;
@@ -127,25 +143,28 @@ static double fg_midpoint(const fg_knob *k, double a, double b)
     return k->log_scale ? sqrt(a) * sqrt(b) : 0.5 * (a + b);
 }
 
+/* The bracket is kept on "excess > tolerance" (more forgetting needed
+ * even allowing the tolerance): its strong end converges on the weakest
+ * value that comes within the tolerance from above. */
 static int fg_search_run(fg_search *s)
 {
     const fg_knob *k = s->knob;
+    double tol = s->t->tolerance;
     double weak = k->up_forgets_more ? k->lo : k->hi;
     double strong = k->up_forgets_more ? k->hi : k->lo;
     double e_weak, e_strong;
     int rc = fg_trial(s, weak, &e_weak);
-    if (rc != FORGET_OK || e_weak <= 0.0)
+    if (rc != FORGET_OK || e_weak <= tol)
         return rc; /* forgotten enough at the weakest already */
-    if ((rc = fg_trial(s, strong, &e_strong)) != FORGET_OK || e_strong > 0.0)
+    if ((rc = fg_trial(s, strong, &e_strong)) != FORGET_OK || e_strong > tol)
         return rc; /* not even the strongest gets there */
-    /* weak has a positive excess, strong none: bisect the bracket */
     while (s->done < s->t->trials) {
         double mid = fg_midpoint(k, weak, strong), e;
         if (mid == weak || mid == strong)
             break; /* the bracket is as narrow as doubles go */
         if ((rc = fg_trial(s, mid, &e)) != FORGET_OK)
             return rc;
-        if (e > 0.0)
+        if (e > tol)
             weak = mid;
         else
             strong = mid;

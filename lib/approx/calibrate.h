@@ -56,8 +56,9 @@ typedef int (*fg_apply_fn)(void *ctx, double v, forget_model *copy,
                            forget_run *run, double p0, double p1);
 
 /* Search the knob for t on copies of model (which does not change): the
- * value whose result comes closest to the target (the least forgetting
- * of equals), within t->trials applications. On success *chosen is that
+ * weakest value tried whose result comes within the tolerance of the
+ * target (the least forgetting that meets it), within t->trials
+ * applications. On success *chosen is that
  * value and *best (when not NULL) a copy of the model with it applied
  * (free it with fg_model_discard); the report gets calibrated_<name>,
  * calibration_trials, calibration_goal and calibration_achieved.

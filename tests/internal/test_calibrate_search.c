@@ -140,6 +140,29 @@ START_TEST(monotone_knobs_meet_every_target)
 }
 END_TEST
 
+/* A wide tolerance: the weakest value within it wins, so the result sits
+ * at the band's edge on the "not forgotten" side, not at the target. */
+START_TEST(weakest_within_the_tolerance)
+{
+    forget_dataset *F = rows();
+    forget_model *m = model();
+    knob_fn k = {g_identity, 0, 0};
+    fg_knob knob = {"v", 0.0, 1.0, 0, 1};
+    for (int t = 2; t <= 8; t += 3) {
+        double target = t / 10.0, chosen;
+        forget_report *rep = NULL;
+        ck_assert_int_eq(search(m, F, &k, &knob, target, 0.1, 30, &chosen,
+                                &rep), FORGET_OK);
+        double a = acc_at(m, F, &k, chosen);
+        ck_assert_msg(a <= target + 0.1 + 1e-12 && a >= target + 0.1 - 2.0 / N,
+                      "target %g: %g", target, a);
+        fg_report_free(rep);
+    }
+    forget_model_free(m);
+    forget_dataset_free(F);
+}
+END_TEST
+
 /* A knob whose effect goes back and forth: the search keeps a bracket
  * and still lands on a crossing of the target. */
 START_TEST(non_monotone_knob_still_brackets)
@@ -252,6 +275,7 @@ Suite *suite_calibrate_search(void)
     tcase_add_test(tc, monotone_knobs_meet_every_target);
     tcase_add_test(tc, non_monotone_knob_still_brackets);
     tcase_add_test(tc, refusals);
+    tcase_add_test(tc, weakest_within_the_tolerance);
     tcase_add_test(tc, heldout_goal_from_the_model_before);
     suite_add_tcase(s, tc);
     return s;
