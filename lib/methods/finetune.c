@@ -17,7 +17,7 @@ static const forget_param_def fg_finetune_params[] = {
      "thresholding by lr * l1 after each step); Jia et al. use about 5e-4"},
     {"l1_decay", FORGET_PARAM_BOOL, "true", 0, -1, NULL,
      "the l1 weight falls linearly to 0 over the steps (Jia et al.)"},
-    FG_TUNER_PARAM_DEFS("adam", "0.01"),
+    FG_TUNER_PARAM_DEFS("adam", "0.001"),
     FG_TARGET_PARAM_DEFS,
 };
 #define FG_FINETUNE_N_PARAMS (sizeof fg_finetune_params / sizeof *fg_finetune_params)

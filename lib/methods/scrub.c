@@ -34,7 +34,7 @@ static const forget_param_def fg_scrub_params[] = {
      * and Adam at 1e-3 (its steps normalised) threw the model off (the
      * retained accuracy fell 9 points); 2e-4 with two max passes forgot a
      * Fashion-MNIST class within 3 points of the retained accuracy */
-    FG_TUNER_PARAM_DEFS("adam", "0.0002"),
+    FG_TUNER_PARAM_DEFS("adam", "0.0001"),
     FG_TARGET_PARAM_DEFS,
 };
 #define FG_SCRUB_N_PARAMS (sizeof fg_scrub_params / sizeof *fg_scrub_params)
