@@ -32,8 +32,9 @@ static const forget_param_def fg_scrub_params[] = {
      * gradient is 0, so the first max steps move on rounding alone; SGD
      * then barely leaves the teacher (a class kept .98 of its accuracy),
      * and Adam at 1e-3 (its steps normalised) threw the model off (the
-     * retained accuracy fell 9 points); 2e-4 with two max passes forgot a
-     * Fashion-MNIST class within 3 points of the retained accuracy */
+     * retained accuracy fell 9 points); 1e-4 with two max passes forgot
+     * the benchmark's class at about half the gap to retraining of 2e-4
+     * (docs/METHODS.md) */
     FG_TUNER_PARAM_DEFS("adam", "0.0001"),
     FG_TARGET_PARAM_DEFS,
 };
