@@ -33,19 +33,6 @@ void fg_retain_free(fg_retain *r)
     memset(r, 0, sizeof *r);
 }
 
-/* fp[2 i..] = the fingerprints of every row of ds. */
-static int fg_retain_fingerprints(const forget_dataset *ds, uint64_t *fp)
-{
-    size_t n = forget_dataset_rows(ds), d = forget_dataset_features(ds);
-    float *scratch = fg_malloc_array(d ? d : 1, sizeof(float));
-    if (scratch == NULL)
-        return fg_nomem("a row");
-    for (size_t i = 0; i < n; i++)
-        fg_dataset_fingerprint(ds, i, scratch, fp + 2 * i);
-    fg_free(scratch);
-    return FORGET_OK;
-}
-
 /* Ascending, for the sample to keep the training order. */
 static int fg_retain_cmp(const void *a, const void *b)
 {
@@ -66,7 +53,7 @@ int fg_retain_prepare(fg_retain *r, const forget_dataset *train,
     if (rc == FORGET_OK)
         rc = fg_idset_from(&fresh.ids, train);
     if (rc == FORGET_OK)
-        rc = fg_retain_fingerprints(train, fresh.fp);
+        rc = fg_dataset_fingerprints(train, NULL, fresh.fp);
     if (rc == FORGET_OK) {
         fg_rng g;
         fg_rng_seed(&g, seed);
@@ -114,15 +101,8 @@ static int fg_retain_verify(const fg_retain *r, const forget_dataset *rows,
         int feat_ok = fp[0] == r->fp[2 * q->slot[i]];
         int target_ok = fp[1] == r->fp[2 * q->slot[i] + 1];
         if (!feat_ok || !target_ok)
-            rc = fg_error(FORGET_E_INVALID, "method '%s': sample id %llu: "
-                          "its %s differ%s from the row that was learned; "
-                          "nothing was forgotten", method,
-                          (unsigned long long)forget_dataset_ids(
-                              rows)[q->pos[i]],
-                          !feat_ok && !target_ok ? "features and target"
-                          : !feat_ok             ? "features"
-                                                 : "target",
-                          !feat_ok && !target_ok ? "" : "s");
+            rc = fg_row_differs(method, forget_dataset_ids(rows)[q->pos[i]],
+                                feat_ok, target_ok);
     }
     fg_free(scratch);
     return rc;

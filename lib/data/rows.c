@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "util/alloc.h"
 #include "util/error.h"
 #include "util/hot.h"
 #include "util/rng.h"
@@ -116,6 +117,30 @@ static uint64_t fg_hash_u32s(const uint32_t *v, size_t n, uint64_t seed)
     if (i < n)
         h = fg_mix64(h ^ v[i] ^ ((uint64_t)1 << 63));
     return h;
+}
+
+int fg_dataset_fingerprints(const forget_dataset *ds, const size_t *slot,
+                            uint64_t *fp)
+{
+    float *scratch = fg_malloc_array(ds->d ? ds->d : 1, sizeof(float));
+    if (scratch == NULL)
+        return fg_nomem("a row");
+    for (size_t i = 0; i < ds->n; i++)
+        fg_dataset_fingerprint(ds, i, scratch, fp + 2 * (slot ? slot[i] : i));
+    fg_free(scratch);
+    return FORGET_OK;
+}
+
+int fg_row_differs(const char *method, uint64_t id, int feat_ok,
+                   int target_ok)
+{
+    return fg_error(FORGET_E_INVALID, "method '%s': sample id %llu: its %s "
+                    "differ%s from the row that was learned; nothing was "
+                    "forgotten", method, (unsigned long long)id,
+                    !feat_ok && !target_ok ? "features and target"
+                    : !feat_ok             ? "features"
+                                           : "target",
+                    !feat_ok && !target_ok ? "" : "s");
 }
 
 void fg_dataset_fingerprint(const forget_dataset *ds, size_t i,

@@ -33,6 +33,16 @@ const float *fg_dataset_rows(const forget_dataset *ds, size_t b, size_t e,
 void fg_dataset_fingerprint(const forget_dataset *ds, size_t i,
                             float *scratch, uint64_t fp[2]);
 
+/* fp[2 slot[i]..] = the fingerprints of every row i of ds (slot NULL: row
+ * i at slot i). */
+int fg_dataset_fingerprints(const forget_dataset *ds, const size_t *slot,
+                            uint64_t *fp);
+/* The one refusal of a request whose row (sample id) differs from the
+ * row learned: FORGET_E_INVALID naming the method, the id and what
+ * differs. */
+int fg_row_differs(const char *method, uint64_t id, int feat_ok,
+                   int target_ok);
+
 /* A dataset holding the given rows of src, in that order, stored as src
  * stores them (floats or bytes). */
 int fg_dataset_gather(forget_dataset **out, const forget_dataset *src,

@@ -142,21 +142,6 @@ static int fg_am_alloc(const fg_am *s, fg_am *n, size_t rows)
     return FORGET_OK;
 }
 
-/* fp[2 slot[i]..] = the fingerprints of the rows of ds (slot NULL: row i
- * at slot i). */
-static int fg_am_fingerprints(const fg_am *s, const forget_dataset *ds,
-                              const size_t *slot, uint64_t *fp)
-{
-    size_t n = forget_dataset_rows(ds);
-    float *scratch = fg_malloc_array(s->in ? s->in : 1, sizeof(float));
-    if (scratch == NULL)
-        return fg_nomem("a row");
-    for (size_t i = 0; i < n; i++)
-        fg_dataset_fingerprint(ds, i, scratch, fp + 2 * (slot ? slot[i] : i));
-    fg_free(scratch);
-    return FORGET_OK;
-}
-
 static int fg_am_prepare(void *state, const forget_dataset *train,
                          forget_run *run)
 {
@@ -170,7 +155,7 @@ static int fg_am_prepare(void *state, const forget_dataset *train,
     if (rc == FORGET_OK)
         rc = fg_idset_from(&n.ids, train);
     if (rc == FORGET_OK && !s->keep_rows) /* slot i is row i */
-        rc = fg_am_fingerprints(s, train, NULL, n.fp);
+        rc = fg_dataset_fingerprints(train, NULL, n.fp);
     if (rc == FORGET_OK)
         rc = fg_analytic_stats(s->model, train, n.g, n.bt, run);
     if (rc == FORGET_OK) {
@@ -275,14 +260,8 @@ static int fg_am_verify(fg_am *s, const forget_dataset *rows,
             target_ok = fp[1] == s->fp[2 * slot[i] + 1];
         }
         if (!feat_ok || !target_ok)
-            rc = fg_error(FORGET_E_INVALID, "method 'analytic': sample id "
-                          "%llu: its %s differ%s from the row that was "
-                          "learned; nothing was forgotten",
-                          (unsigned long long)forget_dataset_ids(rows)[pick[i]],
-                          !feat_ok && !target_ok ? "features and target"
-                          : !feat_ok             ? "features"
-                                                 : "target",
-                          !feat_ok && !target_ok ? "" : "s");
+            rc = fg_row_differs("analytic", forget_dataset_ids(rows)[pick[i]],
+                                feat_ok, target_ok);
     }
     fg_free(scratch);
     if (rc == FORGET_OK)
@@ -430,7 +409,7 @@ static int fg_am_learn(void *state, const forget_dataset *rows,
         if ((fp = fg_malloc_array(m, 2 * sizeof *fp)) == NULL)
             rc = fg_nomem("the row fingerprints");
         else
-            rc = fg_am_fingerprints(s, rows, NULL, fp);
+            rc = fg_dataset_fingerprints(rows, NULL, fp);
     }
     if (rc == FORGET_OK)
         rc = fg_am_reserve(s, total);
