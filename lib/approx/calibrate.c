@@ -54,7 +54,7 @@ typedef struct fg_search {
     double p0, p1;
     forget_model *trial, *best; /* copies of model */
     double goal; /* fg_goal's */
-    double best_v, best_excess, best_achieved, best_goal;
+    double best_v, best_excess, best_achieved;
     int have_best;
     int64_t done;
 } fg_search;
@@ -120,7 +120,7 @@ static int fg_trial(fg_search *s, double v, double *excess)
     if (rc != FORGET_OK)
         return rc;
     s->done++;
-    if (!isfinite(achieved) || !isfinite(goal))
+    if (!isfinite(achieved))
         return fg_error(FORGET_E_NUMERIC, "calibration: the forget rows' "
                         "measure is not finite at %s=%g", s->knob->name, v);
     *excess = s->t->kind == FG_TARGET_HELDOUT_LOSS ? goal - achieved
@@ -132,7 +132,6 @@ static int fg_trial(fg_search *s, double v, double *excess)
         s->best_v = v;
         s->best_excess = *excess;
         s->best_achieved = achieved;
-        s->best_goal = goal;
         s->have_best = 1;
     }
     return FORGET_OK;
@@ -202,7 +201,7 @@ static int fg_search_report(const fg_search *s)
     if (rc == FORGET_OK)
         rc = forget_run_report(s->run, "calibration_trials", (double)s->done);
     if (rc == FORGET_OK)
-        rc = forget_run_report(s->run, "calibration_goal", s->best_goal);
+        rc = forget_run_report(s->run, "calibration_goal", s->goal);
     if (rc == FORGET_OK)
         rc = forget_run_report(s->run, "calibration_achieved",
                                s->best_achieved);
@@ -238,7 +237,7 @@ int fg_calibrate(const forget_model *model, const forget_dataset *forget,
                       "after %lld trials, gives %g against a goal of %g "
                       "(the model is unchanged)", knob->name, t->tolerance,
                       knob->name, s.best_v, (long long)s.done,
-                      s.best_achieved, s.best_goal);
+                      s.best_achieved, s.goal);
     if (rc == FORGET_OK)
         rc = fg_search_report(&s);
     fg_model_discard(s.trial);

@@ -91,15 +91,13 @@ static void fg_scrub_term(fg_tune_term *t, const forget_dataset *ds,
 /* Rounds of max then min steps in one session (the optimizer's state
  * carries over, as in the reference code's one optimizer). */
 static int fg_scrub_rounds(const fg_tuner_req *q, double max_epochs,
-                           fg_tune *ses, fg_tune_term *t, forget_run *run,
-                           double p0, double p1)
+                           size_t total, fg_tune *ses, fg_tune_term *t,
+                           forget_run *run, double p0, double p1)
 {
     const fg_tuner *s = q->s;
     double epochs = s->opt_x[0];
     double rounds = ceil(fmax(epochs, max_epochs));
     size_t n_f = t[0].n, n_r = t[1].n;
-    size_t total = fg_tuner_steps(max_epochs, n_f, s->batch) +
-                   fg_tuner_steps(epochs, n_r, s->batch);
     size_t done = 0;
     int rc = FORGET_OK;
     for (double r = 0; rc == FORGET_OK && r < rounds; r++) {
@@ -138,13 +136,12 @@ static int fg_scrub_run(const fg_tuner_req *q, double max_epochs,
     for (int i = 0; rc == FORGET_OK && i < 3; i++)
         rc = fg_tune_term_start(&t[i], m, &c);
     fg_tune *ses = NULL;
-    double epochs = s->opt_x[0];
+    size_t total = fg_tuner_steps(max_epochs, t[0].n, s->batch) +
+                   fg_tuner_steps(s->opt_x[0], t[1].n, s->batch);
     if (rc == FORGET_OK)
-        rc = fg_tune_begin(&ses, m, &c,
-                           fg_tuner_steps(max_epochs, t[0].n, s->batch) +
-                               fg_tuner_steps(epochs, t[1].n, s->batch));
+        rc = fg_tune_begin(&ses, m, &c, total);
     if (rc == FORGET_OK)
-        rc = fg_scrub_rounds(q, max_epochs, ses, t, run, p0, p1);
+        rc = fg_scrub_rounds(q, max_epochs, total, ses, t, run, p0, p1);
     int end = fg_tune_end(ses, rc == FORGET_OK, st);
     if (rc == FORGET_OK)
         rc = end;
