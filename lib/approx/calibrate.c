@@ -43,44 +43,61 @@ int fg_target_config(fg_target *t, const forget_params *p, const char *owner)
     return FORGET_OK;
 }
 
-typedef struct fg_search {
-    const forget_model *model;
-    const forget_dataset *forget, *heldout;
-    const fg_target *t;
-    const fg_knob *knob;
-    fg_apply_fn apply;
-    void *ctx;
-    forget_run *run;
-    double p0, p1;
-    forget_model *trial, *best; /* copies of model */
-    double goal; /* fg_goal's */
-    double best_v, best_excess, best_achieved;
-    int have_best;
-    int64_t done;
-} fg_search;
-
 /* The goal: the accuracy asked for, or the held-out rows' accuracy or
  * loss on the model as it is before the request (measured once: a goal
  * measured on each trial's model would let a value that wrecks the model
  * "match" rows it wrecked alike). */
-static int fg_goal(const fg_search *s, double *goal)
+static int fg_goal(const fg_gauge *g, double *goal)
 {
-    if (s->t->kind == FG_TARGET_FORGET_ACC) {
-        *goal = s->t->value;
+    if (g->t->kind == FG_TARGET_FORGET_ACC) {
+        *goal = g->t->value;
         return FORGET_OK;
     }
-    return s->t->kind == FG_TARGET_HELDOUT_LOSS
-               ? forget_eval_loss(s->model, s->heldout, goal)
-               : forget_eval_accuracy(s->model, s->heldout, goal);
+    return g->t->kind == FG_TARGET_HELDOUT_LOSS
+               ? forget_eval_loss(g->model, g->heldout, goal)
+               : forget_eval_accuracy(g->model, g->heldout, goal);
 }
 
-/* The measure of the forget rows on m. */
-static int fg_measure(const fg_search *s, const forget_model *m,
-                      double *achieved)
+static int fg_gauge_check(const fg_gauge *g)
 {
-    return s->t->kind == FG_TARGET_HELDOUT_LOSS
-               ? forget_eval_loss(m, s->forget, achieved)
-               : forget_eval_accuracy(m, s->forget, achieved);
+    const fg_target *t = g->t;
+    if (t->kind == FG_TARGET_HELDOUT || t->kind == FG_TARGET_HELDOUT_LOSS) {
+        if (g->heldout == NULL)
+            return fg_error(FORGET_E_STATE, "calibration: target=%s needs "
+                            "held-out rows (forget_unlearner_set_heldout)",
+                            t->kind == FG_TARGET_HELDOUT ? "heldout"
+                                                         : "heldout_loss");
+        int rc = fg_model_check_data(g->model, g->heldout,
+                                     "calibration's held-out rows");
+        if (rc != FORGET_OK)
+            return rc;
+    }
+    if (t->kind != FG_TARGET_HELDOUT_LOSS &&
+        forget_model_task(g->model) != FORGET_TASK_CLASSIFICATION)
+        return fg_error(FORGET_E_INVALID, "calibration: an accuracy target "
+                        "needs a classification model (use "
+                        "target=heldout_loss)");
+    return FORGET_OK;
+}
+
+int fg_gauge_start(fg_gauge *g, const forget_model *model,
+                   const forget_dataset *forget, const fg_target *t,
+                   const fg_knob *knob, forget_run *run)
+{
+    memset(g, 0, sizeof *g);
+    g->model = model;
+    g->forget = forget;
+    g->heldout = forget_run_heldout(run);
+    g->t = t;
+    g->knob = knob;
+    g->run = run;
+    int rc = fg_gauge_check(g);
+    if (rc == FORGET_OK)
+        rc = fg_goal(g, &g->goal);
+    if (rc == FORGET_OK && !isfinite(g->goal))
+        rc = fg_error(FORGET_E_NUMERIC, "calibration: the held-out rows' "
+                      "measure is not finite");
+    return rc;
 }
 
 /* Is v weaker (forgets less) than w? */
@@ -92,49 +109,94 @@ static int fg_weaker(const fg_knob *k, double v, double w)
 /* Is a trial at v with this excess better than the best so far? Within
  * the tolerance the weakest wins (the least forgetting that meets the
  * target); outside it, the closest (the weaker of equals). */
-static int fg_better(const fg_search *s, double v, double excess)
+static int fg_better(const fg_gauge *g, double v, double excess)
 {
-    if (!s->have_best)
+    if (!g->have_best)
         return 1;
-    double tol = s->t->tolerance;
-    int in = fabs(excess) <= tol, best_in = fabs(s->best_excess) <= tol;
+    double tol = g->t->tolerance;
+    int in = fabs(excess) <= tol, best_in = fabs(g->best_excess) <= tol;
     if (in != best_in)
         return in;
     if (in)
-        return fg_weaker(s->knob, v, s->best_v);
-    double dist = fabs(excess), old = fabs(s->best_excess);
-    return dist < old || (dist == old && fg_weaker(s->knob, v, s->best_v));
+        return fg_weaker(g->knob, v, g->best_v);
+    double dist = fabs(excess), old = fabs(g->best_excess);
+    return dist < old || (dist == old && fg_weaker(g->knob, v, g->best_v));
 }
+
+int fg_gauge_take(fg_gauge *g, const forget_model *m, double v,
+                  double *excess, int *best)
+{
+    double achieved = 0.0;
+    int rc = g->t->kind == FG_TARGET_HELDOUT_LOSS
+                 ? forget_eval_loss(m, g->forget, &achieved)
+                 : forget_eval_accuracy(m, g->forget, &achieved);
+    if (rc != FORGET_OK)
+        return rc;
+    g->done++;
+    if (!isfinite(achieved))
+        return fg_error(FORGET_E_NUMERIC, "calibration: the forget rows' "
+                        "measure is not finite at %s=%g", g->knob->name, v);
+    *excess = g->t->kind == FG_TARGET_HELDOUT_LOSS ? g->goal - achieved
+                                                   : achieved - g->goal;
+    *best = fg_better(g, v, *excess);
+    if (*best) {
+        g->best_v = v;
+        g->best_excess = *excess;
+        g->best_achieved = achieved;
+        g->have_best = 1;
+    }
+    return FORGET_OK;
+}
+
+int fg_gauge_finish(const fg_gauge *g)
+{
+    const fg_knob *k = g->knob;
+    if (!g->have_best || !(fabs(g->best_excess) <= g->t->tolerance))
+        return fg_error(FORGET_E_NUMERIC, "calibration: no %s tried reaches "
+                        "the target within tolerance %g: the closest, %s=%g "
+                        "after %lld trials, gives %g against a goal of %g "
+                        "(the model is unchanged)", k->name,
+                        g->t->tolerance, k->name, g->best_v,
+                        (long long)g->done, g->best_achieved, g->goal);
+    char key[64];
+    snprintf(key, sizeof key, "calibrated_%s", k->name);
+    int rc = forget_run_report(g->run, key, g->best_v);
+    if (rc == FORGET_OK)
+        rc = forget_run_report(g->run, "calibration_trials", (double)g->done);
+    if (rc == FORGET_OK)
+        rc = forget_run_report(g->run, "calibration_goal", g->goal);
+    if (rc == FORGET_OK)
+        rc = forget_run_report(g->run, "calibration_achieved",
+                               g->best_achieved);
+    return rc;
+}
+
+/* A search by trials on copies. */
+typedef struct fg_search {
+    fg_gauge g;
+    fg_apply_fn apply;
+    void *ctx;
+    double p0, p1;
+    forget_model *trial, *best; /* copies of the model */
+} fg_search;
 
 /* One trial at v: *excess > 0 when the result has not forgotten enough.
  * The best trial so far is kept (the copies swap). */
 static int fg_trial(fg_search *s, double v, double *excess)
 {
-    double span = (s->p1 - s->p0) / (double)s->t->trials;
-    double a = s->p0 + span * (double)s->done;
-    fg_model_assign(s->trial, s->model);
-    int rc = s->apply(s->ctx, v, s->trial, s->run, a, a + span);
-    double achieved = 0.0, goal = s->goal;
+    double span = (s->p1 - s->p0) / (double)s->g.t->trials;
+    double a = s->p0 + span * (double)s->g.done;
+    fg_model_assign(s->trial, s->g.model);
+    int rc = s->apply(s->ctx, v, s->trial, s->g.run, a, a + span);
+    int best = 0;
     if (rc == FORGET_OK)
-        rc = fg_measure(s, s->trial, &achieved);
-    if (rc != FORGET_OK)
-        return rc;
-    s->done++;
-    if (!isfinite(achieved))
-        return fg_error(FORGET_E_NUMERIC, "calibration: the forget rows' "
-                        "measure is not finite at %s=%g", s->knob->name, v);
-    *excess = s->t->kind == FG_TARGET_HELDOUT_LOSS ? goal - achieved
-                                                   : achieved - goal;
-    if (fg_better(s, v, *excess)) {
+        rc = fg_gauge_take(&s->g, s->trial, v, excess, &best);
+    if (rc == FORGET_OK && best) {
         forget_model *t = s->best;
         s->best = s->trial;
         s->trial = t;
-        s->best_v = v;
-        s->best_excess = *excess;
-        s->best_achieved = achieved;
-        s->have_best = 1;
     }
-    return FORGET_OK;
+    return rc;
 }
 
 static double fg_midpoint(const fg_knob *k, double a, double b)
@@ -147,8 +209,8 @@ static double fg_midpoint(const fg_knob *k, double a, double b)
  * value that comes within the tolerance from above. */
 static int fg_search_run(fg_search *s)
 {
-    const fg_knob *k = s->knob;
-    double tol = s->t->tolerance;
+    const fg_knob *k = s->g.knob;
+    double tol = s->g.t->tolerance;
     double weak = k->up_forgets_more ? k->lo : k->hi;
     double strong = k->up_forgets_more ? k->hi : k->lo;
     double e_weak, e_strong;
@@ -157,7 +219,7 @@ static int fg_search_run(fg_search *s)
         return rc; /* forgotten enough at the weakest already */
     if ((rc = fg_trial(s, strong, &e_strong)) != FORGET_OK || e_strong > tol)
         return rc; /* not even the strongest gets there */
-    while (s->done < s->t->trials) {
+    while (s->g.done < s->g.t->trials) {
         double mid = fg_midpoint(k, weak, strong), e;
         if (mid == weak || mid == strong)
             break; /* the bracket is as narrow as doubles go */
@@ -171,58 +233,13 @@ static int fg_search_run(fg_search *s)
     return FORGET_OK;
 }
 
-static int fg_search_check(const fg_search *s)
-{
-    const fg_target *t = s->t;
-    if (t->kind == FG_TARGET_HELDOUT || t->kind == FG_TARGET_HELDOUT_LOSS) {
-        if (s->heldout == NULL)
-            return fg_error(FORGET_E_STATE, "calibration: target=%s needs "
-                            "held-out rows (forget_unlearner_set_heldout)",
-                            t->kind == FG_TARGET_HELDOUT ? "heldout"
-                                                         : "heldout_loss");
-        int rc = fg_model_check_data(s->model, s->heldout,
-                                     "calibration's held-out rows");
-        if (rc != FORGET_OK)
-            return rc;
-    }
-    if (t->kind != FG_TARGET_HELDOUT_LOSS &&
-        forget_model_task(s->model) != FORGET_TASK_CLASSIFICATION)
-        return fg_error(FORGET_E_INVALID, "calibration: an accuracy target "
-                        "needs a classification model (use "
-                        "target=heldout_loss)");
-    return FORGET_OK;
-}
-
-static int fg_search_report(const fg_search *s)
-{
-    char key[64];
-    snprintf(key, sizeof key, "calibrated_%s", s->knob->name);
-    int rc = forget_run_report(s->run, key, s->best_v);
-    if (rc == FORGET_OK)
-        rc = forget_run_report(s->run, "calibration_trials", (double)s->done);
-    if (rc == FORGET_OK)
-        rc = forget_run_report(s->run, "calibration_goal", s->goal);
-    if (rc == FORGET_OK)
-        rc = forget_run_report(s->run, "calibration_achieved",
-                               s->best_achieved);
-    return rc;
-}
-
 int fg_calibrate(const forget_model *model, const forget_dataset *forget,
                  const fg_target *t, const fg_knob *knob, fg_apply_fn apply,
                  void *ctx, forget_run *run, double p0, double p1,
                  double *chosen, forget_model **best)
 {
-    fg_search s = {.model = model, .forget = forget,
-                   .heldout = forget_run_heldout(run), .t = t, .knob = knob,
-                   .apply = apply, .ctx = ctx, .run = run, .p0 = p0,
-                   .p1 = p1};
-    int rc = fg_search_check(&s);
-    if (rc == FORGET_OK)
-        rc = fg_goal(&s, &s.goal);
-    if (rc == FORGET_OK && !isfinite(s.goal))
-        rc = fg_error(FORGET_E_NUMERIC, "calibration: the held-out rows' "
-                      "measure is not finite");
+    fg_search s = {.apply = apply, .ctx = ctx, .p0 = p0, .p1 = p1};
+    int rc = fg_gauge_start(&s.g, model, forget, t, knob, run);
     if (rc != FORGET_OK)
         return rc;
     if ((rc = fg_model_clone_raw(&s.trial, model)) != FORGET_OK ||
@@ -231,21 +248,14 @@ int fg_calibrate(const forget_model *model, const forget_dataset *forget,
         return rc;
     }
     rc = fg_search_run(&s);
-    if (rc == FORGET_OK && !(fabs(s.best_excess) <= t->tolerance))
-        rc = fg_error(FORGET_E_NUMERIC, "calibration: no %s tried reaches "
-                      "the target within tolerance %g: the closest, %s=%g "
-                      "after %lld trials, gives %g against a goal of %g "
-                      "(the model is unchanged)", knob->name, t->tolerance,
-                      knob->name, s.best_v, (long long)s.done,
-                      s.best_achieved, s.goal);
     if (rc == FORGET_OK)
-        rc = fg_search_report(&s);
+        rc = fg_gauge_finish(&s.g);
     fg_model_discard(s.trial);
     if (rc != FORGET_OK) {
         fg_model_discard(s.best);
         return rc;
     }
-    *chosen = s.best_v;
+    *chosen = s.g.best_v;
     if (best)
         *best = s.best;
     else

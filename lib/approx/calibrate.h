@@ -49,6 +49,39 @@ typedef struct fg_knob {
     int up_forgets_more; /* 1: a larger value forgets more */
 } fg_knob;
 
+/* The measuring side of a search: the goal (measured once, on the model
+ * before the request), each result's excess (how much more forgetting
+ * the target asks for), the best result so far (within the tolerance the
+ * weakest value; outside it the closest), the trials made. Shared by
+ * fg_calibrate and the fine-tuning methods' search along one run
+ * (tunecal.h). */
+typedef struct fg_gauge {
+    const forget_model *model; /* as before the request */
+    const forget_dataset *forget, *heldout;
+    const fg_target *t;
+    const fg_knob *knob;
+    forget_run *run;
+    double goal;
+    double best_v, best_excess, best_achieved;
+    int have_best;
+    int64_t done; /* results measured */
+} fg_gauge;
+
+/* Check the target against model (FORGET_E_STATE for a held-out target
+ * without held-out rows) and measure its goal. */
+int fg_gauge_start(fg_gauge *g, const forget_model *model,
+                   const forget_dataset *forget, const fg_target *t,
+                   const fg_knob *knob, forget_run *run);
+/* Measure m, the result at knob value v: *excess > 0 when it has not
+ * forgotten enough; *best = 1 when it is the best so far (the caller
+ * keeps it). */
+int fg_gauge_take(fg_gauge *g, const forget_model *m, double v,
+                  double *excess, int *best);
+/* After the search: FORGET_E_NUMERIC naming the closest value when none
+ * came within the tolerance; else the report's calibrated_<name>,
+ * calibration_trials, calibration_goal and calibration_achieved. */
+int fg_gauge_finish(const fg_gauge *g);
+
 /* Apply the request at knob value v to copy (a copy of the model as it
  * is before the request), leaving the method's state as it is; report
  * progress within [p0, p1] and honour cancel. */

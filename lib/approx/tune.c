@@ -12,7 +12,8 @@ struct fg_tune {
     float *keep;              /* the parameters to restore */
     float *g, *v, *s2;        /* gradient, momentum / Adam's moments */
     float *x, *soft;          /* a batch's features and soft targets */
-    int32_t *labels;
+    float *prob;              /* a gated batch's probabilities */
+    int32_t *labels, *own;    /* a batch's labels; ds's own (gate_own) */
     size_t cap;               /* rows the batch buffers hold */
     fg_workspace ws, zws;
     fg_tune_stats stats;
@@ -33,6 +34,10 @@ int fg_tune_term_start(fg_tune_term *t, const forget_model *m,
     if (t->soft && !cls)
         return fg_error(FORGET_E_INVALID, "fine-tuning: soft targets need a "
                         "classification model");
+    if (!(t->gate >= 0.0) || (t->gate > 0.0 && (t->soft || !cls)) ||
+        (t->gate > 0.0 && t->gate_own && !forget_dataset_labels(t->ds)))
+        return fg_error(FORGET_E_INVALID, "fine-tuning: a term's gate must "
+                        "be a loss >= 0, on a classification model's labels");
     if (forget_dataset_features(t->ds) != forget_model_inputs(m))
         return fg_error(FORGET_E_INVALID, "fine-tuning: the rows have %zu "
                         "features, the model takes %zu",
@@ -75,7 +80,9 @@ static void fg_tune_free(fg_tune *s)
     fg_free(s->s2);
     fg_free(s->x);
     fg_free(s->soft);
+    fg_free(s->prob);
     fg_free(s->labels);
+    fg_free(s->own);
     fg_workspace_free(&s->ws);
     fg_workspace_free(&s->zws);
     fg_free(s);
@@ -114,18 +121,26 @@ static int fg_tune_room(fg_tune *s, size_t n)
         return FORGET_OK;
     float *x = fg_malloc_array(n, s->d * sizeof(float));
     float *soft = fg_malloc_array(n, s->k * sizeof(float));
+    float *prob = fg_malloc_array(n, s->k * sizeof(float));
     int32_t *labels = fg_malloc_array(n, sizeof(int32_t));
-    if (!x || !soft || !labels) {
+    int32_t *own = fg_malloc_array(n, sizeof(int32_t));
+    if (!x || !soft || !prob || !labels || !own) {
         fg_free(x);
         fg_free(soft);
+        fg_free(prob);
         fg_free(labels);
+        fg_free(own);
         return fg_nomem("a batch");
     }
     fg_free(s->x);
     fg_free(s->soft);
+    fg_free(s->prob);
     fg_free(s->labels);
+    fg_free(s->own);
+    s->own = own;
     s->x = x;
     s->soft = soft;
+    s->prob = prob;
     s->labels = labels;
     s->cap = n;
     return FORGET_OK;
@@ -147,11 +162,37 @@ static void fg_tune_draw(fg_tune *s, fg_tune_term *t)
         size_t r = t->rows ? t->rows[i] : i;
         fg_dataset_row(t->ds, r, s->x + b * s->d);
         s->labels[b] = t->labels ? t->labels[i] : own ? own[r] : 0;
+        s->own[b] = own ? own[r] : 0;
         if (t->soft)
             memcpy(s->soft + b * k, t->soft + i * k, k * sizeof(float));
         else if (targ)
             memcpy(s->soft + b * k, targ + r * k, k * sizeof(float));
     }
+}
+
+/* A gated term's batch: the rows whose loss -log p_y is below the gate,
+ * moved to the front; *kept gets how many. */
+static int fg_tune_gate(fg_tune *s, const fg_tune_term *t, size_t *kept)
+{
+    int rc = fg_model_predict(s->m, &s->ws, s->x, t->batch, s->prob);
+    if (rc != FORGET_OK)
+        return rc;
+    double floor = exp(-t->gate); /* loss < gate  <=>  p_y > e^-gate */
+    const int32_t *y = t->gate_own ? s->own : s->labels;
+    size_t n = 0;
+    for (size_t b = 0; b < t->batch; b++) {
+        if (!((double)s->prob[b * s->k + (size_t)y[b]] > floor))
+            continue;
+        if (n != b) {
+            memcpy(s->x + n * s->d, s->x + b * s->d, s->d * sizeof(float));
+            s->labels[n] = s->labels[b];
+            s->own[n] = s->own[b];
+        }
+        n++;
+    }
+    s->stats.gated += t->batch - n;
+    *kept = n;
+    return FORGET_OK;
 }
 
 /* g = the step's gradient: the terms' weighted batch means, masked. */
@@ -167,16 +208,21 @@ static int fg_tune_gradient(fg_tune *s, fg_tune_term *terms, size_t n_terms)
         if (rc != FORGET_OK)
             return rc;
         fg_tune_draw(s, t);
+        s->stats.rows += t->batch;
+        size_t n = t->batch;
+        if (t->gate > 0.0 && (rc = fg_tune_gate(s, t, &n)) != FORGET_OK)
+            return rc;
+        if (n == 0)
+            continue; /* every row of the batch is past its gate */
         int obj = t->soft ? FG_OBJ_SOFT : FG_OBJ_LOSS;
         rc = fg_model_grad_rows(s->m, &s->ws, &s->zws, s->x,
                                 cls ? s->labels : NULL,
-                                t->soft || !cls ? s->soft : NULL, t->batch,
-                                obj, FG_ACC_GRAD,
+                                t->soft || !cls ? s->soft : NULL, n, obj,
+                                FG_ACC_GRAD,
                                 (float)(t->weight / (double)t->batch), s->g,
                                 NULL);
         if (rc != FORGET_OK)
             return rc;
-        s->stats.rows += t->batch;
     }
     if (s->c.mask)
         for (size_t i = 0; i < s->P; i++)
@@ -271,6 +317,106 @@ int fg_tune_steps(fg_tune *s, fg_tune_term *terms, size_t n_terms,
             return rc;
     }
     return FORGET_OK;
+}
+
+struct fg_tune_mark {
+    size_t P, t, n_terms;
+    float *theta, *v, *s2;
+    fg_tune_stats stats;
+    struct {
+        size_t *order, pos, n;
+        fg_rng rng;
+    } *cur;
+};
+
+void fg_tune_mark_free(fg_tune_mark *mk)
+{
+    if (mk == NULL)
+        return;
+    for (size_t i = 0; mk->cur && i < mk->n_terms; i++)
+        fg_free(mk->cur[i].order);
+    fg_free(mk->cur);
+    fg_free(mk->theta);
+    fg_free(mk->v);
+    fg_free(mk->s2);
+    fg_free(mk);
+}
+
+int fg_tune_mark_new(fg_tune_mark **out, const fg_tune *s,
+                     const fg_tune_term *terms, size_t n_terms)
+{
+    fg_tune_mark *mk = fg_calloc(1, sizeof *mk);
+    size_t P = s->P ? s->P : 1;
+    int ok = mk != NULL;
+    if (ok) {
+        mk->P = s->P;
+        mk->n_terms = n_terms;
+        mk->theta = fg_malloc_array(P, sizeof(float));
+        mk->v = fg_malloc_array(P, sizeof(float));
+        mk->s2 = s->s2 ? fg_malloc_array(P, sizeof(float)) : NULL;
+        mk->cur = fg_calloc(n_terms ? n_terms : 1, sizeof *mk->cur);
+        ok = mk->theta && mk->v && (mk->s2 || !s->s2) && mk->cur;
+    }
+    for (size_t i = 0; ok && i < n_terms; i++) {
+        mk->cur[i].n = terms[i].order ? terms[i].n : 0;
+        if (mk->cur[i].n) {
+            mk->cur[i].order = fg_malloc_array(mk->cur[i].n, sizeof(size_t));
+            ok = mk->cur[i].order != NULL;
+        }
+    }
+    if (!ok) {
+        fg_tune_mark_free(mk);
+        return fg_nomem("a fine-tuning mark");
+    }
+    fg_tune_mark_set(mk, s, terms, n_terms);
+    *out = mk;
+    return FORGET_OK;
+}
+
+void fg_tune_mark_set(fg_tune_mark *mk, const fg_tune *s,
+                      const fg_tune_term *terms, size_t n_terms)
+{
+    memcpy(mk->theta, fg_model_theta_const(s->m), s->P * sizeof(float));
+    memcpy(mk->v, s->v, s->P * sizeof(float));
+    if (s->s2)
+        memcpy(mk->s2, s->s2, s->P * sizeof(float));
+    mk->t = s->t;
+    mk->stats = s->stats;
+    for (size_t i = 0; i < n_terms && i < mk->n_terms; i++) {
+        if (mk->cur[i].n)
+            memcpy(mk->cur[i].order, terms[i].order,
+                   mk->cur[i].n * sizeof(size_t));
+        mk->cur[i].pos = terms[i].pos;
+        mk->cur[i].rng = terms[i].rng;
+    }
+}
+
+void fg_tune_rewind(fg_tune *s, const fg_tune_mark *mk, fg_tune_term *terms,
+                    size_t n_terms)
+{
+    memcpy(fg_model_theta(s->m), mk->theta, s->P * sizeof(float));
+    memcpy(s->v, mk->v, s->P * sizeof(float));
+    if (s->s2)
+        memcpy(s->s2, mk->s2, s->P * sizeof(float));
+    s->t = mk->t;
+    s->stats = mk->stats;
+    for (size_t i = 0; i < n_terms && i < mk->n_terms; i++) {
+        if (mk->cur[i].n)
+            memcpy(terms[i].order, mk->cur[i].order,
+                   mk->cur[i].n * sizeof(size_t));
+        terms[i].pos = mk->cur[i].pos;
+        terms[i].rng = mk->cur[i].rng;
+    }
+}
+
+size_t fg_tune_taken(const fg_tune *s)
+{
+    return s->t;
+}
+
+forget_model *fg_tune_model(const fg_tune *s)
+{
+    return s->m;
 }
 
 int fg_tune_end(fg_tune *s, int commit, fg_tune_stats *stats)

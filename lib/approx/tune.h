@@ -36,6 +36,14 @@ typedef struct fg_tune_term {
                                  soft cross-entropy FG_OBJ_SOFT (NULL: the
                                  loss on labels / targets) */
     double weight;            /* 0: the term is skipped (draws nothing) */
+    double gate;              /* > 0: rows whose loss is already at least
+                                 this are left out of the term's batch
+                                 gradient (still counted in its 1/b):
+                                 ascent that stops once a row is forgotten
+                                 (classification with labels only) */
+    int gate_own;             /* the gate's loss is on ds's own labels,
+                                 not the term's (random labels that stop
+                                 once the true one is no longer known) */
     size_t batch;             /* rows per step (at most n) */
     uint64_t salt;            /* told apart from other terms' shuffles */
     /* the cursor */
@@ -60,6 +68,7 @@ typedef struct fg_tune_stats {
     size_t steps, rows;   /* steps taken, rows drawn in all */
     size_t clipped;       /* steps whose gradient norm was cut */
     size_t zeroed;        /* parameters the l1 step set to 0 */
+    size_t gated;         /* rows a gate left out of their batch */
 } fg_tune_stats;
 
 typedef struct fg_tune fg_tune;
@@ -87,6 +96,22 @@ int fg_tune_steps(fg_tune *s, fg_tune_term *terms, size_t n_terms,
  * not) or restore them bit for bit. stats (may be NULL) gets what was
  * done. Returns FORGET_OK or FORGET_E_NUMERIC. NULL: nothing. */
 int fg_tune_end(fg_tune *s, int commit, fg_tune_stats *stats);
+
+/* A mark: where a session stood (its parameters, the optimizer's state,
+ * its statistics, and its terms' cursors), to return to with
+ * fg_tune_rewind; a search along one run (tunecal.h) keeps one. The
+ * terms must be the ones the session steps with. */
+typedef struct fg_tune_mark fg_tune_mark;
+int fg_tune_mark_new(fg_tune_mark **out, const fg_tune *s,
+                     const fg_tune_term *terms, size_t n_terms);
+void fg_tune_mark_set(fg_tune_mark *mk, const fg_tune *s,
+                      const fg_tune_term *terms, size_t n_terms);
+void fg_tune_rewind(fg_tune *s, const fg_tune_mark *mk, fg_tune_term *terms,
+                    size_t n_terms);
+void fg_tune_mark_free(fg_tune_mark *mk); /* NULL: nothing */
+/* Steps the session has taken; its model. */
+size_t fg_tune_taken(const fg_tune *s);
+forget_model *fg_tune_model(const fg_tune *s);
 
 /* begin, steps, end in one: the model changes only on success. */
 int fg_tune_run(forget_model *m, const fg_tune_cfg *c, fg_tune_term *terms,

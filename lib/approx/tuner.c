@@ -76,14 +76,22 @@ fg_tune_cfg fg_tuner_cfg(const fg_tuner *s, uint64_t seed)
     return c;
 }
 
+double fg_tuner_gate(const forget_model *m, double forgotten_loss)
+{
+    if (forget_model_task(m) != FORGET_TASK_CLASSIFICATION)
+        return 0.0; /* no loss marks a regression row as forgotten */
+    return forgotten_loss > 0.0 ? forgotten_loss
+                                : log((double)forget_model_outputs(m));
+}
+
 size_t fg_tuner_steps(double passes, size_t n, size_t b)
 {
-    double steps = ceil(passes * (double)n / (double)(b ? b : 1));
-    return steps < 1.0 ? 1 : steps > 1e9 ? (size_t)1e9 : (size_t)steps;
+    return fg_tunecal_steps(passes, n, b);
 }
 
 int fg_tuner_descend(const fg_tuner_req *q, const fg_tune_cfg *c, double w_r,
-                     double w_f, const int32_t *f_labels, double passes,
+                     double w_f, const int32_t *f_labels, double f_gate,
+                     double passes,
                      forget_model *m, forget_run *run, double p0, double p1,
                      fg_tune_stats *st)
 {
@@ -94,6 +102,8 @@ int fg_tuner_descend(const fg_tuner_req *q, const fg_tune_cfg *c, double w_r,
     t[1].ds = q->forget;
     t[1].weight = w_f;
     t[1].labels = f_labels;
+    t[1].gate = f_gate;
+    t[1].gate_own = f_labels != NULL; /* forgotten: of the true label */
     for (size_t i = 0; i < 2; i++) {
         t[i].n = forget_dataset_rows(t[i].ds);
         t[i].batch = q->s->batch;
@@ -103,8 +113,20 @@ int fg_tuner_descend(const fg_tuner_req *q, const fg_tune_cfg *c, double w_r,
     int rc = fg_tune_term_start(&t[0], m, c);
     if (rc == FORGET_OK)
         rc = fg_tune_term_start(&t[1], m, c);
-    if (rc == FORGET_OK)
+    if (rc == FORGET_OK && q->cal == NULL)
         rc = fg_tune_run(m, c, t, 2, steps, run, p0, p1, st);
+    else if (rc == FORGET_OK) {
+        /* calibration along the run: passes is the knob's strongest */
+        fg_tune *ss = NULL;
+        q->cal->n = t[0].n;
+        q->cal->batch = q->s->batch;
+        if ((rc = fg_tune_begin(&ss, m, c, steps)) == FORGET_OK) {
+            rc = fg_tunecal_search(q->cal, ss, t, 2, run, p0, p1);
+            int end = fg_tune_end(ss, rc == FORGET_OK && q->cal->g.have_best,
+                                  st);
+            rc = rc != FORGET_OK ? rc : end;
+        }
+    }
     fg_tune_term_free(&t[0]);
     fg_tune_term_free(&t[1]);
     return rc;
@@ -155,6 +177,7 @@ static void fg_tuner_request(const fg_tuner *s, const fg_retain_plan *plan,
     q->forget = fg_retain_live(plan, rows);
     q->retain = plan->kept ? plan->kept : s->r.kept;
     q->seed = fg_mix64(s->seed ^ fg_mix64((uint64_t)s->r.ids.n_gone + 1));
+    q->cal = NULL;
 }
 
 /* Plan rows's request; FORGET_E_STATE before prepare. */
@@ -221,7 +244,8 @@ static int fg_tuner_trial(void *ctx, double v, forget_model *copy,
 static int fg_tuner_reserve(const fg_tuner *s, forget_run *run)
 {
     static const char *const keys[] = {"rows", "steps", "retained_rows",
-                                       "retained_dropped", "clipped_steps"};
+                                       "retained_dropped", "clipped_steps",
+                                       "gated_rows"};
     int rc = FORGET_OK;
     for (size_t i = 0; rc == FORGET_OK && i < sizeof keys / sizeof *keys; i++)
         rc = forget_run_report(run, keys[i], 0);
@@ -232,12 +256,43 @@ static int fg_tuner_reserve(const fg_tuner *s, forget_run *run)
 
 /* Apply the live request: at the strength given, or at the one the
  * target's calibration chose (its best copy becomes the model). */
+/* Calibration along one run (tunecal.h), for a strength that is a step
+ * count of one seeded run: the search runs on a copy, whose parameters
+ * become the model's. */
+static int fg_tuner_walk(fg_tuner *s, const fg_tuner_req *q, forget_run *run,
+                         double *used, fg_tune_stats *st)
+{
+    fg_tunecal cal;
+    memset(&cal, 0, sizeof cal);
+    forget_model *copy = NULL;
+    int rc = fg_gauge_start(&cal.g, s->model, q->forget, &s->target,
+                            &s->kind->knob, run);
+    if (rc == FORGET_OK)
+        rc = fg_model_clone_raw(&copy, s->model);
+    fg_tuner_req walk = *q;
+    walk.cal = &cal;
+    if (rc == FORGET_OK)
+        rc = s->kind->apply(&walk, s->kind->knob.hi, copy, run, 0.0, 0.95,
+                            st);
+    if (rc == FORGET_OK)
+        rc = fg_gauge_finish(&cal.g);
+    if (rc == FORGET_OK) {
+        memcpy(fg_model_theta(s->model), fg_model_theta_const(copy),
+               forget_model_param_count(s->model) * sizeof(float));
+        *used = cal.g.best_v;
+    }
+    fg_model_discard(copy);
+    return rc;
+}
+
 static int fg_tuner_run(fg_tuner *s, const fg_tuner_req *q, forget_run *run,
                         double *used, fg_tune_stats *st)
 {
     *used = s->strength;
     if (s->target.kind == FG_TARGET_NONE)
         return s->kind->apply(q, s->strength, s->model, run, 0.0, 0.95, st);
+    if (s->nested)
+        return fg_tuner_walk(s, q, run, used, st);
     forget_model *best = NULL;
     fg_tuner_trials *log = fg_calloc(1, sizeof *log);
     if (log == NULL)
@@ -284,6 +339,7 @@ int fg_tuner_forget(void *state, const forget_dataset *rows, forget_run *run)
     forget_run_report(run, "rows", (double)plan.n);
     forget_run_report(run, "steps", (double)st.steps);
     forget_run_report(run, "clipped_steps", (double)st.clipped);
+    forget_run_report(run, "gated_rows", (double)st.gated);
     forget_run_report(run, "retained_rows",
                       (double)forget_dataset_rows(q.retain));
     forget_run_report(run, "retained_dropped", (double)plan.dropped);

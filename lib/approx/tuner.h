@@ -10,6 +10,7 @@
 #include "approx/calibrate.h"
 #include "approx/retain.h"
 #include "approx/tune.h"
+#include "approx/tunecal.h"
 #include "model/kit.h"
 
 /* The parameters every fine-tuning method has (put them before
@@ -34,6 +35,15 @@
         {"seed", FORGET_PARAM_INT, "1", 0, 9.0e15, NULL,                     \
          "seed of the retained sample, the batches and random labels"}
 
+/* The gate of the methods that push the forget rows (neggrad, relabel):
+ * a row leaves that push once its loss on its true label reaches
+ * forgotten_loss (fg_tune_term's gate). */
+#define FG_TUNER_GATE_PARAM_DEF                                              \
+    {"forgotten_loss", FORGET_PARAM_DOUBLE, "0", 0, 1e6, NULL,               \
+     "a forget row leaves the push on the forget rows once its loss on its " \
+     "true label reaches this (0: ln of the number of classes, a uniform "   \
+     "guess's loss; a large value: never; regression models: never)"}
+
 typedef struct fg_tuner fg_tuner;
 
 /* A request as the kind's apply sees it. */
@@ -43,6 +53,10 @@ typedef struct fg_tuner_req {
     const forget_dataset *retain; /* the retained sample after them */
     uint64_t seed;                /* this request's (the state's seed and
                                      the rows forgotten so far) */
+    fg_tunecal *cal;              /* not NULL: fg_tuner_descend searches
+                                     its steps along one run for this
+                                     calibration (the strength given is
+                                     the knob's strongest) */
 } fg_tuner_req;
 
 typedef struct fg_tuner_kind {
@@ -68,9 +82,15 @@ struct fg_tuner {
     double opt_x[4];    /* the method's own parameters */
     int opt_b[2];
     fg_target target;
+    int nested; /* set by config: the strength is a step count of one
+                   seeded run, so calibration walks one run (tunecal.h) */
     int prepared;
     fg_retain r;
 };
+
+/* The gate for m of a forgotten_loss value: 0 for regression models,
+ * ln(classes) for 0. */
+double fg_tuner_gate(const forget_model *m, double forgotten_loss);
 
 /* The fine-tuning configuration of a request with seed: opt and seed. */
 fg_tune_cfg fg_tuner_cfg(const fg_tuner *s, uint64_t seed);
@@ -78,9 +98,11 @@ fg_tune_cfg fg_tuner_cfg(const fg_tuner *s, uint64_t seed);
 size_t fg_tuner_steps(double passes, size_t n, size_t b);
 /* The steps of a request on m: passes over the retained sample, each
  * step a batch of it (weight w_r) and a batch of the forget rows (weight
- * w_f, labelled f_labels or their own; w_f 0: none drawn). */
+ * w_f, labelled f_labels or their own, gated at f_gate (fg_tune_term's
+ * gate; 0: none); w_f 0: none drawn). */
 int fg_tuner_descend(const fg_tuner_req *q, const fg_tune_cfg *c, double w_r,
-                     double w_f, const int32_t *f_labels, double passes,
+                     double w_f, const int32_t *f_labels, double f_gate,
+                     double passes,
                      forget_model *m, forget_run *run, double p0, double p1,
                      fg_tune_stats *st);
 

@@ -17,7 +17,7 @@ static const forget_param_def fg_finetune_params[] = {
      "thresholding by lr * l1 after each step); Jia et al. use about 5e-4"},
     {"l1_decay", FORGET_PARAM_BOOL, "true", 0, -1, NULL,
      "the l1 weight falls linearly to 0 over the steps (Jia et al.)"},
-    FG_TUNER_PARAM_DEFS("adam", "0.001"),
+    FG_TUNER_PARAM_DEFS("sgd", "0.01"),
     FG_TARGET_PARAM_DEFS,
 };
 #define FG_FINETUNE_N_PARAMS (sizeof fg_finetune_params / sizeof *fg_finetune_params)
@@ -26,6 +26,9 @@ static int fg_finetune_config(fg_tuner *s, const forget_params *p)
 {
     forget_params_double(p, "l1", &s->opt_x[0]);
     forget_params_bool(p, "l1_decay", &s->opt_b[0]);
+    /* epochs count the steps of one seeded run, unless l1 decays over
+     * them (then a shorter run is not the start of a longer one) */
+    s->nested = !(s->opt_x[0] > 0.0 && s->opt_b[0]);
     return FORGET_OK;
 }
 
@@ -37,7 +40,7 @@ static int fg_finetune_run(const fg_tuner_req *q, double epochs,
     fg_tune_cfg c = fg_tuner_cfg(s, q->seed);
     c.l1 = s->opt_x[0];
     c.l1_decay = s->opt_b[0];
-    return fg_tuner_descend(q, &c, 1.0, 0.0, NULL, epochs, m, run, p0, p1,
+    return fg_tuner_descend(q, &c, 1.0, 0.0, NULL, 0.0, epochs, m, run, p0, p1,
                             st);
 }
 

@@ -1,8 +1,10 @@
 /* NegGrad+ (Kurmanji et al. 2023): each step descends on a batch of the
  * retained sample and ascends on a batch of the forget rows,
  *     g = beta grad L_R - (1 - beta) grad L_F,   ascent = 1 - beta,
- * each L the mean loss of its batch; the step's gradient is clipped to a
- * norm (ascent alone diverges: the loss on F has no upper bound).
+ * each L the mean loss of its batch. The loss on F has no upper bound, so
+ * ascent alone diverges: a forget row leaves the ascent once its loss
+ * reaches forgotten_loss (by default ln k, a uniform guess's: the row is
+ * no longer known), and the step's gradient is clipped to a norm.
  * Approximate: nothing is promised about equality with retraining
  * (docs/METHODS.md). */
 #include "forget/backend.h"
@@ -18,7 +20,8 @@ static const forget_param_def fg_neggrad_params[] = {
     {"ascent", FORGET_PARAM_DOUBLE, "0.1", 0, 1, NULL,
      "weight of the ascent on the forget rows, 1 - beta: "
      "g = (1 - ascent) grad L_R - ascent grad L_F"},
-    FG_TUNER_PARAM_DEFS("adam", "0.001"),
+    FG_TUNER_GATE_PARAM_DEF,
+    FG_TUNER_PARAM_DEFS("sgd", "0.01"),
     FG_TARGET_PARAM_DEFS,
 };
 #define FG_NEGGRAD_N_PARAMS (sizeof fg_neggrad_params / sizeof *fg_neggrad_params)
@@ -26,6 +29,8 @@ static const forget_param_def fg_neggrad_params[] = {
 static int fg_neggrad_config(fg_tuner *s, const forget_params *p)
 {
     forget_params_double(p, "ascent", &s->opt_x[0]);
+    forget_params_double(p, "forgotten_loss", &s->opt_x[1]);
+    s->nested = 1; /* epochs count the steps of one seeded run */
     return FORGET_OK;
 }
 
@@ -35,8 +40,8 @@ static int fg_neggrad_run(const fg_tuner_req *q, double epochs,
 {
     const fg_tuner *s = q->s;
     fg_tune_cfg c = fg_tuner_cfg(s, q->seed);
-    double ascent = s->opt_x[0];
-    return fg_tuner_descend(q, &c, 1.0 - ascent, -ascent, NULL, epochs, m,
+    double ascent = s->opt_x[0], gate = fg_tuner_gate(m, s->opt_x[1]);
+    return fg_tuner_descend(q, &c, 1.0 - ascent, -ascent, NULL, gate, epochs, m,
                             run, p0, p1, st);
 }
 

@@ -22,6 +22,7 @@ static const forget_param_def fg_relabel_params[] = {
     {"saliency", FORGET_PARAM_DOUBLE, "0.5", 1e-6, 1, NULL,
      "with salun: the fraction of parameters that move, those of largest "
      "|grad L_F|"},
+    FG_TUNER_GATE_PARAM_DEF,
     FG_TUNER_PARAM_DEFS("sgd", "0.01"),
     FG_TARGET_PARAM_DEFS,
 };
@@ -36,6 +37,8 @@ static int fg_relabel_config(fg_tuner *s, const forget_params *p)
                         "more");
     forget_params_double(p, "saliency", &s->opt_x[1]);
     forget_params_bool(p, "salun", &s->opt_b[0]);
+    forget_params_double(p, "forgotten_loss", &s->opt_x[2]);
+    s->nested = 1; /* epochs count the steps of one seeded run */
     return FORGET_OK;
 }
 
@@ -106,8 +109,9 @@ static int fg_relabel_run(const fg_tuner_req *q, double epochs,
         rc = fg_relabel_mask(m, q->forget, s->opt_x[1], mask);
     c.mask = mask;
     if (rc == FORGET_OK)
-        rc = fg_tuner_descend(q, &c, 1.0, 1.0, labels, epochs, m, run, p0, p1,
-                              st);
+        rc = fg_tuner_descend(q, &c, 1.0, 1.0, labels,
+                              fg_tuner_gate(m, s->opt_x[2]), epochs, m, run,
+                              p0, p1, st);
     fg_free(labels);
     fg_free(mask);
     return rc;

@@ -289,6 +289,78 @@ START_TEST(terms_checked)
 }
 END_TEST
 
+/* A gate leaves rows at or past its loss out of the term's gradient: a
+ * gate no row reaches changes nothing (bit for bit); a gate every row
+ * is past moves nothing; in between, ascent stops short of where it
+ * goes ungated. */
+START_TEST(gate_stops_ascent)
+{
+    bench b = bench_make();
+    size_t P = forget_model_param_count(b.m);
+    fg_tune_cfg c = cfg_sgd(0.01, 0.0);
+    fg_tune_stats st;
+    fg_tune_term plain[2] = {term(b.R, 0.5, 1), term(b.F, -0.5, 2)};
+    float *a = run_copy(&b, &c, plain, 2, 10, FORGET_OK, NULL);
+    fg_tune_term wide[2] = {term(b.R, 0.5, 1), term(b.F, -0.5, 2)};
+    /* p_y > e^-1e6 = 0: every row stays while no probability underflows
+     * (a long ungated ascent does drive some to 0) */
+    wide[1].gate = 1e6;
+    float *w = run_copy(&b, &c, wide, 2, 10, FORGET_OK, &st);
+    ck_assert_uint_eq(st.gated, 0);
+    ck_assert_mem_eq(a, w, P * sizeof *a);
+    /* the untrained model's loss is about ln 3 on every row: a gate of
+     * 1e-6 leaves every forget row out, so only ascent terms = no move */
+    fg_tune_term tight[1] = {term(b.F, -1.0, 2)};
+    tight[0].gate = 1e-6;
+    float *t = run_copy(&b, &c, tight, 1, 30, FORGET_OK, &st);
+    float *p0 = params_copy(b.m);
+    ck_assert_mem_eq(t, p0, P * sizeof *t);
+    ck_assert_uint_eq(st.gated, 30 * 16);
+    /* ascent alone at a gate of 2: the forget loss rises past ln 3 but
+     * stays far below where the same ascent goes ungated (there it
+     * diverges: FORGET_E_NUMERIC, or a loss far beyond) */
+    double loss[2] = {INFINITY, INFINITY};
+    c = cfg_sgd(0.05, 0.9);
+    for (int gated = 0; gated < 2; gated++) {
+        forget_model *m = NULL;
+        ck_assert_int_eq(forget_model_clone(&m, b.m), FORGET_OK);
+        fg_tune_term one[1] = {term(b.F, -1.0, 2)};
+        one[0].gate = gated ? 2.0 : 0.0;
+        ck_assert_int_eq(fg_tune_term_start(&one[0], m, &c), FORGET_OK);
+        int rc = fg_tune_run(m, &c, one, 1, 60, NULL, 0, 1, &st);
+        fg_tune_term_free(&one[0]);
+        ck_assert(rc == FORGET_OK || (!gated && rc == FORGET_E_NUMERIC));
+        if (rc == FORGET_OK)
+            ck_assert_int_eq(forget_eval_loss(m, b.F, &loss[gated]),
+                             FORGET_OK);
+        if (gated)
+            ck_assert_uint_gt(st.gated, 0);
+        forget_model_free(m);
+    }
+    ck_assert_double_gt(loss[1], log(3.0));
+    ck_assert_double_lt(loss[1], 0.5 * loss[0]);
+    /* gates the engine refuses: negative, NaN, soft targets */
+    fg_tune_term bad = term(b.F, -1.0, 2);
+    bad.gate = -1.0;
+    ck_assert_int_eq(fg_tune_term_start(&bad, b.m, &c), FORGET_E_INVALID);
+    bad.gate = NAN;
+    ck_assert_int_eq(fg_tune_term_start(&bad, b.m, &c), FORGET_E_INVALID);
+    float *soft = calloc(bad.n * 3, sizeof *soft);
+    for (size_t i = 0; i < bad.n; i++)
+        soft[i * 3] = 1.0f;
+    bad.gate = 1.0;
+    bad.soft = soft;
+    ck_assert_int_eq(fg_tune_term_start(&bad, b.m, &c), FORGET_E_INVALID);
+    ck_assert_ptr_null(bad.order);
+    free(soft);
+    free(a);
+    free(w);
+    free(t);
+    free(p0);
+    bench_free(&b);
+}
+END_TEST
+
 /* fg_tuner_apply (calibration's entry point) on a copy gives the bits
  * forget gives at that strength, and leaves the state as it was. */
 START_TEST(apply_equals_forget)
@@ -346,6 +418,7 @@ Suite *suite_tune_engine(void)
     tcase_add_test(tc, non_finite_restores);
     tcase_add_test(tc, soft_targets);
     tcase_add_test(tc, terms_checked);
+    tcase_add_test(tc, gate_stops_ascent);
     tcase_add_test(tc, apply_equals_forget);
     suite_add_tcase(s, tc);
     return s;
