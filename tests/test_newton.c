@@ -29,18 +29,9 @@ typedef struct problem {
     forget_dataset *D;
 } problem;
 
-static uint64_t rng_next(uint64_t *s)
-{
-    *s += 0x9e3779b97f4a7c15ull;
-    uint64_t z = *s;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 static double rng_unit(uint64_t *s)
 {
-    return (double)(rng_next(s) >> 11) * (1.0 / 9007199254740992.0);
+    return (double)(test_splitmix(s) >> 11) * (1.0 / 9007199254740992.0);
 }
 
 static double rng_gauss(uint64_t *s)
@@ -294,7 +285,7 @@ static void draw(const problem *p, unsigned char *in, size_t count,
                  uint64_t *s, size_t *rows)
 {
     for (size_t i = 0; i < count;) {
-        size_t r = (size_t)(rng_next(s) % p->n);
+        size_t r = (size_t)(test_splitmix(s) % p->n);
         if (in[r]) {
             in[r] = 0;
             rows[i++] = r;

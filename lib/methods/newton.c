@@ -92,30 +92,11 @@ static int fg_newton_prepare(void *state, const forget_dataset *train,
                              forget_run *run)
 {
     fg_newton *s = state;
-    int rc = fg_model_check_data(s->model, train, "method 'newton'");
-    if (rc != FORGET_OK)
-        return rc;
-    if (forget_dataset_rows(train) == 0)
-        return fg_error(FORGET_E_INVALID, "method 'newton': the training "
-                        "data is empty");
-    fg_retain r;
-    memset(&r, 0, sizeof r);
-    rc = fg_retain_prepare(&r, train, s->budget, s->seed);
+    int rc = fg_retain_prepare_run(&s->r, s->model, train, s->budget, s->seed,
+                                   "method 'newton'", run);
     if (rc == FORGET_OK)
-        rc = forget_run_report(run, "rows", (double)forget_dataset_rows(train));
-    if (rc == FORGET_OK)
-        rc = forget_run_report(run, "retained_rows",
-                               (double)forget_dataset_rows(r.kept));
-    if (rc == FORGET_OK)
-        rc = forget_run_progress(run, 1.0);
-    if (rc != FORGET_OK) {
-        fg_retain_free(&r);
-        return rc;
-    }
-    fg_retain_free(&s->r);
-    s->r = r;
-    s->prepared = 1;
-    return FORGET_OK;
+        s->prepared = 1;
+    return rc;
 }
 
 /* What a request computed, for its report. */
