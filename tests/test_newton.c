@@ -615,6 +615,57 @@ START_TEST(save_load_and_determinism)
 }
 END_TEST
 
+/* Every allocation of a request may fail: each failure is
+ * FORGET_E_NOMEM with the model and the state bit-identical, and the
+ * request then goes through; for linear and mlp. */
+START_TEST(allocation_failures_change_nothing)
+{
+    test_alloc_install();
+    ck_assert_int_eq(forget_init(), FORGET_OK);
+    for (int kind = 0; kind < 2; kind++) {
+        setup s = make_setup(300, 5, 3, 0, 1e-2, 12, NULL);
+        if (kind == 1) {
+            forget_unlearner_free(s.u);
+            forget_model_free(s.m);
+            ck_assert_int_eq(forget_model_create(&s.m, "mlp", "layers=5-8-3 "
+                                                 "seed=2"), FORGET_OK);
+            s.u = prepared("newton", s.m, s.p.D, "weight_decay=0.01");
+        }
+        size_t rows[5] = {7, 8, 9, 100, 200}, len0 = 0, len1 = 0;
+        forget_dataset *f = rows_of(&s.p, rows, 5);
+        char *st0 = state_of(s.u, &len0);
+        float *p0 = params_copy(s.m);
+        size_t P = forget_model_param_count(s.m);
+        long k;
+        for (k = 1;; k++) {
+            test_alloc_arm(k);
+            int rc = forget_unlearner_forget(s.u, f);
+            g_alloc.fail_at = 0;
+            if (g_alloc.failed == 0) {
+                ck_assert_msg(rc == FORGET_OK, "%s", forget_last_error());
+                break;
+            }
+            ck_assert_msg(rc == FORGET_E_NOMEM, "kind %d, allocation %ld: "
+                          "%d %s", kind, k, rc, forget_last_error());
+            char *st1 = state_of(s.u, &len1);
+            float *p1 = params_copy(s.m);
+            ck_assert(len0 == len1 && !memcmp(st0, st1, len0));
+            ck_assert(!memcmp(p0, p1, P * sizeof(float)));
+            free(st1);
+            free(p1);
+        }
+        ck_assert_int_gt(k, 5);
+        free(st0);
+        free(p0);
+        forget_dataset_free(f);
+        setup_free(&s);
+    }
+    ck_assert_int_eq(g_alloc.live, 0);
+    ck_assert_int_eq(forget_shutdown(), FORGET_OK);
+    test_alloc_uninstall();
+}
+END_TEST
+
 /* ---- mlp ---- */
 
 static double mean_prob_gap(const forget_model *a, const forget_model *b,
@@ -718,5 +769,10 @@ Suite *suite_newton(void)
     tcase_add_test(tc, save_load_and_determinism);
     tcase_add_test(tc, mlp_moves_towards_retraining);
     suite_add_tcase(s, tc);
+    /* no fixture: the allocator is installed before forget_init */
+    TCase *alloc = tcase_create("newton-alloc");
+    tcase_set_timeout(alloc, 120);
+    tcase_add_test(alloc, allocation_failures_change_nothing);
+    suite_add_tcase(s, alloc);
     return s;
 }

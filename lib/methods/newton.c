@@ -143,6 +143,7 @@ static int fg_newton_apply(fg_newton *s, const forget_dataset *retain,
                            forget_run *run, fg_newton_out *out)
 {
     fg_newton_obj o;
+    memset(&o, 0, sizeof o);
     size_t p = forget_model_param_count(s->model);
     double *buf = fg_malloc_array(p, 9 * sizeof(double));
     float *backup = fg_malloc_array(p, sizeof(float));
