@@ -236,7 +236,7 @@ forget_dataset *make_dataset(size_t n, size_t d, int32_t classes)
     return ds;
 }
 
-static uint64_t blob_rng(uint64_t *s)
+uint64_t test_splitmix(uint64_t *s)
 {
     *s += 0x9e3779b97f4a7c15ull;
     uint64_t z = *s;
@@ -250,7 +250,7 @@ static double blob_gauss(uint64_t *s)
     /* Irwin-Hall: the sum of 12 uniforms minus 6 is close to N(0, 1). */
     double v = -6.0;
     for (int i = 0; i < 12; i++)
-        v += (double)(blob_rng(s) >> 11) * 0x1.0p-53;
+        v += (double)(test_splitmix(s) >> 11) * 0x1.0p-53;
     return v;
 }
 
@@ -262,7 +262,7 @@ forget_dataset *make_blobs(size_t n, size_t d, int32_t classes,
     uint64_t *ids = malloc(n * sizeof *ids + 1);
     uint64_t s = seed;
     for (size_t i = 0; i < n; i++) {
-        int32_t c = (int32_t)(blob_rng(&s) % (uint64_t)classes);
+        int32_t c = (int32_t)(test_splitmix(&s) % (uint64_t)classes);
         for (size_t j = 0; j < d; j++)
             x[i * d + j] = (float)(0.5 * blob_gauss(&s));
         x[i * d + (size_t)c % d] += 4.0f * (1.0f + (float)((size_t)c / d));

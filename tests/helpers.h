@@ -60,6 +60,10 @@ const forget_method *toy_method(void);
  * x[i][j] = i + j / 10, ids 100 + i. */
 forget_dataset *make_dataset(size_t n, size_t d, int32_t classes);
 
+/* The next value of a splitmix64 sequence with state *s (the test
+ * data's generator). */
+uint64_t test_splitmix(uint64_t *s);
+
 /* n rows in d dimensions drawn around `classes` well separated centres
  * (class c's centre is 4 * e_(c mod d) scaled by (1 + c / d)), seeded:
  * separable by a linear model. ids start at id0. */

@@ -251,3 +251,32 @@ int fg_retain_load(fg_retain *r, const fg_slot *t, const forget_model *m,
     *r = fresh;
     return FORGET_OK;
 }
+
+int fg_retain_prepare_run(fg_retain *r, const forget_model *m,
+                          const forget_dataset *train, double budget,
+                          uint64_t seed, const char *owner, forget_run *run)
+{
+    int rc = fg_model_check_data(m, train, owner);
+    if (rc != FORGET_OK)
+        return rc;
+    if (forget_dataset_rows(train) == 0)
+        return fg_error(FORGET_E_INVALID, "%s: the training data is empty",
+                        owner);
+    fg_retain fresh;
+    memset(&fresh, 0, sizeof fresh);
+    rc = forget_run_report(run, "rows", (double)forget_dataset_rows(train));
+    if (rc == FORGET_OK)
+        rc = fg_retain_prepare(&fresh, train, budget, seed);
+    if (rc == FORGET_OK)
+        rc = forget_run_report(run, "retained_rows",
+                               (double)forget_dataset_rows(fresh.kept));
+    if (rc == FORGET_OK)
+        rc = forget_run_progress(run, 1.0);
+    if (rc != FORGET_OK) {
+        fg_retain_free(&fresh);
+        return rc;
+    }
+    fg_retain_free(r);
+    *r = fresh;
+    return FORGET_OK;
+}

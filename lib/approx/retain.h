@@ -35,6 +35,14 @@ size_t fg_retain_size(size_t n, double b);
 int fg_retain_prepare(fg_retain *r, const forget_dataset *train,
                       double budget, uint64_t seed);
 void fg_retain_free(fg_retain *r);
+/* A method's prepare of its retained rows: the training rows checked
+ * against model m (owner names the method in messages; empty data is
+ * FORGET_E_INVALID), the sample drawn as fg_retain_prepare draws it,
+ * reported to run ("rows", "retained_rows", progress 1), and only then
+ * put in place of what r held (freed). On failure r is unchanged. */
+int fg_retain_prepare_run(fg_retain *r, const forget_model *m,
+                          const forget_dataset *train, double budget,
+                          uint64_t seed, const char *owner, forget_run *run);
 
 /* A request, checked and planned before anything changes. */
 typedef struct fg_retain_plan {

@@ -143,30 +143,11 @@ int fg_tuner_prepare(void *state, const forget_dataset *train,
     fg_tuner *s = state;
     char owner[64];
     fg_tuner_owner(s, owner, sizeof owner);
-    int rc = fg_model_check_data(s->model, train, owner);
-    if (rc != FORGET_OK)
-        return rc;
-    if (forget_dataset_rows(train) == 0)
-        return fg_error(FORGET_E_INVALID, "%s: the training data is empty",
-                        owner);
-    fg_retain r;
-    memset(&r, 0, sizeof r);
-    rc = forget_run_report(run, "rows", (double)forget_dataset_rows(train));
+    int rc = fg_retain_prepare_run(&s->r, s->model, train, s->budget, s->seed,
+                                   owner, run);
     if (rc == FORGET_OK)
-        rc = fg_retain_prepare(&r, train, s->budget, s->seed);
-    if (rc == FORGET_OK)
-        rc = forget_run_report(run, "retained_rows",
-                               (double)forget_dataset_rows(r.kept));
-    if (rc == FORGET_OK)
-        rc = forget_run_progress(run, 1.0);
-    if (rc != FORGET_OK) {
-        fg_retain_free(&r);
-        return rc;
-    }
-    fg_retain_free(&s->r);
-    s->r = r;
-    s->prepared = 1;
-    return FORGET_OK;
+        s->prepared = 1;
+    return rc;
 }
 
 /* The request as the kind's apply sees it (q->retain: after it). */

@@ -11,5 +11,6 @@ extern const forget_method fg_method_finetune;
 extern const forget_method fg_method_neggrad;
 extern const forget_method fg_method_relabel;
 extern const forget_method fg_method_scrub;
+extern const forget_method fg_method_newton;
 
 #endif

@@ -203,6 +203,62 @@ static int fg_dense_backward(const forget_model *m, fg_workspace *ws,
     return FORGET_OK;
 }
 
+/* Forward mode (the jvp op): the forward pass, and beside it the
+ * tangents t_l = dW_l a_{l-1} + db_l + W_l t_{l-1} (t_0 = 0: the inputs
+ * do not move), each through the activation's derivative (relu: where
+ * the activation is positive; tanh: 1 - a^2). The hidden activations
+ * land where forward puts them, so backward may follow. */
+static int fg_dense_jvp(const forget_model *m, fg_workspace *ws,
+                        fg_workspace *tws, const float *v, const float *x,
+                        size_t n, float *out, float *tout)
+{
+    const fg_dense *d = m->impl;
+    float *w = fg_workspace_get(ws, fg_dense_ws_floats(d, n));
+    float *tb = fg_workspace_get(tws, 2 * n * d->max_width);
+    if (w == NULL || tb == NULL)
+        return fg_error(FORGET_E_NOMEM, "out of memory for the activations "
+                        "and tangents of %zu rows", n);
+    const float *a = x, *ta = NULL;
+    for (size_t l = 0; l < d->n_layers; l++) {
+        size_t in = d->sizes[l], o = d->sizes[l + 1], boff;
+        size_t woff = fg_weight_offset(d, l, &boff);
+        int last = l + 1 == d->n_layers;
+        float *z = last ? out : w;
+        float *tz = last ? tout : tb + (l & 1) * n * d->max_width;
+        for (size_t i = 0; i < n; i++) {
+            memcpy(z + i * o, m->theta + boff, o * sizeof *z);
+            memcpy(tz + i * o, v + boff, o * sizeof *tz);
+        }
+        fg_sgemm(0, 1, n, o, in, 1.0f, a, in, m->theta + woff, in, 1.0f, z,
+                 o);
+        fg_sgemm(0, 1, n, o, in, 1.0f, a, in, v + woff, in, 1.0f, tz, o);
+        if (ta)
+            fg_sgemm(0, 1, n, o, in, 1.0f, ta, in, m->theta + woff, in,
+                     1.0f, tz, o);
+        if (!last) {
+            size_t cells = n * o;
+            if (d->act == FG_ACT_RELU) {
+                fg_k_relu(z, cells);
+                fg_k_relu_mask(tz, z, cells);
+            } else {
+                for (size_t i = 0; i < cells; i++)
+                    z[i] = tanhf(z[i]);
+                fg_k_tanh_mask(tz, z, cells);
+            }
+            a = z;
+            ta = tz;
+            w += cells;
+        }
+    }
+    return FORGET_OK;
+}
+
+static int fg_dense_affine(const forget_model *m)
+{
+    const fg_dense *d = m->impl;
+    return d->n_layers == 1;
+}
+
 static int fg_dense_clone(const forget_model *m, void **impl)
 {
     fg_dense *c = fg_malloc(sizeof *c);
@@ -228,6 +284,8 @@ static const fg_model_ops fg_dense_ops = {
     .clone_impl = fg_dense_clone,
     .destroy_impl = fg_dense_destroy,
     .concurrent = 1,
+    .jvp = fg_dense_jvp,
+    .affine = fg_dense_affine,
 };
 
 /* U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases, layer by

@@ -98,6 +98,27 @@ int fg_model_grad_rows(const forget_model *m, fg_workspace *ws,
                        int objective, int mode, float scale, float *acc,
                        double *loss_sum);
 
+/* Is m one affine map of its inputs, outputs = W x + b, with W
+ * (outputs x inputs, row-major) its first block and b its second (the
+ * linear kind)? Then a method may compute with its parameters directly:
+ * the loss is convex in them and its Hessian is the Gauss-Newton
+ * matrix. */
+int fg_model_affine(const forget_model *m);
+
+/* Has m forward-mode derivatives, so that fg_model_gn_rows works? */
+int fg_model_has_gn(const forget_model *m);
+
+/* The Gauss-Newton product over n rows x: acc += scale * sum_i J_i^T A_i
+ * J_i v, J_i the Jacobian of row i's outputs with respect to the
+ * parameters, A_i the Hessian of its loss (FG_OBJ_LOSS) with respect to
+ * the outputs (classification: diag(p) - p p^T, p the softmax;
+ * regression: 2/k I). v and acc have n_params floats; ws, tws and zws
+ * are scratch reused across calls. FORGET_E_UNSUPPORTED when the kind
+ * has no forward mode (fg_model_has_gn). */
+int fg_model_gn_rows(const forget_model *m, fg_workspace *ws,
+                     fg_workspace *tws, fg_workspace *zws, const float *x,
+                     size_t n, const float *v, float scale, float *acc);
+
 /* out (n x outputs) = the probabilities (classification: softmax) or
  * values (regression) of n rows x (a teacher's soft targets). */
 int fg_model_predict(const forget_model *m, fg_workspace *ws, const float *x,

@@ -46,6 +46,18 @@ typedef struct fg_model_ops {
     /* Optional. Feed the kind-specific state that predictions depend on
      * beyond theta (fg_model_digest_update) to a digest. */
     void (*digest)(const forget_model *m, fg_sha256 *c);
+    /* Optional. Forward mode: out (n x outputs) = the raw outputs of rows
+     * x and tout (n x outputs) = their derivative along the parameter
+     * direction v (n_params floats), leaving ws as forward leaves it (so
+     * backward may follow); tws is the tangents' scratch. What
+     * fg_model_gn_rows needs (NULL: the kind has none). */
+    int (*jvp)(const forget_model *m, fg_workspace *ws, fg_workspace *tws,
+               const float *v, const float *x, size_t n, float *out,
+               float *tout);
+    /* Optional. 1 if the outputs are one affine map of the inputs,
+     * W x + b, W (outputs x inputs, row-major) the first block of theta
+     * and b the second: what fg_model_affine reports. */
+    int (*affine)(const forget_model *m);
 } fg_model_ops;
 
 struct forget_model {

@@ -36,7 +36,8 @@ static const forget_method *const *fg_builtins(size_t *count)
                                                 &fg_method_finetune,
                                                 &fg_method_neggrad,
                                                 &fg_method_relabel,
-                                                &fg_method_scrub};
+                                                &fg_method_scrub,
+                                                &fg_method_newton};
     *count = sizeof list / sizeof *list;
     return list;
 }

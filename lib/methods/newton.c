@@ -1,0 +1,290 @@
+/* newton: influence removal by one Newton step on the retained objective
+ * (Koh and Liang 2017; Guo et al. 2020 without the certificate). The
+ * model was trained to minimise J_D(theta) = (1/n) sum_D l_i + (lambda/2)||theta||^2;
+ * forgetting rows F makes the objective J_R over the n - m rows left, and
+ * the step theta <- theta - H_R^-1 grad J_R(theta) lands on its minimum up to second
+ * order. For an affine model (linear) every row still learned is kept and
+ * both the gradient and the Hessian are exact, in float64. For others
+ * (mlp) a retained budget gives a damped Gauss-Newton curvature and the
+ * gradient takes its influence form, grad J_R(theta) = -(G_F + m lambda theta)/(n - m)
+ * (exact where grad J_D(theta) = 0). Solved by conjugate gradients;
+ * refused, model unchanged, when the solve does not converge.
+ * Approximate (docs/METHODS.md). */
+#include "forget/backend.h"
+#include "approx/retain.h"
+#include "methods/newton.h"
+
+#include <string.h>
+
+static const forget_param_def fg_newton_params[] = {
+    {"weight_decay", FORGET_PARAM_DOUBLE, "0", 0, 10, NULL,
+     "the L2 weight training used (its weight_decay): the objective is the "
+     "mean loss + weight_decay/2 ||theta||^2, bias included; the step is right "
+     "only for the value training used"},
+    {"damping", FORGET_PARAM_DOUBLE, "-1", -1, 1e6, NULL,
+     "added to the curvature's diagonal; below 0 (default): 0 for a linear "
+     "model (its Hessian is exact), 1e-3 for others (Gauss-Newton)"},
+    {"retain_budget", FORGET_PARAM_DOUBLE, "0", 0, 1e15, NULL,
+     "rows kept at prepare for the curvature: 0 (default): every row for a "
+     "linear model (the exact retained objective), 0.1 for others; below 1 "
+     "a fraction of the training rows, from 1 a count (at least 256 or "
+     "all)"},
+    {"cg_tol", FORGET_PARAM_DOUBLE, "1e-6", 1e-15, 0.5, NULL,
+     "conjugate gradients stop when ||H s - g|| <= cg_tol ||g||"},
+    {"cg_max_iter", FORGET_PARAM_INT, "500", 1, 1000000, NULL,
+     "conjugate-gradient iterations at most; a request that needs more is "
+     "refused (FORGET_E_NUMERIC)"},
+    {"seed", FORGET_PARAM_INT, "1", 0, 9.0e15, NULL,
+     "seed of the retained sample"},
+};
+#define FG_NEWTON_N_PARAMS (sizeof fg_newton_params / sizeof *fg_newton_params)
+
+typedef struct fg_newton {
+    forget_model *model;
+    double lambda, damping, budget, tol;
+    size_t max_iter;
+    uint64_t seed;
+    int prepared;
+    fg_retain r;
+} fg_newton;
+
+static int fg_newton_create(void **state, forget_model *model,
+                            const forget_params *p, void *user_data)
+{
+    (void)user_data;
+    if (!fg_model_affine(model) && !fg_model_has_gn(model))
+        return fg_error(FORGET_E_UNSUPPORTED, "method 'newton': the model "
+                        "(kind '%s') has no Gauss-Newton products; newton "
+                        "needs a linear or mlp model",
+                        forget_model_kind(model));
+    fg_newton *s = fg_calloc(1, sizeof *s);
+    if (s == NULL)
+        return fg_nomem("a newton state");
+    int64_t iters, seed;
+    s->model = model;
+    forget_params_double(p, "weight_decay", &s->lambda);
+    forget_params_double(p, "damping", &s->damping);
+    forget_params_double(p, "retain_budget", &s->budget);
+    forget_params_double(p, "cg_tol", &s->tol);
+    forget_params_int(p, "cg_max_iter", &iters);
+    forget_params_int(p, "seed", &seed);
+    int affine = fg_model_affine(model);
+    if (s->damping < 0)
+        s->damping = affine ? 0.0 : 1e-3;
+    if (s->budget <= 0)
+        s->budget = affine ? 1e15 : 0.1;
+    s->max_iter = (size_t)iters;
+    s->seed = (uint64_t)seed;
+    *state = s;
+    return FORGET_OK;
+}
+
+static void fg_newton_destroy(void *state)
+{
+    fg_newton *s = state;
+    if (s == NULL)
+        return;
+    fg_retain_free(&s->r);
+    fg_free(s);
+}
+
+static int fg_newton_prepare(void *state, const forget_dataset *train,
+                             forget_run *run)
+{
+    fg_newton *s = state;
+    int rc = fg_retain_prepare_run(&s->r, s->model, train, s->budget, s->seed,
+                                   "method 'newton'", run);
+    if (rc == FORGET_OK)
+        s->prepared = 1;
+    return rc;
+}
+
+/* What a request computed, for its report. */
+typedef struct fg_newton_out {
+    double before, after, step;
+    fg_cg cg;
+    int exact;
+} fg_newton_out;
+
+/* The report's figures made before the model changes (nothing can fail
+ * afterwards). */
+static int fg_newton_reserve(forget_run *run)
+{
+    static const char *const keys[] = {
+        "rows", "retained_rows", "residual_norm", "residual_norm_before",
+        "cg_iterations", "cg_residual", "step_norm", "gradient_exact"};
+    int rc = FORGET_OK;
+    for (size_t i = 0; rc == FORGET_OK && i < sizeof keys / sizeof *keys; i++)
+        rc = forget_run_report(run, keys[i], 0);
+    return rc;
+}
+
+/* g = grad J_R at theta: over the retained rows when they are every row
+ * still learned (exact), else its influence form from the forget rows F
+ * (m of them, n_after rows left). */
+static int fg_newton_gradient(fg_newton_obj *o, const forget_dataset *f,
+                              size_t n_after, int exact, double *g)
+{
+    if (exact)
+        return fg_newton_grad(o, g);
+    int rc = fg_newton_grad_sum(o, f, g);
+    if (rc != FORGET_OK)
+        return rc;
+    double m = (double)forget_dataset_rows(f), inv = 1.0 / (double)n_after;
+    for (size_t i = 0; i < o->p; i++)
+        g[i] = -(g[i] + m * o->lambda * o->theta[i]) * inv;
+    return FORGET_OK;
+}
+
+/* The step on the retained rows R for the forget rows F; the model
+ * changes only on success. */
+static int fg_newton_apply(fg_newton *s, const forget_dataset *retain,
+                           const forget_dataset *f, size_t n_after,
+                           forget_run *run, fg_newton_out *out)
+{
+    fg_newton_obj o;
+    memset(&o, 0, sizeof o);
+    size_t p = forget_model_param_count(s->model);
+    double *buf = fg_malloc_array(p, 9 * sizeof(double));
+    float *backup = fg_malloc_array(p, sizeof(float));
+    int rc = buf && backup ? FORGET_OK : fg_nomem("the newton step");
+    if (rc == FORGET_OK)
+        rc = fg_newton_obj_begin(&o, s->model, retain, s->lambda, s->damping);
+    double *g = buf, *s_vec = buf + p, *work = buf + 2 * p;
+    out->exact = forget_dataset_rows(retain) == n_after;
+    if (rc == FORGET_OK)
+        rc = fg_newton_gradient(&o, f, n_after, out->exact, g);
+    if (rc == FORGET_OK && !out->exact) {
+        /* the gradient over the budget, for the report's before */
+        rc = fg_newton_grad(&o, s_vec);
+        out->before = fg_vnorm(s_vec, p);
+    } else if (rc == FORGET_OK) {
+        out->before = fg_vnorm(g, p);
+    }
+    memset(&out->cg, 0, sizeof out->cg);
+    out->cg.tol = s->tol;
+    out->cg.max_iter = s->max_iter;
+    out->cg.run = run;
+    out->cg.p0 = 0.05;
+    out->cg.p1 = 0.9;
+    out->cg.owner = "method 'newton'";
+    if (rc == FORGET_OK) {
+        memcpy(backup, fg_model_theta_const(s->model), p * sizeof(float));
+        rc = fg_newton_step(&o, g, &out->cg, s_vec, work);
+    }
+    if (rc == FORGET_OK) {
+        out->step = fg_vnorm(s_vec, p);
+        rc = fg_newton_grad(&o, g); /* at the new theta */
+        out->after = fg_vnorm(g, p);
+        if (rc != FORGET_OK)
+            memcpy(fg_model_theta(s->model), backup, p * sizeof(float));
+    }
+    fg_newton_obj_end(&o);
+    fg_free(buf);
+    fg_free(backup);
+    return rc;
+}
+
+static int fg_newton_forget(void *state, const forget_dataset *rows,
+                            forget_run *run)
+{
+    fg_newton *s = state;
+    if (!s->prepared)
+        return fg_error(FORGET_E_STATE, "method 'newton': not prepared");
+    int rc = fg_model_check_data(s->model, rows, "method 'newton'");
+    fg_retain_plan plan;
+    if (rc == FORGET_OK)
+        rc = fg_retain_plan_request(&s->r, rows, &plan, "newton", run);
+    if (rc != FORGET_OK)
+        return rc;
+    if (plan.n == 0) {
+        fg_retain_commit(&s->r, &plan);
+        return forget_run_report(run, "rows", 0);
+    }
+    const forget_dataset *retain = plan.kept ? plan.kept : s->r.kept;
+    size_t n_after = fg_idset_remembered(&s->r.ids) - plan.n;
+    fg_newton_out out;
+    memset(&out, 0, sizeof out);
+    if (n_after == 0 || forget_dataset_rows(retain) == 0)
+        rc = fg_error(FORGET_E_INVALID, "method 'newton': the request would "
+                      "leave no retained rows");
+    if (rc == FORGET_OK)
+        rc = fg_newton_reserve(run);
+    if (rc == FORGET_OK)
+        rc = fg_newton_apply(s, retain, fg_retain_live(&plan, rows), n_after,
+                             run, &out);
+    if (rc != FORGET_OK) {
+        fg_retain_plan_free(&plan);
+        return rc;
+    }
+    /* Past this point nothing fails: the model has changed. */
+    forget_run_report(run, "rows", (double)plan.n);
+    forget_run_report(run, "retained_rows", (double)forget_dataset_rows(retain));
+    forget_run_report(run, "residual_norm", out.after);
+    forget_run_report(run, "residual_norm_before", out.before);
+    forget_run_report(run, "cg_iterations", (double)out.cg.iters);
+    forget_run_report(run, "cg_residual", out.cg.rel_residual);
+    forget_run_report(run, "step_norm", out.step);
+    forget_run_report(run, "gradient_exact", out.exact);
+    fg_retain_commit(&s->r, &plan);
+    return FORGET_OK;
+}
+
+static int fg_newton_save(void *state, forget_writer *w)
+{
+    fg_newton *s = state;
+    return s->prepared ? fg_retain_save(&s->r, w) : FORGET_OK;
+}
+
+static int fg_newton_load(void **state, forget_model *model,
+                          const forget_params *p, forget_reader *r,
+                          void *user_data)
+{
+    void *made = NULL;
+    int rc = fg_newton_create(&made, model, p, user_data);
+    if (rc != FORGET_OK)
+        return rc;
+    fg_newton *s = made;
+    fg_slot t[] = {FG_RETAIN_SLOTS, {NULL, 0, 0, 0, 0}};
+    rc = fg_slots_read(r, t, NULL, NULL, "method 'newton'");
+    int any = 0;
+    for (size_t i = 0; i < FG_RETAIN_N_SLOTS; i++)
+        any |= t[i].data != NULL;
+    if (rc == FORGET_OK && any) {
+        rc = fg_retain_load(&s->r, t, model, "newton");
+        s->prepared = rc == FORGET_OK;
+    }
+    if (rc != FORGET_OK) {
+        fg_newton_destroy(s);
+        return rc;
+    }
+    *state = s;
+    return FORGET_OK;
+}
+
+static int fg_newton_is_forgotten(void *state, uint64_t id, int *forgotten)
+{
+    const fg_newton *s = state;
+    return fg_idset_forgotten(&s->r.ids, id, forgotten);
+}
+
+const forget_method fg_method_newton = {
+    .struct_size = sizeof(forget_method),
+    .abi_version = FORGET_BACKEND_ABI_VERSION,
+    .flags = 0, /* approximate (second order); keeps its retained rows */
+    .name = "newton",
+    .description = "Influence removal: one Newton step on the retained "
+                   "objective, solved by conjugate gradients (exact Hessian "
+                   "for linear models, damped Gauss-Newton for mlp; "
+                   "approximate)",
+    .params = fg_newton_params,
+    .n_params = FG_NEWTON_N_PARAMS,
+    .param_def_size = sizeof(forget_param_def),
+    .create = fg_newton_create,
+    .prepare = fg_newton_prepare,
+    .forget = fg_newton_forget,
+    .destroy = fg_newton_destroy,
+    .save = fg_newton_save,
+    .load = fg_newton_load,
+    .is_forgotten = fg_newton_is_forgotten,
+};

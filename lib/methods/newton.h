@@ -1,0 +1,74 @@
+/* The newton method's pieces (lib/methods/newton*.c): the regularised
+ * objective over a set of rows and its curvature (newton_obj.c, with the
+ * float64 path of affine models in newton_affine.c and the Gauss-Newton
+ * path of other models in newton_gn.c), and the step (newton_step.c).
+ * Kept apart from the method table so that a certified mode can reuse
+ * the step and the residual as they are. */
+#ifndef FG_METHODS_NEWTON_H
+#define FG_METHODS_NEWTON_H
+
+#include "approx/cg.h"
+#include "model/kit.h"
+
+/* J(theta) = (1/n) sum_{i in rows} l_i(theta) + (lambda/2) ||theta||^2 (every parameter,
+ * bias included: training's weight_decay), at the model's theta, and its
+ * curvature H + delta I: for an affine model (fg_model_affine) the exact
+ * Hessian, in float64; for others the Gauss-Newton matrix, products in
+ * float32 through the kit. */
+typedef struct fg_newton_obj {
+    forget_model *m;
+    const forget_dataset *rows; /* the rows the mean is over */
+    size_t n, k, d, p;          /* rows, outputs, inputs, parameters */
+    size_t woff, boff;          /* affine: offsets of W and b in theta */
+    double lambda, damping;
+    int affine;
+    double *prob;  /* affine classification: n x k softmax at theta */
+    double *theta; /* theta in float64 (refreshed by each gradient) */
+    double *xd, *zd; /* affine: a chunk of rows, and its outputs */
+    float *fbuf;   /* a chunk of rows as floats (byte storage) */
+    float *v32, *acc32; /* Gauss-Newton: a direction, a product */
+    fg_workspace ws, tws, zws;
+} fg_newton_obj;
+
+/* Rows per chunk of the passes. */
+#define FG_NEWTON_CHUNK 256
+
+/* Ready o for rows at the model's current theta (affine: the probabilities
+ * at theta, which the products use). Nothing is changed on failure; end
+ * frees (also after a failed begin). */
+int fg_newton_obj_begin(fg_newton_obj *o, forget_model *m,
+                        const forget_dataset *rows, double lambda,
+                        double damping);
+void fg_newton_obj_end(fg_newton_obj *o);
+
+/* g (p doubles) = sum over the rows of ds of grad l_i at the model's
+ * current theta (no mean, no regulariser). */
+int fg_newton_grad_sum(fg_newton_obj *o, const forget_dataset *ds, double *g);
+/* g = grad J at the model's current theta over o's rows. */
+int fg_newton_grad(fg_newton_obj *o, double *g);
+/* out = (H + delta I) v at the theta of begin: an fg_cg_op. */
+int fg_newton_hvp(void *o, const double *v, double *out);
+/* inv = 1 / diag(H + delta I) (affine only: returns 1 with inv filled, 0
+ * when the model has no cheap diagonal). */
+int fg_newton_inv_diag(fg_newton_obj *o, double *inv);
+
+/* The float64 path of affine models (newton_affine.c). */
+int fg_newton_affine_probs(fg_newton_obj *o);
+int fg_newton_affine_grad_sum(fg_newton_obj *o, const forget_dataset *ds,
+                              double *g);
+void fg_newton_affine_hvp(fg_newton_obj *o, const double *v, double *out);
+void fg_newton_affine_diag(fg_newton_obj *o, double *diag);
+
+/* The Gauss-Newton path (newton_gn.c). */
+int fg_newton_gn_grad_sum(fg_newton_obj *o, const forget_dataset *ds,
+                          double *g);
+int fg_newton_gn_hvp(fg_newton_obj *o, const double *v, double *out);
+
+/* One step: s solves (H + delta I) s = g by conjugate gradients (c gives
+ * the tolerance, cap and progress; its n, op, ctx and inv_diag are set
+ * here), then theta <- theta - s in the model; the model is unchanged unless
+ * FORGET_OK. work: 6 p doubles. */
+int fg_newton_step(fg_newton_obj *o, const double *g, fg_cg *c, double *s,
+                   double *work);
+
+#endif

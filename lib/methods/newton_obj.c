@@ -1,0 +1,131 @@
+/* The regularised objective over a set of rows and its curvature
+ * (newton.h): what is common to both paths, and the dispatch. */
+#include "methods/newton.h"
+
+#include <math.h>
+#include <string.h>
+
+int fg_newton_obj_begin(fg_newton_obj *o, forget_model *m,
+                        const forget_dataset *rows, double lambda,
+                        double damping)
+{
+    memset(o, 0, sizeof *o);
+    o->m = m;
+    o->rows = rows;
+    o->n = forget_dataset_rows(rows);
+    o->k = forget_model_outputs(m);
+    o->d = forget_model_inputs(m);
+    o->p = forget_model_param_count(m);
+    o->lambda = lambda;
+    o->damping = damping;
+    o->affine = fg_model_affine(m);
+    o->theta = fg_malloc_array(o->p, sizeof(double));
+    o->fbuf = fg_malloc_array(FG_NEWTON_CHUNK, o->d * sizeof(float));
+    if (o->theta == NULL || o->fbuf == NULL)
+        return fg_nomem("the newton step");
+    if (!o->affine) {
+        o->v32 = fg_malloc_array(o->p, sizeof(float));
+        o->acc32 = fg_malloc_array(o->p, sizeof(float));
+        return o->v32 && o->acc32 ? FORGET_OK : fg_nomem("the newton step");
+    }
+    size_t nb = 0;
+    const fg_block *b = fg_model_blocks(m, &nb);
+    o->woff = b[0].offset;
+    o->boff = b[1].offset;
+    o->xd = fg_malloc_array(FG_NEWTON_CHUNK, o->d * sizeof(double));
+    o->zd = fg_malloc_array(FG_NEWTON_CHUNK, o->k * sizeof(double));
+    if (o->xd == NULL || o->zd == NULL)
+        return fg_nomem("the newton step");
+    return fg_newton_affine_probs(o);
+}
+
+void fg_newton_obj_end(fg_newton_obj *o)
+{
+    fg_free(o->prob);
+    fg_free(o->theta);
+    fg_free(o->xd);
+    fg_free(o->zd);
+    fg_free(o->fbuf);
+    fg_free(o->v32);
+    fg_free(o->acc32);
+    fg_workspace_free(&o->ws);
+    fg_workspace_free(&o->tws);
+    fg_workspace_free(&o->zws);
+    memset(o, 0, sizeof *o);
+}
+
+int fg_newton_grad_sum(fg_newton_obj *o, const forget_dataset *ds, double *g)
+{
+    const float *t = fg_model_theta_const(o->m);
+    for (size_t i = 0; i < o->p; i++)
+        o->theta[i] = (double)t[i];
+    memset(g, 0, o->p * sizeof *g);
+    return o->affine ? fg_newton_affine_grad_sum(o, ds, g)
+                     : fg_newton_gn_grad_sum(o, ds, g);
+}
+
+int fg_newton_grad(fg_newton_obj *o, double *g)
+{
+    int rc = fg_newton_grad_sum(o, o->rows, g);
+    if (rc != FORGET_OK)
+        return rc;
+    double inv = o->n ? 1.0 / (double)o->n : 0.0;
+    for (size_t i = 0; i < o->p; i++)
+        g[i] = g[i] * inv + o->lambda * o->theta[i];
+    return FORGET_OK;
+}
+
+int fg_newton_hvp(void *ctx, const double *v, double *out)
+{
+    fg_newton_obj *o = ctx;
+    memset(out, 0, o->p * sizeof *out);
+    if (o->affine)
+        fg_newton_affine_hvp(o, v, out);
+    else {
+        int rc = fg_newton_gn_hvp(o, v, out);
+        if (rc != FORGET_OK)
+            return rc;
+    }
+    double inv = o->n ? 1.0 / (double)o->n : 0.0, shift = o->lambda + o->damping;
+    for (size_t i = 0; i < o->p; i++)
+        out[i] = out[i] * inv + shift * v[i];
+    return FORGET_OK;
+}
+
+int fg_newton_inv_diag(fg_newton_obj *o, double *inv)
+{
+    if (!o->affine)
+        return 0;
+    memset(inv, 0, o->p * sizeof *inv);
+    fg_newton_affine_diag(o, inv);
+    double scale = o->n ? 1.0 / (double)o->n : 0.0;
+    double shift = o->lambda + o->damping;
+    for (size_t i = 0; i < o->p; i++) {
+        double dg = inv[i] * scale + shift;
+        inv[i] = dg > 0.0 ? 1.0 / dg : 1.0;
+    }
+    return 1;
+}
+
+int fg_newton_step(fg_newton_obj *o, const double *g, fg_cg *c, double *s,
+                   double *work)
+{
+    double *inv = work + 4 * o->p;
+    c->n = o->p;
+    c->op = fg_newton_hvp;
+    c->ctx = o;
+    c->inv_diag = fg_newton_inv_diag(o, inv) ? inv : NULL;
+    int rc = fg_cg_solve(c, g, s, work);
+    if (rc != FORGET_OK)
+        return rc;
+    float *theta = fg_model_theta(o->m);
+    float *next = (float *)(work + 5 * o->p); /* p floats fit in p doubles */
+    for (size_t i = 0; i < o->p; i++) {
+        next[i] = (float)((double)theta[i] - s[i]);
+        if (!isfinite(next[i]))
+            return fg_error(FORGET_E_NUMERIC, "method 'newton': the step "
+                            "makes parameter %zu non-finite", i);
+    }
+    memcpy(theta, next, o->p * sizeof *theta);
+    return FORGET_OK;
+}
