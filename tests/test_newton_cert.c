@@ -521,6 +521,79 @@ START_TEST(save_load_mid_chain)
 }
 END_TEST
 
+/* What a journal's DONE records said, per request. */
+typedef struct jfigs {
+    double spent[16], bound[16], left[16], retrained[16], epsilon[16];
+    int seen[16];
+} jfigs;
+
+static int take_figure(void *user, uint64_t seq, const char *key,
+                       double value)
+{
+    jfigs *j = user;
+    ck_assert(seq >= 1 && seq < 16);
+    j->seen[seq]++;
+    if (!strcmp(key, "cert_spent"))
+        j->spent[seq] = value;
+    else if (!strcmp(key, "cert_bound"))
+        j->bound[seq] = value;
+    else if (!strcmp(key, "cert_left"))
+        j->left[seq] = value;
+    else if (!strcmp(key, "retrained"))
+        j->retrained[seq] = value;
+    else if (!strcmp(key, "cert_epsilon"))
+        j->epsilon[seq] = value;
+    return 0;
+}
+
+/* Each request's DONE record in the deletion journal holds its
+ * certificate: the figures the report gave, bit for bit. */
+START_TEST(the_journal_holds_the_certificate)
+{
+    binprob p = make_bin(300, 5, 21, 500);
+    forget_model *m = trained(&p, p.D, TRAIN);
+    forget_unlearner *u = cert_unlearner(m, NULL);
+    ck_assert_int_eq(forget_unlearner_prepare(u, p.D), FORGET_OK);
+    const char *path = tmp_path("cert.journal");
+    remove(path);
+    ck_assert_msg(forget_unlearner_open_journal(u, path, FORGET_JOURNAL_NEW) ==
+                      FORGET_OK, "%s", forget_last_error());
+    jfigs want;
+    memset(&want, 0, sizeof want);
+    int retrains = 0;
+    for (size_t q = 0; q < 10; q++) {
+        forget_dataset *f = one_row(&p, nth_row(q, p.n));
+        ck_assert_int_eq(forget_unlearner_forget(u, f), FORGET_OK);
+        size_t seq = (size_t)rep(u, "journal_seq");
+        ck_assert_uint_eq(seq, q + 1);
+        want.spent[seq] = rep(u, "cert_spent");
+        want.bound[seq] = rep(u, "cert_bound");
+        want.left[seq] = rep(u, "cert_left");
+        want.retrained[seq] = rep(u, "retrained");
+        retrains += want.retrained[seq] != 0;
+        forget_dataset_free(f);
+    }
+    ck_assert_int_ge(retrains, 1);
+    forget_unlearner_free(u);
+    jfigs got;
+    memset(&got, 0, sizeof got);
+    ck_assert_int_eq(forget_journal_read_figures(path, take_figure, &got),
+                     FORGET_OK);
+    for (size_t seq = 1; seq <= 10; seq++) {
+        ck_assert_int_gt(got.seen[seq], 7);
+        ck_assert_double_eq(got.spent[seq], want.spent[seq]);
+        ck_assert_double_eq(got.bound[seq], want.bound[seq]);
+        ck_assert_double_eq(got.left[seq], want.left[seq]);
+        ck_assert_double_eq(got.retrained[seq], want.retrained[seq]);
+        ck_assert_double_eq(got.epsilon[seq], 1.0);
+    }
+    ck_assert_int_eq(got.seen[11], 0);
+    remove(path);
+    forget_model_free(m);
+    bin_free(&p);
+}
+END_TEST
+
 Suite *suite_newton_cert(void)
 {
     Suite *s = suite_create("newton_cert");
@@ -532,6 +605,7 @@ Suite *suite_newton_cert(void)
     tcase_add_test(tc, what_is_not_certified_is_refused);
     tcase_add_test(tc, refused_requests_change_nothing);
     tcase_add_test(tc, save_load_mid_chain);
+    tcase_add_test(tc, the_journal_holds_the_certificate);
     suite_add_tcase(s, tc);
     /* no fixture: the allocator is installed before forget_init */
     TCase *alloc = tcase_create("newton_cert-alloc");
