@@ -1,5 +1,6 @@
 /* newton: influence removal by one Newton step on the retained objective
- * (Koh and Liang 2017; Guo et al. 2020 without the certificate). The
+ * (Koh and Liang 2017; Guo et al. 2020, whose certificate for binary
+ * linear models is the certified mode of newton_cert.c). The
  * model was trained to minimise J_D(theta) = (1/n) sum_D l_i + (lambda/2)||theta||^2;
  * forgetting rows F makes the objective J_R over the n - m rows left, and
  * the step theta <- theta - H_R^-1 grad J_R(theta) lands on its minimum up to second
