@@ -305,6 +305,10 @@ START_TEST(what_is_not_certified_is_refused)
                           TRAIN "\"", FORGET_E_PARAM);
     assert_create_refused(m, "certified=true train=\"lrr=1\"",
                           FORGET_E_PARAM);
+    assert_create_refused(m, "certified=true damping=0.1 train=\"" TRAIN "\"",
+                          FORGET_E_PARAM);
+    assert_create_refused(m, "certified=true retain_budget=0.5 train=\""
+                          TRAIN "\"", FORGET_E_PARAM);
     /* three classes, regression, an mlp */
     forget_model *k3 = NULL, *reg = NULL, *mlp = NULL;
     ck_assert_int_eq(forget_model_create(&k3, "linear", "inputs=3 outputs=3"),

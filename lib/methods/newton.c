@@ -96,6 +96,11 @@ static int fg_newton_create(void **state, forget_model *model,
     s->max_iter = (size_t)iters;
     s->seed = (uint64_t)seed;
     int rc = fg_newton_cert_create(&s->cert, model, p, &s->lambda);
+    if (rc == FORGET_OK && s->cert.on && (s->damping != 0.0 || s->budget < 1e15))
+        rc = fg_error(FORGET_E_PARAM, "method 'newton': certified=true "
+                      "steps on the exact Hessian of every row still "
+                      "learned: damping and retain_budget must be left at "
+                      "their defaults");
     if (rc != FORGET_OK) {
         fg_newton_destroy(s);
         return rc;
