@@ -489,8 +489,8 @@ START_TEST(a_keyed_journal_needs_its_key)
 }
 END_TEST
 
-/* A version-2 journal rewritten as version 1 (no tags; OPEN without
- * flags and previous journal). */
+/* A journal rewritten as version 1 (no tags; OPEN without flags and
+ * previous journal; DONE without version 3's figures). */
 static size_t to_version_1(const unsigned char *j, size_t len,
                            unsigned char *out)
 {
@@ -504,6 +504,8 @@ static size_t to_version_1(const unsigned char *j, size_t len,
         size_t plen = (r + 1 < n ? off[r + 1] : len) - off[r] - 24 - TAG;
         size_t keep = r == 0 ? plen - 20 : plen; /* OPEN: no flags,
                                                       no previous journal */
+        if (j[off[r] + 4] == 3) /* DONE: time and digest */
+            keep = 40;
         memcpy(out + w, j + off[r], 24);
         memcpy(out + w + 24, j + off[r] + 24, keep);
         for (int i = 0; i < 4; i++)
@@ -523,7 +525,7 @@ START_TEST(version_1_journals_are_still_read)
     tfix_make(&f, "v1.journal", NULL, 0);
     unsigned char *v1 = malloc(f.j_len);
     size_t v1_len = to_version_1(f.j, f.j_len, v1);
-    ck_assert_uint_eq(v1_len, f.j_len - 5 * TAG - 20);
+    ck_assert_uint_lt(v1_len, f.j_len - 5 * TAG - 20); /* DONEs shrank */
     write_file(f.path, v1, v1_len);
     forget_unlearner *u = from(&f, f.s0, f.s0_len);
     ck_assert_int_eq(forget_unlearner_open_journal(u, f.path, 0), FORGET_OK);

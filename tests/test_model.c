@@ -149,13 +149,16 @@ START_TEST(kinds_are_introspectable)
                      FORGET_E_NOT_FOUND);
     ck_assert_int_eq(forget_model_kind_param_count("rnn", &n),
                      FORGET_E_NOT_FOUND);
-    ck_assert_uint_eq(forget_train_param_count(), 12);
+    ck_assert_uint_eq(forget_train_param_count(), 13);
     ck_assert_int_eq(forget_train_param(0, &def), FORGET_OK);
     ck_assert_str_eq(def->name, "optimizer");
     ck_assert_int_eq(forget_train_param(11, &def), FORGET_OK);
     ck_assert_str_eq(def->name, "lanes");
     ck_assert_str_eq(def->default_value, "1");
-    ck_assert_int_eq(forget_train_param(12, &def), FORGET_E_NOT_FOUND);
+    ck_assert_int_eq(forget_train_param(12, &def), FORGET_OK);
+    ck_assert_str_eq(def->name, "perturb");
+    ck_assert_str_eq(def->default_value, "0");
+    ck_assert_int_eq(forget_train_param(13, &def), FORGET_E_NOT_FOUND);
 }
 END_TEST
 

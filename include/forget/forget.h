@@ -796,6 +796,20 @@ typedef int (*forget_journal_fn)(void *user_data, int type, uint64_t seq,
 FORGET_API int forget_journal_read(const char *path, forget_journal_fn fn,
                                    void *user_data);
 
+/* The figures of the requests a journal recorded (a version-3 journal's
+ * DONE records hold the report of the call that ended the request, as
+ * forget_unlearner_report gave it: a method's figures, such as newton's
+ * certificate, cert_spent and the rest): fn is called once per figure,
+ * in order, with its request's number. Versions 1 and 2 hold none (no
+ * call). A nonzero return from fn stops with FORGET_E_CANCELED; damage
+ * and the chain as for forget_journal_read. key is valid during the
+ * call. */
+typedef int (*forget_journal_figure_fn)(void *user_data, uint64_t seq,
+                                        const char *key, double value);
+FORGET_API int forget_journal_read_figures(const char *path,
+                                           forget_journal_figure_fn fn,
+                                           void *user_data);
+
 /* Check a deletion journal's hash chain without attaching it (no lock is
  * taken). key/key_len: the journal's HMAC key, or NULL and 0 for a journal
  * without one. FORGET_OK when every record is intact and linked:

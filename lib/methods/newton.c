@@ -1,5 +1,6 @@
 /* newton: influence removal by one Newton step on the retained objective
- * (Koh and Liang 2017; Guo et al. 2020 without the certificate). The
+ * (Koh and Liang 2017; Guo et al. 2020, whose certificate for binary
+ * linear models is the certified mode of newton_cert.c). The
  * model was trained to minimise J_D(theta) = (1/n) sum_D l_i + (lambda/2)||theta||^2;
  * forgetting rows F makes the objective J_R over the n - m rows left, and
  * the step theta <- theta - H_R^-1 grad J_R(theta) lands on its minimum up to second
@@ -13,6 +14,7 @@
 #include "forget/backend.h"
 #include "approx/retain.h"
 #include "methods/newton.h"
+#include "methods/newton_cert.h"
 
 #include <string.h>
 
@@ -36,6 +38,20 @@ static const forget_param_def fg_newton_params[] = {
      "refused (FORGET_E_NUMERIC)"},
     {"seed", FORGET_PARAM_INT, "1", 0, 9.0e15, NULL,
      "seed of the retained sample"},
+    {"certified", FORGET_PARAM_BOOL, "false", 0, -1, NULL,
+     "certified removal (Guo et al. 2020) for a binary linear model trained "
+     "with perturb: each request's residual bound is spent from a budget "
+     "set by epsilon and delta; a request past it retrains from scratch"},
+    {"epsilon", FORGET_PARAM_DOUBLE, "1", 1e-6, 1e6, NULL,
+     "certified: the epsilon of (epsilon, delta)-certified removal"},
+    {"delta", FORGET_PARAM_DOUBLE, "1e-4", 1e-300, 0.5, NULL,
+     "certified: the delta of (epsilon, delta)-certified removal"},
+    {"train", FORGET_PARAM_STRING, "", 0, -1, NULL,
+     "certified: the training parameters the model was trained with (their "
+     "perturb, seed and weight_decay are the objective; a retrain uses them)"},
+    {"row_norm", FORGET_PARAM_DOUBLE, "0", 0, 1e15, NULL,
+     "certified: the bound on the rows' norms the certificate uses (rows "
+     "beyond it are refused at prepare); 0: the largest training row's"},
 };
 #define FG_NEWTON_N_PARAMS (sizeof fg_newton_params / sizeof *fg_newton_params)
 
@@ -46,7 +62,10 @@ typedef struct fg_newton {
     uint64_t seed;
     int prepared;
     fg_retain r;
+    fg_newton_cert cert;
 } fg_newton;
+
+static void fg_newton_destroy(void *state);
 
 static int fg_newton_create(void **state, forget_model *model,
                             const forget_params *p, void *user_data)
@@ -60,6 +79,7 @@ static int fg_newton_create(void **state, forget_model *model,
     fg_newton *s = fg_calloc(1, sizeof *s);
     if (s == NULL)
         return fg_nomem("a newton state");
+
     int64_t iters, seed;
     s->model = model;
     forget_params_double(p, "weight_decay", &s->lambda);
@@ -75,6 +95,16 @@ static int fg_newton_create(void **state, forget_model *model,
         s->budget = affine ? 1e15 : 0.1;
     s->max_iter = (size_t)iters;
     s->seed = (uint64_t)seed;
+    int rc = fg_newton_cert_create(&s->cert, model, p, &s->lambda);
+    if (rc == FORGET_OK && s->cert.on && (s->damping != 0.0 || s->budget < 1e15))
+        rc = fg_error(FORGET_E_PARAM, "method 'newton': certified=true "
+                      "steps on the exact Hessian of every row still "
+                      "learned: damping and retain_budget must be left at "
+                      "their defaults");
+    if (rc != FORGET_OK) {
+        fg_newton_destroy(s);
+        return rc;
+    }
     *state = s;
     return FORGET_OK;
 }
@@ -85,6 +115,7 @@ static void fg_newton_destroy(void *state)
     if (s == NULL)
         return;
     fg_retain_free(&s->r);
+    fg_newton_cert_free(&s->cert);
     fg_free(s);
 }
 
@@ -92,18 +123,29 @@ static int fg_newton_prepare(void *state, const forget_dataset *train,
                              forget_run *run)
 {
     fg_newton *s = state;
-    int rc = fg_retain_prepare_run(&s->r, s->model, train, s->budget, s->seed,
-                                   "method 'newton'", run);
+    double rbound = 0, gram = 0, spent = 0;
+    int rc = FORGET_OK;
+    if (s->cert.on) /* checked before anything changes */
+        rc = fg_newton_cert_prepare(&s->cert, s->model, train, &rbound,
+                                    &gram, &spent, run);
     if (rc == FORGET_OK)
-        s->prepared = 1;
-    return rc;
+        rc = fg_retain_prepare_run(&s->r, s->model, train, s->budget, s->seed,
+                                   "method 'newton'", run);
+    if (rc != FORGET_OK)
+        return rc;
+    s->prepared = 1;
+    s->cert.rbound = rbound;
+    s->cert.gram = gram;
+    s->cert.spent = spent;
+    s->cert.steps = s->cert.retrains = 0;
+    return FORGET_OK;
 }
 
 /* What a request computed, for its report. */
 typedef struct fg_newton_out {
-    double before, after, step;
+    double before, after, step, bound;
     fg_cg cg;
-    int exact;
+    int exact, step_taken;
 } fg_newton_out;
 
 /* The report's figures made before the model changes (nothing can fail
@@ -122,11 +164,12 @@ static int fg_newton_reserve(forget_run *run)
 /* g = grad J_R at theta: over the retained rows when they are every row
  * still learned (exact), else its influence form from the forget rows F
  * (m of them, n_after rows left). */
-static int fg_newton_gradient(fg_newton_obj *o, const forget_dataset *f,
-                              size_t n_after, int exact, double *g)
+static int fg_newton_gradient(const fg_newton_cert *cert, fg_newton_obj *o,
+                              const forget_dataset *f, size_t n_after,
+                              int exact, double *g)
 {
     if (exact)
-        return fg_newton_grad(o, g);
+        return fg_newton_cert_grad(cert, o, g);
     int rc = fg_newton_grad_sum(o, f, g);
     if (rc != FORGET_OK)
         return rc;
@@ -153,7 +196,7 @@ static int fg_newton_apply(fg_newton *s, const forget_dataset *retain,
     double *g = buf, *s_vec = buf + p, *work = buf + 2 * p;
     out->exact = forget_dataset_rows(retain) == n_after;
     if (rc == FORGET_OK)
-        rc = fg_newton_gradient(&o, f, n_after, out->exact, g);
+        rc = fg_newton_gradient(&s->cert, &o, f, n_after, out->exact, g);
     if (rc == FORGET_OK && !out->exact) {
         /* the gradient over the budget, for the report's before */
         rc = fg_newton_grad(&o, s_vec);
@@ -171,17 +214,58 @@ static int fg_newton_apply(fg_newton *s, const forget_dataset *retain,
     if (rc == FORGET_OK) {
         memcpy(backup, fg_model_theta_const(s->model), p * sizeof(float));
         rc = fg_newton_step(&o, g, &out->cg, s_vec, work);
+        out->step_taken = rc == FORGET_OK;
     }
+    if (rc == FORGET_OK && s->cert.on) /* g is still the gradient before */
+        rc = fg_newton_cert_bound(&s->cert, &o, g, backup,
+                                  fg_model_theta_const(s->model), &out->bound);
     if (rc == FORGET_OK) {
         out->step = fg_vnorm(s_vec, p);
-        rc = fg_newton_grad(&o, g); /* at the new theta */
+        rc = fg_newton_cert_grad(&s->cert, &o, g); /* at the new theta */
         out->after = fg_vnorm(g, p);
-        if (rc != FORGET_OK)
-            memcpy(fg_model_theta(s->model), backup, p * sizeof(float));
     }
+    if (rc != FORGET_OK && out->step_taken)
+        memcpy(fg_model_theta(s->model), backup, p * sizeof(float));
     fg_newton_obj_end(&o);
     fg_free(buf);
     fg_free(backup);
+    return rc;
+}
+
+/* Certified mode, after the step (the model holds it, old the theta
+ * before): spend the step's bound, or when it would pass the budget
+ * retrain from scratch on retain instead (*retrained); on failure the
+ * model is old again. *spent is the bound spent afterwards. */
+static int fg_newton_certify(fg_newton *s, const forget_dataset *retain,
+                             const float *old, fg_newton_out *out,
+                             double *spent, int *retrained)
+{
+    fg_newton_cert *c = &s->cert;
+    *retrained = 0;
+    if (c->spent + out->bound <= c->budget) {
+        *spent = c->spent + out->bound;
+        return FORGET_OK;
+    }
+    size_t p = forget_model_param_count(s->model);
+    float *theta = fg_malloc_array(p, sizeof(float));
+    double res = 0.0;
+    int rc = theta ? fg_newton_cert_retrain(c, s->model, retain, theta, &res)
+                   : fg_nomem("the retrained model");
+    if (rc == FORGET_OK && res > c->budget)
+        rc = fg_error(FORGET_E_NUMERIC, "method 'newton': the model "
+                      "retrained on the %zu retained rows has gradient "
+                      "residual %g on the perturbed objective, beyond the "
+                      "certificate's budget %g: train closer to the optimum "
+                      "(the train parameters: full batches, more epochs)",
+                      forget_dataset_rows(retain), res, c->budget);
+    memcpy(fg_model_theta(s->model), rc == FORGET_OK ? theta : old,
+           p * sizeof(float));
+    fg_free(theta);
+    if (rc == FORGET_OK) {
+        *spent = res;
+        *retrained = 1;
+        out->after = res / (double)forget_dataset_rows(retain);
+    }
     return rc;
 }
 
@@ -210,9 +294,24 @@ static int fg_newton_forget(void *state, const forget_dataset *rows,
                       "leave no retained rows");
     if (rc == FORGET_OK)
         rc = fg_newton_reserve(run);
+    if (rc == FORGET_OK && s->cert.on)
+        rc = fg_newton_cert_reserve(run);
+    size_t p = forget_model_param_count(s->model);
+    float *old = NULL;
+    if (rc == FORGET_OK && s->cert.on) {
+        old = fg_malloc_array(p, sizeof(float));
+        rc = old ? FORGET_OK : fg_nomem("the newton step");
+        if (old)
+            memcpy(old, fg_model_theta_const(s->model), p * sizeof(float));
+    }
     if (rc == FORGET_OK)
         rc = fg_newton_apply(s, retain, fg_retain_live(&plan, rows), n_after,
                              run, &out);
+    double spent = 0.0;
+    int retrained = 0;
+    if (rc == FORGET_OK && s->cert.on)
+        rc = fg_newton_certify(s, retain, old, &out, &spent, &retrained);
+    fg_free(old);
     if (rc != FORGET_OK) {
         fg_retain_plan_free(&plan);
         return rc;
@@ -226,6 +325,12 @@ static int fg_newton_forget(void *state, const forget_dataset *rows,
     forget_run_report(run, "cg_residual", out.cg.rel_residual);
     forget_run_report(run, "step_norm", out.step);
     forget_run_report(run, "gradient_exact", out.exact);
+    if (s->cert.on) {
+        s->cert.spent = spent;
+        s->cert.steps += !retrained;
+        s->cert.retrains += retrained;
+        fg_newton_cert_report(&s->cert, run, out.bound, retrained);
+    }
     fg_retain_commit(&s->r, &plan);
     return FORGET_OK;
 }
@@ -233,7 +338,10 @@ static int fg_newton_forget(void *state, const forget_dataset *rows,
 static int fg_newton_save(void *state, forget_writer *w)
 {
     fg_newton *s = state;
-    return s->prepared ? fg_retain_save(&s->r, w) : FORGET_OK;
+    int rc = s->prepared ? fg_retain_save(&s->r, w) : FORGET_OK;
+    if (rc == FORGET_OK && s->prepared)
+        rc = fg_newton_cert_save(&s->cert, w);
+    return rc;
 }
 
 static int fg_newton_load(void **state, forget_model *model,
@@ -245,7 +353,7 @@ static int fg_newton_load(void **state, forget_model *model,
     if (rc != FORGET_OK)
         return rc;
     fg_newton *s = made;
-    fg_slot t[] = {FG_RETAIN_SLOTS, {NULL, 0, 0, 0, 0}};
+    fg_slot t[] = {FG_RETAIN_SLOTS, FG_CERT_SLOT, {NULL, 0, 0, 0, 0}};
     rc = fg_slots_read(r, t, NULL, NULL, "method 'newton'");
     int any = 0;
     for (size_t i = 0; i < FG_RETAIN_N_SLOTS; i++)
@@ -254,6 +362,9 @@ static int fg_newton_load(void **state, forget_model *model,
         rc = fg_retain_load(&s->r, t, model, "newton");
         s->prepared = rc == FORGET_OK;
     }
+    if (rc == FORGET_OK)
+        rc = fg_newton_cert_load(&s->cert, &t[FG_RETAIN_N_SLOTS],
+                                 s->prepared);
     if (rc != FORGET_OK) {
         fg_newton_destroy(s);
         return rc;

@@ -144,6 +144,14 @@ int fg_model_train_rows(forget_model *m, const forget_dataset *train,
                         const size_t *rows, size_t n, const char *params,
                         int threads);
 
+/* The objective perturbation of training parameters params (their
+ * perturb, seed and weight_decay): *sigma = perturb, *weight_decay, and
+ * (b not NULL) b (p doubles) = the vector training draws, so that
+ * training minimises mean loss + weight_decay/2 ||theta||^2 + b.theta/n
+ * on n rows. FORGET_E_PARAM when params do not parse. */
+int fg_train_perturbation(const char *params, size_t p, double *b,
+                          double *sigma, double *weight_decay);
+
 /* Training's buffers (the optimizer's state, the row order, the batch
  * lanes' rows and gradients), kept between the runs given the same
  * scratch: runs of one shape then allocate nothing and fault no fresh

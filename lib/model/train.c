@@ -36,12 +36,16 @@ static const forget_param_def fg_train_params[] = {
      "parts of each batch whose gradients are computed apart (at once when "
      "threads allow) and summed in order; results depend on lanes, never "
      "on the thread count"},
+    {"perturb", FORGET_PARAM_DOUBLE, "0", 0, 1e6, NULL,
+     "objective perturbation of a linear model (Guo et al. 2020, what "
+     "newton's certified mode needs): b.theta/n added to the objective, b "
+     "drawn per parameter from N(0, perturb^2) by the seed; 0: none"},
 };
 #define FG_N_TRAIN (sizeof fg_train_params / sizeof *fg_train_params)
 
 typedef struct fg_train_cfg {
     int adam, shuffle;
-    double lr, momentum, wd, beta1, beta2, eps;
+    double lr, momentum, wd, beta1, beta2, eps, perturb;
     int64_t epochs, batch, seed, lanes;
 } fg_train_cfg;
 
@@ -79,6 +83,7 @@ static int fg_train_config(fg_train_cfg *c, const char *text)
     forget_params_double(p, "beta2", &c->beta2);
     forget_params_double(p, "eps", &c->eps);
     forget_params_int(p, "lanes", &c->lanes);
+    forget_params_double(p, "perturb", &c->perturb);
     forget_params_free(p);
     return FORGET_OK;
 }
@@ -201,12 +206,14 @@ typedef struct fg_update {
     const fg_train_cfg *c;
     int first;                 /* SGD: the first step sets the momentum */
     float step_size, root_bc2; /* Adam: lr / (1 - beta1^t), sqrt(1 - beta2^t) */
+    const float *pert;         /* b / n, or NULL (no perturbation) */
+    float *gsum;               /* with pert: the gradient plus b / n */
 } fg_update;
 
 static fg_update fg_update_for(float *theta, fg_trainer *t,
                                const fg_train_cfg *c, int64_t step)
 {
-    fg_update u = {theta, t, c, step == 1, (float)c->lr, 1.0f};
+    fg_update u = {theta, t, c, step == 1, (float)c->lr, 1.0f, NULL, NULL};
     if (c->adam) {
         u.step_size = (float)(c->lr / (1.0 - pow(c->beta1, (double)step)));
         u.root_bc2 = (float)sqrt(1.0 - pow(c->beta2, (double)step));
@@ -221,6 +228,13 @@ static void fg_update_range(void *ctx, size_t begin, size_t end,
     const fg_train_cfg *c = u->c;
     fg_trainer *t = u->t;
     size_t n = end - begin;
+    if (u->pert) { /* the objective's linear term, then as one lane */
+        float *gs = u->gsum + begin;
+        for (size_t i = 0; i < n; i++)
+            gs[i] = (g2 ? g[i] + g2[i] : g[i]) + u->pert[begin + i];
+        g = gs;
+        g2 = NULL;
+    }
     if (c->adam)
         fg_k_adam(u->theta + begin, t->state1 + begin, t->state2 + begin, g,
                   g2, n, u->step_size, (float)c->beta1, (float)c->beta2,
@@ -239,6 +253,7 @@ static double fg_seconds(void)
 
 static int fg_train_loop(forget_model *m, const size_t *rows, size_t n,
                          const fg_train_cfg *c, fg_trainer *t,
+                         const float *pert, float *gsum,
                          double *final_loss, int64_t *steps)
 {
     fg_rng rng;
@@ -257,6 +272,8 @@ static int fg_train_loop(forget_model *m, const size_t *rows, size_t n,
             size_t nb = n - s < b ? n - s : b;
             double loss = 0.0;
             fg_update u = fg_update_for(m->theta, t, c, ++step);
+            u.pert = pert;
+            u.gsum = gsum;
             /* the next step's rows, when this epoch has them (the next
              * epoch's are not shuffled yet) */
             size_t next = n - s - nb < b ? n - s - nb : b;
@@ -321,6 +338,62 @@ static int fg_train_closed_form(forget_model *m, const forget_dataset *train,
     return FORGET_OK;
 }
 
+/* The perturbation's b for c (p doubles): N(0, perturb^2) per parameter,
+ * from a stream of the seed apart from the shuffles'. */
+static void fg_train_draw_b(const fg_train_cfg *c, size_t p, double *b)
+{
+    fg_rng rng;
+    fg_rng_seed(&rng, (uint64_t)c->seed ^ 0x70657274757262ull); /* "perturb" */
+    fg_rng_normal(&rng, b, p);
+    for (size_t i = 0; i < p; i++)
+        b[i] *= c->perturb;
+}
+
+int fg_train_perturbation(const char *params, size_t p, double *b,
+                          double *sigma, double *weight_decay)
+{
+    fg_train_cfg c;
+    int rc = fg_train_config(&c, params);
+    if (rc != FORGET_OK)
+        return rc;
+    *sigma = c.perturb;
+    *weight_decay = c.wd;
+    if (b != NULL)
+        fg_train_draw_b(&c, p, b);
+    return FORGET_OK;
+}
+
+/* With perturb > 0: *pert = b / n as floats and *gsum its companion
+ * buffer (p floats each); only a linear model takes it. */
+static int fg_train_pert_make(const forget_model *m, const fg_train_cfg *c,
+                              size_t n, float **pert, float **gsum)
+{
+    *pert = *gsum = NULL;
+    if (c->perturb <= 0)
+        return FORGET_OK;
+    if (!fg_model_affine(m))
+        return fg_error(FORGET_E_UNSUPPORTED, "training parameter "
+                        "'perturb': the objective perturbation is for linear "
+                        "models (the convex objective it certifies); model "
+                        "kind '%s' is not one", m->kind);
+    size_t p = m->n_params;
+    double *b = fg_malloc_array(p, sizeof(double));
+    *pert = fg_malloc_array(p, sizeof(float));
+    *gsum = fg_malloc_array(p, sizeof(float));
+    if (b == NULL || *pert == NULL || *gsum == NULL) {
+        fg_free(b);
+        fg_free(*pert);
+        fg_free(*gsum);
+        *pert = *gsum = NULL;
+        return fg_nomem("the objective perturbation");
+    }
+    fg_train_draw_b(c, p, b);
+    for (size_t i = 0; i < p; i++)
+        (*pert)[i] = (float)(b[i] / (double)n);
+    fg_free(b);
+    return FORGET_OK;
+}
+
 int fg_model_train_rows_in(forget_model *m, const forget_dataset *train,
                            const size_t *rows, size_t n, const char *params,
                            int threads, fg_train_scratch *scratch)
@@ -344,18 +417,25 @@ int fg_model_train_rows_in(forget_model *m, const forget_dataset *train,
     for (size_t i = 0; i < sizeof keys / sizeof *keys && rc == FORGET_OK; i++)
         rc = fg_report_set(report, keys[i], 0.0);
     fg_trainer own = {0}, *tp = scratch ? &scratch->t : &own;
+    float *pert = NULL, *gsum = NULL;
+    if (rc == FORGET_OK)
+        rc = fg_train_pert_make(m, &c, n, &pert, &gsum);
     if (rc == FORGET_OK)
         rc = fg_trainer_alloc(tp, m, train, n, &c,
                               threads > 0 ? threads : forget_get_threads());
     if (rc != FORGET_OK) {
         fg_trainer_free(&own);
         fg_report_free(report);
+        fg_free(pert);
+        fg_free(gsum);
         return rc;
     }
     memcpy(tp->backup, m->theta, m->n_params * sizeof(float));
     double t0 = fg_seconds(), final_loss = 0.0;
     int64_t steps = 0;
-    rc = fg_train_loop(m, rows, n, &c, tp, &final_loss, &steps);
+    rc = fg_train_loop(m, rows, n, &c, tp, pert, gsum, &final_loss, &steps);
+    fg_free(pert);
+    fg_free(gsum);
     double secs = fg_seconds() - t0;
     int team = fg_team_size(tp->lanes.team);
     if (rc != FORGET_OK)

@@ -11,7 +11,8 @@
  *            previous journal id, u64 its request number (0, 0: none)
  *   REQUEST  i64 time_ns, digest_before[32], u32 kind, u32 method length,
  *            u64 count, method, count x u64 ids
- *   DONE     i64 time_ns, digest_after[32]
+ *   DONE     i64 time_ns, digest_after[32], (version 3) u32 count, count
+ *            x (u32 name length, name, f64 value): the request's report
  *   ABORT    i64 time_ns, i32 status, u32 0 */
 #include "unlearner/journal.h"
 
@@ -42,9 +43,40 @@ typedef struct fg_jmethod {
 
 /* The payload p (plen bytes, the time first) of a record of r->type:
  * the type's fields into r and m; on failure a description in why. */
-static int fg_jrec_payload(const unsigned char *p, size_t plen, fg_jrecord *r,
-                           fg_jmethod *m, int chained, const char **why)
+/* DONE's figures (version 3) at p (len bytes after the digest): their
+ * count and bytes into r; the payload's length in *need. */
+static int fg_jrec_figures(const unsigned char *p, size_t len, fg_jrecord *r,
+                           uint64_t *need, const char **why)
 {
+    if (len < 4)
+        return *why = "the record is too short for its type", -1;
+    uint32_t n = fg_get_u32(p);
+    if (n > FG_JOURNAL_MAX_FIGURES)
+        return *why = "the DONE record has too many figures", -1;
+    size_t o = 4;
+    for (uint32_t i = 0; i < n; i++) {
+        if (len - o < 4)
+            return *why = "the record's length does not match its "
+                          "contents", -1;
+        size_t nl = fg_get_u32(p + o);
+        if (nl == 0 || nl > FG_JOURNAL_MAX_NAME)
+            return *why = "a figure's name length is out of range", -1;
+        if (len - o - 4 < nl + 8)
+            return *why = "the record's length does not match its "
+                          "contents", -1;
+        o += 4 + nl + 8;
+    }
+    r->figs = p;
+    r->n_figs = n;
+    r->figs_len = o;
+    *need = 8 + FG_JDIGEST + (uint64_t)o;
+    return FORGET_OK;
+}
+
+static int fg_jrec_payload(const unsigned char *p, size_t plen, fg_jrecord *r,
+                           fg_jmethod *m, uint32_t version, const char **why)
+{
+    int chained = version >= 2;
     uint64_t need;
     switch (r->type) {
     case FG_JREC_OPEN:
@@ -86,6 +118,9 @@ static int fg_jrec_payload(const unsigned char *p, size_t plen, fg_jrecord *r,
     }
     case FG_JREC_DONE:
         need = 8 + FG_JDIGEST;
+        if (version >= 3 && plen >= need &&
+            fg_jrec_figures(p + need, plen - need, r, &need, why) != 0)
+            return -1;
         if (plen == need)
             memcpy(r->digest, p + 8, FG_JDIGEST);
         break;
@@ -106,9 +141,10 @@ static int fg_jrec_payload(const unsigned char *p, size_t plen, fg_jrecord *r,
  * FORGET_OK with *r, *m and *next; otherwise a description of what is
  * wrong in why (no message set). */
 static int fg_jrec_parse(const unsigned char *b, size_t len, size_t o,
-                         size_t tl, fg_jrecord *r, fg_jmethod *m,
+                         uint32_t version, fg_jrecord *r, fg_jmethod *m,
                          size_t *next, const char **why)
 {
+    size_t tl = version >= 2 ? FG_JTAG : 0;
     if (len - o < FG_JRHEAD)
         return *why = "the record's head is incomplete", -1;
     const unsigned char *h = b + o;
@@ -128,7 +164,7 @@ static int fg_jrec_parse(const unsigned char *b, size_t len, size_t o,
     if (plen < 8)
         return *why = "the record is too short for its type", -1;
     r->time_ns = (int64_t)fg_get_u64(h + FG_JRHEAD);
-    if (fg_jrec_payload(h + FG_JRHEAD, plen, r, m, tl != 0, why) !=
+    if (fg_jrec_payload(h + FG_JRHEAD, plen, r, m, version, why) !=
         FORGET_OK)
         return -1;
     *next = o + FG_JRHEAD + plen + tl;
@@ -140,8 +176,9 @@ static int fg_jrec_parse(const unsigned char *b, size_t len, size_t o,
  * a few times over (a hostile file full of markers with long lengths):
  * the caller then does not repair. */
 static int fg_jrec_follows(const unsigned char *b, size_t len, size_t o,
-                           size_t tl)
+                           uint32_t version)
 {
+    size_t tl = version >= 2 ? FG_JTAG : 0;
     uint64_t budget = 8 * (uint64_t)(len - o) + (1u << 20);
     for (size_t q = o + 1; q + FG_JRHEAD <= len; q++) {
         if (memcmp(b + q, fg_jmark, 4) != 0)
@@ -156,7 +193,8 @@ static int fg_jrec_follows(const unsigned char *b, size_t len, size_t o,
         fg_jmethod m;
         size_t next;
         const char *why;
-        if (fg_jrec_parse(b, len, q, tl, &r, &m, &next, &why) == FORGET_OK)
+        if (fg_jrec_parse(b, len, q, version, &r, &m, &next, &why) ==
+            FORGET_OK)
             return 1;
     }
     return 0;
@@ -247,8 +285,7 @@ static int fg_jlog_push(fg_jlog *log, fg_jwalk *w, const fg_jrecord *r)
 static int fg_jlog_damage(const fg_jlog *log, const fg_journal *j, size_t o,
                           const char *why, size_t *cut, const char **cut_why)
 {
-    int follows = fg_jrec_follows(log->buf, log->len, o,
-                                  j->version >= 2 ? FG_JTAG : 0);
+    int follows = fg_jrec_follows(log->buf, log->len, o, j->version);
     if (follows != 0)
         return fg_error(FORGET_E_FORMAT, "journal '%s' is corrupt at byte "
                         "%zu: %s, and %s", j->path, o, why,
@@ -300,14 +337,14 @@ static int fg_jlog_parse(fg_jlog *log, fg_journal *j, size_t *cut,
     fg_jwalk w = {{NULL, 0}, NULL, 0, 0};
     int rc = FORGET_OK;
     *cut = log->len;
-    size_t tl = j->version >= 2 ? FG_JTAG : 0;
     while (o < log->len && rc == FORGET_OK && *cut == log->len) {
         fg_jrecord r;
         fg_jmethod m;
         size_t next;
         const char *why = NULL;
         log->bad = o;
-        if (fg_jrec_parse(log->buf, log->len, o, tl, &r, &m, &next, &why) !=
+        if (fg_jrec_parse(log->buf, log->len, o, j->version, &r, &m, &next,
+                          &why) !=
             FORGET_OK) {
             rc = fg_jlog_damage(log, j, o, why, cut, cut_why);
             break;
@@ -321,7 +358,7 @@ static int fg_jlog_parse(fg_jlog *log, fg_journal *j, size_t *cut,
                           "%zu: %s", j->path, o, bad);
         if (rc == FORGET_OK)
             rc = fg_jlog_take(j, &w, &r, &m, o);
-        if (rc == FORGET_OK && tl)
+        if (rc == FORGET_OK && j->version >= 2)
             rc = fg_jlog_link(log, j, &r, o, next);
         if (rc == FORGET_OK)
             rc = fg_jlog_push(log, &w, &r);
@@ -329,7 +366,7 @@ static int fg_jlog_parse(fg_jlog *log, fg_journal *j, size_t *cut,
     }
     if (rc == FORGET_OK && *cut == log->len)
         log->bad = log->len;
-    log->chained = rc == FORGET_OK && tl && j->chain.on;
+    log->chained = rc == FORGET_OK && j->version >= 2 && j->chain.on;
     fg_free(w.ended);
     return rc;
 }

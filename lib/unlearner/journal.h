@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "forget/forget.h"
 #include "util/sha256.h"
 
 #define FG_JREC_OPEN 1u    /* the journal's start: method, model digest */
@@ -22,9 +23,17 @@
 
 #define FG_JHEAD 16u            /* the file's header */
 #define FG_JRHEAD 24u           /* a record's head */
-#define FG_JVERSION 2u          /* written; version 1 is still read */
+#define FG_JVERSION 3u          /* written; versions 1 and 2 are still
+                                   read (and appended to in their own) */
 #define FG_JTAG FG_SHA256_SIZE  /* a version-2 record's chain tag */
 #define FG_JOPEN_KEYED 1u       /* OPEN flags: the chain is an HMAC */
+
+/* DONE (version 3): figures at most, and a figure's name length; the
+ * writer keeps a DONE payload within FG_JDONE_MAX bytes (the figures
+ * that do not fit are left out). */
+#define FG_JDONE_MAX 4096u
+#define FG_JOURNAL_MAX_FIGURES 4096u
+#define FG_JOURNAL_MAX_NAME 255u
 
 /* Largest number of ids in one request record. */
 #define FG_JOURNAL_MAX_IDS ((size_t)1 << 28)
@@ -47,6 +56,9 @@ typedef struct fg_jrecord {
     int32_t status;                       /* ABORT: the call's code */
     const unsigned char *ids;             /* REQUEST */
     size_t n_ids;
+    const unsigned char *figs;            /* DONE (version 3): the
+                                             figures (u32 count first) */
+    size_t n_figs, figs_len;
 } fg_jrecord;
 
 /* Everything read from a journal file, checked. */
@@ -146,8 +158,11 @@ int fg_journal_scan(const char *path, const unsigned char *key,
 int fg_journal_request(fg_journal *j, uint32_t kind, const uint64_t *ids,
                        size_t n, const unsigned char before[FG_SHA256_SIZE],
                        uint64_t *seq);
+/* DONE: in version 3 with the request's figures (report, may be NULL:
+ * none; names longer than FG_JOURNAL_MAX_NAME are left out). */
 int fg_journal_done(fg_journal *j, uint64_t seq,
-                    const unsigned char after[FG_SHA256_SIZE]);
+                    const unsigned char after[FG_SHA256_SIZE],
+                    const forget_report *report);
 int fg_journal_abort(fg_journal *j, uint64_t seq, int status);
 
 #endif

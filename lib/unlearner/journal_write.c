@@ -63,7 +63,7 @@ static int fg_jappend(fg_journal *j, uint32_t type, uint64_t seq,
 {
     size_t tl = j->version >= 2 ? FG_JTAG : 0;
     size_t total = FG_JRHEAD + plen + tl;
-    unsigned char small[256];
+    unsigned char small[FG_JDONE_MAX + FG_JRHEAD + FG_JTAG];
     unsigned char *rec = total <= sizeof small ? small : fg_malloc(total);
     if (rec == NULL)
         return fg_nomem("a journal record");
@@ -172,13 +172,43 @@ int fg_journal_request(fg_journal *j, uint32_t kind, const uint64_t *ids,
     return rc;
 }
 
-int fg_journal_done(fg_journal *j, uint64_t seq,
-                    const unsigned char after[FG_SHA256_SIZE])
+/* report's figures in a DONE record's p (cap bytes: u32 count, then
+ * each u32 name length, name, f64 value), in order while they fit;
+ * returns the bytes. */
+static size_t fg_jfigures(const forget_report *report, unsigned char *p,
+                          size_t cap)
 {
-    unsigned char p[8 + FG_JDIGEST];
+    size_t n = report ? forget_report_count(report) : 0, o = 4, count = 0;
+    for (size_t i = 0; i < n && count < FG_JOURNAL_MAX_FIGURES; i++) {
+        const char *key = forget_report_key(report, i);
+        size_t nl = strlen(key);
+        if (nl == 0 || nl > FG_JOURNAL_MAX_NAME || cap - o < 4 + nl + 8)
+            continue;
+        double v = forget_report_value(report, i);
+        uint64_t bits;
+        memcpy(&bits, &v, sizeof bits);
+        fg_put_u32(p + o, (uint32_t)nl);
+        memcpy(p + o + 4, key, nl);
+        fg_put_u64(p + o + 4 + nl, bits);
+        o += 4 + nl + 8;
+        count++;
+    }
+    fg_put_u32(p, (uint32_t)count);
+    return o;
+}
+
+int fg_journal_done(fg_journal *j, uint64_t seq,
+                    const unsigned char after[FG_SHA256_SIZE],
+                    const forget_report *report)
+{
+    /* on the stack: a request that took effect allocates nothing more */
+    unsigned char p[FG_JDONE_MAX];
+    size_t fixed = 8 + FG_JDIGEST, figs = 0;
     fg_put_u64(p, (uint64_t)fg_jnow());
     memcpy(p + 8, after, FG_JDIGEST);
-    int rc = fg_jappend(j, FG_JREC_DONE, seq, p, sizeof p);
+    if (j->version >= 3)
+        figs = fg_jfigures(report, p + fixed, sizeof p - fixed);
+    int rc = fg_jappend(j, FG_JREC_DONE, seq, p, fixed + figs);
     if (rc == FORGET_OK && seq == j->last_seq)
         j->open_request = 0;
     return rc;

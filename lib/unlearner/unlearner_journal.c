@@ -185,7 +185,7 @@ static int fg_journal_run(forget_unlearner *u, fg_step *st, uint64_t seq)
     }
     rc = fg_udigest(u, digest, "the journal"); /* a model was there before */
     if (rc == FORGET_OK)
-        rc = fg_journal_done(uj->file, seq, digest);
+        rc = fg_journal_done(uj->file, seq, digest, u->report);
     if (rc != FORGET_OK) {
         char msg[1024];
         snprintf(msg, sizeof msg, "%s", forget_last_error());

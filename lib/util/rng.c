@@ -1,6 +1,8 @@
 /* xoshiro256** (Blackman and Vigna), seeded with splitmix64. */
 #include "util/rng.h"
 
+#include <math.h>
+
 uint64_t fg_mix64(uint64_t x)
 {
     x += 0x9e3779b97f4a7c15ull;
@@ -55,5 +57,18 @@ void fg_rng_shuffle(fg_rng *r, size_t *idx, size_t n)
         size_t t = idx[i - 1];
         idx[i - 1] = idx[j];
         idx[j] = t;
+    }
+}
+
+void fg_rng_normal(fg_rng *r, double *out, size_t n)
+{
+    const double two_pi = 6.283185307179586476925286766559;
+    for (size_t i = 0; i < n; i += 2) {
+        double u1 = 1.0 - fg_rng_uniform(r); /* (0, 1]: log is finite */
+        double u2 = fg_rng_uniform(r);
+        double rad = sqrt(-2.0 * log(u1));
+        out[i] = rad * cos(two_pi * u2);
+        if (i + 1 < n)
+            out[i + 1] = rad * sin(two_pi * u2);
     }
 }

@@ -18,6 +18,9 @@ double fg_rng_uniform(fg_rng *r);
 uint64_t fg_rng_below(fg_rng *r, uint64_t n);
 /* Fisher-Yates shuffle of idx[0..n). */
 void fg_rng_shuffle(fg_rng *r, size_t *idx, size_t n);
+/* n standard normal draws (Box-Muller on pairs of uniforms; an odd n
+ * uses the first of its last pair). */
+void fg_rng_normal(fg_rng *r, double *out, size_t n);
 /* splitmix64's mixer: a good 64-bit hash of x. */
 uint64_t fg_mix64(uint64_t x);
 
