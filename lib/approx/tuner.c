@@ -235,8 +235,6 @@ static int fg_tuner_reserve(const fg_tuner *s, forget_run *run)
     return rc;
 }
 
-/* Apply the live request: at the strength given, or at the one the
- * target's calibration chose (its best copy becomes the model). */
 /* Calibration along one run (tunecal.h), for a strength that is a step
  * count of one seeded run: the search runs on a copy, whose parameters
  * become the model's. */
@@ -266,6 +264,8 @@ static int fg_tuner_walk(fg_tuner *s, const fg_tuner_req *q, forget_run *run,
     return rc;
 }
 
+/* Apply the live request: at the strength given, or at the one the
+ * target's calibration chose (its best copy becomes the model). */
 static int fg_tuner_run(fg_tuner *s, const fg_tuner_req *q, forget_run *run,
                         double *used, fg_tune_stats *st)
 {

@@ -1,7 +1,7 @@
 /* The newton method's pieces (lib/methods/newton*.c): the regularised
  * objective over a set of rows and its curvature (newton_obj.c, with the
  * float64 path of affine models in newton_affine.c and the Gauss-Newton
- * path of other models in newton_gn.c), and the step (newton_step.c).
+ * path of other models in newton_gn.c), and the step (newton_obj.c).
  * Kept apart from the method table so that a certified mode can reuse
  * the step and the residual as they are. */
 #ifndef FG_METHODS_NEWTON_H

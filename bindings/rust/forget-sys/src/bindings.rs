@@ -1480,6 +1480,21 @@ extern "C" {
         user_data: *mut ::std::os::raw::c_void,
     ) -> ::std::os::raw::c_int;
 }
+pub type forget_journal_figure_fn = ::std::option::Option<
+    unsafe extern "C" fn(
+        user_data: *mut ::std::os::raw::c_void,
+        seq: u64,
+        key: *const ::std::os::raw::c_char,
+        value: f64,
+    ) -> ::std::os::raw::c_int,
+>;
+extern "C" {
+    pub fn forget_journal_read_figures(
+        path: *const ::std::os::raw::c_char,
+        fn_: forget_journal_figure_fn,
+        user_data: *mut ::std::os::raw::c_void,
+    ) -> ::std::os::raw::c_int;
+}
 extern "C" {
     pub fn forget_journal_verify(
         path: *const ::std::os::raw::c_char,
