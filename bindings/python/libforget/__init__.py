@@ -24,7 +24,7 @@ from .errors import (CanceledError, ExistsError, ForgetError, ForgetIOError,
                      OutOfMemoryError, ParamError, StateError,
                      UnsupportedError, VersionError, error_class)
 from .host import HostModel
-from .journal import read_journal, verify_journal
+from .journal import journal_figures, read_journal, verify_journal
 from .lock import PathLock, lock_path
 from .metrics import scorecard
 from .model import Block, Model
@@ -45,7 +45,7 @@ __all__ = [
     "load", "library_path", "version", "version_number", "blas_info",
     "set_threads", "get_threads", "set_limit", "get_limit", "limits",
     "strerror", "methods", "model_kinds", "train_params", "format_params",
-    "parse_params", "read_journal", "verify_journal", "lock_path",
+    "parse_params", "read_journal", "journal_figures", "verify_journal", "lock_path",
     "scorecard",
     # helpers and records
     "ProgressBar", "MethodInfo", "ParamInfo",

@@ -12,7 +12,7 @@ from ctypes import (CFUNCTYPE, POINTER, c_char_p, c_double, c_int, c_int32,
 from typing import List
 
 __all__ = ["ParamDef", "HostModelStruct", "Scorecard", "PROGRESS_FN",
-           "JOURNAL_FN", "FORWARD_FN", "BACKWARD_FN", "apply"]
+           "JOURNAL_FN", "JOURNAL_FIGURE_FN", "FORWARD_FN", "BACKWARD_FN", "apply"]
 
 _vp = c_void_p
 _pp = POINTER(c_void_p)  # forget_x **out
@@ -38,6 +38,8 @@ PROGRESS_FN = CFUNCTYPE(c_int, c_double, _str, _vp)
 # forget_journal_fn
 JOURNAL_FN = CFUNCTYPE(c_int, _vp, c_int, c_uint64, c_int64, _str, c_int,
                        POINTER(c_uint64), _sz, POINTER(c_ubyte), c_int)
+# forget_journal_figure_fn(user, seq, key, value)
+JOURNAL_FIGURE_FN = CFUNCTYPE(c_int, _vp, c_uint64, _str, c_double)
 # forward(params, x, n, out, user) / backward(params, x, dout, n, grads, user)
 FORWARD_FN = CFUNCTYPE(c_int, _vp, _vp, _sz, _vp, _vp)
 BACKWARD_FN = CFUNCTYPE(c_int, _vp, _vp, _vp, _sz, _vp, _vp)
@@ -180,6 +182,7 @@ _TABLE = [
     ("forget_unlearner_journal_pending", c_int,
      [_vp, POINTER(c_int), POINTER(POINTER(c_uint64)), _psz]),
     ("forget_journal_read", c_int, [_str, JOURNAL_FN, _vp]),
+    ("forget_journal_read_figures", c_int, [_str, JOURNAL_FIGURE_FN, _vp]),
     ("forget_journal_verify", c_int,
      [_str, _vp, _sz, POINTER(c_uint64), POINTER(c_uint64)]),
     # reports

@@ -10,10 +10,10 @@ import numpy as np
 from . import _convert as conv
 from ._call import last_error
 from ._lib import lib
-from ._signatures import DIGEST_SIZE, JOURNAL_FN
+from ._signatures import DIGEST_SIZE, JOURNAL_FIGURE_FN, JOURNAL_FN
 from .errors import ForgetError, InvalidArgumentError
 
-__all__ = ["read_journal", "verify_journal"]
+__all__ = ["read_journal", "journal_figures", "verify_journal"]
 
 _KINDS = {1: "forget", 2: "learn"}                               # FORGET_JOURNAL_*
 _RECORDS = {1: "open", 2: "request", 3: "done", 4: "abort"}      # ..._RECORD_*
@@ -61,6 +61,38 @@ def read_journal(path: conv.PathLike) -> List[Dict[str, Any]]:
         err.records = records  # type: ignore[attr-defined]
         raise err
     return records
+
+
+def journal_figures(path: conv.PathLike) -> Dict[int, List[Dict[str, float]]]:
+    """The figures each request's DONE record holds (a version-3
+    journal: the report of the call that ended the request, e.g. newton's
+    certificate ``cert_spent``/``cert_left``), by request number: a list
+    of dicts, one per DONE record (usually one; a request finished again
+    after a crash has two). Journals of versions 1 and 2 hold none ({}).
+    Damage raises as read_journal does."""
+    p = conv.path(path)
+    out: Dict[int, List[Dict[str, float]]] = {}
+    failure: List[BaseException] = []
+
+    def visit(_user: Any, seq: int, key: bytes, value: float) -> int:
+        try:
+            runs = out.setdefault(int(seq), [])
+            name = (key or b"").decode("utf-8", "replace")
+            if not runs or name in runs[-1]:  # a report names a key once
+                runs.append({})
+            runs[-1][name] = float(value)
+            return 0
+        except BaseException as e:  # stop reading; raised below
+            failure.append(e)
+            return 1
+
+    fn = JOURNAL_FIGURE_FN(visit)
+    rc = lib().forget_journal_read_figures(p, fn, None)
+    if failure:
+        raise failure[0]
+    if rc != 0:
+        raise last_error(rc)
+    return out
 
 
 def verify_journal(path: conv.PathLike, key: Optional[bytes] = None) -> int:

@@ -44,6 +44,9 @@ def test_journal_recovers_sisa(data, tmp_path):
     assert recs[1]["digest"] == before and recs[2]["digest"] == after
     assert all(r["method"] == "sisa" for r in recs) and recs[1]["seq"] == 1
     assert lf.verify_journal(journal) == 4
+    figs = lf.journal_figures(journal)  # each DONE's report: two for seq 1
+    assert list(figs) == [1] and len(figs[1]) == 2
+    assert figs[1][0]["shards_retrained"] >= 1 and "seconds" in figs[1][1]
     with pytest.raises(lf.ForgetIOError):
         lf.read_journal(tmp_path / "none.journal")
     whole = journal.read_bytes()
