@@ -529,8 +529,79 @@ def bench_approx(args):
         doc["total_seconds"], " (--quick: 6000 training rows)" if args.quick else "")
 
 
+def bench_newton(args):
+    """newton (influence removal) against retraining, libforget's and
+    scikit-learn's (issue 19): bench_newton prints one JSON line."""
+    out = os.path.join(ROOT, "build", "bench")
+    cmd = [os.path.join(out, "bench_newton"), "--data", args.data, "--dir", out,
+           "--script", os.path.join(ROOT, "tools", "bench", "sk_logreg.py")]
+    if args.quick:
+        cmd.append("--quick")
+    t0 = time.time()
+    o = run_json(cmd, {"OPENBLAS_NUM_THREADS": "2"})
+    print("  newton: %.0f s" % (time.time() - t0), file=sys.stderr)
+    orig = o["original"]
+    ms = lambda v: "%.1f ms" % (1e3 * v) if v < 1 else "%.2f s" % v
+    sk_version = next((r["sklearn"]["version"] for r in o["removals"] if "sklearn" in r), "")
+    lines = [
+        "Softmax regression (`linear`) on the raw pixels of Fashion-MNIST (%d training" % o["train_rows"],
+        "rows, pixels / 255, %d test rows), weight_decay lambda = %g on every parameter" % (
+            o["test_rows"], o["lambda"]),
+        "(bias included). Trained by libforget: `%s` (stages in turn, each" % o["recipe"],
+        "with weight_decay), in %.1f s: training accuracy %.4f, test accuracy %.4f," % (
+            orig["train_seconds"], orig["train_acc"], orig["test_acc"]),
+        "gradient norm of the objective %.2e (the Newton step assumes the optimum)." % orig["grad_norm"],
+        "Removing the first m rows of a seeded permutation, each from the original: `newton`",
+        "(params `%s`; prepare timed apart), libforget's retrain on the retained rows" % (
+            o["newton_params"] or "defaults"),
+        "(same recipe and seed) and scikit-learn %s `LogisticRegression(multinomial," % sk_version,
+        "lbfgs, C = 1/(n lambda), tol = 1e-8)` on the same rows with a column of ones",
+        "(fit_intercept=False: the bias penalised as in libforget; the same objective;",
+        "tools/bench/sk_logreg.py, its fit alone timed), in the same run.",
+        "",
+        "| rows removed | newton prepare | newton forget | CG iterations | libforget retrain | scikit-learn retrain (iterations) | sklearn / newton forget |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in o["removals"]:
+        sk = r.get("sklearn", {})
+        lines.append("| %d | %s | %s | %d | %s | %s | %s |" % (
+            r["rows"], ms(r["prepare_seconds"]), ms(r["forget_seconds"]), r["cg_iterations"],
+            ms(r["retrain_seconds"]),
+            "%s (%d)" % (ms(sk["seconds"]), sk["iterations"]) if sk else "-",
+            "%.0fx" % (sk["seconds"] / r["forget_seconds"]) if sk else "-"))
+    lines += [
+        "",
+        "| rows removed | test acc: original / newton / libforget retrain / sklearn | gradient norm: before / newton / libforget retrain / sklearn | ||theta - theta_sklearn||: original / newton / libforget retrain | mean |dp| vs sklearn: original / newton / retrain | newton vs libforget retrain: ||dtheta||, mean |dp| |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in o["removals"]:
+        a, sk = r["test_acc"], r.get("sklearn")
+        dist = lambda key, f: ("%.3g" % r[key][f]) if key in r else "-"
+        lines.append("| %d | %.4f / %.4f / %.4f / %s | %.2e / %.2e / %.2e / %s | %s / %s / %s | %s / %s / %s | %.3g, %.2e |" % (
+            r["rows"], a["original"], a["newton"], a["retrain"],
+            "%.4f" % a["sklearn"] if "sklearn" in a else "-",
+            r["residual_norm_before"], r["residual_norm"], r["retrain_grad_norm"],
+            "%.2e" % sk["grad_norm"] if sk else "-",
+            dist("original_vs_sklearn", "l2"), dist("newton_vs_sklearn", "l2"),
+            dist("retrain_vs_sklearn", "l2"), dist("original_vs_sklearn", "pred_mean"),
+            dist("newton_vs_sklearn", "pred_mean"), dist("retrain_vs_sklearn", "pred_mean"),
+            r["newton_vs_retrain"]["l2"], r["newton_vs_retrain"]["pred_mean"]))
+    one = o["removals"][0]
+    if "sklearn" in one:
+        speed = one["sklearn"]["seconds"] / one["forget_seconds"]
+        gap = 100 * abs(one["test_acc"]["newton"] - one["test_acc"]["retrain"])
+        lines += ["", "Target (one-row removal >= 100x faster than retraining with "
+                  "scikit-learn, test accuracy within 0.1 point of the retrained model): "
+                  "%.0fx, %.2f points: %s." % (speed, gap, "met" if speed >= 100 and gap <= 0.1
+                                               else "not met")]
+    lines += ["", "The whole run took %.0f s%s." % (
+        o["total_seconds"], " (--quick: 6000 training rows)" if args.quick else "")]
+    return "\n".join(lines)
+
+
 BENCHES = {"train": bench_train, "ssd": bench_ssd, "analytic": bench_analytic,
-           "sisa": bench_sisa, "journal": bench_journal, "approx": bench_approx}
+           "sisa": bench_sisa, "journal": bench_journal, "approx": bench_approx,
+           "newton": bench_newton}
 
 
 def write_section(name, body, command):
@@ -555,7 +626,7 @@ def main():
     ap.add_argument("--only", choices=sorted(BENCHES), action="append")
     ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
     ap.add_argument("--quick", action="store_true",
-                    help="approx: 6000 training rows (a test of the wiring)")
+                    help="approx, newton: 6000 training rows (a test of the wiring)")
     args = ap.parse_args()
     global BLAS_NOTE
     BLAS_NOTE = openblas_setup()
