@@ -36,6 +36,11 @@ static const forget_param_def fg_newton_params[] = {
      "refused (FORGET_E_NUMERIC)"},
     {"seed", FORGET_PARAM_INT, "1", 0, 9.0e15, NULL,
      "seed of the retained sample"},
+    {"preconditioner", FORGET_PARAM_ENUM, "block", 0, -1, "block|diagonal",
+     "of conjugate gradients, linear models: block (default; per output "
+     "the Cholesky factor of its diagonal block of the Hessian, formed at "
+     "prepare: outputs x (inputs+1)^2 doubles twice, in memory and the "
+     "state), or diagonal (the mlp's always)"},
 };
 #define FG_NEWTON_N_PARAMS (sizeof fg_newton_params / sizeof *fg_newton_params)
 
@@ -44,8 +49,9 @@ typedef struct fg_newton {
     double lambda, damping, budget, tol;
     size_t max_iter;
     uint64_t seed;
-    int prepared;
+    int prepared, block;
     fg_retain r;
+    fg_newton_pc pc; /* affine, block: empty otherwise */
 } fg_newton;
 
 static int fg_newton_create(void **state, forget_model *model,
@@ -61,6 +67,7 @@ static int fg_newton_create(void **state, forget_model *model,
     if (s == NULL)
         return fg_nomem("a newton state");
     int64_t iters, seed;
+    size_t pc_kind = 0;
     s->model = model;
     forget_params_double(p, "weight_decay", &s->lambda);
     forget_params_double(p, "damping", &s->damping);
@@ -68,6 +75,7 @@ static int fg_newton_create(void **state, forget_model *model,
     forget_params_double(p, "cg_tol", &s->tol);
     forget_params_int(p, "cg_max_iter", &iters);
     forget_params_int(p, "seed", &seed);
+    forget_params_enum(p, "preconditioner", &pc_kind);
     int affine = fg_model_affine(model);
     if (s->damping < 0)
         s->damping = affine ? 0.0 : 1e-3;
@@ -75,6 +83,7 @@ static int fg_newton_create(void **state, forget_model *model,
         s->budget = affine ? 1e15 : 0.1;
     s->max_iter = (size_t)iters;
     s->seed = (uint64_t)seed;
+    s->block = affine && pc_kind == 0;
     *state = s;
     return FORGET_OK;
 }
@@ -85,18 +94,45 @@ static void fg_newton_destroy(void *state)
     if (s == NULL)
         return;
     fg_retain_free(&s->r);
+    fg_newton_pc_free(&s->pc);
     fg_free(s);
+}
+
+/* The block preconditioner over the training rows at the model's
+ * theta (checked as fg_retain_prepare_run checks them, first). */
+static int fg_newton_begin_pc(const fg_newton *s, const forget_dataset *train,
+                              fg_newton_pc *pc)
+{
+    int rc = fg_model_check_data(s->model, train, "method 'newton'");
+    if (rc != FORGET_OK)
+        return rc;
+    fg_newton_obj o;
+    memset(&o, 0, sizeof o);
+    rc = fg_newton_obj_begin(&o, s->model, train, s->lambda, s->damping);
+    if (rc == FORGET_OK)
+        rc = fg_newton_pc_build(pc, &o, train);
+    fg_newton_obj_end(&o);
+    return rc;
 }
 
 static int fg_newton_prepare(void *state, const forget_dataset *train,
                              forget_run *run)
 {
     fg_newton *s = state;
-    int rc = fg_retain_prepare_run(&s->r, s->model, train, s->budget, s->seed,
-                                   "method 'newton'", run);
+    fg_newton_pc pc;
+    memset(&pc, 0, sizeof pc);
+    int rc = s->block ? fg_newton_begin_pc(s, train, &pc) : FORGET_OK;
     if (rc == FORGET_OK)
-        s->prepared = 1;
-    return rc;
+        rc = fg_retain_prepare_run(&s->r, s->model, train, s->budget,
+                                   s->seed, "method 'newton'", run);
+    if (rc != FORGET_OK) {
+        fg_newton_pc_free(&pc);
+        return rc;
+    }
+    fg_newton_pc_free(&s->pc);
+    s->pc = pc;
+    s->prepared = 1;
+    return FORGET_OK;
 }
 
 /* What a request computed, for its report. */
@@ -170,7 +206,7 @@ static int fg_newton_apply(fg_newton *s, const forget_dataset *retain,
     out->cg.owner = "method 'newton'";
     if (rc == FORGET_OK) {
         memcpy(backup, fg_model_theta_const(s->model), p * sizeof(float));
-        rc = fg_newton_step(&o, g, &out->cg, s_vec, work);
+        rc = fg_newton_step(&o, g, &out->cg, &s->pc, s_vec, work);
     }
     if (rc == FORGET_OK) {
         out->step = fg_vnorm(s_vec, p);
@@ -179,6 +215,8 @@ static int fg_newton_apply(fg_newton *s, const forget_dataset *retain,
         if (rc != FORGET_OK)
             memcpy(fg_model_theta(s->model), backup, p * sizeof(float));
     }
+    if (rc == FORGET_OK) /* the rows' terms leave the preconditioner */
+        fg_newton_pc_remove(&s->pc, &o, f);
     fg_newton_obj_end(&o);
     fg_free(buf);
     fg_free(backup);
@@ -233,7 +271,8 @@ static int fg_newton_forget(void *state, const forget_dataset *rows,
 static int fg_newton_save(void *state, forget_writer *w)
 {
     fg_newton *s = state;
-    return s->prepared ? fg_retain_save(&s->r, w) : FORGET_OK;
+    int rc = s->prepared ? fg_retain_save(&s->r, w) : FORGET_OK;
+    return rc == FORGET_OK && s->prepared ? fg_newton_pc_save(&s->pc, w) : rc;
 }
 
 static int fg_newton_load(void **state, forget_model *model,
@@ -245,13 +284,15 @@ static int fg_newton_load(void **state, forget_model *model,
     if (rc != FORGET_OK)
         return rc;
     fg_newton *s = made;
-    fg_slot t[] = {FG_RETAIN_SLOTS, {NULL, 0, 0, 0, 0}};
+    fg_slot t[] = {FG_RETAIN_SLOTS, FG_NEWTON_PC_SLOTS, {NULL, 0, 0, 0, 0}};
     rc = fg_slots_read(r, t, NULL, NULL, "method 'newton'");
     int any = 0;
     for (size_t i = 0; i < FG_RETAIN_N_SLOTS; i++)
         any |= t[i].data != NULL;
     if (rc == FORGET_OK && any) {
         rc = fg_retain_load(&s->r, t, model, "newton");
+        if (rc == FORGET_OK && s->block)
+            rc = fg_newton_pc_load(&s->pc, t, model, s->lambda + s->damping);
         s->prepared = rc == FORGET_OK;
     }
     if (rc != FORGET_OK) {
