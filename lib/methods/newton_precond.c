@@ -63,7 +63,7 @@ static int fg_newton_pc_alloc(fg_newton_pc *pc)
     size_t bs = pc->d1 * pc->d1;
     pc->theta = fg_malloc_array(pc->p, sizeof(double));
     pc->s = fg_calloc(pc->nb, bs * sizeof(double));
-    pc->u = fg_malloc_array(pc->nb, bs * sizeof(double));
+    pc->u = fg_calloc(pc->nb, bs * sizeof(double)); /* lower: unused */
     /* apply: k d1 + d1; remove: FG_NEWTON_CHUNK d1 */
     size_t w = (pc->k + 1 > FG_NEWTON_CHUNK ? pc->k + 1 : FG_NEWTON_CHUNK);
     pc->work = fg_malloc_array(w, pc->d1 * sizeof(double));
