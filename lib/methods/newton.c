@@ -39,8 +39,8 @@ static const forget_param_def fg_newton_params[] = {
     {"preconditioner", FORGET_PARAM_ENUM, "block", 0, -1, "block|diagonal",
      "of conjugate gradients, linear models: block (default; per output "
      "the Cholesky factor of its diagonal block of the Hessian, formed at "
-     "prepare: outputs x (inputs+1)^2 doubles twice, in memory and the "
-     "state), or diagonal (the mlp's always)"},
+     "prepare: outputs x (inputs+1)^2 doubles, twice in memory, once in the "
+     "state), or diagonal (Jacobi); ignored for mlp (plain CG)"},
 };
 #define FG_NEWTON_N_PARAMS (sizeof fg_newton_params / sizeof *fg_newton_params)
 

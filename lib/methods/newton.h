@@ -31,7 +31,9 @@ typedef struct fg_newton_obj {
 } fg_newton_obj;
 
 /* Rows per chunk of the passes. */
+#ifndef FG_NEWTON_CHUNK
 #define FG_NEWTON_CHUNK 256
+#endif
 
 /* Ready o for rows at the model's current theta (affine: the probabilities
  * at theta, which the products use). Nothing is changed on failure; end
