@@ -58,7 +58,7 @@ all: lib $(CLI)
 
 help:
 	@echo 'make              build/libforget.a and build/libforget.so.$(VERSION)'
-	@echo 'make check        the Check suites (shared, static, internal), the C++ tests, the CLI, bench_approx on generated data, fuzz corpora, 100 SIGKILL rounds'
+	@echo 'make check        the Check suites (shared, static, internal), the C++ tests, the CLI, bench_approx and bench_newton on generated data, fuzz corpora, 100 SIGKILL rounds'
 	@echo 'make check-long   make check with 2000 SIGKILL rounds, then make fuzz for 600 s per harness (LONG_CRASH_ROUNDS, LONG_FUZZ_SECONDS)'
 	@echo 'make headertest   each public header alone as C99, C11 and C++11; forget.hpp and its parts as C++11, C++14, C++17'
 	@echo 'make check-cpp    the C++ tests of forget.hpp (tests/cpp; also part of check, sanitize, valgrind)'
@@ -73,7 +73,7 @@ help:
 	@echo 'make valgrind     the suites under valgrind, CK_FORK=no'
 	@echo 'make demo         the main job: forget a class and 1% with each method, vs retraining'
 	@echo 'make example      build and run examples/c and examples/cpp'
-	@echo 'make bench        benchmarks beside PyTorch/numpy; figures to docs/BENCHMARKS.md (ONLY=train; ONLY=approx QUICK=1)'
+	@echo 'make bench        benchmarks beside PyTorch/numpy; figures to docs/BENCHMARKS.md (ONLY=train; ONLY=approx QUICK=1; ONLY=newton)'
 	@echo 'make install      PREFIX, DESTDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR'
 	@echo 'variables: CC, CFLAGS, BLAS_LIBS (default -lblas -llapack -llapacke), V=1'
 

@@ -61,7 +61,8 @@ check-cli: $(CLI)
 	@echo '== the forget tool end to end (tests/cli/test_cli.sh)'
 	$(Q)sh tests/cli/test_cli.sh $(CLI)
 
-# bench_approx's feature rules (unit test) and the harness on generated data.
+# bench_approx's feature rules (unit test) and the harnesses of bench_approx
+# and bench_newton on generated data.
 BENCH_RULE_TEST := $(B)/tests/test_bench_rule
 $(BENCH_RULE_TEST): tests/bench/test_rule.c tools/bench/approx/rule.c \
     tools/bench/approx/fail.c tools/bench/approx/rule.h $(SHLIB) $(B)/libforget.so
@@ -70,10 +71,12 @@ $(BENCH_RULE_TEST): tests/bench/test_rule.c tools/bench/approx/rule.c \
 	    tests/bench/test_rule.c tools/bench/approx/rule.c \
 	    tools/bench/approx/fail.c -L$(B) -lforget -Wl,-rpath,'$$ORIGIN/..' -lm
 
-check-bench: $(BENCH_RULE_TEST) $(B)/bench/bench_approx
+check-bench: $(BENCH_RULE_TEST) $(B)/bench/bench_approx $(B)/bench/bench_newton
 	@echo '== bench_approx: feature rules, and a run on generated data'
 	$(Q)$(BENCH_RULE_TEST)
 	$(Q)sh tests/bench/test_bench_approx.sh $(B)/bench/bench_approx
+	@echo '== bench_newton: a run on generated data'
+	$(Q)sh tests/bench/test_bench_newton.sh $(B)/bench/bench_newton
 
 check-internal: $(TEST_INTERNAL)
 	@echo '== Check suites of internal functions (static library)'

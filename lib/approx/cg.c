@@ -24,14 +24,17 @@ int fg_vfinite(const double *a, size_t n)
 }
 
 /* z = M^-1 r */
-static void fg_cg_precond(const fg_cg *c, const double *r, double *z)
+static int fg_cg_precond(const fg_cg *c, const double *r, double *z)
 {
+    if (c->precond != NULL)
+        return c->precond(c->precond_ctx, r, z);
     if (c->inv_diag == NULL) {
         memcpy(z, r, c->n * sizeof *z);
-        return;
+        return FORGET_OK;
     }
     for (size_t i = 0; i < c->n; i++)
         z[i] = c->inv_diag[i] * r[i];
+    return FORGET_OK;
 }
 
 int fg_cg_solve(fg_cg *c, const double *b, double *x, double *work)
@@ -48,7 +51,9 @@ int fg_cg_solve(fg_cg *c, const double *b, double *x, double *work)
     if (bnorm == 0.0)
         return FORGET_OK;
     memcpy(r, b, n * sizeof *r);
-    fg_cg_precond(c, r, z);
+    int rc = fg_cg_precond(c, r, z);
+    if (rc != FORGET_OK)
+        return rc;
     memcpy(p, z, n * sizeof *p);
     double rz = fg_vdot(r, z, n), rnorm = bnorm;
     c->rel_residual = 1.0;
@@ -59,7 +64,7 @@ int fg_cg_solve(fg_cg *c, const double *b, double *x, double *work)
                             "residual %.3g, tolerance %.3g; raise cg_max_iter "
                             "or damping)", c->owner, c->iters,
                             c->rel_residual, c->tol);
-        int rc = c->op(c->ctx, p, ap);
+        rc = c->op(c->ctx, p, ap);
         if (rc != FORGET_OK)
             return rc;
         c->iters++;
@@ -77,7 +82,9 @@ int fg_cg_solve(fg_cg *c, const double *b, double *x, double *work)
             x[i] += alpha * p[i];
             r[i] -= alpha * ap[i];
         }
-        fg_cg_precond(c, r, z);
+        rc = fg_cg_precond(c, r, z);
+        if (rc != FORGET_OK)
+            return rc;
         double rz_next = fg_vdot(r, z, n);
         double beta = rz_next / rz;
         rz = rz_next;

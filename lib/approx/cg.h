@@ -1,7 +1,8 @@
 /* Conjugate gradients on a symmetric positive definite operator given
  * only by its products (matrix-free), in float64, with an optional
- * diagonal (Jacobi) preconditioner: the solver of the second-order
- * methods (newton's step H s = g). A solve either reaches its tolerance
+ * preconditioner: a diagonal (Jacobi) one, or any given as a product
+ * z = M^-1 r. The solver of the second-order methods (newton's step
+ * H s = g). A solve either reaches its tolerance
  * or is refused: not converged within the iteration cap, a direction of
  * non-positive curvature, or a value that is not finite are
  * FORGET_E_NUMERIC with a message naming what happened; a cancel through
@@ -20,6 +21,9 @@ typedef struct fg_cg {
     fg_cg_op op;
     void *ctx;
     const double *inv_diag; /* M^-1 = diag(inv_diag) (NULL: none) */
+    fg_cg_op precond;      /* z = M^-1 r, symmetric positive definite
+                              (NULL: inv_diag); used when set */
+    void *precond_ctx;
     double tol;            /* stop when ||A x - b|| <= tol ||b|| */
     size_t max_iter;       /* products at most (0: none allowed) */
     forget_run *run;       /* progress in [p0, p1] per iteration, cancel

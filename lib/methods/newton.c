@@ -52,6 +52,11 @@ static const forget_param_def fg_newton_params[] = {
     {"row_norm", FORGET_PARAM_DOUBLE, "0", 0, 1e15, NULL,
      "certified: the bound on the rows' norms the certificate uses (rows "
      "beyond it are refused at prepare); 0: the largest training row's"},
+    {"preconditioner", FORGET_PARAM_ENUM, "block", 0, -1, "block|diagonal",
+     "of conjugate gradients, linear models: block (default; per output "
+     "the Cholesky factor of its diagonal block of the Hessian, formed at "
+     "prepare: outputs x (inputs+1)^2 doubles, twice in memory, once in the "
+     "state), or diagonal (Jacobi); ignored for mlp (plain CG)"},
 };
 #define FG_NEWTON_N_PARAMS (sizeof fg_newton_params / sizeof *fg_newton_params)
 
@@ -60,9 +65,10 @@ typedef struct fg_newton {
     double lambda, damping, budget, tol;
     size_t max_iter;
     uint64_t seed;
-    int prepared;
+    int prepared, block;
     fg_retain r;
     fg_newton_cert cert;
+    fg_newton_pc pc; /* affine, block: empty otherwise */
 } fg_newton;
 
 static void fg_newton_destroy(void *state);
@@ -81,6 +87,7 @@ static int fg_newton_create(void **state, forget_model *model,
         return fg_nomem("a newton state");
 
     int64_t iters, seed;
+    size_t pc_kind = 0;
     s->model = model;
     forget_params_double(p, "weight_decay", &s->lambda);
     forget_params_double(p, "damping", &s->damping);
@@ -88,6 +95,7 @@ static int fg_newton_create(void **state, forget_model *model,
     forget_params_double(p, "cg_tol", &s->tol);
     forget_params_int(p, "cg_max_iter", &iters);
     forget_params_int(p, "seed", &seed);
+    forget_params_enum(p, "preconditioner", &pc_kind);
     int affine = fg_model_affine(model);
     if (s->damping < 0)
         s->damping = affine ? 0.0 : 1e-3;
@@ -101,6 +109,10 @@ static int fg_newton_create(void **state, forget_model *model,
                       "steps on the exact Hessian of every row still "
                       "learned: damping and retain_budget must be left at "
                       "their defaults");
+    /* the certificate's bound is spent after the step and a request may
+     * still be refused then: the block preconditioner, downdated with
+     * the step, would not be as before (certified: the diagonal) */
+    s->block = affine && pc_kind == 0 && !s->cert.on;
     if (rc != FORGET_OK) {
         fg_newton_destroy(s);
         return rc;
@@ -116,7 +128,25 @@ static void fg_newton_destroy(void *state)
         return;
     fg_retain_free(&s->r);
     fg_newton_cert_free(&s->cert);
+    fg_newton_pc_free(&s->pc);
     fg_free(s);
+}
+
+/* The block preconditioner over the training rows at the model's
+ * theta (checked as fg_retain_prepare_run checks them, first). */
+static int fg_newton_begin_pc(const fg_newton *s, const forget_dataset *train,
+                              fg_newton_pc *pc)
+{
+    int rc = fg_model_check_data(s->model, train, "method 'newton'");
+    if (rc != FORGET_OK)
+        return rc;
+    fg_newton_obj o;
+    memset(&o, 0, sizeof o);
+    rc = fg_newton_obj_begin(&o, s->model, train, s->lambda, s->damping);
+    if (rc == FORGET_OK)
+        rc = fg_newton_pc_build(pc, &o, train);
+    fg_newton_obj_end(&o);
+    return rc;
 }
 
 static int fg_newton_prepare(void *state, const forget_dataset *train,
@@ -124,15 +154,23 @@ static int fg_newton_prepare(void *state, const forget_dataset *train,
 {
     fg_newton *s = state;
     double rbound = 0, gram = 0, spent = 0;
+    fg_newton_pc pc;
+    memset(&pc, 0, sizeof pc);
     int rc = FORGET_OK;
     if (s->cert.on) /* checked before anything changes */
         rc = fg_newton_cert_prepare(&s->cert, s->model, train, &rbound,
                                     &gram, &spent, run);
+    if (rc == FORGET_OK && s->block)
+        rc = fg_newton_begin_pc(s, train, &pc);
     if (rc == FORGET_OK)
-        rc = fg_retain_prepare_run(&s->r, s->model, train, s->budget, s->seed,
-                                   "method 'newton'", run);
-    if (rc != FORGET_OK)
+        rc = fg_retain_prepare_run(&s->r, s->model, train, s->budget,
+                                   s->seed, "method 'newton'", run);
+    if (rc != FORGET_OK) {
+        fg_newton_pc_free(&pc);
         return rc;
+    }
+    fg_newton_pc_free(&s->pc);
+    s->pc = pc;
     s->prepared = 1;
     s->cert.rbound = rbound;
     s->cert.gram = gram;
@@ -213,7 +251,7 @@ static int fg_newton_apply(fg_newton *s, const forget_dataset *retain,
     out->cg.owner = "method 'newton'";
     if (rc == FORGET_OK) {
         memcpy(backup, fg_model_theta_const(s->model), p * sizeof(float));
-        rc = fg_newton_step(&o, g, &out->cg, s_vec, work);
+        rc = fg_newton_step(&o, g, &out->cg, &s->pc, s_vec, work);
         out->step_taken = rc == FORGET_OK;
     }
     if (rc == FORGET_OK && s->cert.on) /* g is still the gradient before */
@@ -226,6 +264,8 @@ static int fg_newton_apply(fg_newton *s, const forget_dataset *retain,
     }
     if (rc != FORGET_OK && out->step_taken)
         memcpy(fg_model_theta(s->model), backup, p * sizeof(float));
+    if (rc == FORGET_OK) /* the rows' terms leave the preconditioner */
+        fg_newton_pc_remove(&s->pc, &o, f);
     fg_newton_obj_end(&o);
     fg_free(buf);
     fg_free(backup);
@@ -341,7 +381,7 @@ static int fg_newton_save(void *state, forget_writer *w)
     int rc = s->prepared ? fg_retain_save(&s->r, w) : FORGET_OK;
     if (rc == FORGET_OK && s->prepared)
         rc = fg_newton_cert_save(&s->cert, w);
-    return rc;
+    return rc == FORGET_OK && s->prepared ? fg_newton_pc_save(&s->pc, w) : rc;
 }
 
 static int fg_newton_load(void **state, forget_model *model,
@@ -353,13 +393,16 @@ static int fg_newton_load(void **state, forget_model *model,
     if (rc != FORGET_OK)
         return rc;
     fg_newton *s = made;
-    fg_slot t[] = {FG_RETAIN_SLOTS, FG_CERT_SLOT, {NULL, 0, 0, 0, 0}};
+    fg_slot t[] = {FG_RETAIN_SLOTS, FG_CERT_SLOT, FG_NEWTON_PC_SLOTS,
+                   {NULL, 0, 0, 0, 0}};
     rc = fg_slots_read(r, t, NULL, NULL, "method 'newton'");
     int any = 0;
     for (size_t i = 0; i < FG_RETAIN_N_SLOTS; i++)
         any |= t[i].data != NULL;
     if (rc == FORGET_OK && any) {
         rc = fg_retain_load(&s->r, t, model, "newton");
+        if (rc == FORGET_OK && s->block)
+            rc = fg_newton_pc_load(&s->pc, t, model, s->lambda + s->damping);
         s->prepared = rc == FORGET_OK;
     }
     if (rc == FORGET_OK)

@@ -31,7 +31,9 @@ typedef struct fg_newton_obj {
 } fg_newton_obj;
 
 /* Rows per chunk of the passes. */
+#ifndef FG_NEWTON_CHUNK
 #define FG_NEWTON_CHUNK 256
+#endif
 
 /* Ready o for rows at the model's current theta (affine: the probabilities
  * at theta, which the products use). Nothing is changed on failure; end
@@ -58,17 +60,61 @@ int fg_newton_affine_grad_sum(fg_newton_obj *o, const forget_dataset *ds,
                               double *g);
 void fg_newton_affine_hvp(fg_newton_obj *o, const double *v, double *out);
 void fg_newton_affine_diag(fg_newton_obj *o, double *diag);
+/* The diagonal blocks of the data Hessian's sum, one per output: s_j +=
+ * alpha sum over ds's rows of w_ij (x_i, 1)(x_i, 1)^T (upper triangles of
+ * nb blocks of (d + 1)^2), w_ij = p_ij (1 - p_ij) with the softmax p_i
+ * at theta (classification), or 2 / k with nb = 1 (least squares, whose
+ * blocks are all this one). xs: FG_NEWTON_CHUNK (d + 1) doubles. */
+void fg_newton_affine_blocks(fg_newton_obj *o, const forget_dataset *ds,
+                             const double *theta, double alpha, double *s,
+                             size_t nb, double *xs);
 
 /* The Gauss-Newton path (newton_gn.c). */
 int fg_newton_gn_grad_sum(fg_newton_obj *o, const forget_dataset *ds,
                           double *g);
 int fg_newton_gn_hvp(fg_newton_obj *o, const double *v, double *out);
 
+/* The block preconditioner of affine models (newton_precond.c): per
+ * output the Cholesky factor of its diagonal block of the Hessian, kept
+ * as sums over the rows still learned with the weights of theta_pc. */
+typedef struct fg_newton_pc {
+    size_t k, d1, nb, p;  /* outputs, inputs + 1, blocks (k, or 1 for least
+                             squares), parameters */
+    size_t woff, boff;
+    int project;          /* softmax: the common directions exactly */
+    int ok;               /* u holds usable factors */
+    double rows, shift;   /* rows in the sums; weight_decay + damping */
+    double *theta;        /* theta_pc (p) */
+    double *s;            /* nb blocks (d1 x d1, upper): the sums */
+    double *u;            /* their factors, of s / rows + shift I */
+    double *work;
+} fg_newton_pc;
+
+/* Build over rows at o's theta (o begun on an affine model); on failure
+ * pc is left empty. */
+int fg_newton_pc_build(fg_newton_pc *pc, fg_newton_obj *o,
+                       const forget_dataset *rows);
+/* Remove rows' terms and factor again (allocates nothing; cannot fail:
+ * a block no longer positive definite leaves ok = 0). */
+void fg_newton_pc_remove(fg_newton_pc *pc, fg_newton_obj *o,
+                         const forget_dataset *rows);
+/* z = M^-1 v: an fg_cg_op on an fg_newton_pc with ok set. */
+int fg_newton_pc_apply(void *pc, const double *v, double *z);
+void fg_newton_pc_free(fg_newton_pc *pc);
+/* Optional sections NPCH, NPCT, NPCS; load: t holds them (all absent:
+ * pc stays empty). */
+#define FG_NEWTON_PC_SLOTS                                                 \
+    {"NPCH", 8, 0, 0, 0}, {"NPCT", 8, 0, 0, 0}, {"NPCS", 8, 0, 0, 0}
+int fg_newton_pc_save(const fg_newton_pc *pc, forget_writer *w);
+int fg_newton_pc_load(fg_newton_pc *pc, const fg_slot *t,
+                      const forget_model *m, double shift);
+
 /* One step: s solves (H + delta I) s = g by conjugate gradients (c gives
- * the tolerance, cap and progress; its n, op, ctx and inv_diag are set
- * here), then theta <- theta - s in the model; the model is unchanged unless
- * FORGET_OK. work: 6 p doubles. */
-int fg_newton_step(fg_newton_obj *o, const double *g, fg_cg *c, double *s,
-                   double *work);
+ * the tolerance, cap and progress; its n, op, ctx and preconditioner are
+ * set here: pc when it is usable, else the diagonal), then theta <-
+ * theta - s in the model; the model is unchanged unless FORGET_OK. work:
+ * 6 p doubles. */
+int fg_newton_step(fg_newton_obj *o, const double *g, fg_cg *c,
+                   fg_newton_pc *pc, double *s, double *work);
 
 #endif

@@ -150,3 +150,31 @@ void fg_newton_affine_diag(fg_newton_obj *o, double *diag)
         fg_newton_back(o, c, diag);
     }
 }
+
+void fg_newton_affine_blocks(fg_newton_obj *o, const forget_dataset *ds,
+                             const double *theta, double alpha, double *s,
+                             size_t nb, double *xs)
+{
+    size_t n = forget_dataset_rows(ds), k = o->k, d = o->d, d1 = d + 1;
+    int classes = fg_newton_classes(o);
+    for (size_t b = 0; b < n; b += FG_NEWTON_CHUNK) {
+        size_t e = n - b < FG_NEWTON_CHUNK ? n : b + FG_NEWTON_CHUNK;
+        size_t c = fg_newton_load(o, ds, b, e);
+        if (classes) {
+            fg_newton_outputs(o, c, theta + o->woff, theta + o->boff);
+            for (size_t i = 0; i < c; i++)
+                fg_newton_softmax(o->zd + i * k, k);
+        }
+        for (size_t j = 0; j < nb; j++) {
+            /* xs = sqrt(weight) (x, 1), row by row */
+            for (size_t i = 0; i < c; i++) {
+                double pj = classes ? o->zd[i * k + j] : 0.0;
+                double w = sqrt(classes ? pj * (1.0 - pj) : 2.0 / (double)k);
+                for (size_t l = 0; l < d; l++)
+                    xs[i * d1 + l] = w * o->xd[i * d + l];
+                xs[i * d1 + d] = w;
+            }
+            fg_dsyrk(1, d1, c, alpha, xs, d1, 1.0, s + j * d1 * d1, d1);
+        }
+    }
+}

@@ -107,14 +107,19 @@ int fg_newton_inv_diag(fg_newton_obj *o, double *inv)
     return 1;
 }
 
-int fg_newton_step(fg_newton_obj *o, const double *g, fg_cg *c, double *s,
-                   double *work)
+int fg_newton_step(fg_newton_obj *o, const double *g, fg_cg *c,
+                   fg_newton_pc *pc, double *s, double *work)
 {
     double *inv = work + 4 * o->p;
     c->n = o->p;
     c->op = fg_newton_hvp;
     c->ctx = o;
-    c->inv_diag = fg_newton_inv_diag(o, inv) ? inv : NULL;
+    if (pc != NULL && pc->ok) {
+        c->precond = fg_newton_pc_apply;
+        c->precond_ctx = pc;
+    } else {
+        c->inv_diag = fg_newton_inv_diag(o, inv) ? inv : NULL;
+    }
     int rc = fg_cg_solve(c, g, s, work);
     if (rc != FORGET_OK)
         return rc;
