@@ -23,7 +23,7 @@ typedef struct fg_tunecal {
  * batch), at least 1 (at most 1e9). */
 size_t fg_tunecal_steps(double passes, size_t n, size_t batch);
 /* The knob value (passes) that makes exactly steps steps of n rows in
- * batches of batch (fg_tuner_steps' inverse), within [lo, hi]. */
+ * batches of batch (fg_tunecal_steps' inverse), within [lo, hi]. */
 double fg_tunecal_passes(size_t steps, size_t n, size_t batch, double lo,
                          double hi);
 

@@ -84,11 +84,6 @@ double fg_tuner_gate(const forget_model *m, double forgotten_loss)
                                 : log((double)forget_model_outputs(m));
 }
 
-size_t fg_tuner_steps(double passes, size_t n, size_t b)
-{
-    return fg_tunecal_steps(passes, n, b);
-}
-
 int fg_tuner_descend(const fg_tuner_req *q, const fg_tune_cfg *c, double w_r,
                      double w_f, const int32_t *f_labels, double f_gate,
                      double passes,
@@ -109,7 +104,7 @@ int fg_tuner_descend(const fg_tuner_req *q, const fg_tune_cfg *c, double w_r,
         t[i].batch = q->s->batch;
         t[i].salt = i + 1;
     }
-    size_t steps = fg_tuner_steps(passes, t[0].n, q->s->batch);
+    size_t steps = fg_tunecal_steps(passes, t[0].n, q->s->batch);
     int rc = fg_tune_term_start(&t[0], m, c);
     if (rc == FORGET_OK)
         rc = fg_tune_term_start(&t[1], m, c);

@@ -94,8 +94,6 @@ double fg_tuner_gate(const forget_model *m, double forgotten_loss);
 
 /* The fine-tuning configuration of a request with seed: opt and seed. */
 fg_tune_cfg fg_tuner_cfg(const fg_tuner *s, uint64_t seed);
-/* Steps for passes over n rows in batches of b (at least 1). */
-size_t fg_tuner_steps(double passes, size_t n, size_t b);
 /* The steps of a request on m: passes over the retained sample, each
  * step a batch of it (weight w_r) and a batch of the forget rows (weight
  * w_f, labelled f_labels or their own, gated at f_gate (fg_tune_term's

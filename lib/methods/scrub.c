@@ -102,8 +102,8 @@ static int fg_scrub_rounds(const fg_tuner_req *q, double max_epochs,
     int rc = FORGET_OK;
     for (double r = 0; rc == FORGET_OK && r < rounds; r++) {
         double mx = fmin(1.0, max_epochs - r), mn = fmin(1.0, epochs - r);
-        size_t steps[2] = {mx > 0 ? fg_tuner_steps(mx, n_f, s->batch) : 0,
-                           mn > 0 ? fg_tuner_steps(mn, n_r, s->batch) : 0};
+        size_t steps[2] = {mx > 0 ? fg_tunecal_steps(mx, n_f, s->batch) : 0,
+                           mn > 0 ? fg_tunecal_steps(mn, n_r, s->batch) : 0};
         for (int phase = 0; rc == FORGET_OK && phase < 2; phase++) {
             if (steps[phase] == 0)
                 continue;
@@ -136,8 +136,8 @@ static int fg_scrub_run(const fg_tuner_req *q, double max_epochs,
     for (int i = 0; rc == FORGET_OK && i < 3; i++)
         rc = fg_tune_term_start(&t[i], m, &c);
     fg_tune *ses = NULL;
-    size_t total = fg_tuner_steps(max_epochs, t[0].n, s->batch) +
-                   fg_tuner_steps(s->opt_x[0], t[1].n, s->batch);
+    size_t total = fg_tunecal_steps(max_epochs, t[0].n, s->batch) +
+                   fg_tunecal_steps(s->opt_x[0], t[1].n, s->batch);
     if (rc == FORGET_OK)
         rc = fg_tune_begin(&ses, m, &c, total);
     if (rc == FORGET_OK)
