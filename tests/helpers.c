@@ -432,6 +432,36 @@ float *params_copy(const forget_model *m)
     return p;
 }
 
+double report_of(const forget_unlearner *u, const char *key)
+{
+    double v = NAN;
+    ck_assert_msg(forget_report_get(forget_unlearner_report(u), key, &v) ==
+                      FORGET_OK, "no report key %s", key);
+    return v;
+}
+
+double accuracy_of(const forget_model *m, const forget_dataset *ds)
+{
+    double a = -1;
+    ck_assert_int_eq(forget_eval_accuracy(m, ds, &a), FORGET_OK);
+    return a;
+}
+
+void assert_unchanged(const forget_unlearner *u, const forget_model *m,
+                      const unsigned char *s0, size_t n0, const float *p0,
+                      const char *what)
+{
+    size_t n1;
+    unsigned char *s1 = saved_state(u, &n1);
+    float *p1 = params_copy(m);
+    ck_assert_msg(n0 == n1 && memcmp(s0, s1, n0) == 0, "%s: state changed",
+                  what);
+    ck_assert_msg(memcmp(p0, p1, forget_model_param_count(m) * sizeof *p0) ==
+                      0, "%s: model changed", what);
+    free(s1);
+    free(p1);
+}
+
 uint32_t crc32c_bitwise(const unsigned char *p, size_t n)
 {
     uint32_t c = 0xffffffffu;

@@ -101,6 +101,16 @@ int blas_set_threads(int n);
 /* A copy of a model's parameters (malloc'ed). */
 float *params_copy(const forget_model *m);
 
+/* A figure of the unlearner's last report (the test fails without it). */
+double report_of(const forget_unlearner *u, const char *key);
+/* Accuracy of m on ds (the test fails on an error). */
+double accuracy_of(const forget_model *m, const forget_dataset *ds);
+/* The state's bytes (s0, n0: saved_state) and the model's parameters
+ * (p0: params_copy) are as they were; what names the case. */
+void assert_unchanged(const forget_unlearner *u, const forget_model *m,
+                      const unsigned char *s0, size_t n0, const float *p0,
+                      const char *what);
+
 /* An unlearner's saved state (malloc'ed). */
 unsigned char *saved_state(const forget_unlearner *u, size_t *len);
 /* The sections tags[0..n) of two unlearners' saved states are the same

@@ -552,6 +552,27 @@ START_TEST(every_allocation_may_fail)
     forget_unlearner_free(c.ssd);
     c.ssd = NULL;
 
+    /* a fine-tuning method (the retained sample and the guard): prepare,
+     * save, load, forget (the guard measures, judges and drops rows
+     * even when its limit cannot be reached) */
+    ck_assert_int_eq(forget_unlearner_create(&c.ssd, "neggrad", c.model,
+                                             "epochs=1 guard=1e6"),
+                     FORGET_OK);
+    total += sweep(&c, "neggrad prepare", op_ssd_prepare, free_unlearner);
+    ck_assert_int_eq(forget_unlearner_save_buffer(c.ssd, NULL, 0,
+                                                  &c.state_len), FORGET_OK);
+    c.state = malloc(c.state_len);
+    total += sweep(&c, "neggrad save_buffer", op_ssd_save, free_unlearner);
+    total += sweep(&c, "neggrad load_buffer", op_ssd_load, free_unlearner);
+    total += sweep(&c, "neggrad forget", op_ssd_forget, free_unlearner);
+    ck_assert_int_eq(forget_report_get(forget_unlearner_report(c.ssd),
+                                       "guard_rows", &dampened),
+                     FORGET_OK);
+    ck_assert_double_eq(dampened, 25);
+    free(c.state);
+    forget_unlearner_free(c.ssd);
+    c.ssd = NULL;
+
     /* analytic: the kind, fitting, and every request of the method. */
     total += sweep(&c, "analytic model", op_an_model, free_model);
     total += sweep(&c, "analytic trunk", op_an_trunk, free_model);

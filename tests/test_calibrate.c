@@ -68,21 +68,6 @@ static forget_dataset *subpop(const forget_dataset *D, int32_t c, size_t j,
     return out;
 }
 
-static double report_value(const forget_unlearner *u, const char *key)
-{
-    double v = NAN;
-    ck_assert_int_eq(forget_report_get(forget_unlearner_report(u), key, &v),
-                     FORGET_OK);
-    return v;
-}
-
-static double acc(const forget_model *m, const forget_dataset *ds)
-{
-    double a = -1;
-    ck_assert_int_eq(forget_eval_accuracy(m, ds, &a), FORGET_OK);
-    return a;
-}
-
 /* Run ssd with params on a copy of f's model forgetting F; *out the
  * copy (or NULL), returns the status. */
 static int ssd_on_copy(const cfix *f, const forget_dataset *F,
@@ -128,11 +113,11 @@ START_TEST(meets_forget_accuracy_targets)
                 int rc = ssd_on_copy(&f, sets[s], params, &c, &u);
                 tried++;
                 if (rc == FORGET_OK) {
-                    double a = acc(c, sets[s]);
+                    double a = accuracy_of(c, sets[s]);
                     ck_assert_msg(fabs(a - targets[t]) <= 0.08 + 1e-12,
                                   "%s set %d target %g: accuracy %g",
                                   kinds[k][0], s, targets[t], a);
-                    ck_assert_double_eq_tol(report_value(u, "calibration_"
+                    ck_assert_double_eq_tol(report_of(u, "calibration_"
                                                          "achieved"),
                                             a, 1e-12);
                     met++;
@@ -179,24 +164,24 @@ START_TEST(equals_the_alpha_it_chose)
     forget_unlearner *ua = NULL, *ub = NULL, *ud = NULL;
     ck_assert_int_eq(ssd_on_copy(&f, F, "target=forget_acc:0", &a, &ua),
                      FORGET_OK);
-    double alpha = report_value(ua, "calibrated_alpha");
-    ck_assert(report_value(ua, "calibration_trials") >= 2);
-    ck_assert(report_value(ua, "calibration_trials") <= 12);
+    double alpha = report_of(ua, "calibrated_alpha");
+    ck_assert(report_of(ua, "calibration_trials") >= 2);
+    ck_assert(report_of(ua, "calibration_trials") <= 12);
     char params[96];
     snprintf(params, sizeof params, "alpha=%.17g lambda=%.17g", alpha,
-             report_value(ua, "calibrated_lambda"));
+             report_of(ua, "calibrated_lambda"));
     ck_assert_int_eq(ssd_on_copy(&f, F, params, &b, &ub), FORGET_OK);
     unsigned char da[32], db[32];
     ck_assert_int_eq(forget_model_digest(a, da), FORGET_OK);
     ck_assert_int_eq(forget_model_digest(b, db), FORGET_OK);
     ck_assert_mem_eq(da, db, 32);
-    ck_assert_double_eq(report_value(ua, "dampened"),
-                        report_value(ub, "dampened"));
-    ck_assert_double_eq(acc(a, F), 0.0);
+    ck_assert_double_eq(report_of(ua, "dampened"),
+                        report_of(ub, "dampened"));
+    ck_assert_double_eq(accuracy_of(a, F), 0.0);
     ck_assert_int_eq(ssd_on_copy(&f, F, "", &dflt, &ud), FORGET_OK);
-    ck_assert_msg(acc(dflt, F) > 0.0 || acc(a, rest) >= acc(dflt, rest),
+    ck_assert_msg(accuracy_of(dflt, F) > 0.0 || accuracy_of(a, rest) >= accuracy_of(dflt, rest),
                   "retained accuracy %g calibrated vs %g default",
-                  acc(a, rest), acc(dflt, rest));
+                  accuracy_of(a, rest), accuracy_of(dflt, rest));
     forget_unlearner_free(ua);
     forget_unlearner_free(ub);
     forget_unlearner_free(ud);
@@ -244,7 +229,7 @@ START_TEST(heldout_targets)
          * held-out rows as the model saw them before the request */
         double mh;
         if (k == 0)
-            mh = acc(c, f.test);
+            mh = accuracy_of(c, f.test);
         else
             ck_assert_int_eq(forget_eval_loss(c, f.test, &mh), FORGET_OK);
         ck_assert_int_eq(forget_unlearner_set_heldout(u, f.test), FORGET_OK);
@@ -252,7 +237,7 @@ START_TEST(heldout_targets)
         if (rc == FORGET_OK) {
             double mf;
             if (k == 0) {
-                mf = acc(c, F);
+                mf = accuracy_of(c, F);
                 ck_assert_msg(fabs(mf - mh) <= 0.05 + 1e-12,
                               "accuracy %g vs held-out %g", mf, mh);
             } else {
@@ -260,7 +245,7 @@ START_TEST(heldout_targets)
                 ck_assert_msg(fabs(mf - mh) <= 0.1 + 1e-9,
                               "loss %g vs held-out %g", mf, mh);
             }
-            ck_assert_double_eq_tol(report_value(u, "calibration_goal"), mh,
+            ck_assert_double_eq_tol(report_of(u, "calibration_goal"), mh,
                                     1e-12);
         } else {
             ck_assert_int_eq(rc, FORGET_E_NUMERIC);
@@ -387,8 +372,8 @@ START_TEST(save_load_and_regression)
                      FORGET_OK);
     ck_assert_int_eq(forget_unlearner_forget(u, B), FORGET_OK);
     ck_assert_int_eq(forget_unlearner_forget(v, B), FORGET_OK);
-    ck_assert_double_eq(report_value(u, "calibrated_alpha"),
-                        report_value(v, "calibrated_alpha"));
+    ck_assert_double_eq(report_of(u, "calibrated_alpha"),
+                        report_of(v, "calibrated_alpha"));
     float *pa = params_copy(f.m), *pb = params_copy(twin);
     ck_assert_mem_eq(pa, pb, forget_model_param_count(f.m) * sizeof *pa);
     unsigned char *sa = saved_state(u, &na), *sb = saved_state(v, &nb);

@@ -36,14 +36,6 @@ static void digest_of(const forget_unlearner *u, unsigned char d[32])
                      FORGET_OK);
 }
 
-static double report(const forget_unlearner *u, const char *key)
-{
-    double v = -1;
-    ck_assert_int_eq(forget_report_get(forget_unlearner_report(u), key, &v),
-                     FORGET_OK);
-    return v;
-}
-
 static int forgotten(const forget_unlearner *u, uint64_t id)
 {
     int f = -1;
@@ -175,12 +167,12 @@ START_TEST(sisa_recovers_acknowledged_requests)
     jfix f;
     setup(&f, 120, "sisa.journal");
     ck_assert_int_eq(forget_unlearner_open_journal(f.u, f.path, 0), FORGET_OK);
-    ck_assert(report(f.u, "journal_requests") == 0);
+    ck_assert(report_of(f.u, "journal_requests") == 0);
     uint64_t a[3] = {503, 560, 611}, b[2] = {507, 560};
     ck_assert_int_eq(forget_unlearner_forget_ids(f.u, a, 3), FORGET_OK);
-    ck_assert(report(f.u, "journal_seq") == 1);
+    ck_assert(report_of(f.u, "journal_seq") == 1);
     ck_assert_int_eq(forget_unlearner_forget_ids(f.u, b, 2), FORGET_OK);
-    ck_assert(report(f.u, "journal_seq") == 2);
+    ck_assert(report_of(f.u, "journal_seq") == 2);
     ck_assert_int_eq(forgotten(f.u, 560), 1);
     ck_assert_int_eq(forgotten(f.u, 507), 1);
     ck_assert_int_eq(forgotten(f.u, 508), 0);
@@ -203,9 +195,9 @@ START_TEST(sisa_recovers_acknowledged_requests)
     ck_assert_int_eq(forget_unlearner_is_forgotten(f.u, 503, &q),
                      FORGET_E_STATE);
     ck_assert_int_eq(forget_unlearner_open_journal(f.u, f.path, 0), FORGET_OK);
-    ck_assert(report(f.u, "journal_requests") == 2);
-    ck_assert(report(f.u, "journal_redone") == 2);
-    ck_assert(report(f.u, "journal_pending") == 0);
+    ck_assert(report_of(f.u, "journal_requests") == 2);
+    ck_assert(report_of(f.u, "journal_redone") == 2);
+    ck_assert(report_of(f.u, "journal_pending") == 0);
     unsigned char now[32];
     digest_of(f.u, now);
     ck_assert_mem_eq(now, after, 32);
@@ -221,12 +213,12 @@ START_TEST(sisa_recovers_acknowledged_requests)
     /* the state saved after the requests needs nothing */
     f.u = load_state(f.t, s2, s2_len);
     ck_assert_int_eq(forget_unlearner_open_journal(f.u, f.path, 0), FORGET_OK);
-    ck_assert(report(f.u, "journal_redone") == 0);
+    ck_assert(report_of(f.u, "journal_redone") == 0);
     ck_assert_int_eq(forgotten(f.u, 503), 1);
     /* new requests continue the numbering */
     uint64_t c = 599;
     ck_assert_int_eq(forget_unlearner_forget_ids(f.u, &c, 1), FORGET_OK);
-    ck_assert(report(f.u, "journal_seq") == 3);
+    ck_assert(report_of(f.u, "journal_seq") == 3);
     forget_unlearner_free(f.u);
     free(s2);
     f.u = NULL;
@@ -287,7 +279,7 @@ START_TEST(request_cut_short_in_backend_is_finished)
     forget_unlearner_free(f.u);
     f.u = load_state(f.t, f.s0, f.s0_len);
     ck_assert_int_eq(forget_unlearner_open_journal(f.u, f.path, 0), FORGET_OK);
-    ck_assert(report(f.u, "journal_redone") == 1);
+    ck_assert(report_of(f.u, "journal_redone") == 1);
     digest_of(f.u, got);
     ck_assert_mem_eq(got, want, 32);
     ck_assert_int_eq(forgotten(f.u, 502), 1);
@@ -316,11 +308,11 @@ START_TEST(refused_request_is_not_redone)
     ck_assert_int_eq(forgotten(f.u, 501), 0);
     uint64_t good = 504;
     ck_assert_int_eq(forget_unlearner_forget_ids(f.u, &good, 1), FORGET_OK);
-    ck_assert(report(f.u, "journal_seq") == 2);
+    ck_assert(report_of(f.u, "journal_seq") == 2);
     forget_unlearner_free(f.u);
     f.u = load_state(f.t, f.s0, f.s0_len);
     ck_assert_int_eq(forget_unlearner_open_journal(f.u, f.path, 0), FORGET_OK);
-    ck_assert(report(f.u, "journal_redone") == 1);
+    ck_assert(report_of(f.u, "journal_redone") == 1);
     ck_assert_int_eq(forgotten(f.u, 501), 0);
     ck_assert_int_eq(forgotten(f.u, 504), 1);
     forget_unlearner_free(f.u);
@@ -373,8 +365,8 @@ START_TEST(ssd_request_waits_for_its_rows)
     ck_assert_int_eq(forget_model_load_buffer(&m, m0, m0_len), FORGET_OK);
     u = load_state(m, s0, s0_len);
     ck_assert_int_eq(forget_unlearner_open_journal(u, path, 0), FORGET_OK);
-    ck_assert(report(u, "journal_pending") == 1);
-    ck_assert(report(u, "journal_redone") == 0);
+    ck_assert(report_of(u, "journal_pending") == 1);
+    ck_assert(report_of(u, "journal_redone") == 0);
     const uint64_t *ids = expect_pending(u, FORGET_JOURNAL_FORGET, 3);
     ck_assert(ids[0] == 510 && ids[1] == 520 && ids[2] == 530);
     ck_assert_int_eq(forgotten(u, 510), 0); /* not in the model yet */
@@ -386,7 +378,7 @@ START_TEST(ssd_request_waits_for_its_rows)
     ck_assert_int_eq(forgotten(u, 520), 1);
     expect_pending(u, 0, 0);
     ck_assert_int_eq(forget_unlearner_forget(u, G), FORGET_OK);
-    ck_assert(report(u, "journal_seq") == 2);
+    ck_assert(report_of(u, "journal_seq") == 2);
     forget_unlearner_free(u);
     forget_model_free(m);
     forget_dataset_free(F);
@@ -460,8 +452,8 @@ START_TEST(state_and_model_from_different_points)
     /* with the whole journal: consistent, nothing to do */
     write_file(path, j1, jlen);
     ck_assert_int_eq(forget_unlearner_open_journal(u, path, 0), FORGET_OK);
-    ck_assert(report(u, "journal_redone") == 0);
-    ck_assert(report(u, "journal_pending") == 0);
+    ck_assert(report_of(u, "journal_redone") == 0);
+    ck_assert(report_of(u, "journal_pending") == 0);
     ck_assert_int_eq(forgotten(u, 520), 1);
     forget_unlearner_free(u);
     forget_model_free(m);
@@ -510,8 +502,8 @@ START_TEST(damaged_journals_are_reported)
         forget_unlearner *u = NULL;
         ck_assert_int_eq(jfix_open(&f, f.file, cut, FORGET_JOURNAL_REPAIR, &u),
                          FORGET_OK);
-        ck_assert(report(u, "journal_dropped_bytes") == (double)(cut - last));
-        ck_assert(report(u, "journal_redone") == 2);
+        ck_assert(report_of(u, "journal_dropped_bytes") == (double)(cut - last));
+        ck_assert(report_of(u, "journal_redone") == 2);
         ck_assert_int_eq(forgotten(u, 503), 1);
         forget_unlearner_free(u);
     }
@@ -522,7 +514,7 @@ START_TEST(damaged_journals_are_reported)
     forget_unlearner *u = NULL;
     ck_assert_int_eq(jfix_open(&f, b, f.len + 64, FORGET_JOURNAL_REPAIR, &u),
                      FORGET_OK);
-    ck_assert(report(u, "journal_dropped_bytes") == 64);
+    ck_assert(report_of(u, "journal_dropped_bytes") == 64);
     forget_unlearner_free(u);
     struct stat st;
     ck_assert_int_eq(stat(f.path, &st), 0);
@@ -621,7 +613,7 @@ START_TEST(full_disk_is_reported)
     forget_unlearner_free(f.u);
     f.u = load_state(f.t, sj, sj_len);
     ck_assert_int_eq(forget_unlearner_open_journal(f.u, f.path, 0), FORGET_OK);
-    ck_assert(report(f.u, "journal_redone") == 1);
+    ck_assert(report_of(f.u, "journal_redone") == 1);
     ck_assert_int_eq(forgotten(f.u, 505), 1);
     ck_assert_int_eq(forgotten(f.u, 506), 0);
     free(sj);
@@ -816,7 +808,7 @@ START_TEST(learn_and_forget_in_order)
     ck_assert_int_eq(forget_model_load_buffer(&m, m0, m0_len), FORGET_OK);
     u = load_state(m, s0, s0_len);
     ck_assert_int_eq(forget_unlearner_open_journal(u, path, 0), FORGET_OK);
-    ck_assert(report(u, "journal_pending") == 2);
+    ck_assert(report_of(u, "journal_pending") == 2);
     expect_pending(u, FORGET_JOURNAL_LEARN, 3);
     /* the forget may not jump the queue */
     ck_assert_int_eq(forget_unlearner_forget_ids(u, gone, 2), FORGET_E_STATE);

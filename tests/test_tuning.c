@@ -49,21 +49,6 @@ static void fixture_free(fixture *f)
     forget_model_free(f->m);
 }
 
-static double accuracy(const forget_model *m, const forget_dataset *ds)
-{
-    double a = -1;
-    ck_assert_int_eq(forget_eval_accuracy(m, ds, &a), FORGET_OK);
-    return a;
-}
-
-static double report(const forget_unlearner *u, const char *key)
-{
-    double v = -1;
-    ck_assert_msg(forget_report_get(forget_unlearner_report(u), key, &v) ==
-                      FORGET_OK, "no report key %s", key);
-    return v;
-}
-
 /* neggrad, relabel (plain and SalUn) and scrub forget a whole class on
  * every trainable kind: its test accuracy falls from above 0.9 to below 0.25,
  * the other classes' stays within 0.03. relabel at lr 0.02 (twice its
@@ -102,21 +87,21 @@ START_TEST(forgets_a_class)
             } else {
                 f = trained(kinds[k][0], kinds[k][1]);
             }
-            double bf = accuracy(f.m, f.test_f), br = accuracy(f.m, f.test_r);
+            double bf = accuracy_of(f.m, f.test_f), br = accuracy_of(f.m, f.test_r);
             const char *params = r == 0 && k > 0   ? linear_neggrad
                                  : r == 3 && k > 0 ? linear_scrub
                                                    : runs[r][1];
             forget_unlearner *u = prepared(runs[r][0], f.m, f.D, params);
             ck_assert_msg(forget_unlearner_forget(u, f.F) == FORGET_OK, "%s",
                           forget_last_error());
-            double af = accuracy(f.m, f.test_f), ar = accuracy(f.m, f.test_r);
+            double af = accuracy_of(f.m, f.test_f), ar = accuracy_of(f.m, f.test_r);
             ck_assert_msg(bf > 0.9 && af < 0.25 && ar > br - 0.03,
                           "%s %s on %s: forget class %.3f -> %.3f, others "
                           "%.3f -> %.3f", runs[r][0], params, kinds[k][0],
                           bf, af, br, ar);
-            ck_assert_double_eq(report(u, "rows"),
+            ck_assert_double_eq(report_of(u, "rows"),
                                 (double)forget_dataset_rows(f.F));
-            ck_assert(report(u, "steps") >= 1);
+            ck_assert(report_of(u, "steps") >= 1);
             forget_unlearner_free(u);
             fixture_free(&f);
         }
@@ -153,7 +138,7 @@ START_TEST(forgets_planted_rows)
     ck_assert_int_eq(forget_model_train(base, D, "epochs=300 batch=32 "
                                         "optimizer=adam lr=0.01"),
                      FORGET_OK);
-    double bf = accuracy(base, F), br = accuracy(base, R);
+    double bf = accuracy_of(base, F), br = accuracy_of(base, R);
     ck_assert_msg(bf > 0.8, "memorised %.3f", bf);
     /* the defaults, but larger steps for finetune, neggrad and scrub, whose
      * defaults suit a Fashion-MNIST model (as in forgets_a_class) */
@@ -166,7 +151,7 @@ START_TEST(forgets_planted_rows)
         forget_unlearner *u = prepared(methods[k], m, D, params[k]);
         ck_assert_msg(forget_unlearner_forget(u, F) == FORGET_OK, "%s",
                       forget_last_error());
-        double af = accuracy(m, F), ar = accuracy(m, R);
+        double af = accuracy_of(m, F), ar = accuracy_of(m, R);
         ck_assert_msg(af < 0.3 && ar > br - 0.03,
                       "%s: planted %.3f -> %.3f, rest %.3f -> %.3f",
                       methods[k], bf, af, br, ar);
@@ -182,22 +167,6 @@ START_TEST(forgets_planted_rows)
     free(pick);
 }
 END_TEST
-
-/* The state's bytes and the model's parameters are as they were. */
-static void assert_unchanged(const forget_unlearner *u, const forget_model *m,
-                             const unsigned char *s0, size_t n0,
-                             const float *p0, const char *what)
-{
-    size_t n1;
-    unsigned char *s1 = saved_state(u, &n1);
-    float *p1 = params_copy(m);
-    ck_assert_msg(n0 == n1 && memcmp(s0, s1, n0) == 0, "%s: state changed",
-                  what);
-    ck_assert_msg(memcmp(p0, p1, forget_model_param_count(m) * sizeof *p0) ==
-                      0, "%s: model changed", what);
-    free(s1);
-    free(p1);
-}
 
 START_TEST(refusals_change_nothing)
 {
@@ -255,7 +224,7 @@ START_TEST(refusals_change_nothing)
         s0 = saved_state(u, &n0);
         p0 = params_copy(f.m);
         ck_assert_int_eq(forget_unlearner_forget(u, f.F), FORGET_OK);
-        ck_assert_double_eq(report(u, "already_forgotten"), (double)nf);
+        ck_assert_double_eq(report_of(u, "already_forgotten"), (double)nf);
         assert_unchanged(u, f.m, s0, n0, p0, methods[k]);
         free(s0);
         free(p0);
@@ -339,7 +308,7 @@ START_TEST(save_load_mid_chain)
         ck_assert_int_eq(forget_unlearner_forget(v, F2), FORGET_OK);
         float *pa = params_copy(a), *pb = params_copy(b);
         ck_assert_mem_eq(pa, pb, forget_model_param_count(a) * sizeof *pa);
-        ck_assert_double_eq(report(u, "steps"), report(v, "steps"));
+        ck_assert_double_eq(report_of(u, "steps"), report_of(v, "steps"));
         size_t na, nb;
         unsigned char *sa = saved_state(u, &na), *sb = saved_state(v, &nb);
         ck_assert_uint_eq(na, nb);
@@ -404,7 +373,7 @@ START_TEST(budget_drawn_deterministically)
         ck_assert_int_eq(forget_unlearner_create(&u, "finetune", f.m,
                                                  params[i]), FORGET_OK);
         ck_assert_int_eq(forget_unlearner_prepare(u, f.D), FORGET_OK);
-        ck_assert_double_eq(report(u, "retained_rows"), want[i]);
+        ck_assert_double_eq(report_of(u, "retained_rows"), want[i]);
         forget_unlearner_free(u);
     }
     const char *seeds[] = {"seed=11", "seed=11", "seed=12"};
@@ -450,12 +419,12 @@ START_TEST(calibrated_to_a_target)
         forget_unlearner *u = prepared(methods[k], m, f.D, aim);
         ck_assert_msg(forget_unlearner_forget(u, f.F) == FORGET_OK, "%s: %s",
                       methods[k], forget_last_error());
-        ck_assert(fabs(accuracy(m, f.F) - 0.05) <= 0.05 + 1e-9);
+        ck_assert(fabs(accuracy_of(m, f.F) - 0.05) <= 0.05 + 1e-9);
         char key[64];
         snprintf(key, sizeof key, "calibrated_%s", knobs[k]);
-        double chosen = report(u, key);
-        ck_assert(chosen > 0 && chosen == report(u, knobs[k]));
-        ck_assert(report(u, "steps") >= 1);
+        double chosen = report_of(u, key);
+        ck_assert(chosen > 0 && chosen == report_of(u, knobs[k]));
+        ck_assert(report_of(u, "steps") >= 1);
         /* the result is the method run at the value reported, bit for bit
          * (neggrad and relabel search along one run, scrub by trials) */
         forget_model *again = NULL;
@@ -464,7 +433,7 @@ START_TEST(calibrated_to_a_target)
         snprintf(given, sizeof given, "%s=%.17g%s", knobs[k], chosen, own);
         forget_unlearner *v = prepared(methods[k], again, f.D, given);
         ck_assert_int_eq(forget_unlearner_forget(v, f.F), FORGET_OK);
-        ck_assert_double_eq(report(v, "steps"), report(u, "steps"));
+        ck_assert_double_eq(report_of(v, "steps"), report_of(u, "steps"));
         float *a = params_copy(m), *b = params_copy(again);
         ck_assert_mem_eq(a, b, forget_model_param_count(m) * sizeof *a);
         free(a);
@@ -536,9 +505,26 @@ START_TEST(regression_models)
         ck_assert_int_eq(forget_model_train(m, D, "epochs=20"), FORGET_OK);
         double before = 0, after = 0;
         forget_eval_loss(m, F, &before);
+        /* 20 epochs of ascent on the 20 shifted rows cost the other rows
+         * 15 points of R^2 (the guard's measure for regression): refused
+         * by default, bit-identical; lifted, the forget rows' loss rises */
         forget_unlearner *u = prepared(methods[k], m, D, "epochs=20");
+        if (k == 1) {
+            size_t n0;
+            unsigned char *s0 = saved_state(u, &n0);
+            float *p0 = params_copy(m);
+            ck_assert_int_eq(forget_unlearner_forget(u, F), FORGET_E_NUMERIC);
+            ck_assert_ptr_nonnull(strstr(forget_last_error(), "R^2"));
+            assert_unchanged(u, m, s0, n0, p0, methods[k]);
+            free(s0);
+            free(p0);
+            forget_unlearner_free(u);
+            u = prepared(methods[k], m, D, "epochs=20 guard=1e6");
+        }
         ck_assert_msg(forget_unlearner_forget(u, F) == FORGET_OK, "%s",
                       forget_last_error());
+        if (k == 0) /* descent on the rest passes the guard */
+            ck_assert(report_of(u, "guard_cost") <= 3);
         forget_eval_loss(m, F, &after);
         ck_assert_msg(after > before, "%s: forget-row MSE %g -> %g",
                       methods[k], before, after);

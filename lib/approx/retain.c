@@ -40,36 +40,45 @@ static int fg_retain_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+int fg_rows_draw(const forget_dataset *train, size_t k, uint64_t seed,
+                 forget_dataset **rows, size_t **slot)
+{
+    size_t n = forget_dataset_rows(train);
+    size_t *order = fg_malloc_array(n ? n : 1, sizeof *order);
+    if (order == NULL)
+        return fg_nomem("the retained rows");
+    fg_rng g;
+    fg_rng_seed(&g, seed);
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    fg_rng_shuffle(&g, order, n);
+    k = k < n ? k : n;
+    qsort(order, k, sizeof *order, fg_retain_cmp);
+    int rc = fg_dataset_gather(rows, train, order, k, "the retained rows");
+    if (rc != FORGET_OK) {
+        fg_free(order);
+        return rc;
+    }
+    *slot = order; /* slot i is row i of train */
+    return FORGET_OK;
+}
+
 int fg_retain_prepare(fg_retain *r, const forget_dataset *train,
                       double budget, uint64_t seed)
 {
-    size_t n = forget_dataset_rows(train), k = fg_retain_size(n, budget);
+    size_t n = forget_dataset_rows(train);
     fg_retain fresh;
     memset(&fresh, 0, sizeof fresh);
     fresh.d = forget_dataset_features(train);
-    size_t *order = fg_malloc_array(n ? n : 1, sizeof *order);
     fresh.fp = fg_malloc_array(n ? n : 1, 2 * sizeof(uint64_t));
-    int rc = order && fresh.fp ? FORGET_OK : fg_nomem("the retained rows");
+    int rc = fresh.fp ? FORGET_OK : fg_nomem("the retained rows");
     if (rc == FORGET_OK)
         rc = fg_idset_from(&fresh.ids, train);
     if (rc == FORGET_OK)
         rc = fg_dataset_fingerprints(train, NULL, fresh.fp);
-    if (rc == FORGET_OK) {
-        fg_rng g;
-        fg_rng_seed(&g, seed);
-        for (size_t i = 0; i < n; i++)
-            order[i] = i;
-        fg_rng_shuffle(&g, order, n);
-        qsort(order, k, sizeof *order, fg_retain_cmp);
-        rc = fg_dataset_gather(&fresh.kept, train, order, k,
-                               "the retained rows");
-    }
-    if (rc == FORGET_OK) {
-        /* slot i is row i of train */
-        fresh.kslot = order;
-        order = NULL;
-    }
-    fg_free(order);
+    if (rc == FORGET_OK)
+        rc = fg_rows_draw(train, fg_retain_size(n, budget), seed, &fresh.kept,
+                          &fresh.kslot);
     if (rc != FORGET_OK) {
         fg_retain_free(&fresh);
         return rc;
@@ -108,28 +117,45 @@ static int fg_retain_verify(const fg_retain *r, const forget_dataset *rows,
     return rc;
 }
 
-/* q->kept = the sample without the request's rows (when it loses any). */
-static int fg_retain_drop(const fg_retain *r, fg_retain_plan *q)
+int fg_rows_drop(const forget_dataset *rows, const size_t *slot,
+                 size_t n_slots, const size_t *gone, size_t n_gone,
+                 forget_dataset **out, size_t *dropped)
 {
-    size_t kn = forget_dataset_rows(r->kept);
-    unsigned char *mark = fg_calloc(r->ids.n ? r->ids.n : 1, 1);
+    size_t kn = forget_dataset_rows(rows);
+    unsigned char *mark = fg_calloc(n_slots ? n_slots : 1, 1);
     size_t *keep = fg_malloc_array(kn ? kn : 1, sizeof *keep);
     int rc = mark && keep ? FORGET_OK : fg_nomem("a request");
     size_t m = 0;
+    *out = NULL;
+    *dropped = 0;
     if (rc == FORGET_OK) {
-        for (size_t i = 0; i < q->n; i++)
-            mark[q->slot[i]] = 1;
+        for (size_t i = 0; i < n_gone; i++)
+            mark[gone[i]] = 1;
         for (size_t i = 0; i < kn; i++)
-            if (!mark[r->kslot[i]])
+            if (!mark[slot[i]])
                 keep[m++] = i;
-        q->dropped = kn - m;
-        if (q->dropped > 0)
-            rc = fg_dataset_gather(&q->kept, r->kept, keep, m,
-                                   "the retained rows");
+        *dropped = kn - m;
+        if (*dropped > 0)
+            rc = fg_dataset_gather(out, rows, keep, m, "the retained rows");
     }
     fg_free(mark);
     fg_free(keep);
     return rc;
+}
+
+void fg_rows_commit(forget_dataset **rows, size_t *slot,
+                    const unsigned char *gone, forget_dataset **after)
+{
+    if (*after == NULL)
+        return;
+    /* the kept rows' slots, in the same order, without those marked */
+    size_t kn = forget_dataset_rows(*rows), m = 0;
+    for (size_t i = 0; i < kn; i++)
+        if (!gone[slot[i]])
+            slot[m++] = slot[i];
+    forget_dataset_free(*rows);
+    *rows = *after;
+    *after = NULL;
 }
 
 int fg_retain_plan_request(const fg_retain *r, const forget_dataset *rows,
@@ -157,7 +183,8 @@ int fg_retain_plan_request(const fg_retain *r, const forget_dataset *rows,
     if (rc == FORGET_OK && q->n > 0 && q->n < n_req)
         rc = fg_dataset_gather(&q->live, rows, q->pos, q->n, method);
     if (rc == FORGET_OK)
-        rc = fg_retain_drop(r, q);
+        rc = fg_rows_drop(r->kept, r->kslot, r->ids.n, q->slot, q->n,
+                          &q->kept, &q->dropped);
     if (rc != FORGET_OK)
         fg_retain_plan_free(q);
     return rc;
@@ -174,16 +201,7 @@ void fg_retain_commit(fg_retain *r, fg_retain_plan *q)
     fg_idset_mark(&r->ids, q->slot, q->n);
     for (size_t i = 0; i < q->n; i++)
         r->fp[2 * q->slot[i]] = r->fp[2 * q->slot[i] + 1] = 0;
-    if (q->kept) {
-        /* the kept rows' slots, in the same order, without those marked */
-        size_t kn = forget_dataset_rows(r->kept), m = 0;
-        for (size_t i = 0; i < kn; i++)
-            if (!r->ids.gone[r->kslot[i]])
-                r->kslot[m++] = r->kslot[i];
-        forget_dataset_free(r->kept);
-        r->kept = q->kept;
-        q->kept = NULL;
-    }
+    fg_rows_commit(&r->kept, r->kslot, r->ids.gone, &q->kept);
     fg_retain_plan_free(q);
 }
 
@@ -198,22 +216,24 @@ int fg_retain_save(const fg_retain *r, forget_writer *w)
     return rc;
 }
 
-/* kslot from the kept rows' ids: each must be prepared and remembered. */
-static int fg_retain_slots(fg_retain *r, const char *method)
+int fg_rows_slots(const fg_idset *ids, const forget_dataset *rows,
+                  size_t **slot, const char *what, const char *method)
 {
-    size_t kn = forget_dataset_rows(r->kept);
-    const uint64_t *ids = forget_dataset_ids(r->kept);
-    r->kslot = fg_malloc_array(kn ? kn : 1, sizeof *r->kslot);
-    if (r->kslot == NULL)
+    size_t kn = forget_dataset_rows(rows);
+    const uint64_t *id = forget_dataset_ids(rows);
+    size_t *s = fg_malloc_array(kn ? kn : 1, sizeof *s);
+    if (s == NULL)
         return fg_nomem("the retained rows");
     for (size_t i = 0; i < kn; i++)
-        if (!fg_idmap_find(&r->ids.index, ids[i], &r->kslot[i]) ||
-            r->ids.gone[r->kslot[i]] ||
-            (i > 0 && r->kslot[i] <= r->kslot[i - 1]))
-            return fg_error(FORGET_E_FORMAT, "method '%s': retained row %zu "
+        if (!fg_idmap_find(&ids->index, id[i], &s[i]) || ids->gone[s[i]] ||
+            (i > 0 && s[i] <= s[i - 1])) {
+            fg_free(s);
+            return fg_error(FORGET_E_FORMAT, "method '%s': %s row %zu "
                             "(sample id %llu) is not a remembered prepared "
-                            "row in order", method, i,
-                            (unsigned long long)ids[i]);
+                            "row in order", method, what, i,
+                            (unsigned long long)id[i]);
+        }
+    *slot = s;
     return FORGET_OK;
 }
 
@@ -243,7 +263,8 @@ int fg_retain_load(fg_retain *r, const fg_slot *t, const forget_model *m,
                           forget_model_task(m), forget_model_outputs(m),
                           owner);
     if (rc == FORGET_OK)
-        rc = fg_retain_slots(&fresh, method);
+        rc = fg_rows_slots(&fresh.ids, fresh.kept, &fresh.kslot, "retained",
+                           method);
     if (rc != FORGET_OK) {
         fg_retain_free(&fresh);
         return rc;

@@ -25,6 +25,30 @@ typedef struct fg_retain {
     size_t d;              /* features */
 } fg_retain;
 
+/* ---- rows kept slot by slot (the sample here, the guard's rows) ---- */
+
+/* k rows of train drawn with seed (a Fisher-Yates shuffle of the rows,
+ * its first k, in training order) into *rows, and their slots (row
+ * indices of train: an id set made from train has the same slots). */
+int fg_rows_draw(const forget_dataset *train, size_t k, uint64_t seed,
+                 forget_dataset **rows, size_t **slot);
+/* *out = rows (whose slots are slot, all below n_slots) without those
+ * whose slot is one of gone (n_gone of them); *dropped how many went;
+ * *out stays NULL when none did. */
+int fg_rows_drop(const forget_dataset *rows, const size_t *slot,
+                 size_t n_slots, const size_t *gone, size_t n_gone,
+                 forget_dataset **out, size_t *dropped);
+/* Put *after (what fg_rows_drop made; NULL: nothing) in place of *rows,
+ * compacting slot to the rows whose slot is not marked in gone (the id
+ * set's marks, made before this). Cannot fail. */
+void fg_rows_commit(forget_dataset **rows, size_t *slot,
+                    const unsigned char *gone, forget_dataset **after);
+/* *slot from the ids of rows loaded from a file: each must be a
+ * remembered id of ids, in increasing slot order; FORGET_E_FORMAT naming
+ * method and what ("retained") otherwise. */
+int fg_rows_slots(const fg_idset *ids, const forget_dataset *rows,
+                  size_t **slot, const char *what, const char *method);
+
 /* Rows kept for a budget of b (< 1: that fraction of n; >= 1: that many
  * rows), at least min(n, FG_RETAIN_FLOOR), at most n. */
 size_t fg_retain_size(size_t n, double b);

@@ -23,6 +23,7 @@ static int fg_tuner_config(fg_tuner *s, const forget_params *p)
     s->opt.beta1 = 0.9;
     s->opt.beta2 = 0.999;
     s->opt.eps = 1e-8;
+    fg_guard_config(&s->guard, p);
     char owner[64];
     snprintf(owner, sizeof owner, "method '%s'", s->kind->name);
     int rc = fg_target_config(&s->target, p, owner);
@@ -65,6 +66,7 @@ void fg_tuner_destroy(void *state)
     if (s == NULL)
         return;
     fg_retain_free(&s->r);
+    fg_guard_free(&s->guard);
     fg_free(s);
 }
 
@@ -138,11 +140,27 @@ int fg_tuner_prepare(void *state, const forget_dataset *train,
     fg_tuner *s = state;
     char owner[64];
     fg_tuner_owner(s, owner, sizeof owner);
-    int rc = fg_retain_prepare_run(&s->r, s->model, train, s->budget, s->seed,
-                                   owner, run);
+    fg_guard guard;
+    int rc = fg_model_check_data(s->model, train, owner);
     if (rc == FORGET_OK)
-        s->prepared = 1;
-    return rc;
+        rc = fg_guard_prepare(&s->guard, &guard, train, s->seed);
+    if (rc != FORGET_OK)
+        return rc;
+    rc = fg_retain_prepare_run(&s->r, s->model, train, s->budget, s->seed,
+                               owner, run);
+    if (rc == FORGET_OK)
+        rc = forget_run_report(run, "guard_rows",
+                               guard.rows ? (double)forget_dataset_rows(
+                                                guard.rows)
+                                          : 0.0);
+    if (rc != FORGET_OK) {
+        fg_guard_free(&guard);
+        return rc;
+    }
+    fg_guard_free(&s->guard);
+    s->guard = guard;
+    s->prepared = 1;
+    return FORGET_OK;
 }
 
 /* The request as the kind's apply sees it (q->retain: after it). */
@@ -221,7 +239,8 @@ static int fg_tuner_reserve(const fg_tuner *s, forget_run *run)
 {
     static const char *const keys[] = {"rows", "steps", "retained_rows",
                                        "retained_dropped", "clipped_steps",
-                                       "gated_rows"};
+                                       "gated_rows", "guard_rows",
+                                       "guard_cost"};
     int rc = FORGET_OK;
     for (size_t i = 0; rc == FORGET_OK && i < sizeof keys / sizeof *keys; i++)
         rc = forget_run_report(run, keys[i], 0);
@@ -301,17 +320,41 @@ int fg_tuner_forget(void *state, const forget_dataset *rows, forget_run *run)
     }
     fg_tuner_req q;
     fg_tuner_request(s, &plan, rows, &q);
-    double used = 0.0;
+    double used = 0.0, cost = 0.0;
     fg_tune_stats st;
     memset(&st, 0, sizeof st);
+    fg_guard_plan gp;
+    size_t np = forget_model_param_count(s->model);
+    float *theta = fg_model_theta(s->model);
+    float *backup = fg_malloc_array(np ? np : 1, sizeof(float));
+    rc = backup ? FORGET_OK : fg_nomem("a copy of the model's parameters");
+    if (rc == FORGET_OK)
+        rc = fg_guard_plan_request(&s->guard, plan.slot, plan.n, s->r.ids.n,
+                                   s->model, &gp);
+    if (rc != FORGET_OK) {
+        fg_free(backup);
+        fg_retain_plan_free(&plan);
+        return rc;
+    }
+    memcpy(backup, theta, np * sizeof(float));
     rc = fg_tuner_reserve(s, run);
     if (rc == FORGET_OK)
         rc = fg_tuner_run(s, &q, run, &used, &st);
+    if (rc == FORGET_OK) {
+        char owner[64];
+        fg_tuner_owner(s, owner, sizeof owner);
+        rc = fg_guard_judge(&s->guard, &gp, s->model, owner, &cost);
+        if (rc != FORGET_OK) /* the run changed the model: back */
+            memcpy(theta, backup, np * sizeof(float));
+    }
+    fg_free(backup);
     if (rc != FORGET_OK) {
+        fg_guard_plan_free(&gp);
         fg_retain_plan_free(&plan);
         return rc;
     }
     /* Past this point nothing fails: the model has changed. */
+    const forget_dataset *guarded = fg_guard_rows(&s->guard, &gp);
     forget_run_report(run, "rows", (double)plan.n);
     forget_run_report(run, "steps", (double)st.steps);
     forget_run_report(run, "clipped_steps", (double)st.clipped);
@@ -319,15 +362,22 @@ int fg_tuner_forget(void *state, const forget_dataset *rows, forget_run *run)
     forget_run_report(run, "retained_rows",
                       (double)forget_dataset_rows(q.retain));
     forget_run_report(run, "retained_dropped", (double)plan.dropped);
+    forget_run_report(run, "guard_rows",
+                      guarded ? (double)forget_dataset_rows(guarded) : 0.0);
+    forget_run_report(run, "guard_cost", cost);
     forget_run_report(run, s->kind->knob.name, used);
     fg_retain_commit(&s->r, &plan);
+    fg_guard_commit(&s->guard, &gp, s->r.ids.gone);
     return FORGET_OK;
 }
 
 int fg_tuner_save(void *state, forget_writer *w)
 {
     fg_tuner *s = state;
-    return s->prepared ? fg_retain_save(&s->r, w) : FORGET_OK;
+    if (!s->prepared)
+        return FORGET_OK;
+    int rc = fg_retain_save(&s->r, w);
+    return rc == FORGET_OK ? fg_guard_save(&s->guard, w) : rc;
 }
 
 int fg_tuner_load(void **state, forget_model *model, const forget_params *p,
@@ -340,13 +390,15 @@ int fg_tuner_load(void **state, forget_model *model, const forget_params *p,
     fg_tuner *s = made;
     char owner[64];
     fg_tuner_owner(s, owner, sizeof owner);
-    fg_slot t[] = {FG_RETAIN_SLOTS, {NULL, 0, 0, 0, 0}};
+    fg_slot t[] = {FG_RETAIN_SLOTS, FG_GUARD_SLOTS, {NULL, 0, 0, 0, 0}};
     rc = fg_slots_read(r, t, NULL, NULL, owner);
     int any = 0;
-    for (size_t i = 0; i < FG_RETAIN_N_SLOTS; i++)
+    for (size_t i = 0; i < FG_RETAIN_N_SLOTS + FG_GUARD_N_SLOTS; i++)
         any |= t[i].data != NULL;
     if (rc == FORGET_OK && any) {
         rc = fg_retain_load(&s->r, t, model, kind->name);
+        if (rc == FORGET_OK)
+            rc = fg_guard_load(&s->guard, t, &s->r.ids, model, kind->name);
         s->prepared = rc == FORGET_OK;
     }
     if (rc != FORGET_OK) {

@@ -8,6 +8,7 @@
 #define FG_APPROX_TUNER_H
 
 #include "approx/calibrate.h"
+#include "approx/guard.h"
 #include "approx/retain.h"
 #include "approx/tune.h"
 #include "approx/tunecal.h"
@@ -33,7 +34,8 @@
          "largest gradient norm of a step (0: no clipping); ascent "         \
          "diverges without it"},                                             \
         {"seed", FORGET_PARAM_INT, "1", 0, 9.0e15, NULL,                     \
-         "seed of the retained sample, the batches and random labels"}
+         "seed of the retained sample, the batches and random labels"},      \
+        FG_GUARD_PARAM_DEFS
 
 /* The gate of the methods that push the forget rows (neggrad, relabel):
  * a row leaves that push once its loss on its true label reaches
@@ -86,6 +88,7 @@ struct fg_tuner {
                    seeded run, so calibration walks one run (tunecal.h) */
     int prepared;
     fg_retain r;
+    fg_guard guard;
 };
 
 /* The gate for m of a forgotten_loss value: 0 for regression models,
