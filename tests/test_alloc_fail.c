@@ -417,7 +417,8 @@ static long sweep(ctx *c, const char *name, op_fn op, free_fn release)
         }
         size_t len1;
         unsigned char *after = snapshot(c, &len1);
-        ck_assert_mem_eq(before, after, len0);
+        ck_assert_msg(memcmp(before, after, len0) == 0, "%s, allocation "
+                      "%ld: the inputs changed", name, k);
         free(after);
         checked++;
     }

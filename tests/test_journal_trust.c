@@ -249,8 +249,12 @@ START_TEST(the_state_answers_for_its_ids)
             ck_assert_int_eq(forget_model_train(m, D, "epochs=2 seed=1"),
                              FORGET_OK);
         forget_unlearner *u = NULL;
+        /* ssd on this 2-epoch model costs the rest more than its guard
+         * allows: lifted, the test is about the journal's answers */
         ck_assert_int_eq(forget_unlearner_create(&u, methods[k], m,
-                                                 k == 0 ? SISA : ""),
+                                                 k == 0   ? SISA
+                                                 : k == 1 ? "guard=1e6"
+                                                          : ""),
                          FORGET_OK);
         ck_assert_int_eq(forget_unlearner_prepare(u, D), FORGET_OK);
         uint64_t gone[3] = {507, 530, 588};

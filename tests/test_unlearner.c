@@ -303,10 +303,14 @@ START_TEST(state_knows_its_model)
         if (k == 2) /* sisa's model is its template: change it */
             ck_assert_int_eq(forget_model_train(before, rows, NULL),
                              FORGET_OK);
-        ck_assert_int_eq(forget_unlearner_create(&u, kinds[k][0], m, NULL),
+        /* ssd at its default alpha costs this small model 18 points of
+         * accuracy on the rest: its guard would refuse the request */
+        ck_assert_int_eq(forget_unlearner_create(&u, kinds[k][0], m,
+                                                 k ? NULL : "guard=1e6"),
                          FORGET_OK);
         ck_assert_int_eq(forget_unlearner_prepare(u, train), FORGET_OK);
-        ck_assert_int_eq(forget_unlearner_forget(u, rows), FORGET_OK);
+        ck_assert_msg(forget_unlearner_forget(u, rows) == FORGET_OK, "%s",
+                      forget_last_error());
         size_t n;
         unsigned char *st = saved_state(u, &n);
         ck_assert_int_eq(forget_unlearner_load_buffer(&v, before, st, n),

@@ -12,6 +12,7 @@
 
 #include "forget/backend.h"
 #include "approx/calibrate.h"
+#include "approx/guard.h"
 #include "model/kit.h"
 
 static const forget_param_def fg_ssd_params[] = {
@@ -36,6 +37,7 @@ static const forget_param_def fg_ssd_params[] = {
      "below n_D / n_F)"},
     {"batch", FORGET_PARAM_INT, "128", 1, 1048576, NULL,
      "rows per mini-batch in batch mode"},
+    FG_GUARD_PARAM_DEFS,
     /* with a target, alpha is the knob searched (lower forgets more) */
     FG_TARGET_PARAM_DEFS,
 };
@@ -52,7 +54,11 @@ typedef struct fg_ssd {
     double *imp;      /* sample: sum over remembered rows; batch: mean */
     size_t n_rows;    /* sample: rows the sum covers */
     fg_idset ids;
+    fg_guard guard;   /* the retained-accuracy guard (approx/guard.h) */
 } fg_ssd;
+
+/* ssd has no seed: its guard's rows are drawn with this one. */
+#define FG_SSD_GUARD_SEED 1
 
 static int fg_ssd_config(fg_ssd *s, forget_model *model,
                          const forget_params *p)
@@ -71,6 +77,7 @@ static int fg_ssd_config(fg_ssd *s, forget_model *model,
     s->loss_free = loss == 1;
     s->ref_retain = ref == 0;
     s->batch = (size_t)batch;
+    fg_guard_config(&s->guard, p);
     int rc = fg_target_config(&s->target, p, "method 'ssd'");
     if (rc != FORGET_OK)
         return rc;
@@ -113,6 +120,7 @@ static void fg_ssd_release(void *state)
     fg_ssd *s = state;
     fg_free(s->imp);
     fg_idset_free(&s->ids);
+    fg_guard_free(&s->guard);
 }
 
 static void fg_ssd_destroy(void *state)
@@ -205,16 +213,29 @@ static int fg_ssd_prepare(void *state, const forget_dataset *train,
     if (imp == NULL)
         return fg_nomem("importances");
     fg_idset ids;
+    fg_guard guard;
     size_t units = 0;
     rc = forget_run_report(run, "rows", (double)n);
     if (rc == FORGET_OK)
-        rc = fg_idset_from(&ids, train);
+        rc = fg_guard_prepare(&s->guard, &guard, train, FG_SSD_GUARD_SEED);
+    if (rc != FORGET_OK) {
+        fg_free(imp);
+        return rc;
+    }
+    rc = fg_idset_from(&ids, train);
     if (rc == FORGET_OK) {
         rc = fg_ssd_importance(s, train, imp, &units, run, 0.0, 1.0);
         if (rc != FORGET_OK)
             fg_idset_free(&ids);
     }
+    if (rc == FORGET_OK &&
+        (rc = forget_run_report(run, "guard_rows",
+                                guard.rows ? (double)forget_dataset_rows(
+                                                 guard.rows)
+                                           : 0.0)) != FORGET_OK)
+        fg_idset_free(&ids);
     if (rc != FORGET_OK) {
+        fg_guard_free(&guard);
         fg_free(imp);
         return rc;
     }
@@ -224,6 +245,7 @@ static int fg_ssd_prepare(void *state, const forget_dataset *train,
     fg_ssd fresh = *s; /* the configuration, with the new importances */
     fresh.imp = imp;
     fresh.ids = ids;
+    fresh.guard = guard;
     fresh.n_rows = s->batch_mode ? 0 : units;
     fresh.prepared = 1;
     fg_state_swap(s, &fresh, sizeof fresh, fg_ssd_release);
@@ -237,6 +259,10 @@ static int fg_ssd_reserve(const fg_ssd *s, forget_run *run)
     int rc = forget_run_report(run, "dampened", 0);
     if (rc == FORGET_OK)
         rc = forget_run_report(run, "rows", 0);
+    if (rc == FORGET_OK)
+        rc = forget_run_report(run, "guard_rows", 0);
+    if (rc == FORGET_OK)
+        rc = forget_run_report(run, "guard_cost", 0);
     if (rc == FORGET_OK && !s->batch_mode && !s->ref_retain)
         rc = forget_run_report(run, "alpha_ceiling", 0);
     char key[64];
@@ -272,8 +298,7 @@ static int fg_ssd_admit(const fg_ssd *s, size_t n_f, double ceiling)
  * importances imp_f; with downdate, the remembered rows' importance loses
  * F's in the same pass (a one-row request is bound by memory traffic).
  * Returns the count dampened. */
-static size_t fg_ssd_dampen(fg_ssd *s, double alpha, double lambda,
-                            int downdate,
+static size_t fg_ssd_dampen(const fg_ssd *s, double alpha, double lambda,
                             const fg_block *blk, float *theta,
                             const double *imp_f, double scale_f,
                             double scale_ref)
@@ -284,11 +309,6 @@ static size_t fg_ssd_dampen(fg_ssd *s, double alpha, double lambda,
         if (s->ref_retain)
             ref -= imp_f[i];
         ref = ref > 0.0 ? ref * scale_ref : 0.0;
-        /* rounding must not take the remembered importance below 0 */
-        if (downdate && !s->batch_mode) {
-            double v = all - imp_f[i];
-            s->imp[i] = v > 0.0 ? v : 0.0;
-        }
         double f = imp_f[i] * scale_f;
         if (!(f > alpha * ref))
             continue;
@@ -300,8 +320,19 @@ static size_t fg_ssd_dampen(fg_ssd *s, double alpha, double lambda,
     return count;
 }
 
-/* One request's dampening at alpha: applied to a copy while calibrating
- * (the state untouched), then to the model with the downdate. */
+/* The remembered importances without the forgotten rows' (sample mode),
+ * once a request is accepted; rounding must not take one below 0. */
+static void fg_ssd_downdate(fg_ssd *s, const double *imp_f)
+{
+    size_t P = forget_model_param_count(s->model);
+    for (size_t i = 0; !s->batch_mode && i < P; i++) {
+        double v = s->imp[i] - imp_f[i];
+        s->imp[i] = v > 0.0 ? v : 0.0;
+    }
+}
+
+/* One request's dampening at alpha: applied to a copy while calibrating,
+ * then to the model (the state untouched: fg_ssd_downdate follows). */
 typedef struct fg_ssd_request {
     fg_ssd *s;
     const double *imp_f;
@@ -309,8 +340,7 @@ typedef struct fg_ssd_request {
 } fg_ssd_request;
 
 static size_t fg_ssd_apply(const fg_ssd_request *q, double alpha,
-                           double lambda, int downdate, forget_model *m,
-                           forget_run *run)
+                           double lambda, forget_model *m, forget_run *run)
 {
     size_t total = 0, n_blocks;
     const fg_block *blocks = fg_model_blocks(m, &n_blocks);
@@ -318,7 +348,7 @@ static size_t fg_ssd_apply(const fg_ssd_request *q, double alpha,
     char key[64];
     for (size_t b = 0; b < n_blocks; b++) {
         size_t count =
-            fg_ssd_dampen(q->s, alpha, lambda, downdate, &blocks[b], theta,
+            fg_ssd_dampen(q->s, alpha, lambda, &blocks[b], theta,
                           q->imp_f, q->scale_f, q->scale_ref);
         if (run) {
             snprintf(key, sizeof key, "dampened.%s", blocks[b].name);
@@ -334,7 +364,7 @@ static int fg_ssd_trial(void *ctx, double alpha, forget_model *copy,
 {
     const fg_ssd_request *q = ctx;
     (void)p0;
-    fg_ssd_apply(q, alpha, fmin(q->s->lambda, alpha), 0, copy, NULL);
+    fg_ssd_apply(q, alpha, fmin(q->s->lambda, alpha), copy, NULL);
     return forget_run_progress(run, p1);
 }
 
@@ -356,9 +386,10 @@ static int fg_ssd_calibrate(const fg_ssd_request *q, const forget_dataset *rows,
                         (void *)q, run, 0.5, 0.95, alpha, NULL);
 }
 
-/* Forget rows that are all remembered now. */
+/* Forget rows that are all remembered now, judged by the guard (gp:
+ * its rows after the request, measured before it). */
 static int fg_ssd_forget_live(fg_ssd *s, const forget_dataset *rows,
-                              forget_run *run)
+                              const fg_guard_plan *gp, forget_run *run)
 {
     size_t P = forget_model_param_count(s->model);
     size_t n_f = forget_dataset_rows(rows);
@@ -386,15 +417,34 @@ static int fg_ssd_forget_live(fg_ssd *s, const forget_dataset *rows,
     }
     if (rc == FORGET_OK)
         rc = fg_ssd_reserve(s, run);
+    float *theta = fg_model_theta(s->model), *backup = NULL;
+    if (rc == FORGET_OK &&
+        (backup = fg_malloc_array(P ? P : 1, sizeof(float))) == NULL)
+        rc = fg_nomem("a copy of the model's parameters");
+    if (rc != FORGET_OK) {
+        fg_free(imp_f);
+        return rc;
+    }
+    memcpy(backup, theta, P * sizeof(float));
+    size_t total = fg_ssd_apply(&q, alpha, lambda, s->model, run);
+    double cost = 0.0;
+    rc = fg_guard_judge(&s->guard, gp, s->model, "method 'ssd'", &cost);
+    if (rc != FORGET_OK) /* refused: the parameters back, bit for bit */
+        memcpy(theta, backup, P * sizeof(float));
+    fg_free(backup);
     if (rc != FORGET_OK) {
         fg_free(imp_f);
         return rc;
     }
     /* Past this point nothing fails: the model and the state change. */
-    size_t total = fg_ssd_apply(&q, alpha, lambda, 1, s->model, run);
+    const forget_dataset *guarded = fg_guard_rows(&s->guard, gp);
+    fg_ssd_downdate(s, imp_f);
     if (!s->batch_mode)
         s->n_rows = remaining;
     fg_free(imp_f);
+    forget_run_report(run, "guard_rows",
+                      guarded ? (double)forget_dataset_rows(guarded) : 0.0);
+    forget_run_report(run, "guard_cost", cost);
     forget_run_report(run, "dampened", (double)total);
     forget_run_report(run, "rows", (double)n_f);
     if (!s->batch_mode && !s->ref_retain)
@@ -422,10 +472,18 @@ static int fg_ssd_forget(void *state, const forget_dataset *rows,
     forget_dataset *sub = NULL;
     if (rc == FORGET_OK && n > 0 && n < n_req)
         rc = fg_dataset_gather(&sub, rows, pos, n, "method 'ssd'");
+    fg_guard_plan gp;
+    memset(&gp, 0, sizeof gp);
     if (rc == FORGET_OK && n > 0)
-        rc = fg_ssd_forget_live(s, sub ? sub : rows, run);
-    if (rc == FORGET_OK)
+        rc = fg_guard_plan_request(&s->guard, slot, n, s->ids.n, s->model,
+                                   &gp);
+    if (rc == FORGET_OK && n > 0)
+        rc = fg_ssd_forget_live(s, sub ? sub : rows, &gp, run);
+    if (rc == FORGET_OK) {
         fg_idset_mark(&s->ids, slot, n);
+        fg_guard_commit(&s->guard, &gp, s->ids.gone);
+    }
+    fg_guard_plan_free(&gp);
     forget_dataset_free(sub);
     fg_free(slot);
     fg_free(pos);
@@ -450,6 +508,8 @@ static int fg_ssd_save(void *state, forget_writer *w)
                                    8);
     if (rc == FORGET_OK)
         rc = fg_idset_save(&s->ids, w);
+    if (rc == FORGET_OK)
+        rc = fg_guard_save(&s->guard, w);
     return rc;
 }
 
@@ -474,6 +534,8 @@ static int fg_ssd_restore(fg_ssd *s, const fg_slot *t)
         s->n_rows != fg_idset_remembered(&s->ids))
         rc = fg_error(FORGET_E_FORMAT, "method 'ssd': the saved row count "
                       "%zu disagrees with the ids", s->n_rows);
+    if (rc == FORGET_OK)
+        rc = fg_guard_load(&s->guard, t, &s->ids, s->model, "ssd");
     return rc;
 }
 
@@ -488,7 +550,7 @@ static int fg_ssd_load(void **state, forget_model *model,
     fg_ssd *s = created;
     fg_slot t[] = {{"SIMP", 8, 0, 0, 0}, {"SCNT", 1, 0, 0, 0},
                    {"IDS ", 8, 0, 0, 0}, {"GONE", 1, 0, 0, 0},
-                   {NULL, 0, 0, 0, 0}};
+                   FG_GUARD_SLOTS, {NULL, 0, 0, 0, 0}};
     rc = fg_slots_read(r, t, NULL, NULL, "method 'ssd'");
     if (rc == FORGET_OK && t[0].data) {
         rc = fg_ssd_restore(s, t);

@@ -266,8 +266,12 @@ def test_unfitted_estimators_refuse_forget_learn_and_predict():
 
 # ---- pickle ----
 
+# ssd on this barely trained linear model costs the rest of the rows 30
+# points when most of a class goes: its guard would refuse the request, and
+# this test is about pickling, so the guard is lifted
 @pytest.mark.parametrize("params", [dict(), dict(kind="analytic"),
-                                    dict(kind="linear", method="ssd")])
+                                    dict(kind="linear", method="ssd",
+                                         method_params=dict(guard=1e6))])
 def test_pickle_round_trip_keeps_predictions_and_forgetting(params):
     x, y = blobs(n=150, labels=[10, 20, 30])
     est = ForgetClassifier(epochs=2, **params).fit(x, y)
