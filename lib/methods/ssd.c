@@ -295,9 +295,9 @@ static int fg_ssd_admit(const fg_ssd *s, size_t n_f, double ceiling)
 }
 
 /* Dampen the parameters of one block selected at alpha by the forget
- * importances imp_f; with downdate, the remembered rows' importance loses
- * F's in the same pass (a one-row request is bound by memory traffic).
- * Returns the count dampened. */
+ * importances imp_f. Returns the count dampened. (The importances' downdate
+ * was once fused into this pass; it is a pass of its own now, after the
+ * guard accepts the request: one more read of P doubles.) */
 static size_t fg_ssd_dampen(const fg_ssd *s, double alpha, double lambda,
                             const fg_block *blk, float *theta,
                             const double *imp_f, double scale_f,
