@@ -432,6 +432,32 @@ float *params_copy(const forget_model *m)
     return p;
 }
 
+fixture fixture_make(const char *kind, const char *params, uint64_t seed,
+                     const char *train)
+{
+    fixture f;
+    f.D = make_blobs(600, 6, 4, seed, 0);
+    f.test = make_blobs(300, 6, 4, seed + 1, 5000);
+    ck_assert_int_eq(forget_dataset_subset_class(&f.F, f.D, 2), FORGET_OK);
+    ck_assert_int_eq(forget_dataset_subset_class(&f.test_f, f.test, 2),
+                     FORGET_OK);
+    ck_assert_int_eq(forget_dataset_complement(&f.test_r, f.test, f.test_f),
+                     FORGET_OK);
+    ck_assert_int_eq(forget_model_create(&f.m, kind, params), FORGET_OK);
+    ck_assert_int_eq(forget_model_train(f.m, f.D, train), FORGET_OK);
+    return f;
+}
+
+void fixture_free(fixture *f)
+{
+    forget_dataset_free(f->D);
+    forget_dataset_free(f->F);
+    forget_dataset_free(f->test);
+    forget_dataset_free(f->test_f);
+    forget_dataset_free(f->test_r);
+    forget_model_free(f->m);
+}
+
 double report_of(const forget_unlearner *u, const char *key)
 {
     double v = NAN;

@@ -101,6 +101,18 @@ int blas_set_threads(int n);
 /* A copy of a model's parameters (malloc'ed). */
 float *params_copy(const forget_model *m);
 
+/* The small classification problem of the method suites: blobs of 600
+ * training rows (seed) and 300 test rows (seed + 1, ids from 5000), 4
+ * classes in 6 dimensions; F and test_f are class 2's rows, test_r the
+ * other test rows; m a model of kind/params trained on D with train. */
+typedef struct fixture {
+    forget_dataset *D, *F, *test, *test_f, *test_r;
+    forget_model *m;
+} fixture;
+fixture fixture_make(const char *kind, const char *params, uint64_t seed,
+                     const char *train);
+void fixture_free(fixture *f);
+
 /* A figure of the unlearner's last report (the test fails without it). */
 double report_of(const forget_unlearner *u, const char *key);
 /* Accuracy of m on ds (the test fails on an error). */

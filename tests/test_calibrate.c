@@ -11,27 +11,10 @@
 
 #include "helpers.h"
 
-typedef struct cfix {
-    forget_dataset *D, *test;
-    forget_model *m;
-} cfix;
-
-static cfix cfix_make(const char *kind, const char *params, uint64_t seed)
+/* blobs (helpers.h), 4 epochs */
+static fixture cfix_make(const char *kind, const char *params, uint64_t seed)
 {
-    cfix f;
-    f.D = make_blobs(600, 6, 4, seed, 0);
-    f.test = make_blobs(300, 6, 4, seed + 1, 5000);
-    ck_assert_int_eq(forget_model_create(&f.m, kind, params), FORGET_OK);
-    ck_assert_int_eq(forget_model_train(f.m, f.D, "epochs=4 batch=32"),
-                     FORGET_OK);
-    return f;
-}
-
-static void cfix_free(cfix *f)
-{
-    forget_dataset_free(f->D);
-    forget_dataset_free(f->test);
-    forget_model_free(f->m);
+    return fixture_make(kind, params, seed, "epochs=4 batch=32");
 }
 
 /* Rows of class c whose feature j is above (upper) or below the class's
@@ -70,7 +53,7 @@ static forget_dataset *subpop(const forget_dataset *D, int32_t c, size_t j,
 
 /* Run ssd with params on a copy of f's model forgetting F; *out the
  * copy (or NULL), returns the status. */
-static int ssd_on_copy(const cfix *f, const forget_dataset *F,
+static int ssd_on_copy(const fixture *f, const forget_dataset *F,
                        const char *params, forget_model **out,
                        forget_unlearner **u_out)
 {
@@ -96,7 +79,7 @@ START_TEST(meets_forget_accuracy_targets)
                                {"linear", "inputs=6 outputs=4"}};
     const double targets[] = {0.0, 0.25, 0.5, 0.75};
     for (int k = 0; k < 2; k++) {
-        cfix f = cfix_make(kinds[k][0], kinds[k][1], 11 + (uint64_t)k);
+        fixture f = cfix_make(kinds[k][0], kinds[k][1], 11 + (uint64_t)k);
         forget_dataset *sets[3] = {NULL, subpop(f.D, 1, 0, 1),
                                    subpop(f.D, 3, 4, 0)};
         ck_assert_int_eq(forget_dataset_subset_class(&sets[0], f.D, 2),
@@ -145,7 +128,7 @@ START_TEST(meets_forget_accuracy_targets)
         ck_assert_int_eq(tried, 12);
         for (int s = 0; s < 3; s++)
             forget_dataset_free(sets[s]);
-        cfix_free(&f);
+        fixture_free(&f);
     }
 }
 END_TEST
@@ -156,7 +139,7 @@ END_TEST
  * than ssd's default. */
 START_TEST(equals_the_alpha_it_chose)
 {
-    cfix f = cfix_make("mlp", "layers=6-16-4 seed=7", 21);
+    fixture f = cfix_make("mlp", "layers=6-16-4 seed=7", 21);
     forget_dataset *F = NULL, *rest = NULL;
     ck_assert_int_eq(forget_dataset_subset_class(&F, f.D, 0), FORGET_OK);
     ck_assert_int_eq(forget_dataset_complement(&rest, f.D, F), FORGET_OK);
@@ -190,7 +173,7 @@ START_TEST(equals_the_alpha_it_chose)
     forget_model_free(dflt);
     forget_dataset_free(F);
     forget_dataset_free(rest);
-    cfix_free(&f);
+    fixture_free(&f);
 }
 END_TEST
 
@@ -200,7 +183,7 @@ END_TEST
  * nothing changed. */
 START_TEST(heldout_targets)
 {
-    cfix f = cfix_make("mlp", "layers=6-16-4 seed=9", 31);
+    fixture f = cfix_make("mlp", "layers=6-16-4 seed=9", 31);
     forget_dataset *F = subpop(f.D, 2, 1, 1), *bad = make_blobs(50, 5, 4, 3,
                                                                  0);
     const char *kinds[2] = {"target=heldout tolerance=0.05",
@@ -269,7 +252,7 @@ START_TEST(heldout_targets)
     }
     forget_dataset_free(F);
     forget_dataset_free(bad);
-    cfix_free(&f);
+    fixture_free(&f);
 }
 END_TEST
 
@@ -283,7 +266,7 @@ static int cancel_at(double fraction, const char *stage, void *user)
  * parameters: refused, nothing changed. */
 START_TEST(refusals_change_nothing)
 {
-    cfix f = cfix_make("mlp", "layers=6-16-4 seed=3", 41);
+    fixture f = cfix_make("mlp", "layers=6-16-4 seed=3", 41);
     forget_dataset *one = NULL;
     ck_assert_int_eq(forget_dataset_slice(&one, f.D, 10, 11), FORGET_OK);
     forget_unlearner *u = NULL;
@@ -341,7 +324,7 @@ START_TEST(refusals_change_nothing)
     free(p0);
     forget_dataset_free(F);
     forget_dataset_free(one);
-    cfix_free(&f);
+    fixture_free(&f);
 }
 END_TEST
 
@@ -350,7 +333,7 @@ END_TEST
  * a regression model is refused. */
 START_TEST(save_load_and_regression)
 {
-    cfix f = cfix_make("mlp", "layers=6-16-4 seed=13", 51);
+    fixture f = cfix_make("mlp", "layers=6-16-4 seed=13", 51);
     forget_dataset *A = NULL, *B = NULL;
     ck_assert_int_eq(forget_dataset_subset_class(&A, f.D, 1), FORGET_OK);
     ck_assert_int_eq(forget_dataset_subset_class(&B, f.D, 3), FORGET_OK);
@@ -390,7 +373,7 @@ START_TEST(save_load_and_regression)
     forget_model_free(twin);
     forget_dataset_free(A);
     forget_dataset_free(B);
-    cfix_free(&f);
+    fixture_free(&f);
     /* regression: accuracy targets refused, the loss target runs */
     forget_dataset *R = NULL, *RF = NULL;
     float x[40 * 3], t[40];

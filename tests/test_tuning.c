@@ -17,36 +17,10 @@ static const char *const knobs[] = {"epochs", "epochs", "epochs",
                                     "max_epochs"};
 #define N_METHODS 4
 
-typedef struct fixture {
-    forget_dataset *D, *F, *test, *test_f, *test_r;
-    forget_model *m;
-} fixture;
-
-/* Blobs of 4 classes in 6 dimensions; F = class 2. */
+/* blobs, class 2 forgotten, 3 epochs (helpers.h) */
 static fixture trained(const char *kind, const char *params)
 {
-    fixture f;
-    f.D = make_blobs(600, 6, 4, 8, 0);
-    f.test = make_blobs(300, 6, 4, 9, 5000);
-    ck_assert_int_eq(forget_dataset_subset_class(&f.F, f.D, 2), FORGET_OK);
-    ck_assert_int_eq(forget_dataset_subset_class(&f.test_f, f.test, 2),
-                     FORGET_OK);
-    ck_assert_int_eq(forget_dataset_complement(&f.test_r, f.test, f.test_f),
-                     FORGET_OK);
-    ck_assert_int_eq(forget_model_create(&f.m, kind, params), FORGET_OK);
-    ck_assert_int_eq(forget_model_train(f.m, f.D, "epochs=3 batch=32"),
-                     FORGET_OK);
-    return f;
-}
-
-static void fixture_free(fixture *f)
-{
-    forget_dataset_free(f->D);
-    forget_dataset_free(f->F);
-    forget_dataset_free(f->test);
-    forget_dataset_free(f->test_f);
-    forget_dataset_free(f->test_r);
-    forget_model_free(f->m);
+    return fixture_make(kind, params, 8, "epochs=3 batch=32");
 }
 
 /* neggrad, relabel (plain and SalUn) and scrub forget a whole class on
