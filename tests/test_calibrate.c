@@ -162,7 +162,8 @@ START_TEST(equals_the_alpha_it_chose)
                         report_of(ub, "dampened"));
     ck_assert_double_eq(accuracy_of(a, F), 0.0);
     ck_assert_int_eq(ssd_on_copy(&f, F, "", &dflt, &ud), FORGET_OK);
-    ck_assert_msg(accuracy_of(dflt, F) > 0.0 || accuracy_of(a, rest) >= accuracy_of(dflt, rest),
+    ck_assert_msg(accuracy_of(dflt, F) > 0.0 ||
+                      accuracy_of(a, rest) >= accuracy_of(dflt, rest),
                   "retained accuracy %g calibrated vs %g default",
                   accuracy_of(a, rest), accuracy_of(dflt, rest));
     forget_unlearner_free(ua);

@@ -23,8 +23,8 @@ static forget_dataset *overlapping(size_t n, uint64_t seed)
     for (size_t i = 0; i < n; i++) {
         y[i] = (int32_t)(i % 4);
         for (size_t j = 0; j < 6; j++) {
-            double u1 = ((double)(test_splitmix(&st) >> 11) + 0.5) / 9007199254740992.0;
-            double u2 = (double)(test_splitmix(&st) >> 11) / 9007199254740992.0;
+            double u1 = ((double)(test_splitmix(&st) >> 11) + 0.5) / 0x1p53;
+            double u2 = (double)(test_splitmix(&st) >> 11) / 0x1p53;
             double g = sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2);
             x[6 * i + j] = (float)(g + (j == (size_t)y[i] ? 2.5 : 0.0));
         }

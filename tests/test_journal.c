@@ -502,7 +502,8 @@ START_TEST(damaged_journals_are_reported)
         forget_unlearner *u = NULL;
         ck_assert_int_eq(jfix_open(&f, f.file, cut, FORGET_JOURNAL_REPAIR, &u),
                          FORGET_OK);
-        ck_assert(report_of(u, "journal_dropped_bytes") == (double)(cut - last));
+        ck_assert(report_of(u, "journal_dropped_bytes") ==
+                  (double)(cut - last));
         ck_assert(report_of(u, "journal_redone") == 2);
         ck_assert_int_eq(forgotten(u, 503), 1);
         forget_unlearner_free(u);

@@ -61,14 +61,16 @@ START_TEST(forgets_a_class)
             } else {
                 f = trained(kinds[k][0], kinds[k][1]);
             }
-            double bf = accuracy_of(f.m, f.test_f), br = accuracy_of(f.m, f.test_r);
+            double bf = accuracy_of(f.m, f.test_f);
+            double br = accuracy_of(f.m, f.test_r);
             const char *params = r == 0 && k > 0   ? linear_neggrad
                                  : r == 3 && k > 0 ? linear_scrub
                                                    : runs[r][1];
             forget_unlearner *u = prepared(runs[r][0], f.m, f.D, params);
             ck_assert_msg(forget_unlearner_forget(u, f.F) == FORGET_OK, "%s",
                           forget_last_error());
-            double af = accuracy_of(f.m, f.test_f), ar = accuracy_of(f.m, f.test_r);
+            double af = accuracy_of(f.m, f.test_f);
+            double ar = accuracy_of(f.m, f.test_r);
             ck_assert_msg(bf > 0.9 && af < 0.25 && ar > br - 0.03,
                           "%s %s on %s: forget class %.3f -> %.3f, others "
                           "%.3f -> %.3f", runs[r][0], params, kinds[k][0],
