@@ -126,6 +126,26 @@ TEST(unlearner_journal_records_and_verifies)
     CHECK(records[4].type == FORGET_JOURNAL_RECORD_DONE && records[4].has_digest);
     CHECK(records[4].digest == m.digest());
     CHECK(forget::verify_journal(jpath) == 5);
+    /* Each DONE record holds its call's report: the figures by request. */
+    std::vector<forget::JournalFigure> figures =
+        forget::read_journal_figures(jpath);
+    double rows[3] = {0, 0, 0};
+    for (const forget::JournalFigure &f : figures) {
+        CHECK(f.seq == 1 || f.seq == 2);
+        if (f.key == "rows")
+            rows[f.seq] = f.value;
+    }
+    CHECK(rows[1] == 2 && rows[2] == 1);
+    size_t stopped = 0;
+    try {
+        forget::read_journal_figures(jpath, [&](const forget::JournalFigure &) {
+            if (++stopped == 1)
+                throw std::out_of_range("one is enough");
+        });
+        fct::fail(__FILE__, __LINE__, "no exception");
+    } catch (const std::out_of_range &) {
+    }
+    CHECK(stopped == 1 && figures.size() > 2);
     /* An exception in the reader stops it and comes back. */
     int seen = 0;
     try {
@@ -156,6 +176,7 @@ TEST(unlearner_journal_records_and_verifies)
         CHECK(e.offset() > 0 && e.offset() <= at);
     }
     CHECK_THROWS(forget::read_journal(jpath), FORGET_E_FORMAT);
+    CHECK_THROWS(forget::read_journal_figures(jpath), FORGET_E_FORMAT);
     fct::remove_tmp();
 }
 

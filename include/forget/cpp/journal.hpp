@@ -1,6 +1,6 @@
 /*
- * libforget for C++ — reading and verifying a deletion journal without
- * attaching it (part of forget.hpp; attaching is Unlearner::open_journal).
+ * libforget for C++ — reading a deletion journal's records and figures
+ * and verifying it without attaching it (part of forget.hpp; attaching is Unlearner::open_journal).
  */
 #ifndef FORGET_CPP_JOURNAL_HPP
 #define FORGET_CPP_JOURNAL_HPP
@@ -83,6 +83,60 @@ inline std::vector<JournalRecord> read_journal(const std::string &path)
 {
     std::vector<JournalRecord> all;
     read_journal(path, [&](const JournalRecord &r) { all.push_back(r); });
+    return all;
+}
+
+/* One figure of a request's report, as the journal's DONE record holds
+ * it (forget_journal_read_figures; version-3 journals). */
+struct JournalFigure {
+    uint64_t seq;    /* the request's number */
+    std::string key; /* "rows", newton's "cert_spent", ... */
+    double value;
+};
+
+namespace detail {
+
+struct FigureVisit {
+    const std::function<void(const JournalFigure &)> *fn;
+    Frame *frame;
+};
+
+inline int figure_trampoline(void *user_data, uint64_t seq, const char *key,
+                             double value)
+{
+    FigureVisit *visit = static_cast<FigureVisit *>(user_data);
+    try {
+        JournalFigure f = {seq, key ? key : "", value};
+        (*visit->fn)(f);
+        return 0;
+    } catch (...) {
+        visit->frame->capture();
+        return 1;
+    }
+}
+
+} // namespace detail
+
+/* fn is called once per recorded figure, in order (none for journals of
+ * versions 1 and 2); an exception from fn stops the reading and is
+ * rethrown; damage as for read_journal. */
+inline void read_journal_figures(
+    const std::string &path,
+    const std::function<void(const JournalFigure &)> &fn)
+{
+    detail::Frame frame;
+    detail::FigureVisit visit = {&fn, &frame};
+    int status = forget_journal_read_figures(
+        path.c_str(), &detail::figure_trampoline, &visit);
+    frame.finish(status);
+}
+
+/* Every recorded figure, in order. */
+inline std::vector<JournalFigure> read_journal_figures(const std::string &path)
+{
+    std::vector<JournalFigure> all;
+    read_journal_figures(path,
+                         [&](const JournalFigure &f) { all.push_back(f); });
     return all;
 }
 

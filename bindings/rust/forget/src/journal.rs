@@ -178,6 +178,84 @@ pub fn read_journal(path: impl AsRef<Path>) -> Result<Vec<JournalRecord>> {
     Ok(out)
 }
 
+/// One figure of a request's report, as the journal's DONE record holds it
+/// (version-3 journals): the key and value [`Unlearner::last_report`] gave.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JournalFigure {
+    /// The request's number.
+    pub seq: u64,
+    /// The figure's name (`rows`, newton's `cert_spent`, ...).
+    pub key: String,
+    /// Its value.
+    pub value: f64,
+}
+
+struct FigureVisit<'a> {
+    f: &'a mut (dyn FnMut(JournalFigure) -> ControlFlow<()> + 'a),
+    panic: Option<Box<dyn std::any::Any + Send>>,
+}
+
+unsafe extern "C" fn visit_figure(
+    user: *mut c_void,
+    seq: u64,
+    key: *const c_char,
+    value: f64,
+) -> c_int {
+    // SAFETY: user is the FigureVisit of read_journal_figures_with, alive
+    // during the read; key is valid during this call.
+    let v = &mut *(user as *mut FigureVisit<'_>);
+    let figure = JournalFigure {
+        seq,
+        key: text(key),
+        value,
+    };
+    match catch_unwind(AssertUnwindSafe(|| (v.f)(figure))) {
+        Ok(ControlFlow::Continue(())) => 0,
+        Ok(ControlFlow::Break(())) => 1,
+        Err(payload) => {
+            v.panic = Some(payload);
+            1
+        }
+    }
+}
+
+/// Call `f` with each figure the journal at `path` recorded, in order
+/// (none for journals of versions 1 and 2). [`ControlFlow::Break`] stops
+/// the reading with [`ErrorKind::Canceled`]; damage is
+/// [`ErrorKind::Format`], as for [`read_journal_with`]. A panic in `f`
+/// stops the reading and resumes once out of the C library.
+pub fn read_journal_figures_with(
+    path: impl AsRef<Path>,
+    mut f: impl FnMut(JournalFigure) -> ControlFlow<()>,
+) -> Result<()> {
+    let c = cpath(path.as_ref())?;
+    let mut v = FigureVisit {
+        f: &mut f,
+        panic: None,
+    };
+    let rc = unsafe {
+        sys::forget_journal_read_figures(
+            c.as_ptr(),
+            Some(visit_figure),
+            &mut v as *mut FigureVisit<'_> as *mut c_void,
+        )
+    };
+    if let Some(p) = v.panic.take() {
+        std::panic::resume_unwind(p);
+    }
+    check(rc)
+}
+
+/// Every figure the journal at `path` recorded, in order.
+pub fn read_journal_figures(path: impl AsRef<Path>) -> Result<Vec<JournalFigure>> {
+    let mut out = Vec::new();
+    read_journal_figures_with(path, |f| {
+        out.push(f);
+        ControlFlow::Continue(())
+    })?;
+    Ok(out)
+}
+
 /// Why [`verify_journal`] failed: the error, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifyError {

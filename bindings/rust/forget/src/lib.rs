@@ -57,8 +57,9 @@ pub use error::{Error, ErrorKind, Result};
 pub use eval::{OutputDistance, ParamDistance, Scorecard};
 pub use host::{FnHost, HostModel};
 pub use journal::{
-    read_journal, read_journal_with, verify_journal, JournalFlags, JournalKind, JournalRecord,
-    RecordType, VerifyError,
+    read_journal, read_journal_figures, read_journal_figures_with, read_journal_with,
+    verify_journal, JournalFigure, JournalFlags, JournalKind, JournalRecord, RecordType,
+    VerifyError,
 };
 pub use library::{
     blas_info, limit, set_limit, set_threads, threads, version_number, version_string, Library,

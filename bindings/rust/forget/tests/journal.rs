@@ -74,6 +74,22 @@ fn keyed_journal_verifies_only_with_its_key() {
     );
     assert!(list.windows(2).all(|w| w[0].time_ns <= w[1].time_ns));
 
+    // each DONE record holds its call's report: "rows" per request
+    let figures = forget::read_journal_figures(&journal.0).unwrap();
+    let rows: Vec<(u64, f64)> = figures
+        .iter()
+        .filter(|f| f.key == "rows")
+        .map(|f| (f.seq, f.value))
+        .collect();
+    assert_eq!(rows, vec![(1, 2.0), (2, 1.0), (3, 3.0)]);
+    let mut taken = 0;
+    let err = forget::read_journal_figures_with(&journal.0, |_| {
+        taken += 1;
+        ControlFlow::Break(())
+    })
+    .unwrap_err();
+    assert_eq!((err.kind(), taken), (ErrorKind::Canceled, 1));
+
     // stop after the second record
     let mut seen = 0;
     let err = forget::read_journal_with(&journal.0, |_| {
@@ -94,6 +110,10 @@ fn keyed_journal_verifies_only_with_its_key() {
     std::fs::write(&journal.0, &bytes).unwrap();
     let err = forget::verify_journal(&journal.0, Some(KEY)).unwrap_err();
     assert_eq!(err.error.kind(), ErrorKind::Format, "{err}");
+    assert_eq!(
+        forget::read_journal_figures(&journal.0).unwrap_err().kind(),
+        ErrorKind::Format
+    );
     assert_eq!(err.record, records - 1);
     assert!(err.offset > 0 && err.offset < at as u64, "{err}");
     let as_error: forget::Error = err.into();
