@@ -1,0 +1,76 @@
+/* Sample ids spread over ranks: the uniqueness check of prepare and the
+ * owners of a request's ids. */
+#include "data/idspread.h"
+
+#include <stdlib.h>
+
+#include "util/alloc.h"
+#include "util/comm.h"
+#include "util/error.h"
+
+static int fg_u64_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int fg_idspread_unique(const forget_comm *c, const uint64_t *ids, size_t n,
+                       const char *method)
+{
+    if (!fg_comm_multi(c))
+        return FORGET_OK;
+    void *all = NULL;
+    size_t bytes = 0;
+    int rc = fg_comm_allgatherv(c, ids, n * sizeof *ids, &all, NULL, &bytes,
+                                "the sample ids");
+    if (rc != FORGET_OK)
+        return rc;
+    uint64_t *v = all;
+    size_t total = bytes / sizeof *v;
+    qsort(v, total, sizeof *v, fg_u64_cmp);
+    for (size_t i = 1; rc == FORGET_OK && i < total; i++)
+        if (v[i] == v[i - 1])
+            rc = fg_error(FORGET_E_INVALID, "method '%s': sample id %llu is "
+                          "held by two ranks (each id lives on one rank)",
+                          method, (unsigned long long)v[i]);
+    fg_free(all);
+    return rc;
+}
+
+int fg_idspread_mine(const forget_comm *c, const fg_idset *s,
+                     const uint64_t *ids, size_t count, uint64_t **keep,
+                     size_t *n_keep, const char *method)
+{
+    double *held = fg_malloc_array(count, sizeof *held);
+    uint64_t *mine = fg_malloc_array(count ? count : 1, sizeof *mine);
+    int rc = held && mine ? FORGET_OK : fg_nomem("a request");
+    size_t n = 0;
+    for (size_t i = 0; rc == FORGET_OK && i < count; i++) {
+        int forgotten;
+        held[i] = fg_idset_forgotten(s, ids[i], &forgotten) == FORGET_OK;
+        if (held[i] != 0.0)
+            mine[n++] = ids[i];
+    }
+    /* Local failures first, agreed: the sum must run on every rank. */
+    rc = fg_comm_agree(c, rc);
+    if (rc == FORGET_OK)
+        rc = fg_comm_allreduce(c, held, count, "which ranks hold the ids");
+    for (size_t i = 0; rc == FORGET_OK && i < count; i++) {
+        if (held[i] == 0.0)
+            rc = fg_error(FORGET_E_NOT_FOUND, "method '%s': no rank learned "
+                          "sample id %llu", method,
+                          (unsigned long long)ids[i]);
+        else if (held[i] != 1.0) /* prepare checked that ids are unique */
+            rc = fg_error(FORGET_E_INTERNAL, "method '%s': sample id %llu "
+                          "is held by %.0f ranks", method,
+                          (unsigned long long)ids[i], held[i]);
+    }
+    fg_free(held);
+    if (rc != FORGET_OK) {
+        fg_free(mine);
+        return rc;
+    }
+    *keep = mine;
+    *n_keep = n;
+    return FORGET_OK;
+}

@@ -1,0 +1,27 @@
+/* Sample ids spread over the ranks of a communicator: each id lives on
+ * one rank. */
+#ifndef FG_DATA_IDSPREAD_H
+#define FG_DATA_IDSPREAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "data/idset.h"
+#include "forget/backend.h"
+
+/* Every rank's ids (n here) all-gathered: FORGET_E_INVALID naming the
+ * first id (in sorted order) that two ranks hold, the same on every rank.
+ * method names the caller in messages. */
+int fg_idspread_unique(const forget_comm *c, const uint64_t *ids, size_t n,
+                       const char *method);
+
+/* A request's ids, the same list on every rank: keep (count entries,
+ * allocated) receives the ids this rank holds (learned, forgotten or not),
+ * in the request's order, and *n_keep their count. An id that no rank
+ * holds is FORGET_E_NOT_FOUND naming it, on every rank; one that two
+ * ranks hold is FORGET_E_INTERNAL. */
+int fg_idspread_mine(const forget_comm *c, const fg_idset *s,
+                     const uint64_t *ids, size_t count, uint64_t **keep,
+                     size_t *n_keep, const char *method);
+
+#endif
