@@ -13,6 +13,8 @@
 #   tools/deps.sh python    the build's, plus what the Python package's suite
 #                           needs: venv, pip, setuptools, wheel, numpy, pytest,
 #                           cffi, hypothesis, tqdm, scikit-learn, pandas, torch
+#   tools/deps.sh mpi       the build's, plus OpenMPI (mpicc, mpirun) for
+#                           libforget-mpi and make check-mpi
 #   tools/deps.sh rust      the build's, plus bindgen and libclang (the binding
 #                           check); cargo itself comes from rustup, not Debian
 set -eu
@@ -93,6 +95,10 @@ if [ "$what" = python ]; then
     done
     # ensurepip is what `python3 -m venv` needs; Debian puts it in python3-venv.
     /usr/bin/python3 -c "import ensurepip" 2>/dev/null || missing="$missing python3-venv"
+fi
+if [ "$what" = mpi ]; then
+    need_cmd mpicc libopenmpi-dev
+    need_cmd mpirun openmpi-bin
 fi
 if [ "$what" = rust ]; then
     need_cmd bindgen bindgen

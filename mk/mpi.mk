@@ -1,0 +1,98 @@
+# mk/mpi.mk — libforget-mpi (lib/mpi/, include/forget/forget_mpi.h): the
+# communicator table over MPI, built with mpicc (make mpi), its tests
+# under mpirun (make check-mpi), install-mpi / uninstall-mpi.
+
+MPICC ?= mpicc
+MPIRUN ?= mpirun
+# The MPI's pkg-config module, named in forget-mpi.pc (OpenMPI or MPICH).
+MPI_PC = $(shell $(PKG_CONFIG) --exists ompi-c 2>/dev/null && echo ompi-c || \
+                 ($(PKG_CONFIG) --exists mpich 2>/dev/null && echo mpich))
+MPI_SRCS := $(sort $(wildcard lib/mpi/*.c))
+MPI_OBJS := $(MPI_SRCS:lib/%.c=$(B)/shared/%.o)
+MPI_SONAME := libforget-mpi.so.$(MAJOR)
+MPI_SHLIB := $(B)/libforget-mpi.so.$(VERSION)
+MPI_TEST := $(B)/tests/mpi/test_mpi
+MPI_STAMP := $(B)/.deps-mpi
+# As root, OpenMPI's mpirun needs these; past 2 ranks on this machine,
+# --oversubscribe.
+MPIRUN_FLAGS ?= --oversubscribe $(if $(filter 0,$(shell id -u)),--allow-run-as-root)
+MPI_RANKS ?= 1 2 3 4
+
+.PHONY: mpi check-mpi install-mpi uninstall-mpi
+
+mpi: $(MPI_SHLIB) $(B)/libforget-mpi.so.$(MAJOR) $(B)/libforget-mpi.so \
+     $(B)/forget-mpi.pc
+
+$(MPI_STAMP):
+	$(Q)mkdir -p $(@D)
+	$(Q)sh tools/deps.sh mpi
+	$(Q)touch $@
+
+$(B)/shared/mpi/%.o: lib/mpi/%.c include/forget/forget_mpi.h $(HEADERS) | $(MPI_STAMP)
+	$(Q)mkdir -p $(@D)
+	@$(if $(Q),echo '  MPICC [pic] $<')
+	$(Q)OMPI_CC=$(CC) MPICH_CC=$(CC) $(MPICC) -Iinclude -D_GNU_SOURCE $(ALL_CFLAGS) -fPIC \
+	    -fvisibility=hidden -MMD -MP -c -o $@ $<
+
+$(MPI_SHLIB): $(MPI_OBJS) lib/mpi/forget_mpi.map $(SHLIB) $(B)/libforget.so
+	@$(if $(Q),echo '  LD      $@')
+	$(Q)OMPI_CC=$(CC) MPICH_CC=$(CC) $(MPICC) $(ALL_CFLAGS) -shared \
+	    -Wl,-soname,$(MPI_SONAME) -Wl,--version-script=lib/mpi/forget_mpi.map \
+	    -Wl,--no-undefined $(LDFLAGS) -o $@ $(MPI_OBJS) -L$(B) -lforget
+
+$(B)/libforget-mpi.so.$(MAJOR): $(MPI_SHLIB)
+	$(Q)ln -sf libforget-mpi.so.$(VERSION) $@
+
+$(B)/libforget-mpi.so: $(B)/libforget-mpi.so.$(MAJOR)
+	$(Q)ln -sf libforget-mpi.so.$(MAJOR) $@
+
+$(B)/forget-mpi.pc: pkgconfig/forget-mpi.pc.in include/forget/version.h $(B)/install-vars
+	$(Q)mkdir -p $(@D)
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(PC_LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(PC_INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|@RPATH@|$(PC_RPATH)|' -e 's|@MPI_PC@|$(MPI_PC)|' $< > $@
+
+MPI_TEST_SRCS := $(sort $(wildcard tests/mpi/*.c))
+$(MPI_TEST): $(MPI_TEST_SRCS) tests/mpi/mpi_test.h include/forget/forget_mpi.h $(HEADERS) \
+    $(B)/libforget-mpi.so
+	$(Q)mkdir -p $(@D)
+	$(Q)OMPI_CC=$(CC) MPICH_CC=$(CC) $(MPICC) -Iinclude -D_GNU_SOURCE \
+	    $(ALL_CFLAGS) -o $@ $(MPI_TEST_SRCS) -L$(B) -lforget-mpi -lforget \
+	    -Wl,-rpath,'$$ORIGIN/../..' -lm
+
+# The header alone (C99, C11, C++11), then each test on 1, 2, 3 and 4
+# ranks.
+check-mpi: $(MPI_TEST)
+	$(Q)mkdir -p $(B)/headertest
+	$(Q)printf '#include <forget/forget_mpi.h>\nint main(void) { return 0; }\n' \
+	    > $(B)/headertest/forget_mpi.c
+	$(Q)for std in c99 c11; do OMPI_CC=$(CC) $(MPICC) -std=$$std -Wall -Wextra \
+	    -pedantic -Werror -Iinclude -c -o /dev/null $(B)/headertest/forget_mpi.c \
+	    || exit 1; done
+	$(Q)cp $(B)/headertest/forget_mpi.c $(B)/headertest/forget_mpi.cpp
+	$(Q)$(CXX) -std=c++11 -Wall -Wextra -pedantic -Werror -Iinclude \
+	    -DOMPI_SKIP_MPICXX -DMPICH_SKIP_MPICXX \
+	    $$($(PKG_CONFIG) --cflags $(MPI_PC)) -c -o /dev/null \
+	    $(B)/headertest/forget_mpi.cpp
+	@echo '  header  forget/forget_mpi.h: c99 c11 c++11 ok'
+	@echo '== libforget-mpi: tests/mpi under $(MPIRUN) -np $(MPI_RANKS)'
+	$(Q)for np in $(MPI_RANKS); do OPENBLAS_NUM_THREADS=1 \
+	    $(MPIRUN) $(MPIRUN_FLAGS) -np $$np $(MPI_TEST) || exit 1; \
+	done
+
+install-mpi: mpi
+	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/forget \
+	    $(DESTDIR)$(PKGCONFIGDIR)
+	$(INSTALL) -m 755 $(MPI_SHLIB) $(DESTDIR)$(LIBDIR)/
+	ln -sf libforget-mpi.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(MPI_SONAME)
+	ln -sf $(MPI_SONAME) $(DESTDIR)$(LIBDIR)/libforget-mpi.so
+	$(INSTALL) -m 644 include/forget/forget_mpi.h $(DESTDIR)$(INCLUDEDIR)/forget/
+	$(INSTALL) -m 644 $(B)/forget-mpi.pc $(DESTDIR)$(PKGCONFIGDIR)/
+
+uninstall-mpi:
+	rm -f $(DESTDIR)$(LIBDIR)/libforget-mpi.so.$(VERSION) \
+	      $(DESTDIR)$(LIBDIR)/$(MPI_SONAME) $(DESTDIR)$(LIBDIR)/libforget-mpi.so \
+	      $(DESTDIR)$(INCLUDEDIR)/forget/forget_mpi.h \
+	      $(DESTDIR)$(PKGCONFIGDIR)/forget-mpi.pc
+
+-include $(MPI_OBJS:.o=.d)
