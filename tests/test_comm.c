@@ -98,15 +98,23 @@ START_TEST(bad_tables_and_one_rank_methods_refused)
                          FORGET_E_INVALID);
         ck_assert_int_eq(forget_unlearner_comm(a)->size, 1);
     }
-    /* ssd runs on one rank: a table of two is refused, naming it */
+    /* finetune runs on one rank (no set_comm): a table of two is refused,
+     * naming it; so is ssd's batch mode (its importances are not sums) */
     forget_model *lin = NULL;
+    forget_unlearner *b = NULL;
     ck_assert_int_eq(forget_model_create(&lin, "linear", "inputs=4 "
                                          "outputs=2"), FORGET_OK);
-    ck_assert_int_eq(forget_unlearner_create(&u, "ssd", lin, ""), FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_create(&u, "finetune", lin, ""),
+                     FORGET_OK);
     forget_comm two = fake_table(1, 2);
     ck_assert_int_eq(forget_unlearner_set_comm(u, &two), FORGET_E_UNSUPPORTED);
-    ck_assert_ptr_nonnull(strstr(forget_last_error(), "ssd"));
+    ck_assert_ptr_nonnull(strstr(forget_last_error(), "finetune"));
     ck_assert_int_eq(forget_unlearner_comm(u)->size, 1);
+    ck_assert_int_eq(forget_unlearner_create(&b, "ssd", lin,
+                                             "importance=batch"), FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_set_comm(b, &two), FORGET_E_UNSUPPORTED);
+    ck_assert_ptr_nonnull(strstr(forget_last_error(), "importance=sample"));
+    forget_unlearner_free(b);
     /* analytic keeps a table before prepare (nothing is called) */
     ck_assert_int_eq(forget_unlearner_set_comm(a, &two), FORGET_OK);
     ck_assert_int_eq(forget_unlearner_comm(a)->rank, 1);

@@ -228,3 +228,36 @@ int fg_comm_agree(const forget_comm *c, int rc)
     msg[FG_COMM_MSG - 1] = '\0';
     return fg_error(agreed, "rank %d: %s", (int)first, msg);
 }
+
+int fg_comm_sum(const forget_comm *c, int rc, double *v, size_t n,
+                const char *what)
+{
+    if (!fg_comm_multi(c))
+        return rc;
+    rc = fg_comm_agree(c, rc);
+    return rc == FORGET_OK ? fg_comm_allreduce(c, v, n, what) : rc;
+}
+
+int fg_comm_same(const forget_comm *c, const void *data, size_t size,
+                 const char *what)
+{
+    if (!fg_comm_multi(c))
+        return FORGET_OK;
+    size_t p = (size_t)c->size;
+    unsigned char *all = fg_malloc_array(p, size ? size : 1);
+    size_t *sizes = fg_malloc_array(p, sizeof *sizes);
+    int rc = all && sizes ? FORGET_OK : fg_nomem("a comparison of ranks");
+    rc = fg_comm_agree(c, rc);
+    for (size_t r = 0; rc == FORGET_OK && r < p; r++)
+        sizes[r] = size;
+    if (rc == FORGET_OK)
+        rc = fg_comm_gather(c, data, size, all, sizes, what);
+    for (size_t r = 1; rc == FORGET_OK && r < p; r++)
+        if (memcmp(all, all + r * size, size) != 0)
+            rc = fg_error(FORGET_E_INVALID, "rank %zu's %s differs from rank "
+                          "0's (every rank must start from the same)", r,
+                          what);
+    fg_free(all);
+    fg_free(sizes);
+    return rc;
+}

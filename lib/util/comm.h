@@ -45,4 +45,16 @@ int fg_comm_allgatherv(const forget_comm *c, const void *send,
  * rank must make or none. */
 int fg_comm_agree(const forget_comm *c, int rc);
 
+/* Sums over ranks after an agreement on rc: on one rank, rc; else the
+ * ranks agree on rc, then v (n doubles) becomes the sum over ranks (rank
+ * order). */
+int fg_comm_sum(const forget_comm *c, int rc, double *v, size_t n,
+                const char *what);
+
+/* Do all ranks hold the same size bytes at data (a model's digest)?
+ * FORGET_E_INVALID naming what and the first rank that differs from rank
+ * 0, the same on every rank. */
+int fg_comm_same(const forget_comm *c, const void *data, size_t size,
+                 const char *what);
+
 #endif

@@ -1,4 +1,5 @@
-/* What does not run on many ranks says so: a method without set_comm, a
+/* What does not run on many ranks says so: a method without set_comm
+ * (finetune), a
  * prepared state given other ranks, a journal, learning. */
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,7 @@ void test_refusals(void)
     forget_model *lin = NULL, *an = NULL;
     forget_unlearner *u = NULL, *a = NULL;
     CHECK_OK(forget_model_create(&lin, "linear", "inputs=6 outputs=3"));
-    CHECK_OK(forget_unlearner_create(&u, "ssd", lin, ""));
+    CHECK_OK(forget_unlearner_create(&u, "finetune", lin, ""));
     /* one rank: every method takes it */
     CHECK_OK(forget_unlearner_set_comm(u, forget_comm_single()));
     int rc = forget_unlearner_set_comm(u, c);
