@@ -74,3 +74,52 @@ int fg_idspread_mine(const forget_comm *c, const fg_idset *s,
     *n_keep = n;
     return FORGET_OK;
 }
+
+int fg_idspread_rows(const forget_comm *c, int rc, const forget_dataset *ds,
+                     forget_dataset **out)
+{
+    size_t n = forget_dataset_rows(ds), d = forget_dataset_features(ds);
+    int regression = forget_dataset_task(ds) == FORGET_TASK_REGRESSION;
+    size_t t = regression ? forget_dataset_target_dim(ds) : 1;
+    float *x = rc == FORGET_OK ? fg_malloc_array(n ? n : 1, d * sizeof *x)
+                               : NULL;
+    if (rc == FORGET_OK && x == NULL)
+        rc = fg_nomem("the rows of every rank");
+    if (rc == FORGET_OK && n > 0)
+        rc = forget_dataset_copy_rows(ds, 0, n, x, n * d);
+    rc = fg_comm_agree(c, rc);
+    void *gx = NULL, *gy = NULL, *gid = NULL;
+    size_t bx = 0, by = 0, bid = 0;
+    if (rc == FORGET_OK)
+        rc = fg_comm_allgatherv(c, x, n * d * sizeof *x, &gx, NULL, &bx,
+                                "the rows' features");
+    fg_free(x);
+    if (rc == FORGET_OK)
+        rc = regression
+                 ? fg_comm_allgatherv(c, forget_dataset_targets(ds),
+                                      n * t * sizeof(float), &gy, NULL, &by,
+                                      "the rows' targets")
+                 : fg_comm_allgatherv(c, forget_dataset_labels(ds),
+                                      n * sizeof(int32_t), &gy, NULL, &by,
+                                      "the rows' labels");
+    if (rc == FORGET_OK)
+        rc = fg_comm_allgatherv(c, forget_dataset_ids(ds), n * sizeof(uint64_t),
+                                &gid, NULL, &bid, "the rows' ids");
+    size_t total = bid / sizeof(uint64_t);
+    if (rc == FORGET_OK &&
+        (bx != total * d * sizeof(float) ||
+         by != total * t * (regression ? sizeof(float) : sizeof(int32_t))))
+        rc = fg_error(FORGET_E_INVALID, "the ranks' rows disagree in shape "
+                      "(features or targets per row)");
+    forget_dataset *all = NULL;
+    if (rc == FORGET_OK)
+        rc = regression ? forget_dataset_create_regression(&all, total, d, gx,
+                                                           gy, t, gid)
+                        : forget_dataset_create(&all, total, d, gx, gy, gid);
+    fg_free(gx);
+    fg_free(gy);
+    fg_free(gid);
+    if (rc == FORGET_OK)
+        *out = all;
+    return rc;
+}

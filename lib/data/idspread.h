@@ -24,4 +24,10 @@ int fg_idspread_mine(const forget_comm *c, const fg_idset *s,
                      const uint64_t *ids, size_t count, uint64_t **keep,
                      size_t *n_keep, const char *method);
 
+/* Every rank's rows of ds, all-gathered into *out (rank 0's first), the
+ * same dataset on every rank (features as float32). The ranks agree on
+ * rc first (the caller's status). */
+int fg_idspread_rows(const forget_comm *c, int rc, const forget_dataset *ds,
+                     forget_dataset **out);
+
 #endif

@@ -74,6 +74,10 @@ int fg_sisa_save(void *state, forget_writer *w)
     fg_sisa *s = state;
     if (!s->prepared)
         return FORGET_OK;
+    if (s->ranks > 1) /* checkpoints live on their shards' ranks */
+        return fg_error(FORGET_E_UNSUPPORTED, "method 'sisa': saving a state "
+                        "prepared on %d ranks is not implemented yet "
+                        "(docs/MPI.md)", (int)s->ranks);
     /* Only the rows still remembered are written. */
     forget_dataset *kept = NULL;
     int rc = fg_sisa_kept_rows(s, &kept);

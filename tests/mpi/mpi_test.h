@@ -49,6 +49,7 @@ double rel_diff(const double *a, const double *b, size_t n);
 void test_comm(void);
 void test_analytic(void);
 void test_ssd(void);
+void test_sisa(void);
 void test_refusals(void);
 
 #endif

@@ -155,6 +155,7 @@ int main(int argc, char **argv)
     test_comm();
     test_analytic();
     test_ssd();
+    test_sisa();
     test_refusals();
     int sums[2] = {g_checks, g_failures}, total[2];
     MPI_Allreduce(sums, total, 2, MPI_INT, MPI_SUM, MPI_COMM_WORLD);

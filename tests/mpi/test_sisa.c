@@ -1,0 +1,86 @@
+/* sisa on P ranks against one process: the same ensemble (model digest)
+ * after prepare and after requests by ids and by rows; an id no rank
+ * holds refused everywhere with nothing changed. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <forget/backend.h>
+
+#include "mpi_test.h"
+
+#define TEMPLATE "layers=6-12-4 seed=2"
+
+static void same_model(const forget_unlearner *u, const forget_unlearner *r,
+                       const char *when)
+{
+    unsigned char a[32], b[32];
+    CHECK_OK(forget_model_digest(forget_unlearner_model(u), a));
+    CHECK_OK(forget_model_digest(forget_unlearner_model(r), b));
+    if (memcmp(a, b, 32) != 0)
+        fprintf(stderr, "rank %d: sisa %s: not the single-process model\n",
+                g_rank, when);
+    CHECK(!memcmp(a, b, 32));
+    CHECK(same_on_all_ranks(a, sizeof a));
+}
+
+static void run(const forget_dataset *all, forget_comm *c,
+                const char *params)
+{
+    forget_model *t = NULL, *rt = NULL;
+    CHECK_OK(forget_model_create(&t, "mlp", TEMPLATE));
+    CHECK_OK(forget_model_create(&rt, "mlp", TEMPLATE));
+    forget_unlearner *u = NULL, *ref = NULL;
+    CHECK_OK(forget_unlearner_create(&u, "sisa", t, params));
+    CHECK_OK(forget_unlearner_create(&ref, "sisa", rt, params));
+    CHECK_OK(forget_unlearner_set_comm(u, c));
+    forget_dataset *mine = my_rows(all);
+    CHECK_OK(forget_unlearner_prepare(u, mine));
+    CHECK_OK(forget_unlearner_prepare(ref, all));
+    same_model(u, ref, "prepare");
+
+    uint64_t ids[12]; /* the same on every rank */
+    for (size_t j = 0; j < 12; j++)
+        ids[j] = 1000 + 7 * (4 + 19 * j);
+    CHECK_OK(forget_unlearner_forget_ids(u, ids, 12));
+    CHECK_OK(forget_unlearner_forget_ids(ref, ids, 12));
+    same_model(u, ref, "forget by ids");
+
+    uint64_t more[5];
+    for (size_t j = 0; j < 5; j++)
+        more[j] = 1000 + 7 * (9 + 23 * j);
+    forget_dataset *rows = my_rows_of(all, more, 5), *every = NULL;
+    CHECK_OK(forget_dataset_subset_ids(&every, all, more, 5));
+    CHECK_OK(forget_unlearner_forget(u, rows));
+    CHECK_OK(forget_unlearner_forget(ref, every));
+    same_model(u, ref, "forget by rows");
+
+    unsigned char before[32], after[32];
+    CHECK_OK(forget_model_digest(forget_unlearner_model(u), before));
+    uint64_t bad[2] = {1000 + 7 * 100, 424242};
+    CHECK(forget_unlearner_forget_ids(u, bad, 2) == FORGET_E_NOT_FOUND);
+    CHECK_OK(forget_model_digest(forget_unlearner_model(u), after));
+    CHECK(!memcmp(before, after, 32));
+
+    if (g_size > 1) {
+        size_t size = 0;
+        CHECK(forget_unlearner_save_buffer(u, NULL, 0, &size) ==
+              FORGET_E_UNSUPPORTED);
+    }
+    forget_dataset_free(rows);
+    forget_dataset_free(every);
+    forget_dataset_free(mine);
+    forget_unlearner_free(u);
+    forget_unlearner_free(ref);
+    forget_model_free(t);
+    forget_model_free(rt);
+}
+
+void test_sisa(void)
+{
+    forget_comm *c = world_comm();
+    forget_dataset *all = make_rows(240, 6, 4, 31);
+    run(all, c, "shards=5 slices=2 epochs=2 seed=3 threads=1");
+    run(all, c, "shards=3 slices=3 epochs=1:2:1 seed=4 threads=2");
+    forget_dataset_free(all);
+    forget_mpi_comm_free(c);
+}
