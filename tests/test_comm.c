@@ -314,6 +314,110 @@ START_TEST(analytic_on_threads_equals_one_process)
 }
 END_TEST
 
+/* ---- sisa on P threads: the same ensemble as one process ---- */
+
+typedef struct sisa_out {
+    int rc[5], fail_rc[4];
+    size_t fail_changed;
+    unsigned char digest[2][32];
+} sisa_out;
+
+typedef struct sisa_job {
+    thread_world *w;
+    const forget_dataset *all;
+    const uint64_t *ids, *rows_ids;
+    size_t n_ids, n_rows;
+    sisa_out out[MAXP];
+} sisa_job;
+
+#define SISA "shards=4 slices=2 epochs=1 seed=3 threads=1"
+
+static void sisa_rank(int r, void *arg)
+{
+    sisa_job *j = arg;
+    sisa_out *o = &j->out[r];
+    const forget_comm *c = thread_world_comm(j->w, r);
+    forget_model *t = NULL;
+    forget_unlearner *u = NULL;
+    forget_model_create(&t, "mlp", "layers=6-12-4 seed=2");
+    forget_unlearner_create(&u, "sisa", t, SISA);
+    forget_unlearner_set_comm(u, c);
+    forget_dataset *mine = part(j->all, NULL, 0, r, c->size);
+    forget_dataset *rows = part(j->all, j->rows_ids, j->n_rows, r, c->size);
+    o->rc[0] = forget_unlearner_prepare(u, mine);
+    forget_model_digest(forget_unlearner_model(u), o->digest[0]);
+    o->rc[1] = forget_unlearner_forget_ids(u, j->ids, j->n_ids);
+    o->rc[2] = forget_unlearner_forget(u, rows);
+    unsigned char before[32];
+    forget_model_digest(forget_unlearner_model(u), before);
+    /* a request whose collectives fail at each of its four points (the
+     * agreement and all-gather of the constituents, the agreement before
+     * the commit): nothing changes */
+    uint64_t next = j->ids[0] + 1;
+    for (int f = 0; f < 4; f++) {
+        thread_world_fail_after(j->w, r, f);
+        o->fail_rc[f] = forget_unlearner_forget_ids(u, &next, 1);
+        o->fail_changed += !same_digest(u, before);
+    }
+    thread_world_fail_after(j->w, r, -1);
+    forget_model_digest(forget_unlearner_model(u), o->digest[1]);
+    o->rc[4] = forget_unlearner_forget_ids(u, &next, 1);
+    size_t size = 0;
+    o->rc[3] = forget_unlearner_save_buffer(u, NULL, 0, &size);
+    forget_dataset_free(mine);
+    forget_dataset_free(rows);
+    forget_unlearner_free(u);
+    forget_model_free(t);
+}
+
+START_TEST(sisa_on_threads_equals_one_process)
+{
+    forget_dataset *all = make_blobs(160, 6, 4, 21, 300);
+    const uint64_t *id = forget_dataset_ids(all);
+    uint64_t ids[6] = {id[3], id[20], id[41], id[77], id[100], id[151]};
+    uint64_t rows_ids[3] = {id[9], id[60], id[140]};
+    /* one process */
+    forget_model *t = sisa_template();
+    forget_unlearner *ref = prepared("sisa", t, all, SISA);
+    unsigned char want[2][32];
+    forget_model_digest(forget_unlearner_model(ref), want[0]);
+    forget_dataset *rows = NULL;
+    ck_assert_int_eq(forget_dataset_subset_ids(&rows, all, rows_ids, 3),
+                     FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_forget_ids(ref, ids, 6), FORGET_OK);
+    ck_assert_int_eq(forget_unlearner_forget(ref, rows), FORGET_OK);
+    forget_model_digest(forget_unlearner_model(ref), want[1]);
+    for (int p = 2; p <= 3; p++) {
+        sisa_job *j = calloc(1, sizeof *j);
+        j->w = thread_world_new(p);
+        j->all = all;
+        j->ids = ids;
+        j->n_ids = 6;
+        j->rows_ids = rows_ids;
+        j->n_rows = 3;
+        thread_world_run(j->w, sisa_rank, j);
+        for (int r = 0; r < p; r++) {
+            sisa_out *o = &j->out[r];
+            for (int k = 0; k < 3; k++)
+                ck_assert_int_eq(o->rc[k], FORGET_OK);
+            ck_assert_int_eq(o->rc[3], FORGET_OK); /* a part saves */
+            for (int f = 0; f < 4; f++)
+                ck_assert_int_eq(o->fail_rc[f], FORGET_E_IO);
+            ck_assert_int_eq(o->rc[4], FORGET_OK);
+            ck_assert_int_eq(o->fail_changed, 0);
+            ck_assert(!memcmp(o->digest[0], want[0], 32));
+            ck_assert(!memcmp(o->digest[1], want[1], 32));
+        }
+        thread_world_free(j->w);
+        free(j);
+    }
+    forget_dataset_free(rows);
+    forget_unlearner_free(ref);
+    forget_model_free(t);
+    forget_dataset_free(all);
+}
+END_TEST
+
 Suite *suite_comm(void)
 {
     Suite *s = suite_create("comm");
@@ -322,6 +426,7 @@ Suite *suite_comm(void)
     tcase_add_test(tc, single_is_the_default);
     tcase_add_test(tc, bad_tables_and_one_rank_methods_refused);
     tcase_add_test(tc, analytic_on_threads_equals_one_process);
+    tcase_add_test(tc, sisa_on_threads_equals_one_process);
     suite_add_tcase(s, tc);
     return s;
 }

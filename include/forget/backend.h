@@ -86,10 +86,14 @@ FORGET_API const forget_comm *forget_comm_single(void);
  * method accepts a single-rank table; more than one rank needs a method
  * that runs on many (its set_comm entry), others refuse with
  * FORGET_E_UNSUPPORTED. A prepared or loaded unlearner accepts only what
- * its method allows (a state made on P ranks is attached again to a table
- * of the same P and rank after load: docs/MPI.md). FORGET_E_INVALID for a
+ * its method allows (a state made on P ranks takes a table of the same P
+ * and rank, after load too; a single-rank table detaches it, and its
+ * requests are refused until its own is attached again: docs/MPI.md). FORGET_E_INVALID for a
  * malformed table (struct_size too small, rank out of range, a missing
- * entry); on any error nothing changes. */
+ * entry); on any error nothing changes. Attaching a table of more than
+ * one rank to a prepared or loaded unlearner is collective: the ranks
+ * check that their states are parts of one (the models they present are
+ * the same), FORGET_E_STATE on every rank otherwise. */
 FORGET_API int forget_unlearner_set_comm(forget_unlearner *u,
                                          const forget_comm *comm);
 /* The table attached to u (forget_comm_single() by default); NULL for
@@ -170,8 +174,10 @@ typedef struct forget_method {
     int (*is_forgotten)(void *state, uint64_t id, int *forgotten);
     /* (ABI 1.2) A communicator is being attached (forget_unlearner_set_comm):
      * the method keeps comm (valid until the next set_comm or destroy) or
-     * refuses it, changing nothing. NULL: the method runs on one rank
-     * only, and the library refuses tables of more than one rank for it. */
+     * refuses it, changing nothing. It must accept again the table it had
+     * before: when the ranks of a prepared state disagree, the library
+     * puts that one back. NULL: the method runs on one rank only, and the
+     * library refuses tables of more than one rank for it. */
     int (*set_comm)(void *state, const forget_comm *comm);
 } forget_method;
 

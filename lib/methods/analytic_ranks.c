@@ -13,7 +13,8 @@
 int fg_am_set_comm(void *state, const forget_comm *comm)
 {
     fg_am *s = state;
-    if (s->prepared && (comm->size != s->ranks || comm->rank != s->rank))
+    if (s->prepared && fg_comm_multi(comm) &&
+        (comm->size != s->ranks || comm->rank != s->rank))
         return fg_error(FORGET_E_STATE, "method 'analytic': this state is "
                         "rank %d of %d; a communicator of rank %d of %d "
                         "does not fit it (prepare again on those ranks)",

@@ -127,8 +127,10 @@ void fg_am_flush(fg_am *s);
 
 /* ---- many ranks (analytic_ranks.c) ---- */
 
-/* The method's set_comm: kept before prepare; a prepared state takes only
- * the rank and size it was prepared on. */
+/* The method's set_comm: kept before prepare; a prepared state takes a
+ * table of more than one rank only with the rank and size it was
+ * prepared on (a single-rank table detaches it: requests are refused
+ * until its own is attached again). */
 int fg_am_set_comm(void *state, const forget_comm *comm);
 /* The communicator (the single-process one when none is attached). */
 const forget_comm *fg_am_comm(const fg_am *s);

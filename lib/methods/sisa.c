@@ -335,6 +335,8 @@ static int fg_sisa_fresh(const fg_sisa *s, fg_sisa *n,
     n->pool = NULL;
     n->n_pool = n->cap_pool = 0;
     memset(&n->ids, 0, sizeof n->ids);
+    n->rank = fg_sisa_comm(s)->rank; /* the shards this rank trains */
+    n->ranks = fg_sisa_comm(s)->size;
     n->parts = fg_calloc(s->S, sizeof *n->parts);
     n->ck = fg_calloc(s->S * s->R, sizeof *n->ck);
     int rc = n->parts && n->ck ? FORGET_OK : fg_nomem("the shards");
@@ -442,8 +444,6 @@ static int fg_sisa_prepare(void *state, const forget_dataset *train,
         return rc;
     }
     n.prepared = 1;
-    n.rank = c->rank;
-    n.ranks = c->size;
     fg_state_swap(s, &n, sizeof n, fg_sisa_supersede);
     return FORGET_OK;
 }

@@ -197,12 +197,14 @@ void fg_sisa_saved(void *state);
 
 /* ---- many ranks (sisa_ranks.c) ---- */
 
-/* The method's set_comm: a memory store only; a prepared state takes
- * only the rank and size it was prepared on. */
+/* The method's set_comm: a memory store only; a prepared state takes a
+ * table of more than one rank only with the rank and size it was
+ * prepared on (a single-rank table detaches it). */
 int fg_sisa_set_comm(void *state, const forget_comm *comm);
 /* The communicator (the single-process one when none is attached). */
 const forget_comm *fg_sisa_comm(const fg_sisa *s);
-/* Does this rank train shard sh? */
+/* Does this rank train shard sh (s->rank and s->ranks: set from the
+ * communicator when a prepare begins, from the file at load)? */
 int fg_sisa_owns(const fg_sisa *s, size_t sh);
 /* Put the jobs of shards this rank owns first (stable); their count. */
 size_t fg_sisa_own_first(const fg_sisa *s, fg_job *jobs, size_t n);

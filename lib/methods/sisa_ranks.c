@@ -13,7 +13,8 @@ int fg_sisa_set_comm(void *state, const forget_comm *comm)
     if (fg_comm_multi(comm) && s->store)
         return fg_error(FORGET_E_UNSUPPORTED, "method 'sisa': on many ranks "
                         "only store=memory for now (docs/MPI.md)");
-    if (s->prepared && (comm->size != s->ranks || comm->rank != s->rank))
+    if (s->prepared && fg_comm_multi(comm) &&
+        (comm->size != s->ranks || comm->rank != s->rank))
         return fg_error(FORGET_E_STATE, "method 'sisa': this state is rank "
                         "%d of %d; a communicator of rank %d of %d does not "
                         "fit it (prepare again on those ranks)",
@@ -30,8 +31,7 @@ const forget_comm *fg_sisa_comm(const fg_sisa *s)
 
 int fg_sisa_owns(const fg_sisa *s, size_t sh)
 {
-    const forget_comm *c = fg_sisa_comm(s);
-    return sh % (size_t)c->size == (size_t)c->rank;
+    return sh % (size_t)s->ranks == (size_t)s->rank;
 }
 
 size_t fg_sisa_own_first(const fg_sisa *s, fg_job *jobs, size_t n)

@@ -76,7 +76,8 @@ static int fg_ssd_set_comm(void *state, const forget_comm *comm)
                         "only importance=sample without a target (batch "
                         "importances are not sums; a target calibrates on "
                         "one rank's rows)");
-    if (s->prepared && (comm->size != s->ranks || comm->rank != s->rank))
+    if (s->prepared && fg_comm_multi(comm) &&
+        (comm->size != s->ranks || comm->rank != s->rank))
         return fg_error(FORGET_E_STATE, "method 'ssd': this state is rank %d "
                         "of %d; a communicator of rank %d of %d does not fit "
                         "it (prepare again on those ranks)", (int)s->rank,

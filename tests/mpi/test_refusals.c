@@ -29,8 +29,11 @@ void test_refusals(void)
     CHECK_OK(forget_unlearner_set_comm(a, c));
     CHECK_OK(forget_unlearner_prepare(a, mine));
     if (g_size > 1) {
-        /* the state is rank r of P: one process's table does not fit */
-        CHECK(forget_unlearner_set_comm(a, NULL) == FORGET_E_STATE);
+        /* the state is rank r of P: one process's table detaches it, and
+         * its requests are refused until its own is back */
+        CHECK_OK(forget_unlearner_set_comm(a, NULL));
+        CHECK(forget_unlearner_forget(a, mine) == FORGET_E_STATE);
+        CHECK_OK(forget_unlearner_set_comm(a, c)); /* collective */
         CHECK(forget_unlearner_comm(a)->size == g_size);
         CHECK(forget_unlearner_learn(a, mine) == FORGET_E_UNSUPPORTED);
         CHECK(forget_unlearner_open_journal(a, "/nonexistent/j", 0) ==

@@ -61,11 +61,49 @@ static void run(const forget_dataset *all, forget_comm *c,
     CHECK_OK(forget_model_digest(forget_unlearner_model(u), after));
     CHECK(!memcmp(before, after, 32));
 
-    if (g_size > 1) {
-        size_t size = 0;
-        CHECK(forget_unlearner_save_buffer(u, NULL, 0, &size) ==
-              FORGET_E_UNSUPPORTED);
+    /* every rank saves its part and loads it back: refused until the
+     * table is attached again (same rank and size), then the requests go
+     * on, still the single-process model */
+    unsigned char *old = NULL; /* this rank's part before the last request */
+    size_t old_size = 0;
+    {
+        forget_unlearner_save_buffer(u, NULL, 0, &old_size);
+        old = malloc(old_size);
+        CHECK_OK(forget_unlearner_save_buffer(u, old, old_size, &old_size));
+        forget_unlearner *lu = NULL;
+        CHECK_OK(forget_unlearner_load_buffer(&lu, t, old, old_size));
+        uint64_t next[2] = {1000 + 7 * 101, 1000 + 7 * 150};
+        if (g_size > 1) {
+            CHECK(forget_unlearner_forget_ids(lu, next, 2) == FORGET_E_STATE);
+            forget_comm *self = NULL;
+            CHECK_OK(forget_mpi_comm(&self, MPI_COMM_SELF, 60.0));
+            CHECK_OK(forget_unlearner_set_comm(lu, self)); /* detached */
+            CHECK(forget_unlearner_forget_ids(lu, next, 2) == FORGET_E_STATE);
+            forget_mpi_comm_free(self);
+        }
+        CHECK_OK(forget_unlearner_set_comm(lu, c));
+        CHECK_OK(forget_unlearner_forget_ids(lu, next, 2));
+        CHECK_OK(forget_unlearner_forget_ids(ref, next, 2));
+        same_model(lu, ref, "forget after save and load");
+        forget_unlearner_free(u);
+        u = lu;
     }
+    /* rank 0 loads a part older than the others': not one state, refused
+     * on every rank */
+    if (g_size > 1) {
+        size_t now_size = 0;
+        forget_unlearner_save_buffer(u, NULL, 0, &now_size);
+        unsigned char *now = malloc(now_size);
+        CHECK_OK(forget_unlearner_save_buffer(u, now, now_size, &now_size));
+        forget_unlearner *mix = NULL;
+        CHECK_OK(forget_unlearner_load_buffer(&mix, t, g_rank ? now : old,
+                                              g_rank ? now_size : old_size));
+        CHECK(forget_unlearner_set_comm(mix, c) == FORGET_E_STATE);
+        CHECK(strstr(forget_last_error(), "not parts of one state") != NULL);
+        forget_unlearner_free(mix);
+        free(now);
+    }
+    free(old);
     forget_dataset_free(rows);
     forget_dataset_free(every);
     forget_dataset_free(mine);
