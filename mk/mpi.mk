@@ -53,6 +53,14 @@ $(B)/forget-mpi.pc: pkgconfig/forget-mpi.pc.in include/forget/version.h $(B)/ins
 	    -e 's|@RPATH@|$(PC_RPATH)|' -e 's|@MPI_PC@|$(MPI_PC)|' $< > $@
 
 MPI_TEST_SRCS := $(sort $(wildcard tests/mpi/*.c))
+MPI_FAULT := $(B)/tests/mpi/fault
+$(MPI_FAULT): tests/mpi/fault/fault.c tests/mpi/helpers.c tests/mpi/mpi_test.h \
+    include/forget/forget_mpi.h $(HEADERS) $(B)/libforget-mpi.so
+	$(Q)mkdir -p $(@D)
+	$(Q)OMPI_CC=$(CC) MPICH_CC=$(CC) $(MPICC) -Iinclude -D_GNU_SOURCE \
+	    $(ALL_CFLAGS) -o $@ tests/mpi/fault/fault.c tests/mpi/helpers.c \
+	    -L$(B) -lforget-mpi -lforget -Wl,-rpath,'$$ORIGIN/../..' -lm
+
 $(MPI_TEST): $(MPI_TEST_SRCS) tests/mpi/mpi_test.h include/forget/forget_mpi.h $(HEADERS) \
     $(B)/libforget-mpi.so
 	$(Q)mkdir -p $(@D)
@@ -62,7 +70,7 @@ $(MPI_TEST): $(MPI_TEST_SRCS) tests/mpi/mpi_test.h include/forget/forget_mpi.h $
 
 # The header alone (C99, C11, C++11), then each test on 1, 2, 3 and 4
 # ranks.
-check-mpi: $(MPI_TEST)
+check-mpi: $(MPI_TEST) $(MPI_FAULT)
 	$(Q)mkdir -p $(B)/headertest
 	$(Q)printf '#include <forget/forget_mpi.h>\nint main(void) { return 0; }\n' \
 	    > $(B)/headertest/forget_mpi.c
@@ -79,6 +87,9 @@ check-mpi: $(MPI_TEST)
 	$(Q)for np in $(MPI_RANKS); do OPENBLAS_NUM_THREADS=1 \
 	    $(MPIRUN) $(MPIRUN_FLAGS) -np $$np $(MPI_TEST) || exit 1; \
 	done
+	@echo '== libforget-mpi: one rank of three killed during a request (tests/mpi/fault)'
+	$(Q)OPENBLAS_NUM_THREADS=1 sh tests/mpi/fault/fault.sh $(MPI_FAULT) \
+	    $(B)/mpi-fault $(MPIRUN) $(MPIRUN_FLAGS)
 
 install-mpi: mpi
 	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/forget \
