@@ -70,7 +70,7 @@ $(MPI_TEST): $(MPI_TEST_SRCS) tests/mpi/mpi_test.h include/forget/forget_mpi.h $
 
 # The header alone (C99, C11, C++11), then each test on 1, 2, 3 and 4
 # ranks.
-check-mpi: $(MPI_TEST) $(MPI_FAULT)
+check-mpi: $(MPI_TEST) $(MPI_FAULT) $(MPI_EXAMPLE)
 	$(Q)mkdir -p $(B)/headertest
 	$(Q)printf '#include <forget/forget_mpi.h>\nint main(void) { return 0; }\n' \
 	    > $(B)/headertest/forget_mpi.c
@@ -87,9 +87,48 @@ check-mpi: $(MPI_TEST) $(MPI_FAULT)
 	$(Q)for np in $(MPI_RANKS); do OPENBLAS_NUM_THREADS=1 \
 	    $(MPIRUN) $(MPIRUN_FLAGS) -np $$np $(MPI_TEST) || exit 1; \
 	done
+	@echo '== libforget.mpi (Python, mpi4py) under $(MPIRUN) -np 1 2 3'
+	$(Q)for np in 1 2 3; do OPENBLAS_NUM_THREADS=1 \
+	    PYTHONPATH=bindings/python LIBFORGET=$(SHLIB) \
+	    LIBFORGET_MPI=$(B)/libforget-mpi.so.$(MAJOR) \
+	    $(MPIRUN) $(MPIRUN_FLAGS) -np $$np $(PYTHON) tests/mpi/test_python.py \
+	    || exit 1; done
 	@echo '== libforget-mpi: one rank of three killed during a request (tests/mpi/fault)'
 	$(Q)OPENBLAS_NUM_THREADS=1 sh tests/mpi/fault/fault.sh $(MPI_FAULT) \
 	    $(B)/mpi-fault $(MPIRUN) $(MPIRUN_FLAGS)
+
+# bench_mpi: analytic's fit and sisa on 1, 2 and 4 ranks against one
+# process (figures for docs/BENCHMARKS.md; run it with env -u
+# OPENBLAS_CORETYPE on this VM).
+MPI_BENCH := $(B)/bench/bench_mpi
+$(MPI_BENCH): tools/bench/mpi/bench_mpi.c tools/bench/bench_common.h \
+    include/forget/forget_mpi.h $(HEADERS) $(B)/libforget-mpi.so
+	$(Q)mkdir -p $(@D)
+	$(Q)OMPI_CC=$(CC) MPICH_CC=$(CC) $(MPICC) -Iinclude -D_GNU_SOURCE \
+	    $(ALL_CFLAGS) -o $@ $< -L$(B) -lforget-mpi -lforget \
+	    -Wl,-rpath,'$$ORIGIN/..' -lm
+
+.PHONY: bench-mpi
+bench-mpi: $(MPI_BENCH)
+	$(Q)sh tools/deps.sh bench
+	@echo '| run | ranks | threads per rank | analytic fit s | its MB sent per rank | analytic 100-row request ms | its MB sent per rank | sisa prepare s | its MB sent per rank | sisa 100-id request s | shards retrained | its MB sent per rank | sisa digest |'
+	@echo '|---|---|---|---|---|---|---|---|---|---|---|---|---|'
+	$(Q)OPENBLAS_NUM_THREADS=2 $(MPIRUN) $(MPIRUN_FLAGS) -np 1 $(MPI_BENCH) --single --threads 2
+	$(Q)OPENBLAS_NUM_THREADS=1 $(MPIRUN) $(MPIRUN_FLAGS) -np 1 $(MPI_BENCH) --single --threads 1
+	$(Q)for np in 1 2 4; do OPENBLAS_NUM_THREADS=1 \
+	    $(MPIRUN) $(MPIRUN_FLAGS) -np $$np $(MPI_BENCH) --threads 1 || exit 1; done
+
+# examples/mpi, built with mpicc and run on two ranks.
+MPI_EXAMPLE := $(B)/examples/forget_ranks
+$(MPI_EXAMPLE): examples/mpi/forget_ranks.c include/forget/forget_mpi.h \
+    $(HEADERS) $(B)/libforget-mpi.so
+	$(Q)mkdir -p $(@D)
+	$(Q)OMPI_CC=$(CC) MPICH_CC=$(CC) $(MPICC) -std=c99 $(WARNINGS) -Iinclude \
+	    -o $@ $< -L$(B) -lforget-mpi -lforget -Wl,-rpath,'$$ORIGIN/..'
+
+.PHONY: example-mpi
+example-mpi: $(MPI_EXAMPLE)
+	$(Q)$(MPIRUN) $(MPIRUN_FLAGS) -np 2 $(MPI_EXAMPLE)
 
 install-mpi: mpi
 	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/forget \
