@@ -71,6 +71,7 @@ $(MPI_TEST): $(MPI_TEST_SRCS) tests/mpi/mpi_test.h include/forget/forget_mpi.h $
 # The header alone (C99, C11, C++11), then each test on 1, 2, 3 and 4
 # ranks.
 check-mpi: $(MPI_TEST) $(MPI_FAULT) $(MPI_EXAMPLE)
+	$(Q)sh tools/deps.sh mpi-check
 	$(Q)mkdir -p $(B)/headertest
 	$(Q)printf '#include <forget/forget_mpi.h>\nint main(void) { return 0; }\n' \
 	    > $(B)/headertest/forget_mpi.c
