@@ -7,6 +7,8 @@
 #include "util/alloc.h"
 #include "util/comm.h"
 #include "util/error.h"
+#include "util/le.h"
+#include "util/sha256.h"
 
 static int fg_u64_cmp(const void *a, const void *b)
 {
@@ -37,10 +39,37 @@ int fg_idspread_unique(const forget_comm *c, const uint64_t *ids, size_t n,
     return rc;
 }
 
+int fg_idspread_same_list(const forget_comm *c, const uint64_t *ids,
+                          size_t count, const char *method)
+{
+    if (!fg_comm_multi(c))
+        return FORGET_OK;
+    fg_sha256 h;
+    unsigned char n[8], d[FG_SHA256_SIZE];
+    fg_put_u64(n, (uint64_t)count);
+    fg_sha256_init(&h);
+    fg_sha256_update(&h, n, sizeof n);
+    for (size_t i = 0; i < count; i++) {
+        unsigned char b[8];
+        fg_put_u64(b, ids[i]);
+        fg_sha256_update(&h, b, sizeof b);
+    }
+    fg_sha256_final(&h, d);
+    int rc = fg_comm_same(c, d, sizeof d, "list of ids");
+    if (rc == FORGET_E_INVALID)
+        rc = fg_error(FORGET_E_INVALID, "method '%s': a request by ids takes "
+                      "the same ids on every rank (%s)", method,
+                      forget_last_error());
+    return rc;
+}
+
 int fg_idspread_mine(const forget_comm *c, const fg_idset *s,
                      const uint64_t *ids, size_t count, uint64_t **keep,
                      size_t *n_keep, const char *method)
 {
+    int same = fg_idspread_same_list(c, ids, count, method);
+    if (same != FORGET_OK)
+        return same;
     double *held = fg_malloc_array(count, sizeof *held);
     uint64_t *mine = fg_malloc_array(count ? count : 1, sizeof *mine);
     int rc = held && mine ? FORGET_OK : fg_nomem("a request");

@@ -15,6 +15,12 @@
 int fg_idspread_unique(const forget_comm *c, const uint64_t *ids, size_t n,
                        const char *method);
 
+/* A request by ids takes the same list on every rank: FORGET_E_INVALID
+ * on every rank when a rank was given another (compared by a SHA-256 of
+ * the count and the ids). */
+int fg_idspread_same_list(const forget_comm *c, const uint64_t *ids,
+                          size_t count, const char *method);
+
 /* A request's ids, the same list on every rank: keep (count entries,
  * allocated) receives the ids this rank holds (learned, forgotten or not),
  * in the request's order, and *n_keep their count. An id that no rank

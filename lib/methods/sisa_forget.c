@@ -197,10 +197,13 @@ int fg_sisa_forget_ids(void *state, const uint64_t *ids, size_t count,
                         "%d of %d; attach its communicator first "
                         "(forget_unlearner_set_comm)", (int)s->rank,
                         (int)s->ranks);
+    /* on many ranks the plan is the same on every rank: the ids are
+     * (checked), and so are the rows and ids the state holds */
+    int rc = fg_idspread_same_list(c, ids, count, "sisa");
+    if (rc != FORGET_OK)
+        return rc;
     fg_sisa_plan p;
-    /* (on many ranks the plan is the same on every rank: the ids are, and
-     * so are the rows and ids the state holds) */
-    int rc = fg_sisa_plan_make(s, ids, count, run, &p);
+    rc = fg_sisa_plan_make(s, ids, count, run, &p);
     if (rc == FORGET_OK)
         rc = fg_sisa_plan_run(s, &p, run);
     rc = fg_sisa_share(s, p.jobs, p.jobs ? p.n_jobs : 0, rc);

@@ -139,6 +139,14 @@ static void by_ids(const forget_dataset *all, forget_comm *c)
     CHECK(strstr(forget_last_error(), "999999") != NULL);
     digest_of(p.u, after);
     CHECK(!memcmp(before, after, sizeof before));
+    /* another list on rank 0: refused on every rank, nothing changed */
+    if (g_size > 1) {
+        uint64_t mine[1] = {g_rank == 0 ? 1000 + 7 * 210 : 1000 + 7 * 211};
+        CHECK(forget_unlearner_forget_ids(p.u, mine, 1) == FORGET_E_INVALID);
+        CHECK(strstr(forget_last_error(), "same ids on every rank") != NULL);
+        digest_of(p.u, after);
+        CHECK(!memcmp(before, after, sizeof before));
+    }
     /* ids forgotten already, mixed with new ones, named twice */
     uint64_t more[4] = {ids[0], 1000 + 7 * 201, 1000 + 7 * 202,
                         1000 + 7 * 201};

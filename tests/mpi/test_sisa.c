@@ -58,6 +58,11 @@ static void run(const forget_dataset *all, forget_comm *c,
     CHECK_OK(forget_model_digest(forget_unlearner_model(u), before));
     uint64_t bad[2] = {1000 + 7 * 100, 424242};
     CHECK(forget_unlearner_forget_ids(u, bad, 2) == FORGET_E_NOT_FOUND);
+    if (g_size > 1) { /* another list on the last rank: refused on all */
+        uint64_t one[1] = {g_rank == g_size - 1 ? 1000 + 7 * 120
+                                                : 1000 + 7 * 121};
+        CHECK(forget_unlearner_forget_ids(u, one, 1) == FORGET_E_INVALID);
+    }
     CHECK_OK(forget_model_digest(forget_unlearner_model(u), after));
     CHECK(!memcmp(before, after, 32));
 
