@@ -6,6 +6,7 @@
  * over MPI is tests/mpi (make check-mpi). */
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -418,6 +419,108 @@ START_TEST(sisa_on_threads_equals_one_process)
 }
 END_TEST
 
+/* ---- one rank's cancel, or its bad row: refused on every rank ---- */
+
+typedef struct cancel_out {
+    int rc_prepare, rc_cancel, rc_bad, rc_after;
+    int changed;
+    char msg[256];
+} cancel_out;
+
+typedef struct cancel_job {
+    thread_world *w;
+    const forget_dataset *all;
+    const char *method, *params;
+    cancel_out out[MAXP];
+} cancel_job;
+
+static int cancel_now(double fraction, const char *stage, void *user)
+{
+    (void)fraction;
+    (void)stage;
+    return *(int *)user;
+}
+
+static void cancel_rank(int r, void *arg)
+{
+    cancel_job *j = arg;
+    cancel_out *o = &j->out[r];
+    const forget_comm *c = thread_world_comm(j->w, r);
+    forget_model *m = NULL;
+    forget_unlearner *u = NULL;
+    if (!strcmp(j->method, "analytic"))
+        forget_model_create(&m, "analytic", MODEL);
+    else { /* ssd: the same trained model on every rank */
+        forget_model_create(&m, "linear", "inputs=6 outputs=3 seed=2");
+        forget_model_train(m, j->all, "epochs=2 seed=1");
+    }
+    forget_unlearner_create(&u, j->method, m, j->params);
+    forget_unlearner_set_comm(u, c);
+    forget_dataset *mine = part(j->all, NULL, 0, r, c->size);
+    o->rc_prepare = forget_unlearner_prepare(u, mine);
+    unsigned char before[32];
+    forget_model_digest(m, before);
+    const uint64_t *id = forget_dataset_ids(j->all);
+    uint64_t ids[6] = {id[0], id[7], id[13], id[50], id[91], id[120]};
+    forget_dataset *rows = part(j->all, ids, 6, r, c->size);
+    int stop = r == 1; /* rank 1's host cancels */
+    forget_unlearner_set_progress(u, cancel_now, &stop);
+    o->rc_cancel = forget_unlearner_forget(u, rows);
+    snprintf(o->msg, sizeof o->msg, "%s", forget_last_error());
+    forget_unlearner_set_progress(u, NULL, NULL);
+    o->changed = !same_digest(u, before);
+    /* a row that differs from the one learned, on the last rank only
+     * (analytic checks rows; ssd takes rows by their ids) */
+    forget_dataset *bad = rows;
+    int check_rows = !strcmp(j->method, "analytic");
+    if (check_rows && r == c->size - 1 && forget_dataset_rows(rows) > 0) {
+        float x[6];
+        forget_dataset_copy_rows(rows, 0, 1, x, 6);
+        x[2] += 0.5f;
+        int32_t label = forget_dataset_labels(rows)[0];
+        uint64_t bid = forget_dataset_ids(rows)[0];
+        forget_dataset_create(&bad, 1, 6, x, &label, &bid);
+    }
+    o->rc_bad = check_rows ? forget_unlearner_forget(u, bad)
+                           : FORGET_E_INVALID;
+    o->changed += !same_digest(u, before);
+    if (bad != rows)
+        forget_dataset_free(bad);
+    o->rc_after = forget_unlearner_forget(u, rows);
+    forget_dataset_free(rows);
+    forget_dataset_free(mine);
+    forget_unlearner_free(u);
+    forget_model_free(m);
+}
+
+START_TEST(one_ranks_failure_is_every_ranks)
+{
+    forget_dataset *all = make_blobs(150, 6, 3, 17, 700);
+    const char *methods[2] = {"analytic", "ssd"};
+    for (int k = 0; k < 2; k++) {
+        cancel_job *j = calloc(1, sizeof *j);
+        j->w = thread_world_new(3);
+        j->all = all;
+        j->method = methods[k];
+        j->params = "";
+        thread_world_run(j->w, cancel_rank, j);
+        for (int r = 0; r < 3; r++) {
+            cancel_out *o = &j->out[r];
+            ck_assert_int_eq(o->rc_prepare, FORGET_OK);
+            ck_assert_int_eq(o->rc_cancel, FORGET_E_CANCELED);
+            ck_assert_msg(strstr(o->msg, "rank 1") != NULL, "%s: %s",
+                          methods[k], o->msg);
+            ck_assert_int_eq(o->rc_bad, FORGET_E_INVALID);
+            ck_assert_int_eq(o->changed, 0);
+            ck_assert_int_eq(o->rc_after, FORGET_OK);
+        }
+        thread_world_free(j->w);
+        free(j);
+    }
+    forget_dataset_free(all);
+}
+END_TEST
+
 Suite *suite_comm(void)
 {
     Suite *s = suite_create("comm");
@@ -427,6 +530,7 @@ Suite *suite_comm(void)
     tcase_add_test(tc, bad_tables_and_one_rank_methods_refused);
     tcase_add_test(tc, analytic_on_threads_equals_one_process);
     tcase_add_test(tc, sisa_on_threads_equals_one_process);
+    tcase_add_test(tc, one_ranks_failure_is_every_ranks);
     suite_add_tcase(s, tc);
     return s;
 }
