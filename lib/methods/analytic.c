@@ -405,19 +405,27 @@ static void fg_am_keep(fg_am *s, const forget_dataset *rows,
     }
 }
 
-/* The request of a learn: the rows' features as floats (converted into a
- * buffer when they are stored as bytes). */
-static int fg_am_learn_rows(fg_am *s, const forget_dataset *rows,
+/* The request of a learn (rc: the checks' status): the rows' features as
+ * floats (converted into a buffer when they are stored as bytes); on many
+ * ranks every rank's rows, gathered after the ranks agree on rc. */
+static int fg_am_learn_rows(fg_am *s, int rc, const forget_dataset *rows,
                             const double *y, forget_run *run)
 {
     size_t m = forget_dataset_rows(rows);
-    float *xb = NULL;
-    if (m > 0 && forget_dataset_x(rows) == NULL &&
+    float *xb = NULL, *gx = NULL;
+    double *gy = NULL;
+    if (rc == FORGET_OK && m > 0 && forget_dataset_x(rows) == NULL &&
         (xb = fg_malloc_array(m, s->in * sizeof(float))) == NULL)
-        return fg_nomem("a request");
-    int rc = fg_am_request(s, fg_dataset_rows(rows, 0, m, xb), y, m, -1.0,
-                           run);
+        rc = fg_nomem("a request");
+    const float *x = rc == FORGET_OK && m > 0
+                         ? fg_dataset_rows(rows, 0, m, xb) : NULL;
+    size_t gn = 0;
+    rc = fg_am_ranks_rows(s, rc, x, y, m, &gx, &gy, &gn);
+    if (rc == FORGET_OK && gn > 0)
+        rc = fg_am_request(s, gx ? gx : x, gy ? gy : y, gn, -1.0, run);
     fg_free(xb);
+    fg_free(gx);
+    fg_free(gy);
     return rc;
 }
 
@@ -425,35 +433,33 @@ static int fg_am_learn(void *state, const forget_dataset *rows,
                        forget_run *run)
 {
     fg_am *s = state;
-    if (fg_comm_multi(fg_am_comm(s)))
-        return fg_error(FORGET_E_UNSUPPORTED, "method 'analytic': learning "
-                        "rows on many ranks is not implemented yet "
-                        "(docs/MPI.md)");
     int rc = fg_am_ranks_check(s);
-    if (rc == FORGET_OK)
-        rc = fg_model_check_data(s->model, rows, "method 'analytic'");
     if (rc != FORGET_OK)
         return rc;
+    /* (on many ranks each rank passes its own new rows, possibly none; a
+     * failure of the checks below is agreed on before any change) */
+    rc = fg_model_check_data(s->model, rows, "method 'analytic'");
     size_t m = forget_dataset_rows(rows), total = 0;
-    size_t *slot = fg_malloc_array(m, sizeof *slot);
-    double *y = fg_malloc_array(m, s->k * sizeof(double));
+    size_t *slot = fg_malloc_array(m ? m : 1, sizeof *slot);
+    double *y = fg_malloc_array(m ? m : 1, s->k * sizeof(double));
     uint64_t *fp = NULL;
-    rc = slot && y ? FORGET_OK : fg_nomem("a request");
+    if (rc == FORGET_OK && (slot == NULL || y == NULL))
+        rc = fg_nomem("a request");
     if (rc == FORGET_OK) /* room made before the request: nothing fails after */
         rc = fg_idset_learn_plan(&s->ids, forget_dataset_ids(rows), m, slot,
                                  &total, "analytic");
     if (rc == FORGET_OK && !s->keep_rows && s->fp) {
-        if ((fp = fg_malloc_array(m, 2 * sizeof *fp)) == NULL)
+        if ((fp = fg_malloc_array(m ? m : 1, 2 * sizeof *fp)) == NULL)
             rc = fg_nomem("the row fingerprints");
         else
             rc = fg_dataset_fingerprints(rows, NULL, fp);
     }
     if (rc == FORGET_OK)
         rc = fg_am_reserve(s, total);
-    if (rc == FORGET_OK) {
+    if (rc == FORGET_OK && m > 0)
         fg_analytic_targets(s->model, rows, 0, m, y);
-        rc = fg_am_learn_rows(s, rows, y, run);
-    }
+    rc = fg_am_ranks_learn_ids(s, rc, forget_dataset_ids(rows), m);
+    rc = fg_am_learn_rows(s, rc, rows, y, run);
     if (rc == FORGET_OK) {
         fg_am_keep(s, rows, slot, y, fp);
         fg_idset_learn_commit(&s->ids, forget_dataset_ids(rows), m, slot);

@@ -100,6 +100,44 @@ int fg_am_ranks_rows(const fg_am *s, int rc, const float *x,
     return FORGET_OK;
 }
 
+int fg_am_ranks_learn_ids(const fg_am *s, int rc, const uint64_t *ids,
+                          size_t n)
+{
+    const forget_comm *c = fg_am_comm(s);
+    if (!fg_comm_multi(c))
+        return rc;
+    rc = fg_comm_agree(c, rc);
+    if (rc != FORGET_OK)
+        return rc;
+    void *all = NULL;
+    size_t *sizes = NULL, bytes = 0;
+    rc = fg_comm_allgatherv(c, ids, n * sizeof *ids, &all, &sizes, &bytes,
+                            "the ids to learn");
+    if (rc != FORGET_OK)
+        return rc;
+    const uint64_t *v = all;
+    size_t at = 0;
+    for (int32_t r = 0; rc == FORGET_OK && r < c->size; r++) {
+        size_t k = sizes[r] / sizeof *v;
+        for (size_t i = 0; rc == FORGET_OK && r != c->rank && i < k; i++) {
+            int forgotten;
+            if (fg_idset_forgotten(&s->ids, v[at + i], &forgotten) ==
+                FORGET_OK)
+                rc = fg_error(FORGET_E_INVALID, "method 'analytic': rank %d "
+                              "learns sample id %llu, which rank %d learned "
+                              "already (an id lives on one rank)", (int)r,
+                              (unsigned long long)v[at + i], (int)c->rank);
+        }
+        at += k;
+    }
+    fg_free(all);
+    fg_free(sizes);
+    rc = fg_comm_agree(c, rc);
+    if (rc == FORGET_OK) /* new ids, distinct across the ranks */
+        rc = fg_idspread_unique(c, ids, n, "analytic");
+    return rc;
+}
+
 int fg_am_ranks_save(const fg_am *s, forget_writer *w)
 {
     if (s->ranks <= 1)

@@ -147,6 +147,12 @@ int fg_am_ranks_prepare(fg_am *n, const forget_dataset *train, size_t rows,
 int fg_am_ranks_rows(const fg_am *s, int rc, const float *x,
                      const double *y, size_t n, float **gx, double **gy,
                      size_t *gn);
+/* Learning on many ranks, after the local checks (rc): the ranks agree,
+ * and the ids each rank learns must be new to every other rank (an id
+ * lives on one rank for life, forgotten or not) and distinct across
+ * ranks; the same status on every rank. */
+int fg_am_ranks_learn_ids(const fg_am *s, int rc, const uint64_t *ids,
+                          size_t n);
 /* Save and load the rank section AMPI (u32 rank, u32 ranks; written only
  * for more than one rank). */
 int fg_am_ranks_save(const fg_am *s, forget_writer *w);

@@ -190,12 +190,70 @@ static void by_ids(const forget_dataset *all, forget_comm *c)
     pair_free(&p);
 }
 
+static void learning(const forget_dataset *all, forget_comm *c)
+{
+    forget_model *m = NULL, *rm = NULL;
+    forget_unlearner *u = NULL, *ref = NULL;
+    CHECK_OK(forget_model_create(&m, "analytic", MODEL));
+    CHECK_OK(forget_model_create(&rm, "analytic", MODEL));
+    CHECK_OK(forget_unlearner_create(&u, "analytic", m, ""));
+    CHECK_OK(forget_unlearner_create(&ref, "analytic", rm, ""));
+    CHECK_OK(forget_unlearner_set_comm(u, c));
+    uint64_t first[300], later[100];
+    for (size_t i = 0; i < 300; i++)
+        first[i] = forget_dataset_ids(all)[i];
+    for (size_t i = 0; i < 100; i++)
+        later[i] = forget_dataset_ids(all)[300 + i];
+    forget_dataset *mine = my_rows_of(all, first, 300), *every = NULL;
+    CHECK_OK(forget_dataset_subset_ids(&every, all, first, 300));
+    CHECK_OK(forget_unlearner_prepare(u, mine));
+    CHECK_OK(forget_unlearner_prepare(ref, every));
+    forget_dataset_free(mine);
+    forget_dataset_free(every);
+    /* 100 new rows, each rank learning its own */
+    mine = my_rows_of(all, later, 100);
+    CHECK_OK(forget_dataset_subset_ids(&every, all, later, 100));
+    CHECK_OK(forget_unlearner_learn(u, mine));
+    CHECK_OK(forget_unlearner_learn(ref, every));
+    pair p = {m, rm, u, ref};
+    check_equal(&p, "learn");
+    /* an id another rank holds: refused on every rank, nothing changed */
+    if (g_size > 1) {
+        unsigned char before[32], after[32];
+        digest_of(u, before);
+        uint64_t theirs = later[(size_t)(g_rank + 1) % (size_t)g_size];
+        forget_dataset *one = NULL, *none = NULL;
+        CHECK_OK(forget_dataset_subset_ids(&one, all, &theirs, 1));
+        CHECK_OK(forget_dataset_create(&none, 0, 10, NULL, NULL, NULL));
+        /* rank 0 learns rank 1's row; the others learn nothing */
+        int rc = forget_unlearner_learn(u, g_rank == 0 ? one : none);
+        CHECK(rc == FORGET_E_INVALID);
+        digest_of(u, after);
+        CHECK(!memcmp(before, after, sizeof before));
+        forget_dataset_free(one);
+        forget_dataset_free(none);
+    }
+    /* and forgetting learned rows goes on as before */
+    forget_dataset_free(mine);
+    forget_dataset_free(every);
+    uint64_t gone[5] = {later[0], later[7], later[33], first[4], first[200]};
+    mine = my_rows_of(all, gone, 5);
+    CHECK_OK(forget_dataset_subset_ids(&every, all, gone, 5));
+    CHECK_OK(forget_unlearner_forget(u, mine));
+    CHECK_OK(forget_unlearner_forget(ref, every));
+    check_equal(&p, "forget after learn");
+    forget_dataset_free(mine);
+    forget_dataset_free(every);
+    pair_free(&p);
+}
+
 void test_analytic(void)
 {
     forget_comm *c = world_comm();
     forget_dataset *all = make_rows(400, 10, 3, 11);
     by_rows(all, c);
     by_ids(all, c);
+    learning(all, c);
     forget_dataset_free(all);
     forget_mpi_comm_free(c);
 }
