@@ -197,7 +197,7 @@ void fg_sisa_saved(void *state);
 
 /* ---- many ranks (sisa_ranks.c) ---- */
 
-/* The method's set_comm: a memory store only; a prepared state takes a
+/* The method's set_comm: a prepared state takes a
  * table of more than one rank only with the rank and size it was
  * prepared on (a single-rank table detaches it). */
 int fg_sisa_set_comm(void *state, const forget_comm *comm);

@@ -10,9 +10,6 @@
 int fg_sisa_set_comm(void *state, const forget_comm *comm)
 {
     fg_sisa *s = state;
-    if (fg_comm_multi(comm) && s->store)
-        return fg_error(FORGET_E_UNSUPPORTED, "method 'sisa': on many ranks "
-                        "only store=memory for now (docs/MPI.md)");
     if (s->prepared && fg_comm_multi(comm) &&
         (comm->size != s->ranks || comm->rank != s->rank))
         return fg_error(FORGET_E_STATE, "method 'sisa': this state is rank "

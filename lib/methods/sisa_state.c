@@ -158,7 +158,13 @@ static int fg_sisa_restore_shards(fg_sisa *s, const fg_slot *t)
             fg_get_f32s(fg_model_theta(s->parts[i]), mod + i * P * 4, P);
     }
     for (size_t i = 0; rc == FORGET_OK && i < S * R; i++) {
-        if (s->store) {
+        if (s->store && !fg_sisa_owns(s, i / R)) {
+            /* another rank's shard: its checkpoint files are that rank's */
+            if (fg_get_u64(gen + 8 * i) != 0)
+                rc = fg_error(FORGET_E_FORMAT, "method 'sisa': checkpoint "
+                              "%zu of shard %zu names a file of another "
+                              "rank", i % R, i / R);
+        } else if (s->store) {
             uint64_t g = fg_get_u64(gen + 8 * i);
             if (g == 0 || g > s->gen)
                 rc = fg_error(FORGET_E_FORMAT, "method 'sisa': checkpoint "
@@ -191,7 +197,7 @@ static int fg_sisa_restore(fg_sisa *s, const fg_slot *t)
     if (smpr->data != NULL) { /* one rank's part (docs/MPI.md) */
         uint32_t r = smpr->size == 8 ? fg_get_u32(smpr->data) : 0;
         uint32_t p = smpr->size == 8 ? fg_get_u32(smpr->data + 4) : 0;
-        if (p < 2 || p > INT32_MAX || r >= p || s->store)
+        if (p < 2 || p > INT32_MAX || r >= p)
             return fg_error(FORGET_E_FORMAT, "method 'sisa': section SMPR "
                             "is malformed");
         s->rank = (int32_t)r;

@@ -226,6 +226,8 @@ int fg_comm_agree(const forget_comm *c, int rc)
     if (grc != FORGET_OK)
         return grc;
     msg[FG_COMM_MSG - 1] = '\0';
+    if (strncmp(msg, "rank ", 5) == 0) /* agreed on once already */
+        return fg_error(agreed, "%s", msg);
     return fg_error(agreed, "rank %d: %s", (int)first, msg);
 }
 

@@ -1,6 +1,8 @@
 /* sisa on P ranks against one process: the same ensemble (model digest)
  * after prepare and after requests by ids and by rows; an id no rank
  * holds refused everywhere with nothing changed. */
+#include <mpi.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,12 +120,80 @@ static void run(const forget_dataset *all, forget_comm *c,
     forget_model_free(rt);
 }
 
+/* store=DIR on many ranks sharing one directory: each rank writes (and
+ * sweeps, and recovers) only its own shards' checkpoint files. */
+static void run_store(const forget_dataset *all, forget_comm *c)
+{
+    const char *dir = "build/mpi-sisa-store";
+    char refdir[128], params[256], refparams[256], part[160];
+    snprintf(refdir, sizeof refdir, "%s-ref-%d", dir, g_rank);
+    if (g_rank == 0) {
+        CHECK(system("rm -rf build/mpi-sisa-store && "
+                     "mkdir -p build/mpi-sisa-store") == 0);
+    }
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s", refdir, refdir);
+    CHECK(system(cmd) == 0);
+    MPI_Barrier(MPI_COMM_WORLD);
+    const char *common = "shards=5 slices=2 epochs=2 seed=3 threads=1";
+    snprintf(params, sizeof params, "%s store=%s", common, dir);
+    snprintf(refparams, sizeof refparams, "%s store=%s", common, refdir);
+    forget_model *t = NULL, *rt = NULL;
+    CHECK_OK(forget_model_create(&t, "mlp", TEMPLATE));
+    CHECK_OK(forget_model_create(&rt, "mlp", TEMPLATE));
+    forget_unlearner *u = NULL, *ref = NULL;
+    CHECK_OK(forget_unlearner_create(&u, "sisa", t, params));
+    CHECK_OK(forget_unlearner_create(&ref, "sisa", rt, refparams));
+    CHECK_OK(forget_unlearner_set_comm(u, c));
+    forget_dataset *mine = my_rows(all);
+    CHECK_OK(forget_unlearner_prepare(u, mine));
+    CHECK_OK(forget_unlearner_prepare(ref, all));
+    same_model(u, ref, "store: prepare");
+    uint64_t ids[6];
+    for (size_t j = 0; j < 6; j++)
+        ids[j] = 1000 + 7 * (2 + 37 * j);
+    CHECK_OK(forget_unlearner_forget_ids(u, ids, 6));
+    CHECK_OK(forget_unlearner_forget_ids(ref, ids, 6));
+    same_model(u, ref, "store: forget");
+    snprintf(part, sizeof part, "%s/part.%d", dir, g_rank);
+    CHECK_OK(forget_unlearner_save(u, part));
+    forget_unlearner_free(u);
+    MPI_Barrier(MPI_COMM_WORLD);
+    /* rank 0 loses the last checkpoint of its shard 0: its load retrains
+     * it, and no rank's load sweeps another rank's files */
+    if (g_rank == 0)
+        CHECK(system("rm -f build/mpi-sisa-store/sisa-s0-r1-g*.ckpt") == 0);
+    MPI_Barrier(MPI_COMM_WORLD);
+    /* the other ranks load first, rank 0 (and its sweep) last */
+    forget_unlearner *lu = NULL;
+    if (g_rank > 0)
+        CHECK_OK(forget_unlearner_load(&lu, t, part));
+    MPI_Barrier(MPI_COMM_WORLD);
+    if (g_rank == 0)
+        CHECK_OK(forget_unlearner_load(&lu, t, part));
+    CHECK_OK(forget_unlearner_set_comm(lu, c));
+    /* one id at a time: a request in a shard's last slice starts from the
+     * checkpoint before it, which its owner must still have */
+    for (size_t j = 0; j < 8; j++) {
+        uint64_t one = 1000 + 7 * (5 + 29 * j);
+        CHECK_OK(forget_unlearner_forget_ids(lu, &one, 1));
+        CHECK_OK(forget_unlearner_forget_ids(ref, &one, 1));
+    }
+    same_model(lu, ref, "store: forget after load and recovery");
+    forget_unlearner_free(lu);
+    forget_unlearner_free(ref);
+    forget_model_free(t);
+    forget_model_free(rt);
+    forget_dataset_free(mine);
+}
+
 void test_sisa(void)
 {
     forget_comm *c = world_comm();
     forget_dataset *all = make_rows(240, 6, 4, 31);
     run(all, c, "shards=5 slices=2 epochs=2 seed=3 threads=1");
     run(all, c, "shards=3 slices=3 epochs=1:2:1 seed=4 threads=2");
+    run_store(all, c);
     forget_dataset_free(all);
     forget_mpi_comm_free(c);
 }
