@@ -256,6 +256,7 @@ static int fg_ssd_prepare(void *state, const forget_dataset *train,
             rc = fg_idspread_unique(c, forget_dataset_ids(train), n, "ssd");
         if (rc == FORGET_OK)
             rc = forget_model_digest(s->model, digest);
+        rc = fg_comm_agree(c, rc); /* (every rank compares, or none) */
         if (rc == FORGET_OK) /* dampening is replicated: one model */
             rc = fg_comm_same(c, digest, sizeof digest, "model");
         if (rc == FORGET_OK && total == 0.0)

@@ -48,9 +48,9 @@ int forget_unlearner_set_comm(forget_unlearner *u, const forget_comm *comm)
      * (collective: every rank attaches its table). */
     if (u->prepared && fg_comm_multi(c)) {
         unsigned char d[32];
-        rc = fg_comm_agree(c, rc);
         if (rc == FORGET_OK)
             rc = forget_model_digest(forget_unlearner_model(u), d);
+        rc = fg_comm_agree(c, rc); /* every rank compares, or none */
         if (rc == FORGET_OK &&
             (rc = fg_comm_same(c, d, sizeof d, "model")) == FORGET_E_INVALID)
             rc = fg_error(FORGET_E_STATE, "%s: the ranks' states are not "
