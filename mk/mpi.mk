@@ -145,5 +145,6 @@ uninstall-mpi:
 	      $(DESTDIR)$(LIBDIR)/$(MPI_SONAME) $(DESTDIR)$(LIBDIR)/libforget-mpi.so \
 	      $(DESTDIR)$(INCLUDEDIR)/forget/forget_mpi.h \
 	      $(DESTDIR)$(PKGCONFIGDIR)/forget-mpi.pc
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/forget 2>/dev/null
 
 -include $(MPI_OBJS:.o=.d)
