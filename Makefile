@@ -65,6 +65,8 @@ help:
 	@echo 'make check-python the Python package in a fresh venv (wheel + source install) and the cffi cdef'
 	@echo 'make python-wheel build/python/libforget-*.whl, bundling libforget.so.$(MAJOR)'
 	@echo 'make check-rust   the Rust crates (bindgen check, cargo test and doc --offline; linked by FORGET_LIB_DIR and by pkg-config)'
+	@echo 'make mpi          build/libforget-mpi.so (mpicc): the communicator over MPI (docs/MPI.md); install-mpi, uninstall-mpi'
+	@echo 'make check-mpi    tests/mpi under mpirun -np 1..4, Python libforget.mpi, a rank killed mid-request; example-mpi, bench-mpi'
 	@echo 'make fuzz         libFuzzer harnesses, FUZZ_SECONDS each (clang-14)'
 	@echo 'make check-cross  cross-build for aarch64 (CROSS=), run the suites under qemu'
 	@echo 'make abi-check    abidiff against abi/ (removals fail; additions need a CHANGELOG line)'

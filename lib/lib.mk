@@ -13,13 +13,15 @@ BLAS_LIBS ?= -lblas -llapack -llapacke
 LIBS := $(BLAS_LIBS) -lz -lm -lpthread -ldl
 
 # ---- what is built ----
-LIB_SRCS := $(sort $(wildcard lib/*/*.c))
+# lib/mpi/ is libforget-mpi (mk/mpi.mk), never part of libforget.
+LIB_SRCS := $(sort $(filter-out lib/mpi/%,$(wildcard lib/*/*.c)))
 STATIC_OBJS := $(LIB_SRCS:lib/%.c=$(B)/static/%.o)
 SHARED_OBJS := $(LIB_SRCS:lib/%.c=$(B)/shared/%.o)
 SONAME := libforget.so.$(MAJOR)
 SHLIB := $(B)/libforget.so.$(VERSION)
 STLIB := $(B)/libforget.a
-HEADERS := $(sort $(wildcard include/forget/*.h))
+# forget_mpi.h (it includes <mpi.h>) is libforget-mpi's (mk/mpi.mk).
+HEADERS := $(sort $(filter-out include/forget/forget_mpi.h,$(wildcard include/forget/*.h)))
 
 lib: $(STLIB) $(SHLIB) $(B)/libforget.so.$(MAJOR) $(B)/libforget.so \
      $(B)/forget.pc

@@ -202,12 +202,67 @@ START_TEST(streaming_refusals_name_the_line)
 }
 END_TEST
 
+/* part=r/P: the parts are disjoint, cover every row, and each row is in
+ * the part of its id's hash (docs/MPI.md's formula, computed here). */
+static uint32_t part_of(uint64_t id, uint32_t p)
+{
+    uint64_t z = id + 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    return (uint32_t)(z % p);
+}
+
+START_TEST(part_keeps_the_rows_of_one_rank)
+{
+    char text[2048] = "";
+    for (int i = 0; i < 40; i++) {
+        char line[64];
+        snprintf(line, sizeof line, "%d,%d,%d.5\n", i % 3, 1000 + 17 * i, i);
+        strcat(text, line);
+    }
+    unsigned seen[40] = {0};
+    for (uint32_t r = 0; r < 3; r++) {
+        char params[64];
+        snprintf(params, sizeof params, "id=1 part=%u/3", r);
+        forget_dataset *ds = NULL;
+        ck_assert_int_eq(load_text(&ds, text, params), FORGET_OK);
+        ck_assert_uint_eq(forget_dataset_classes(ds), 3);
+        for (size_t i = 0; i < forget_dataset_rows(ds); i++) {
+            uint64_t id = forget_dataset_ids(ds)[i];
+            ck_assert_uint_eq(part_of(id, 3), r);
+            seen[(id - 1000) / 17]++;
+            float x;
+            ck_assert_int_eq(forget_dataset_copy_rows(ds, i, 1, &x, 1),
+                             FORGET_OK);
+            ck_assert(x == (float)((id - 1000) / 17) + 0.5f);
+        }
+        forget_dataset_free(ds);
+    }
+    for (int i = 0; i < 40; i++)
+        ck_assert_uint_eq(seen[i], 1);
+    forget_dataset *ds = NULL;
+    ck_assert_int_eq(load_text(&ds, text, "id=1 part=0/1"), FORGET_OK);
+    ck_assert_uint_eq(forget_dataset_rows(ds), 40);
+    forget_dataset_free(ds);
+    const char *bad[] = {"part=3/3", "part=1", "part=-1/2", "part=0/0",
+                         "part=a/b", "part=1/2x"};
+    for (size_t i = 0; i < 6; i++) {
+        ds = NULL;
+        ck_assert_int_eq(load_text(&ds, text, bad[i]), FORGET_E_PARAM);
+        ck_assert_ptr_null(ds);
+        ck_assert_ptr_nonnull(strstr(forget_last_error(), "part"));
+    }
+}
+END_TEST
+
 Suite *suite_csv(void)
 {
     Suite *s = suite_create("csv");
     TCase *tc = tcase_create("csv");
     tcase_add_checked_fixture(tc, fixture_init, fixture_shutdown);
     tcase_add_test(tc, loads_labels_features_ids);
+    tcase_add_test(tc, part_keeps_the_rows_of_one_rank);
     tcase_add_test(tc, loads_gzip_and_ignores_locale);
     tcase_add_test(tc, errors_name_line_and_column);
     tcase_add_test(tc, loads_large_file);

@@ -258,6 +258,41 @@ START_TEST(reports_io_and_parameter_errors)
 }
 END_TEST
 
+/* part=r/P: ids are row numbers; the parts (floats or bytes) are
+ * disjoint and cover every row, each row with its own pixels. */
+START_TEST(part_splits_the_rows)
+{
+    buf img, lab;
+    make_pair(&img, &lab);
+    const char *storage[2] = {"", " storage=bytes"};
+    for (int s = 0; s < 2; s++) {
+        unsigned seen[5] = {0};
+        for (int r = 0; r < 2; r++) {
+            char params[64];
+            snprintf(params, sizeof params, "normalize=false part=%d/2%s", r,
+                     storage[s]);
+            forget_dataset *ds = NULL;
+            ck_assert_int_eq(load(&ds, &img, &lab, params), FORGET_OK);
+            for (size_t i = 0; i < forget_dataset_rows(ds); i++) {
+                uint64_t id = forget_dataset_ids(ds)[i];
+                ck_assert_uint_lt(id, 5);
+                seen[id]++;
+                float x[6];
+                ck_assert_int_eq(forget_dataset_copy_rows(ds, i, 1, x, 6),
+                                 FORGET_OK);
+                ck_assert(x[1] == (float)(10 * id + 1));
+                ck_assert_int_eq(forget_dataset_labels(ds)[i], (int)(id % 3));
+            }
+            forget_dataset_free(ds);
+        }
+        for (int i = 0; i < 5; i++)
+            ck_assert_uint_eq(seen[i], 1);
+    }
+    forget_dataset *ds = NULL;
+    ck_assert_int_eq(load(&ds, &img, &lab, "part=2/2"), FORGET_E_PARAM);
+}
+END_TEST
+
 Suite *suite_idx(void)
 {
     Suite *s = suite_create("idx");
@@ -268,6 +303,7 @@ Suite *suite_idx(void)
     tcase_add_test(tc, rejects_malformed_files);
     tcase_add_test(tc, rejects_broken_gzip);
     tcase_add_test(tc, reports_io_and_parameter_errors);
+    tcase_add_test(tc, part_splits_the_rows);
     suite_add_tcase(s, tc);
     return s;
 }

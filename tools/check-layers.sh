@@ -11,7 +11,10 @@
 #   - approx (what approximate methods share) holds to the methods' seam:
 #     only model/kit.h, its own files and the public headers;
 #   - only lib/unlearner/registry.c includes methods/methods.h (the
-#     built-in tables).
+#     built-in tables);
+#   - lib/mpi/ (libforget-mpi, a library of its own) includes only the
+#     public headers, and nothing else in lib/ includes <mpi.h>: the core
+#     stays free of MPI.
 # Prints each broken include as FILE:LINE: what is wrong; exit 1 if any.
 # Usage: tools/check-layers.sh [LIBDIR]   (default lib)
 lib=${1:-lib}
@@ -19,7 +22,7 @@ rank() {
     case $1 in
         util) echo 0 ;; la) echo 1 ;; format) echo 2 ;; data) echo 3 ;;
         model) echo 4 ;; eval) echo 5 ;; approx) echo 6 ;;
-        methods) echo 7 ;; unlearner) echo 8 ;; *) echo 99 ;;
+        methods) echo 7 ;; unlearner) echo 8 ;; mpi) echo 9 ;; *) echo 99 ;;
     esac
 }
 bad=0
@@ -30,6 +33,10 @@ for f in "$lib"/*/*.c "$lib"/*/*.h; do
     r=$(rank "$room")
     [ "$r" = 99 ] && { complain "$f" "room '$room' is not in the include rule"; continue; }
     base=$(basename "$f"); base=${base%%.*}; base=${base%%_*}
+    if [ "$room" != mpi ] &&
+       grep -q '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]\(mpi\.h\|forget/forget_mpi\.h\)[>"]' "$f"; then
+        complain "$f" "includes MPI: only lib/mpi (libforget-mpi) may"
+    fi
     grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$f" |
     sed 's/^\([0-9]*\):[^"]*"\([^"]*\)".*/\1 \2/' > "${TMPDIR:-/tmp}/layers.$$"
     while read -r line inc; do
@@ -49,6 +56,9 @@ for f in "$lib"/*/*.c "$lib"/*/*.h; do
         if [ "$inc" = methods/methods.h ] && [ "$f" != "$lib/unlearner/registry.c" ] \
             && [ "$f" != "$lib/methods/methods.h" ]; then
             complain "$where" "only $lib/unlearner/registry.c includes methods/methods.h"
+        fi
+        if [ "$room" = mpi ]; then
+            complain "$where" "\"$inc\": lib/mpi includes only the public headers (forget/*.h)"
         fi
         if [ "$room" = approx ]; then
             case $inc in

@@ -13,6 +13,10 @@
 #   tools/deps.sh python    the build's, plus what the Python package's suite
 #                           needs: venv, pip, setuptools, wheel, numpy, pytest,
 #                           cffi, hypothesis, tqdm, scikit-learn, pandas, torch
+#   tools/deps.sh mpi       the build's, plus OpenMPI (mpicc, mpirun) for
+#                           libforget-mpi
+#   tools/deps.sh mpi-check the above plus mpi4py and numpy (make
+#                           check-mpi's Python test)
 #   tools/deps.sh rust      the build's, plus bindgen and libclang (the binding
 #                           check); cargo itself comes from rustup, not Debian
 set -eu
@@ -93,6 +97,15 @@ if [ "$what" = python ]; then
     done
     # ensurepip is what `python3 -m venv` needs; Debian puts it in python3-venv.
     /usr/bin/python3 -c "import ensurepip" 2>/dev/null || missing="$missing python3-venv"
+fi
+case $what in mpi|mpi-check)
+    need_cmd mpicc libopenmpi-dev
+    need_cmd mpirun openmpi-bin ;;
+esac
+if [ "$what" = mpi-check ]; then
+    for mod in mpi4py:python3-mpi4py numpy:python3-numpy; do
+        /usr/bin/python3 -c "import ${mod%%:*}" 2>/dev/null || missing="$missing ${mod#*:}"
+    done
 fi
 if [ "$what" = rust ]; then
     need_cmd bindgen bindgen

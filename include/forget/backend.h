@@ -17,9 +17,9 @@ extern "C" {
 #endif
 
 #define FORGET_BACKEND_ABI_MAJOR 1
-#define FORGET_BACKEND_ABI_MINOR 1
+#define FORGET_BACKEND_ABI_MINOR 2
 /* MAJOR * 65536 + MINOR, written out; put it in forget_method.abi_version. */
-#define FORGET_BACKEND_ABI_VERSION 65537
+#define FORGET_BACKEND_ABI_VERSION 65538
 
 /* Parsed parameter values (see forget_params_parse). */
 typedef struct forget_params forget_params;
@@ -30,6 +30,75 @@ typedef struct forget_run forget_run;
 /* A state file being written or read (docs/FORMAT.md). */
 typedef struct forget_writer forget_writer;
 typedef struct forget_reader forget_reader;
+
+/* ---- Communicators (ABI 1.2): running one unlearner on P processes ----
+ *
+ * A communicator is a table of collective operations over P processes
+ * ("ranks"), the small part of MPI the methods need (docs/MPI.md).
+ * libforget never calls MPI itself: libforget-mpi (forget/forget_mpi.h)
+ * fills this table from an MPI_Comm, and a host on another engine (NCCL,
+ * gloo, its own RPC) fills it with its own functions. Every rank calls
+ * the same collectives in the same order with the same sizes (except
+ * allgather's own block).
+ *
+ * Every entry returns 0 or a negative FORGET_E_* code (it may call
+ * forget_set_error for a message; any other value is taken as
+ * FORGET_E_IO). A collective that fails must return on every rank that
+ * can still return, never hang or abort: an implementation over a network
+ * bounds its waits. The library turns a failed collective into the
+ * failure of the call, with the state as before where the method can
+ * still tell (docs/MPI.md, "Failures"). */
+typedef struct forget_comm {
+    /* sizeof(forget_comm) as the implementer compiled it. */
+    size_t struct_size;
+    /* Passed as the first argument of every entry; must stay valid while
+     * the table is attached to an unlearner. */
+    void *user_data;
+    /* This process's rank in [0, size) and the number of ranks (>= 1);
+     * fixed for the table's life. */
+    int32_t rank;
+    int32_t size;
+    /* Wait until every rank has called it. */
+    int (*barrier)(void *user_data);
+    /* Copy size bytes at data on rank root into data on every rank. */
+    int (*broadcast)(void *user_data, void *data, size_t size, int32_t root);
+    /* Every rank sends its block (send, send_size bytes) and receives all
+     * blocks, rank 0's first, packed without gaps into recv; recv_sizes[r]
+     * is rank r's send_size, known to every rank. */
+    int (*allgather)(void *user_data, const void *send, size_t send_size,
+                     void *recv, const size_t *recv_sizes);
+    /* data[i] (count doubles, the same count on every rank) becomes the
+     * sum over ranks of data[i], added in rank order ((r0 + r1) + r2 ...)
+     * on every rank: the result is bit-identical on all ranks and does
+     * not depend on the engine's reduction tree. */
+    int (*allreduce_sum)(void *user_data, double *data, size_t count);
+} forget_comm;
+
+/* The built-in single-process communicator (rank 0 of 1) every unlearner
+ * has until another is attached. Static; never NULL. */
+FORGET_API const forget_comm *forget_comm_single(void);
+
+/* Attach comm to u: its method's collectives then run over comm's ranks
+ * (every rank creates or loads its own unlearner and calls the same
+ * functions in the same order). The table is copied (at most the fields
+ * this library knows, by struct_size); its user_data must outlive the
+ * attachment. NULL attaches forget_comm_single(). Before prepare any
+ * method accepts a single-rank table; more than one rank needs a method
+ * that runs on many (its set_comm entry), others refuse with
+ * FORGET_E_UNSUPPORTED. A prepared or loaded unlearner accepts only what
+ * its method allows (a state made on P ranks takes a table of the same P
+ * and rank, after load too; a single-rank table detaches it, and its
+ * requests are refused until its own is attached again: docs/MPI.md). FORGET_E_INVALID for a
+ * malformed table (struct_size too small, rank out of range, a missing
+ * entry); on any error nothing changes. Attaching a table of more than
+ * one rank to a prepared or loaded unlearner is collective: the ranks
+ * check that their states are parts of one (the models they present are
+ * the same), FORGET_E_STATE on every rank otherwise. */
+FORGET_API int forget_unlearner_set_comm(forget_unlearner *u,
+                                         const forget_comm *comm);
+/* The table attached to u (forget_comm_single() by default); NULL for
+ * NULL. Valid until the next forget_unlearner_set_comm or free. */
+FORGET_API const forget_comm *forget_unlearner_comm(const forget_unlearner *u);
 
 typedef struct forget_method {
     /* sizeof(forget_method) as the author compiled it. */
@@ -103,6 +172,13 @@ typedef struct forget_method {
      * together. NULL: the method does not keep ids (the journal alone
      * answers). */
     int (*is_forgotten)(void *state, uint64_t id, int *forgotten);
+    /* (ABI 1.2) A communicator is being attached (forget_unlearner_set_comm):
+     * the method keeps comm (valid until the next set_comm or destroy) or
+     * refuses it, changing nothing. It must accept again the table it had
+     * before: when the ranks of a prepared state disagree, the library
+     * puts that one back. NULL: the method runs on one rank only, and the
+     * library refuses tables of more than one rank for it. */
+    int (*set_comm)(void *state, const forget_comm *comm);
 } forget_method;
 
 /* The smallest struct_size the registry accepts is
@@ -166,6 +242,9 @@ FORGET_API int forget_run_report(forget_run *run, const char *key,
 FORGET_API const forget_dataset *forget_run_heldout(const forget_run *run);
 /* Threads this call may use (forget_get_threads()). */
 FORGET_API int32_t forget_run_threads(const forget_run *run);
+/* The unlearner's communicator (forget_comm_single() unless one was
+ * attached); never NULL for a run. (ABI 1.2) */
+FORGET_API const forget_comm *forget_run_comm(const forget_run *run);
 
 /* ---- State files ---- */
 

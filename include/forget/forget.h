@@ -248,7 +248,9 @@ FORGET_API int forget_dataset_slice(forget_dataset **out,
  * element type, first dimension = rows, the rest flattened to features;
  * labels: one dimension of unsigned bytes or int32 >= 0, same row count.
  * params: "normalize=true" (divide unsigned bytes by 255, signed by 127),
- * "limit=0" (read only the first N rows; 0 = all). */
+ * "limit=0" (read only the first N rows; 0 = all), "part=0/1" (keep the
+ * rows of part r of P: those whose id hashes to r, for rank r of P;
+ * docs/MPI.md). */
 FORGET_API int forget_dataset_load_idx(forget_dataset **out,
                                        const char *images_path,
                                        const char *labels_path,
@@ -257,8 +259,8 @@ FORGET_API int forget_dataset_load_idx(forget_dataset **out,
 /* CSV (plain or gzip). params: "label=0" (column of the label or target;
  * -1 = last), "header=false", "task=classification|regression",
  * "delimiter=," (one character), "id=-1" (column of sample ids; -1 =
- * none, ids are then 0..n-1). Bad fields are reported with their line and
- * column. */
+ * none, ids are then 0..n-1), "part=0/1" (as the IDX loader's). Bad
+ * fields are reported with their line and column. */
 FORGET_API int forget_dataset_load_csv(forget_dataset **out, const char *path,
                                        const char *params);
 

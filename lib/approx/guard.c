@@ -106,35 +106,50 @@ int fg_guard_plan_request(const fg_guard *g, const size_t *gone,
     return rc;
 }
 
-int fg_guard_judge(const fg_guard *g, const fg_guard_plan *gp,
-                   const forget_model *m, const char *owner, double *cost)
+int fg_guard_after(const fg_guard *g, const fg_guard_plan *gp,
+                   const forget_model *m, double *after, size_t *n)
+{
+    const forget_dataset *rows = fg_guard_rows(g, gp);
+    *n = rows ? forget_dataset_rows(rows) : 0;
+    *after = 0.0;
+    return *n ? fg_guard_measure(m, rows, after) : FORGET_OK;
+}
+
+int fg_guard_decide(const fg_guard *g, const forget_model *m, size_t n,
+                    double before, double after, double variance,
+                    const char *owner, double *cost)
 {
     *cost = 0.0;
-    const forget_dataset *rows = fg_guard_rows(g, gp);
-    size_t n = rows ? forget_dataset_rows(rows) : 0;
     if (n == 0)
         return FORGET_OK;
-    double after = 0.0;
-    int rc = fg_guard_measure(m, rows, &after);
-    if (rc != FORGET_OK)
-        return rc;
     int cls = forget_model_task(m) == FORGET_TASK_CLASSIFICATION;
     if (cls)
-        *cost = 100.0 * (gp->before - after);
-    else if (gp->variance > 0.0) /* points of R^2 */
-        *cost = 100.0 * (after - gp->before) / gp->variance;
+        *cost = 100.0 * (before - after);
+    else if (variance > 0.0) /* points of R^2 */
+        *cost = 100.0 * (after - before) / variance;
     else
-        *cost = after > gp->before ? HUGE_VAL : 0.0;
+        *cost = after > before ? HUGE_VAL : 0.0;
     if (!(*cost <= g->limit))
         return fg_error(FORGET_E_NUMERIC, "%s: refused: the request would "
                         "cost %.3g %s on %zu retained guard rows (%.4g "
                         "before, %.4g after; guard=%g); the model is "
                         "unchanged. Weaken the method's setting, give a "
                         "target, or raise guard", owner, *cost,
-                        cls ? "points of accuracy"
-                            : "points of R^2",
-                        n, gp->before, after, g->limit);
+                        cls ? "points of accuracy" : "points of R^2", n,
+                        before, after, g->limit);
     return FORGET_OK;
+}
+
+int fg_guard_judge(const fg_guard *g, const fg_guard_plan *gp,
+                   const forget_model *m, const char *owner, double *cost)
+{
+    double after = 0.0;
+    size_t n = 0;
+    *cost = 0.0;
+    int rc = fg_guard_after(g, gp, m, &after, &n);
+    return rc != FORGET_OK ? rc
+                           : fg_guard_decide(g, m, n, gp->before, after,
+                                             gp->variance, owner, cost);
 }
 
 void fg_guard_commit(fg_guard *g, fg_guard_plan *gp,

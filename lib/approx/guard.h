@@ -58,9 +58,19 @@ const forget_dataset *fg_guard_rows(const fg_guard *g,
                                     const fg_guard_plan *gp);
 /* Judge m after the request: FORGET_OK with *cost (points; 0 when there
  * are no rows to measure on), or FORGET_E_NUMERIC naming owner when the
- * cost is above the limit (the caller then restores the model). */
+ * cost is above the limit (the caller then restores the model). It is
+ * fg_guard_after and fg_guard_decide on this process's rows. */
 int fg_guard_judge(const fg_guard *g, const fg_guard_plan *gp,
                    const forget_model *m, const char *owner, double *cost);
+/* Its two halves, for a method on many ranks that pools the figures
+ * (weighted by rows) before deciding: m's measure on the rows now
+ * (*n rows; 0 and *after 0 when there are none), then the decision on n
+ * rows measured before and after (variance: regression's scale). */
+int fg_guard_after(const fg_guard *g, const fg_guard_plan *gp,
+                   const forget_model *m, double *after, size_t *n);
+int fg_guard_decide(const fg_guard *g, const forget_model *m, size_t n,
+                    double before, double after, double variance,
+                    const char *owner, double *cost);
 /* Record the request (after the id set marked its slots; cannot fail)
  * and free the plan. */
 void fg_guard_commit(fg_guard *g, fg_guard_plan *gp,

@@ -12,6 +12,7 @@
 #include "util/number.h"
 #include "util/params.h"
 #include "data/dataset.h"
+#include "data/part.h"
 #include "data/source.h"
 
 /* The longest field (after trimming blanks): numbers of any sensible
@@ -30,6 +31,7 @@ static const forget_param_def fg_csv_params[] = {
      "the one-character field separator"},
     {"id", FORGET_PARAM_INT, "-1", -1, 1.0e6, NULL,
      "column of the sample ids (integers >= 0); -1 = none, ids 0..n-1"},
+    FG_PART_PARAM_DEF,
 };
 
 typedef struct fg_csv {
@@ -38,6 +40,7 @@ typedef struct fg_csv {
     int header, regression;
     long label_col, id_col; /* resolved: >= 0, id_col -1 = none */
     size_t cols, rows;
+    uint32_t part_r, part_p; /* part=r/P */
 } fg_csv;
 
 /* A stream of fields: the (gunzipped) text read in chunks. */
@@ -303,8 +306,11 @@ static int fg_csv_options(fg_csv *c, const char *params)
     c->id_col = (long)id;
     c->regression = task == 1;
     c->delim = delim[0];
-    if (strlen(delim) != 1 || delim[0] == '"' || delim[0] == '\n' ||
-        delim[0] == '\r')
+    const char *part;
+    forget_params_string(p, "part", &part);
+    rc = fg_part_parse(part, &c->part_r, &c->part_p, "the CSV loader");
+    if (rc == FORGET_OK && (strlen(delim) != 1 || delim[0] == '"' ||
+                            delim[0] == '\n' || delim[0] == '\r'))
         rc = fg_error(FORGET_E_PARAM, "parameter 'delimiter' of the CSV "
                       "loader: '%s' is not one character other than a quote "
                       "or line break", delim);
@@ -341,6 +347,10 @@ int forget_dataset_load_csv(forget_dataset **out, const char *path,
     }
     rc = fg_dataset_seal(&ds, 0, "forget_dataset_load_csv");
     if (rc == FORGET_OK)
+        rc = fg_part_apply(&ds, c.part_r, c.part_p, "forget_dataset_load_csv");
+    if (rc == FORGET_OK)
         *out = ds;
+    else
+        forget_dataset_free(ds);
     return rc;
 }

@@ -9,6 +9,7 @@
 #include "util/limits.h"
 #include "util/params.h"
 #include "data/dataset.h"
+#include "data/part.h"
 #include "data/source.h"
 
 #define FG_IDX_MAX_DIMS 8
@@ -29,6 +30,7 @@ static const forget_param_def fg_idx_params[] = {
     {"storage", FORGET_PARAM_ENUM, "floats", 0, -1, "floats|bytes",
      "keep unsigned-byte images as bytes (a quarter of the memory; "
      "forget_dataset_x is then NULL)"},
+    FG_PART_PARAM_DEF,
 };
 
 static size_t fg_idx_elem_size(int type)
@@ -295,10 +297,16 @@ int forget_dataset_load_idx(forget_dataset **out, const char *images_path,
     int normalize;
     int64_t limit;
     size_t storage;
+    const char *part;
+    uint32_t part_r, part_p;
     forget_params_bool(p, "normalize", &normalize);
     forget_params_int(p, "limit", &limit);
     forget_params_enum(p, "storage", &storage);
+    forget_params_string(p, "part", &part);
+    rc = fg_part_parse(part, &part_r, &part_p, "the IDX loader");
     forget_params_free(p);
+    if (rc != FORGET_OK)
+        return rc;
     forget_dataset *ds = NULL;
     size_t declared_rows;
     rc = fg_idx_images(&ds, &declared_rows, images_path, normalize,
@@ -312,7 +320,11 @@ int forget_dataset_load_idx(forget_dataset **out, const char *images_path,
     for (size_t r = 0; r < ds->n; r++)
         ds->ids[r] = r;
     rc = fg_dataset_seal(&ds, 0, "forget_dataset_load_idx");
+    if (rc == FORGET_OK) /* (ids are row numbers: the part is theirs) */
+        rc = fg_part_apply(&ds, part_r, part_p, "forget_dataset_load_idx");
     if (rc == FORGET_OK)
         *out = ds;
+    else
+        forget_dataset_free(ds);
     return rc;
 }

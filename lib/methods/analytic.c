@@ -62,6 +62,8 @@ static int fg_am_create(void **state, forget_model *model,
     s->d = fg_analytic_dim(model);
     s->k = forget_model_outputs(model);
     s->in = forget_model_inputs(model);
+    s->rank = 0;
+    s->ranks = 1;
     *state = s;
     return FORGET_OK;
 }
@@ -147,8 +149,8 @@ static int fg_am_prepare(void *state, const forget_dataset *train,
 {
     fg_am *s = state;
     int rc = fg_model_check_data(s->model, train, "method 'analytic'");
-    if (rc != FORGET_OK)
-        return rc;
+    if (rc != FORGET_OK) /* on many ranks, every rank fails with it */
+        return fg_comm_agree(fg_am_comm(s), rc);
     size_t d = s->d, k = s->k, rows = forget_dataset_rows(train);
     fg_am n;
     rc = fg_am_alloc(s, &n, rows);
@@ -158,11 +160,15 @@ static int fg_am_prepare(void *state, const forget_dataset *train,
         rc = fg_dataset_fingerprints(train, NULL, n.fp);
     if (rc == FORGET_OK)
         rc = fg_analytic_stats(s->model, train, n.g, n.bt, run);
+    /* On many ranks G, Bt and the row count become the sums over all. */
+    rc = fg_am_ranks_prepare(&n, train, rows, rc);
     if (rc == FORGET_OK) {
         for (size_t i = 0; i < d; i++)
             n.g[i * d + i] += fg_analytic_gamma(s->model);
         rc = fg_am_factor(d, k, n.g, n.bt, n.r, n.w);
     }
+    if (fg_comm_multi(fg_am_comm(s)))
+        rc = fg_comm_agree(fg_am_comm(s), rc); /* all ranks or none */
     if (rc != FORGET_OK) {
         fg_am_free_arrays(&n);
         return rc;
@@ -172,7 +178,6 @@ static int fg_am_prepare(void *state, const forget_dataset *train,
             fg_dataset_row(train, i, n.x + i * s->in);
         fg_analytic_targets(s->model, train, 0, rows, n.y);
     }
-    n.n_rows = rows;
     n.cap = rows;
     fg_state_swap(s, &n, sizeof n, fg_am_release);
     fg_am_g_cleared(s);
@@ -187,12 +192,21 @@ static int fg_am_prepare(void *state, const forget_dataset *train,
 }
 
 /* The n rows at slot[] (features x, targets y) forgotten, then marked and
- * what was kept of them erased. */
-static int fg_am_forget_slots(fg_am *s, const size_t *slot, size_t n,
-                              const float *x, const double *y,
+ * what was kept of them erased. On many ranks, the request is the rows of
+ * every rank (gathered: the same on all ranks), and each rank marks the
+ * slots of its own. */
+static int fg_am_forget_slots(fg_am *s, int rc, const size_t *slot,
+                              size_t n, const float *x, const double *y,
                               forget_run *run)
 {
-    int rc = n > 0 ? fg_am_request(s, x, y, n, 1.0, run) : FORGET_OK;
+    float *gx = NULL;
+    double *gy = NULL;
+    size_t gn = 0;
+    rc = fg_am_ranks_rows(s, rc, x, y, n, &gx, &gy, &gn);
+    if (rc == FORGET_OK && gn > 0)
+        rc = fg_am_request(s, gx ? gx : x, gy ? gy : y, gn, 1.0, run);
+    fg_free(gx);
+    fg_free(gy);
     if (rc != FORGET_OK)
         return rc;
     fg_idset_mark(&s->ids, slot, n);
@@ -274,14 +288,17 @@ static int fg_am_forget(void *state, const forget_dataset *rows,
                         forget_run *run)
 {
     fg_am *s = state;
-    int rc = fg_model_check_data(s->model, rows, "method 'analytic'");
+    int rc = fg_am_ranks_check(s);
     if (rc != FORGET_OK)
         return rc;
+    rc = fg_model_check_data(s->model, rows, "method 'analytic'");
     size_t *slot = NULL, *pick = NULL, n = 0;
     float *x = NULL;
     double *y = NULL;
-    rc = fg_am_plan(s, forget_dataset_ids(rows), forget_dataset_rows(rows),
-                    &slot, &pick, &n, &x, &y, run);
+    if (rc == FORGET_OK && forget_dataset_rows(rows) > 0)
+        rc = fg_am_plan(s, forget_dataset_ids(rows),
+                        forget_dataset_rows(rows), &slot, &pick, &n, &x, &y,
+                        run);
     for (size_t i = 0; rc == FORGET_OK && i < n; i++) {
         fg_dataset_row(rows, pick[i], x + i * s->in);
         fg_analytic_targets(s->model, rows, pick[i], pick[i] + 1,
@@ -289,8 +306,8 @@ static int fg_am_forget(void *state, const forget_dataset *rows,
     }
     if (rc == FORGET_OK)
         rc = fg_am_verify(s, rows, slot, pick, n, x, y, run);
-    if (rc == FORGET_OK)
-        rc = fg_am_forget_slots(s, slot, n, x, y, run);
+    /* (on many ranks the ranks agree on rc first) */
+    rc = fg_am_forget_slots(s, rc, slot, n, x, y, run);
     fg_free(slot);
     fg_free(pick);
     fg_free(x);
@@ -308,18 +325,32 @@ static int fg_am_forget_ids(void *state, const uint64_t *ids, size_t count,
         return fg_error(FORGET_E_UNSUPPORTED, "method 'analytic': without "
                         "keep_rows=true it keeps no features; pass the rows "
                         "(forget_unlearner_forget)");
+    int rc = fg_am_ranks_check(s);
+    if (rc != FORGET_OK)
+        return rc;
     size_t *slot = NULL, *pos = NULL, n = 0;
     float *x = NULL;
     double *y = NULL;
-    int rc = fg_am_plan(s, ids, count, &slot, &pos, &n, &x, &y, run);
+    /* On many ranks the ids are the same on every rank: each rank takes
+     * those it holds; an id no rank holds is refused on every rank. */
+    uint64_t *mine = NULL;
+    const forget_comm *c = fg_am_comm(s);
+    if (fg_comm_multi(c)) {
+        rc = fg_idspread_mine(c, &s->ids, ids, count, &mine, &count,
+                              "analytic");
+        ids = mine;
+    }
+    if (rc == FORGET_OK && count > 0)
+        rc = fg_am_plan(s, ids, count, &slot, &pos, &n, &x, &y, run);
     for (size_t i = 0; rc == FORGET_OK && i < n; i++) {
         memcpy(x + i * s->in, s->x + slot[i] * s->in, s->in * sizeof(float));
         memcpy(y + i * s->k, s->y + slot[i] * s->k, s->k * sizeof(double));
     }
     if (rc == FORGET_OK) /* the kept rows are the learned ones */
         rc = forget_run_report(run, "rows_verified", (double)n);
-    if (rc == FORGET_OK)
-        rc = fg_am_forget_slots(s, slot, n, x, y, run);
+    if (rc == FORGET_OK || !fg_comm_multi(c) || mine != NULL)
+        rc = fg_am_forget_slots(s, rc, slot, n, x, y, run);
+    fg_free(mine);
     fg_free(slot);
     fg_free(pos);
     fg_free(x);
@@ -374,19 +405,27 @@ static void fg_am_keep(fg_am *s, const forget_dataset *rows,
     }
 }
 
-/* The request of a learn: the rows' features as floats (converted into a
- * buffer when they are stored as bytes). */
-static int fg_am_learn_rows(fg_am *s, const forget_dataset *rows,
+/* The request of a learn (rc: the checks' status): the rows' features as
+ * floats (converted into a buffer when they are stored as bytes); on many
+ * ranks every rank's rows, gathered after the ranks agree on rc. */
+static int fg_am_learn_rows(fg_am *s, int rc, const forget_dataset *rows,
                             const double *y, forget_run *run)
 {
     size_t m = forget_dataset_rows(rows);
-    float *xb = NULL;
-    if (m > 0 && forget_dataset_x(rows) == NULL &&
+    float *xb = NULL, *gx = NULL;
+    double *gy = NULL;
+    if (rc == FORGET_OK && m > 0 && forget_dataset_x(rows) == NULL &&
         (xb = fg_malloc_array(m, s->in * sizeof(float))) == NULL)
-        return fg_nomem("a request");
-    int rc = fg_am_request(s, fg_dataset_rows(rows, 0, m, xb), y, m, -1.0,
-                           run);
+        rc = fg_nomem("a request");
+    const float *x = rc == FORGET_OK && m > 0
+                         ? fg_dataset_rows(rows, 0, m, xb) : NULL;
+    size_t gn = 0;
+    rc = fg_am_ranks_rows(s, rc, x, y, m, &gx, &gy, &gn);
+    if (rc == FORGET_OK && gn > 0)
+        rc = fg_am_request(s, gx ? gx : x, gy ? gy : y, gn, -1.0, run);
     fg_free(xb);
+    fg_free(gx);
+    fg_free(gy);
     return rc;
 }
 
@@ -394,29 +433,33 @@ static int fg_am_learn(void *state, const forget_dataset *rows,
                        forget_run *run)
 {
     fg_am *s = state;
-    int rc = fg_model_check_data(s->model, rows, "method 'analytic'");
+    int rc = fg_am_ranks_check(s);
     if (rc != FORGET_OK)
         return rc;
+    /* (on many ranks each rank passes its own new rows, possibly none; a
+     * failure of the checks below is agreed on before any change) */
+    rc = fg_model_check_data(s->model, rows, "method 'analytic'");
     size_t m = forget_dataset_rows(rows), total = 0;
-    size_t *slot = fg_malloc_array(m, sizeof *slot);
-    double *y = fg_malloc_array(m, s->k * sizeof(double));
+    size_t *slot = fg_malloc_array(m ? m : 1, sizeof *slot);
+    double *y = fg_malloc_array(m ? m : 1, s->k * sizeof(double));
     uint64_t *fp = NULL;
-    rc = slot && y ? FORGET_OK : fg_nomem("a request");
+    if (rc == FORGET_OK && (slot == NULL || y == NULL))
+        rc = fg_nomem("a request");
     if (rc == FORGET_OK) /* room made before the request: nothing fails after */
         rc = fg_idset_learn_plan(&s->ids, forget_dataset_ids(rows), m, slot,
                                  &total, "analytic");
     if (rc == FORGET_OK && !s->keep_rows && s->fp) {
-        if ((fp = fg_malloc_array(m, 2 * sizeof *fp)) == NULL)
+        if ((fp = fg_malloc_array(m ? m : 1, 2 * sizeof *fp)) == NULL)
             rc = fg_nomem("the row fingerprints");
         else
             rc = fg_dataset_fingerprints(rows, NULL, fp);
     }
     if (rc == FORGET_OK)
         rc = fg_am_reserve(s, total);
-    if (rc == FORGET_OK) {
+    if (rc == FORGET_OK && m > 0)
         fg_analytic_targets(s->model, rows, 0, m, y);
-        rc = fg_am_learn_rows(s, rows, y, run);
-    }
+    rc = fg_am_ranks_learn_ids(s, rc, forget_dataset_ids(rows), m);
+    rc = fg_am_learn_rows(s, rc, rows, y, run);
     if (rc == FORGET_OK) {
         fg_am_keep(s, rows, slot, y, fp);
         fg_idset_learn_commit(&s->ids, forget_dataset_ids(rows), m, slot);
@@ -477,6 +520,8 @@ static int fg_am_save(void *state, forget_writer *w)
     if (rc == FORGET_OK && s->fp) /* u64 little-endian, as in memory */
         rc = forget_writer_section(w, "AFPR", FORGET_SECTION_REQUIRED, s->fp,
                                    s->ids.n * 2 * sizeof(uint64_t));
+    if (rc == FORGET_OK)
+        rc = fg_am_ranks_save(s, w);
     return rc;
 }
 
@@ -533,7 +578,9 @@ static int fg_am_restore_counts(fg_am *s, const fg_slot *t)
                             "ADRF is malformed");
         s->drift = drift;
     }
-    if (s->n_rows != fg_idset_remembered(&s->ids))
+    /* (a rank's part holds its own ids, the count is every rank's) */
+    if (s->ranks == 1 ? s->n_rows != fg_idset_remembered(&s->ids)
+                      : s->n_rows < fg_idset_remembered(&s->ids))
         return fg_error(FORGET_E_FORMAT, "method 'analytic': the row count "
                         "disagrees with the ids");
     return FORGET_OK;
@@ -560,7 +607,7 @@ static int fg_am_restore_fingerprints(fg_am *s, const fg_slot *afpr)
 static int fg_am_restore(fg_am *s, const fg_slot *t)
 {
     size_t d = s->d, c = s->k;
-    int rc = FORGET_OK;
+    int rc = fg_am_ranks_load(s, fg_slot_get(t, "AMPI"));
     s->g = fg_am_doubles(fg_slot_get(t, "AGRM"), d * d, &rc);
     s->r = fg_am_doubles(fg_slot_get(t, "AINV"), d * d, &rc);
     s->bt = fg_am_doubles(fg_slot_get(t, "ABT "), c * d, &rc);
@@ -598,7 +645,7 @@ static int fg_am_load(void **state, forget_model *model,
                    {"IDS ", 1, 0, 0, 0}, {"GONE", 1, 0, 0, 0},
                    {"KROX", 1, 0, 0, 0}, {"KROY", 1, 0, 0, 0},
                    {"AFPR", 8, 0, 0, 0}, {"ADRF", 1, 0, 0, 0},
-                   {NULL, 0, 0, 0, 0}};
+                   {"AMPI", 1, 0, 0, 0}, {NULL, 0, 0, 0, 0}};
     rc = fg_slots_read(r, t, NULL, NULL, "method 'analytic'");
     if (rc == FORGET_OK && t[0].data) {
         rc = fg_am_restore(s, t);
@@ -641,4 +688,5 @@ const forget_method fg_method_analytic = {
     .learn = fg_am_learn,
     .forget_ids = fg_am_forget_ids,
     .is_forgotten = fg_am_is_forgotten,
+    .set_comm = fg_am_set_comm,
 };

@@ -284,15 +284,17 @@ int fg_am_request(fg_am *s, const float *x, const double *y, size_t k,
 {
     /* The state describes the head it pushed; a head changed since (the
      * host trained or set the model) would make the update wrong. */
+    int rc = FORGET_OK;
     if (!fg_analytic_head_is(s->model, s->w))
-        return fg_error(FORGET_E_STATE, "method 'analytic': the model's "
-                        "head was changed since this state was prepared or "
-                        "loaded; prepare again");
+        rc = fg_error(FORGET_E_STATE, "method 'analytic': the model's "
+                      "head was changed since this state was prepared or "
+                      "loaded; prepare again");
     fg_am_req q;
     memset(&q, 0, sizeof q);
     fg_am_had had = fg_am_mark(s);
     int woodbury = fg_am_use_woodbury(s, k);
-    int rc = fg_am_begin(s, &q, x, y, k, woodbury, run);
+    if (rc == FORGET_OK)
+        rc = fg_am_begin(s, &q, x, y, k, woodbury, run);
     double *rinv = NULL;
     if (rc == FORGET_OK && woodbury)
         rc = fg_am_inverse(s, &rinv);
@@ -313,6 +315,9 @@ int fg_am_request(fg_am *s, const float *x, const double *y, size_t k,
         rc = fg_am_refactor_plan(s, &q, sign);
     if (rc == FORGET_OK)
         rc = forget_run_progress(run, 0.9);
+    /* On many ranks every rank planned the same request: all commit it or
+     * none (a cancel or an allocation may fail on one rank only). */
+    rc = fg_comm_agree(forget_run_comm(run), rc);
     if (rc != FORGET_OK) {
         fg_am_unmark(s, had);
         return rc;

@@ -39,6 +39,12 @@
 
 typedef struct fg_am {
     forget_model *model;
+    /* The unlearner's communicator (analytic_ranks.c; NULL: one rank), and
+     * the rank and number of ranks the state was prepared on (0 and 1 for
+     * one process). G, R, Bt, W and n_rows are the sums over every rank's
+     * rows, the same on every rank; ids, x, y and fp are this rank's. */
+    const forget_comm *comm;
+    int32_t rank, ranks;
     int update, keep_rows;
     int64_t refresh;
     int prepared;
@@ -118,5 +124,38 @@ void fg_am_r_push(fg_am *s, const double *t, size_t k, double sign);
 /* Apply both deferred updates (before the state is saved or R and G are
  * read as they are): the state then means what it meant. */
 void fg_am_flush(fg_am *s);
+
+/* ---- many ranks (analytic_ranks.c) ---- */
+
+/* The method's set_comm: kept before prepare; a prepared state takes a
+ * table of more than one rank only with the rank and size it was
+ * prepared on (a single-rank table detaches it: requests are refused
+ * until its own is attached again). */
+int fg_am_set_comm(void *state, const forget_comm *comm);
+/* The communicator (the single-process one when none is attached). */
+const forget_comm *fg_am_comm(const fg_am *s);
+/* Before a request: the state's ranks are the communicator's. */
+int fg_am_ranks_check(const fg_am *s);
+/* Prepare on many ranks, after the local sums (rc their status; rows the
+ * local rows): the ranks agree, ids are unique across them, and G, Bt and
+ * n_rows become the sums over every rank. */
+int fg_am_ranks_prepare(fg_am *n, const forget_dataset *train, size_t rows,
+                        int rc);
+/* A request's rows from every rank, in rank order, after the ranks agree
+ * on rc (the local checks' status): *gx and *gy (allocated; NULL on one
+ * rank, where the request is x and y themselves) and *gn rows. */
+int fg_am_ranks_rows(const fg_am *s, int rc, const float *x,
+                     const double *y, size_t n, float **gx, double **gy,
+                     size_t *gn);
+/* Learning on many ranks, after the local checks (rc): the ranks agree,
+ * and the ids each rank learns must be new to every other rank (an id
+ * lives on one rank for life, forgotten or not) and distinct across
+ * ranks; the same status on every rank. */
+int fg_am_ranks_learn_ids(const fg_am *s, int rc, const uint64_t *ids,
+                          size_t n);
+/* Save and load the rank section AMPI (u32 rank, u32 ranks; written only
+ * for more than one rank). */
+int fg_am_ranks_save(const fg_am *s, forget_writer *w);
+int fg_am_ranks_load(fg_am *s, const fg_slot *ampi);
 
 #endif

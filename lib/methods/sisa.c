@@ -154,6 +154,7 @@ int fg_sisa_create(void **state, forget_model *model, const forget_params *p,
     fg_sisa *s = fg_calloc(1, sizeof *s);
     if (s == NULL)
         return fg_nomem("the sisa state");
+    s->ranks = 1;
     int rc = fg_sisa_config(s, model, p);
     if (rc != FORGET_OK) {
         fg_sisa_destroy(s);
@@ -334,6 +335,8 @@ static int fg_sisa_fresh(const fg_sisa *s, fg_sisa *n,
     n->pool = NULL;
     n->n_pool = n->cap_pool = 0;
     memset(&n->ids, 0, sizeof n->ids);
+    n->rank = fg_sisa_comm(s)->rank; /* the shards this rank trains */
+    n->ranks = fg_sisa_comm(s)->size;
     n->parts = fg_calloc(s->S, sizeof *n->parts);
     n->ck = fg_calloc(s->S * s->R, sizeof *n->ck);
     int rc = n->parts && n->ck ? FORGET_OK : fg_nomem("the shards");
@@ -358,12 +361,24 @@ static int fg_sisa_train_all(fg_sisa *n, fg_job *jobs, forget_run *run)
     };
     for (size_t i = 0; i < n->S; i++)
         jobs[i].shard = i;
-    int rc = fg_sisa_run(&b, n->S);
-    if (rc != FORGET_OK)
+    /* on many ranks each rank trains its own shards, then gets the
+     * others' constituents (every shard, in order, on one rank) */
+    size_t own = fg_sisa_own_first(n, jobs, n->S);
+    int rc = fg_sisa_run(&b, own);
+    int ran = rc == FORGET_OK;
+    rc = fg_sisa_share(n, jobs, n->S, rc);
+    if (rc != FORGET_OK) { /* what the jobs made, shared models too */
+        for (size_t i = 0; ran && i < n->S; i++) {
+            fg_sisa_job_drop(n, &jobs[i]);
+            for (size_t r = 0; r < n->R; r++)
+                fg_ckpt_drop(n, jobs[i].shard, r, &jobs[i].ck[r]);
+        }
         return rc;
+    }
     for (size_t i = 0; i < n->S; i++) {
-        n->parts[i] = jobs[i].model;
-        memcpy(&n->ck[i * n->R], jobs[i].ck, n->R * sizeof(fg_ckpt));
+        size_t sh = jobs[i].shard;
+        n->parts[sh] = jobs[i].model;
+        memcpy(&n->ck[sh * n->R], jobs[i].ck, n->R * sizeof(fg_ckpt));
     }
     rc = fg_ensemble_create(&n->ens, n->parts, n->S, n->vote, n->text);
     if (rc != FORGET_OK) /* the jobs' results now belong to n */
@@ -397,7 +412,13 @@ static int fg_sisa_prepare(void *state, const forget_dataset *train,
                            forget_run *run)
 {
     fg_sisa *s = state;
+    const forget_comm *c = fg_sisa_comm(s);
     int rc = fg_model_check_data(s->tmpl, train, FG_SISA_OWNER);
+    forget_dataset *all = NULL; /* on many ranks: every rank's rows */
+    if (fg_comm_multi(c)) {
+        rc = fg_idspread_rows(c, rc, train, &all);
+        train = all;
+    }
     if (rc != FORGET_OK)
         return rc;
     fg_sisa n; /* the new state, built aside */
@@ -414,7 +435,10 @@ static int fg_sisa_prepare(void *state, const forget_dataset *train,
         rc = forget_run_report(run, "sample_passes", passes);
     if (rc == FORGET_OK)
         rc = fg_sisa_take_pending(&n, s);
+    if (fg_comm_multi(c))
+        rc = fg_comm_agree(c, rc); /* all ranks or none */
     fg_free(jobs);
+    forget_dataset_free(all);
     if (rc != FORGET_OK) {
         fg_sisa_clear(&n, 1); /* drops the new checkpoints (files too) */
         return rc;
@@ -446,4 +470,5 @@ const forget_method fg_method_sisa = {
     .saved = fg_sisa_saved,
     .load_overrides = "store",
     .is_forgotten = fg_sisa_is_forgotten,
+    .set_comm = fg_sisa_set_comm,
 };

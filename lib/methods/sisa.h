@@ -74,6 +74,12 @@ typedef struct fg_sisa {
     size_t n_slots;
     float **pool; /* memory store: zeroed checkpoint buffers to reuse */
     size_t n_pool, cap_pool;
+    /* On many ranks (sisa_ranks.c, docs/MPI.md): the communicator, and the
+     * rank and ranks the state was prepared on. Shard sh is trained (and
+     * its checkpoints kept) on rank sh mod ranks; the rows, ids and every
+     * constituent are on every rank. */
+    const forget_comm *comm;
+    int32_t rank, ranks;
 } fg_sisa;
 
 /* ---- checkpoints (sisa_ckpt.c) ---- */
@@ -188,6 +194,25 @@ int fg_sisa_save(void *state, forget_writer *w);
 int fg_sisa_load(void **state, forget_model *model, const forget_params *p,
                  forget_reader *r, void *user_data);
 void fg_sisa_saved(void *state);
+
+/* ---- many ranks (sisa_ranks.c) ---- */
+
+/* The method's set_comm: a prepared state takes a
+ * table of more than one rank only with the rank and size it was
+ * prepared on (a single-rank table detaches it). */
+int fg_sisa_set_comm(void *state, const forget_comm *comm);
+/* The communicator (the single-process one when none is attached). */
+const forget_comm *fg_sisa_comm(const fg_sisa *s);
+/* Does this rank train shard sh (s->rank and s->ranks: set from the
+ * communicator when a prepare begins, from the file at load)? */
+int fg_sisa_owns(const fg_sisa *s, size_t sh);
+/* Put the jobs of shards this rank owns first (stable); their count. */
+size_t fg_sisa_own_first(const fg_sisa *s, fg_job *jobs, size_t n);
+/* After the owners ran their jobs (rc: this rank's status): the ranks
+ * agree, then every job of another rank gets its model, a copy of the
+ * template with the owner's trained parameters (one all-gather); such
+ * jobs keep no checkpoints. */
+int fg_sisa_share(fg_sisa *s, fg_job *jobs, size_t n, int rc);
 
 /* ---- recovery (sisa_recover.c) ---- */
 

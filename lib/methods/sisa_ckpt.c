@@ -224,8 +224,10 @@ void fg_ckpt_sweep(const fg_sisa *s)
         size_t sh, r;
         uint64_t gen;
         int tmp;
+        /* (on many ranks sharing the directory, another rank's shards'
+         * files are that rank's to keep or sweep) */
         if (!fg_ckpt_parse(e->d_name, &sh, &r, &gen, &tmp) ||
-            (!tmp && fg_ckpt_named(s, sh, r, gen)))
+            (!tmp && fg_ckpt_named(s, sh, r, gen)) || !fg_sisa_owns(s, sh))
             continue;
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", s->store, e->d_name);

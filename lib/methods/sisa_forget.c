@@ -109,7 +109,8 @@ static void fg_sisa_plan_mark(fg_sisa *s, fg_sisa_plan *p, int dead)
 }
 
 /* Retrain the planned shards (new models and checkpoints, in the jobs)
- * without the planned rows. */
+ * without the planned rows: on many ranks, the shards this rank owns
+ * (put first); the others' come from their owners (fg_sisa_share). */
 static int fg_sisa_plan_run(fg_sisa *s, fg_sisa_plan *p, forget_run *run)
 {
     if (p->k == 0)
@@ -121,7 +122,7 @@ static int fg_sisa_plan_run(fg_sisa *s, fg_sisa_plan *p, forget_run *run)
         .gen = p->gen,
         .run = run,
     };
-    return fg_sisa_run(&b, p->n_jobs);
+    return fg_sisa_run(&b, fg_sisa_own_first(s, p->jobs, p->n_jobs));
 }
 
 /* The report: rows forgotten, shards and slices retrained, sample passes
@@ -190,16 +191,30 @@ int fg_sisa_forget_ids(void *state, const uint64_t *ids, size_t count,
                        forget_run *run)
 {
     fg_sisa *s = state;
+    const forget_comm *c = fg_sisa_comm(s);
+    if (c->size != s->ranks || c->rank != s->rank)
+        return fg_error(FORGET_E_STATE, "method 'sisa': this state is rank "
+                        "%d of %d; attach its communicator first "
+                        "(forget_unlearner_set_comm)", (int)s->rank,
+                        (int)s->ranks);
+    /* on many ranks the plan is the same on every rank: the ids are
+     * (checked), and so are the rows and ids the state holds */
+    int rc = fg_idspread_same_list(c, ids, count, "sisa");
+    if (rc != FORGET_OK)
+        return rc;
     fg_sisa_plan p;
-    int rc = fg_sisa_plan_make(s, ids, count, run, &p);
+    rc = fg_sisa_plan_make(s, ids, count, run, &p);
     if (rc == FORGET_OK)
         rc = fg_sisa_plan_run(s, &p, run);
+    rc = fg_sisa_share(s, p.jobs, p.jobs ? p.n_jobs : 0, rc);
     if (rc == FORGET_OK)
         rc = fg_sisa_plan_report(s, &p, run);
     /* room for the superseded files, last, so that the commit cannot fail
      * and a failure allocates nothing that stays */
     if (rc == FORGET_OK)
         rc = fg_ckpt_reserve(s, p.retired);
+    if (fg_comm_multi(c))
+        rc = fg_comm_agree(c, rc); /* all ranks commit, or none */
     if (rc == FORGET_OK)
         fg_sisa_commit(s, &p);
     else
@@ -210,6 +225,22 @@ int fg_sisa_forget_ids(void *state, const uint64_t *ids, size_t count,
 
 int fg_sisa_forget(void *state, const forget_dataset *rows, forget_run *run)
 {
-    return fg_sisa_forget_ids(state, forget_dataset_ids(rows),
-                              forget_dataset_rows(rows), run);
+    const forget_comm *c = fg_sisa_comm(state);
+    if (!fg_comm_multi(c))
+        return fg_sisa_forget_ids(state, forget_dataset_ids(rows),
+                                  forget_dataset_rows(rows), run);
+    /* on many ranks each rank passes the rows it holds: the request is
+     * every rank's ids, in rank order */
+    void *ids = NULL;
+    size_t bytes = 0;
+    int rc = fg_comm_allgatherv(c, forget_dataset_ids(rows),
+                                forget_dataset_rows(rows) * sizeof(uint64_t),
+                                &ids, NULL, &bytes, "the request's ids");
+    if (rc == FORGET_OK && bytes == 0)
+        rc = fg_error(FORGET_E_INVALID, "method 'sisa': the request is empty "
+                      "on every rank");
+    if (rc == FORGET_OK)
+        rc = fg_sisa_forget_ids(state, ids, bytes / sizeof(uint64_t), run);
+    fg_free(ids);
+    return rc;
 }

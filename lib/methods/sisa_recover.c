@@ -15,7 +15,7 @@ static int fg_sisa_missing(const fg_sisa *s, fg_job *jobs, size_t *n_jobs,
                            size_t *retired)
 {
     for (size_t sh = 0; sh < s->S; sh++)
-        for (size_t r = 0; r < s->R; r++) {
+        for (size_t r = 0; fg_sisa_owns(s, sh) && r < s->R; r++) {
             int there = fg_ckpt_present(s, sh, r, &s->ck[sh * s->R + r]);
             if (there < 0)
                 return there;

@@ -51,8 +51,10 @@ static int fg_sisa_save_shards(const fg_sisa *s, forget_writer *w)
                P * sizeof(float));
     for (size_t i = 0; rc == FORGET_OK && i < S * R; i++) {
         gens[i] = s->ck[i].gen;
-        if (cks)
+        if (cks && s->ck[i].theta) /* (none of another rank's shards) */
             memcpy(cks + i * P, s->ck[i].theta, P * sizeof(float));
+        else if (cks)
+            memset(cks + i * P, 0, P * sizeof(float));
     }
     /* Little-endian arrays: the in-memory layout on our hosts. */
     if (rc == FORGET_OK)
@@ -90,6 +92,12 @@ int fg_sisa_save(void *state, forget_writer *w)
         rc = fg_sisa_save_shards(s, w);
     if (rc == FORGET_OK)
         rc = fg_idset_save(&s->ids, w);
+    if (rc == FORGET_OK && s->ranks > 1) { /* one rank's part: required */
+        unsigned char rk[8];
+        fg_put_u32(rk, (uint32_t)s->rank);
+        fg_put_u32(rk + 4, (uint32_t)s->ranks);
+        rc = forget_writer_section(w, "SMPR", FORGET_SECTION_REQUIRED, rk, 8);
+    }
     forget_dataset_free(kept);
     return rc;
 }
@@ -150,7 +158,13 @@ static int fg_sisa_restore_shards(fg_sisa *s, const fg_slot *t)
             fg_get_f32s(fg_model_theta(s->parts[i]), mod + i * P * 4, P);
     }
     for (size_t i = 0; rc == FORGET_OK && i < S * R; i++) {
-        if (s->store) {
+        if (s->store && !fg_sisa_owns(s, i / R)) {
+            /* another rank's shard: its checkpoint files are that rank's */
+            if (fg_get_u64(gen + 8 * i) != 0)
+                rc = fg_error(FORGET_E_FORMAT, "method 'sisa': checkpoint "
+                              "%zu of shard %zu names a file of another "
+                              "rank", i % R, i / R);
+        } else if (s->store) {
             uint64_t g = fg_get_u64(gen + 8 * i);
             if (g == 0 || g > s->gen)
                 rc = fg_error(FORGET_E_FORMAT, "method 'sisa': checkpoint "
@@ -160,6 +174,8 @@ static int fg_sisa_restore_shards(fg_sisa *s, const fg_slot *t)
                               (unsigned long long)s->gen);
             s->ck[i].gen = rc == FORGET_OK ? g : 0;
             s->ck[i].saved = 1;
+        } else if (!fg_sisa_owns(s, i / R)) {
+            /* another rank's shard: its checkpoints live there */
         } else if ((s->ck[i].theta = fg_malloc_array(P, sizeof(float))) ==
                    NULL) {
             rc = fg_nomem("a checkpoint");
@@ -177,6 +193,16 @@ static int fg_sisa_restore(fg_sisa *s, const fg_slot *t)
     if (rc != FORGET_OK)
         return rc;
     s->gen = fg_get_u64(fg_slot_get(t, "SCFG")->data);
+    const fg_slot *smpr = fg_slot_get(t, "SMPR");
+    if (smpr->data != NULL) { /* one rank's part (docs/MPI.md) */
+        uint32_t r = smpr->size == 8 ? fg_get_u32(smpr->data) : 0;
+        uint32_t p = smpr->size == 8 ? fg_get_u32(smpr->data + 4) : 0;
+        if (p < 2 || p > INT32_MAX || r >= p)
+            return fg_error(FORGET_E_FORMAT, "method 'sisa': section SMPR "
+                            "is malformed");
+        s->rank = (int32_t)r;
+        s->ranks = (int32_t)p;
+    }
     if (s->gen >= FG_SISA_MAX_GEN)
         return fg_error(FORGET_E_FORMAT, "method 'sisa': the saved "
                         "generation %llu is not below 2^62",
@@ -211,7 +237,7 @@ int fg_sisa_load(void **state, forget_model *model, const forget_params *p,
                    {"SCKP", 1, 0, 0, 0}, {"SGEN", 1, 0, 0, 0},
                    {"IDS ", 1, 0, 0, 0}, {"GONE", 1, 0, 0, 0},
                    {"SDXN", 1, 0, 0, 0}, {"SDX8", 1, 0, 0, 0},
-                   {NULL, 0, 0, 0, 0}};
+                   {"SMPR", 1, 0, 0, 0}, {NULL, 0, 0, 0, 0}};
     rc = fg_slots_read(r, t, NULL, NULL, FG_SISA_OWNER);
     if (rc == FORGET_OK && fg_slot_get(t, "SCFG")->data) {
         rc = fg_sisa_restore(s, t);

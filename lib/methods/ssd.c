@@ -54,11 +54,44 @@ typedef struct fg_ssd {
     double *imp;      /* sample: sum over remembered rows; batch: mean */
     size_t n_rows;    /* sample: rows the sum covers */
     fg_idset ids;
-    fg_guard guard;   /* the retained-accuracy guard (approx/guard.h) */
+    /* On many ranks (docs/MPI.md; sample mode, no target): the
+     * communicator, and the rank and ranks the state was prepared on. imp
+     * and n_rows are sums over every rank's rows; ids are this rank's. */
+    const forget_comm *comm;
+    int32_t rank, ranks;
+    fg_guard guard;   /* the retained-accuracy guard (approx/guard.h): on
+                         many ranks each rank's own rows, pooled */
 } fg_ssd;
 
 /* ssd has no seed: its guard's rows are drawn with this one. */
 #define FG_SSD_GUARD_SEED 1
+
+static const forget_comm *fg_ssd_comm(const fg_ssd *s)
+{
+    return s->comm ? s->comm : forget_comm_single();
+}
+
+/* set_comm: many ranks need sums (sample mode) and no calibration (it
+ * would evaluate each rank's rows alone); a prepared state takes only the
+ * rank and size it was prepared on. */
+static int fg_ssd_set_comm(void *state, const forget_comm *comm)
+{
+    fg_ssd *s = state;
+    if (fg_comm_multi(comm) &&
+        (s->batch_mode || s->target.kind != FG_TARGET_NONE))
+        return fg_error(FORGET_E_UNSUPPORTED, "method 'ssd': on many ranks "
+                        "only importance=sample without a target (batch "
+                        "importances are not sums; a target calibrates on "
+                        "one rank's rows)");
+    if (s->prepared && fg_comm_multi(comm) &&
+        (comm->size != s->ranks || comm->rank != s->rank))
+        return fg_error(FORGET_E_STATE, "method 'ssd': this state is rank %d "
+                        "of %d; a communicator of rank %d of %d does not fit "
+                        "it (prepare again on those ranks)", (int)s->rank,
+                        (int)s->ranks, (int)comm->rank, (int)comm->size);
+    s->comm = comm;
+    return FORGET_OK;
+}
 
 static int fg_ssd_config(fg_ssd *s, forget_model *model,
                          const forget_params *p)
@@ -73,6 +106,8 @@ static int fg_ssd_config(fg_ssd *s, forget_model *model,
     forget_params_enum(p, "reference", &ref);
     forget_params_int(p, "batch", &batch);
     s->model = model;
+    s->rank = 0;
+    s->ranks = 1;
     s->batch_mode = mode == 1;
     s->loss_free = loss == 1;
     s->ref_retain = ref == 0;
@@ -201,41 +236,56 @@ static int fg_ssd_prepare(void *state, const forget_dataset *train,
                           forget_run *run)
 {
     fg_ssd *s = state;
+    const forget_comm *c = fg_ssd_comm(s);
     int rc = fg_ssd_check_data(s, train);
-    if (rc != FORGET_OK)
-        return rc;
+    if (rc != FORGET_OK) /* on many ranks, every rank fails with it */
+        return fg_comm_agree(c, rc);
     size_t n = forget_dataset_rows(train);
     size_t P = forget_model_param_count(s->model);
-    if (n == 0)
+    if (n == 0 && !fg_comm_multi(c))
         return fg_error(FORGET_E_INVALID, "method 'ssd': the training data "
                         "is empty");
     double *imp = fg_malloc_array(P, sizeof(double));
-    if (imp == NULL)
-        return fg_nomem("importances");
     fg_idset ids;
-    fg_guard guard;
+    memset(&ids, 0, sizeof ids);
     size_t units = 0;
-    rc = forget_run_report(run, "rows", (double)n);
+    rc = imp ? forget_run_report(run, "rows", (double)n)
+             : fg_nomem("importances");
+    if (rc == FORGET_OK)
+        rc = fg_idset_from(&ids, train);
+    if (rc == FORGET_OK)
+        rc = fg_ssd_importance(s, train, imp, &units, run, 0.0, 1.0);
+    /* the guard's rows: on many ranks each rank's own */
+    fg_guard guard = {NULL, NULL, 0.0, 0};
     if (rc == FORGET_OK)
         rc = fg_guard_prepare(&s->guard, &guard, train, FG_SSD_GUARD_SEED);
-    if (rc != FORGET_OK) {
-        fg_free(imp);
-        return rc;
+    if (rc == FORGET_OK)
+        rc = forget_run_report(run, "guard_rows",
+                               guard.rows ? (double)forget_dataset_rows(
+                                                guard.rows)
+                                          : 0.0);
+    if (fg_comm_multi(c)) { /* the sums over every rank's rows */
+        unsigned char digest[32];
+        double total = (double)units;
+        rc = fg_comm_sum(c, rc, imp, P, "the importances");
+        if (rc == FORGET_OK)
+            rc = fg_comm_allreduce(c, &total, 1, "the row count");
+        if (rc == FORGET_OK)
+            rc = fg_idspread_unique(c, forget_dataset_ids(train), n, "ssd");
+        if (rc == FORGET_OK)
+            rc = forget_model_digest(s->model, digest);
+        rc = fg_comm_agree(c, rc); /* (every rank compares, or none) */
+        if (rc == FORGET_OK) /* dampening is replicated: one model */
+            rc = fg_comm_same(c, digest, sizeof digest, "model");
+        if (rc == FORGET_OK && total == 0.0)
+            rc = fg_error(FORGET_E_INVALID, "method 'ssd': the training "
+                          "data is empty on every rank");
+        units = (size_t)total;
+        rc = fg_comm_agree(c, rc); /* all ranks or none */
     }
-    rc = fg_idset_from(&ids, train);
-    if (rc == FORGET_OK) {
-        rc = fg_ssd_importance(s, train, imp, &units, run, 0.0, 1.0);
-        if (rc != FORGET_OK)
-            fg_idset_free(&ids);
-    }
-    if (rc == FORGET_OK &&
-        (rc = forget_run_report(run, "guard_rows",
-                                guard.rows ? (double)forget_dataset_rows(
-                                                 guard.rows)
-                                           : 0.0)) != FORGET_OK)
-        fg_idset_free(&ids);
     if (rc != FORGET_OK) {
         fg_guard_free(&guard);
+        fg_idset_free(&ids);
         fg_free(imp);
         return rc;
     }
@@ -248,6 +298,8 @@ static int fg_ssd_prepare(void *state, const forget_dataset *train,
     fresh.guard = guard;
     fresh.n_rows = s->batch_mode ? 0 : units;
     fresh.prepared = 1;
+    fresh.rank = c->rank;
+    fresh.ranks = c->size;
     fg_state_swap(s, &fresh, sizeof fresh, fg_ssd_release);
     return FORGET_OK;
 }
@@ -386,24 +438,81 @@ static int fg_ssd_calibrate(const fg_ssd_request *q, const forget_dataset *rows,
                         (void *)q, run, 0.5, 0.95, alpha, NULL);
 }
 
-/* Forget rows that are all remembered now, judged by the guard (gp:
- * its rows after the request, measured before it). */
-static int fg_ssd_forget_live(fg_ssd *s, const forget_dataset *rows,
+/* I_F's sum over the request's rows (rows NULL: none on this rank), its
+ * units (rows, or batches in batch mode) and the rows; on many ranks
+ * (after the ranks agree on rc) over every rank's rows. */
+static int fg_ssd_forget_sums(fg_ssd *s, int rc, const forget_dataset *rows,
+                              double *imp_f, size_t *units, size_t *n_f,
+                              forget_run *run)
+{
+    size_t P = forget_model_param_count(s->model);
+    const forget_comm *c = fg_ssd_comm(s);
+    int calibrated = s->target.kind != FG_TARGET_NONE;
+    *units = 0;
+    *n_f = rows ? forget_dataset_rows(rows) : 0;
+    if (rc == FORGET_OK && rows != NULL)
+        rc = fg_ssd_importance(s, rows, imp_f, units, run, 0.0,
+                               calibrated ? 0.5 : 0.95);
+    else if (rc == FORGET_OK)
+        memset(imp_f, 0, P * sizeof *imp_f);
+    if (!fg_comm_multi(c))
+        return rc;
+    double count = (double)*n_f; /* sample mode: units are rows */
+    rc = fg_comm_sum(c, rc, imp_f, P, "the forget set's importances");
+    if (rc == FORGET_OK)
+        rc = fg_comm_allreduce(c, &count, 1, "the forget set's rows");
+    *n_f = *units = (size_t)count;
+    return rc;
+}
+
+/* The guard's judgement of the model after the dampening (gp: its rows
+ * after the request, measured before it): on many ranks each rank's
+ * figures pooled, weighted by its rows, so that every rank decides alike
+ * (the regression's variance pooled within ranks). *n: the rows judged. */
+static int fg_ssd_guard(const fg_ssd *s, const fg_guard_plan *gp,
+                        double *cost, size_t *n)
+{
+    const forget_comm *c = fg_ssd_comm(s);
+    double after = 0.0;
+    int rc = fg_guard_after(&s->guard, gp, s->model, &after, n);
+    if (!fg_comm_multi(c))
+        return rc != FORGET_OK ? rc
+                               : fg_guard_decide(&s->guard, s->model, *n,
+                                                 gp->before, after,
+                                                 gp->variance, "method 'ssd'",
+                                                 cost);
+    double k = (double)*n;
+    double v[4] = {k, k * gp->before, k * after, k * gp->variance};
+    rc = fg_comm_sum(c, rc, v, 4, "the guard's figures");
+    *cost = 0.0;
+    *n = (size_t)v[0];
+    if (rc != FORGET_OK || v[0] == 0.0)
+        return rc;
+    return fg_guard_decide(&s->guard, s->model, *n, v[1] / v[0], v[2] / v[0],
+                           v[3] / v[0], "method 'ssd'", cost);
+}
+
+/* Forget rows that are all remembered now (rows NULL: none on this rank;
+ * on many ranks the request is every rank's rows), judged by the guard
+ * (gp). */
+static int fg_ssd_forget_live(fg_ssd *s, int rc, const forget_dataset *rows,
                               const fg_guard_plan *gp, forget_run *run)
 {
     size_t P = forget_model_param_count(s->model);
-    size_t n_f = forget_dataset_rows(rows);
-    double ceiling = s->batch_mode ? 0.0 : (double)s->n_rows / (double)n_f;
+    const forget_comm *c = fg_ssd_comm(s);
     int calibrated = s->target.kind != FG_TARGET_NONE;
-    int rc = fg_ssd_admit(s, n_f, ceiling);
-    if (rc != FORGET_OK)
-        return rc;
     double *imp_f = fg_malloc_array(P, sizeof(double));
-    if (imp_f == NULL)
-        return fg_nomem("importances");
-    size_t units = 0;
-    rc = fg_ssd_importance(s, rows, imp_f, &units, run, 0.0,
-                           calibrated ? 0.5 : 0.95);
+    if (rc == FORGET_OK && imp_f == NULL)
+        rc = fg_nomem("importances");
+    size_t units = 0, n_f = 0;
+    rc = fg_ssd_forget_sums(s, rc, rows, imp_f, &units, &n_f, run);
+    if (rc != FORGET_OK || n_f == 0) { /* n_f: the same on every rank */
+        fg_free(imp_f);
+        return rc;
+    }
+    double ceiling = s->batch_mode ? 0.0 : (double)s->n_rows / (double)n_f;
+    if (rc == FORGET_OK)
+        rc = fg_ssd_admit(s, n_f, ceiling);
     size_t remaining = s->n_rows - (s->batch_mode ? 0 : n_f);
     fg_ssd_request q = {
         s, imp_f, 1.0 / (double)units,
@@ -421,14 +530,18 @@ static int fg_ssd_forget_live(fg_ssd *s, const forget_dataset *rows,
     if (rc == FORGET_OK &&
         (backup = fg_malloc_array(P ? P : 1, sizeof(float))) == NULL)
         rc = fg_nomem("a copy of the model's parameters");
+    rc = fg_comm_agree(c, rc); /* all ranks dampen, or none */
     if (rc != FORGET_OK) {
+        fg_free(backup);
         fg_free(imp_f);
         return rc;
     }
     memcpy(backup, theta, P * sizeof(float));
     size_t total = fg_ssd_apply(&q, alpha, lambda, s->model, run);
     double cost = 0.0;
-    rc = fg_guard_judge(&s->guard, gp, s->model, "method 'ssd'", &cost);
+    size_t guarded = 0;
+    /* (on many ranks the decision is the same everywhere: pooled) */
+    rc = fg_ssd_guard(s, gp, &cost, &guarded);
     if (rc != FORGET_OK) /* refused: the parameters back, bit for bit */
         memcpy(theta, backup, P * sizeof(float));
     fg_free(backup);
@@ -437,13 +550,11 @@ static int fg_ssd_forget_live(fg_ssd *s, const forget_dataset *rows,
         return rc;
     }
     /* Past this point nothing fails: the model and the state change. */
-    const forget_dataset *guarded = fg_guard_rows(&s->guard, gp);
     fg_ssd_downdate(s, imp_f);
     if (!s->batch_mode)
         s->n_rows = remaining;
     fg_free(imp_f);
-    forget_run_report(run, "guard_rows",
-                      guarded ? (double)forget_dataset_rows(guarded) : 0.0);
+    forget_run_report(run, "guard_rows", (double)guarded);
     forget_run_report(run, "guard_cost", cost);
     forget_run_report(run, "dampened", (double)total);
     forget_run_report(run, "rows", (double)n_f);
@@ -458,10 +569,17 @@ static int fg_ssd_forget(void *state, const forget_dataset *rows,
                          forget_run *run)
 {
     fg_ssd *s = state;
+    const forget_comm *c = fg_ssd_comm(s);
+    if (c->size != s->ranks || c->rank != s->rank)
+        return fg_error(FORGET_E_STATE, "method 'ssd': this state is rank %d "
+                        "of %d; attach its communicator first "
+                        "(forget_unlearner_set_comm)", (int)s->rank,
+                        (int)s->ranks);
     size_t n_req = forget_dataset_rows(rows), n = 0, repeats = 0;
     int rc = fg_ssd_check_data(s, rows);
-    size_t *slot = fg_malloc_array(n_req, sizeof *slot);
-    size_t *pos = fg_malloc_array(n_req, sizeof *pos);
+    /* (on many ranks a rank may hold none of the request's rows) */
+    size_t *slot = fg_malloc_array(n_req ? n_req : 1, sizeof *slot);
+    size_t *pos = fg_malloc_array(n_req ? n_req : 1, sizeof *pos);
     if (rc == FORGET_OK && (slot == NULL || pos == NULL))
         rc = fg_nomem("a request");
     if (rc == FORGET_OK)
@@ -472,13 +590,17 @@ static int fg_ssd_forget(void *state, const forget_dataset *rows,
     forget_dataset *sub = NULL;
     if (rc == FORGET_OK && n > 0 && n < n_req)
         rc = fg_dataset_gather(&sub, rows, pos, n, "method 'ssd'");
+    /* the guard's rows after the request, measured before it */
     fg_guard_plan gp;
     memset(&gp, 0, sizeof gp);
-    if (rc == FORGET_OK && n > 0)
+    int live = fg_comm_multi(c) || (rc == FORGET_OK && n > 0);
+    if (rc == FORGET_OK && live)
         rc = fg_guard_plan_request(&s->guard, slot, n, s->ids.n, s->model,
                                    &gp);
-    if (rc == FORGET_OK && n > 0)
-        rc = fg_ssd_forget_live(s, sub ? sub : rows, &gp, run);
+    /* on many ranks every rank takes part (its rc is agreed on there) */
+    if (live)
+        rc = fg_ssd_forget_live(s, rc, n > 0 ? (sub ? sub : rows) : NULL,
+                                &gp, run);
     if (rc == FORGET_OK) {
         fg_idset_mark(&s->ids, slot, n);
         fg_guard_commit(&s->guard, &gp, s->ids.gone);
@@ -510,6 +632,12 @@ static int fg_ssd_save(void *state, forget_writer *w)
         rc = fg_idset_save(&s->ids, w);
     if (rc == FORGET_OK)
         rc = fg_guard_save(&s->guard, w);
+    if (rc == FORGET_OK && s->ranks > 1) { /* one rank's part: required */
+        unsigned char rk[8];
+        fg_put_u32(rk, (uint32_t)s->rank);
+        fg_put_u32(rk + 4, (uint32_t)s->ranks);
+        rc = forget_writer_section(w, "SMPI", FORGET_SECTION_REQUIRED, rk, 8);
+    }
     return rc;
 }
 
@@ -529,9 +657,21 @@ static int fg_ssd_restore(fg_ssd *s, const fg_slot *t)
         if (!(s->imp[i] >= 0.0) || isinf(s->imp[i]))
             return fg_error(FORGET_E_FORMAT, "method 'ssd': saved importance "
                             "%zu is not a finite value >= 0", i);
+    const fg_slot *smpi = fg_slot_get(t, "SMPI");
+    if (smpi->data != NULL) {
+        uint32_t r = smpi->size == 8 ? fg_get_u32(smpi->data) : 0;
+        uint32_t p = smpi->size == 8 ? fg_get_u32(smpi->data + 4) : 0;
+        if (p < 2 || p > INT32_MAX || r >= p || s->batch_mode)
+            return fg_error(FORGET_E_FORMAT, "method 'ssd': section SMPI is "
+                            "malformed");
+        s->rank = (int32_t)r;
+        s->ranks = (int32_t)p;
+    }
     int rc = fg_idset_load_slots(&s->ids, t, "ssd");
+    /* (a rank's part holds its own ids, the count is every rank's) */
     if (rc == FORGET_OK && !s->batch_mode &&
-        s->n_rows != fg_idset_remembered(&s->ids))
+        (s->ranks == 1 ? s->n_rows != fg_idset_remembered(&s->ids)
+                       : s->n_rows < fg_idset_remembered(&s->ids)))
         rc = fg_error(FORGET_E_FORMAT, "method 'ssd': the saved row count "
                       "%zu disagrees with the ids", s->n_rows);
     if (rc == FORGET_OK)
@@ -550,7 +690,7 @@ static int fg_ssd_load(void **state, forget_model *model,
     fg_ssd *s = created;
     fg_slot t[] = {{"SIMP", 8, 0, 0, 0}, {"SCNT", 1, 0, 0, 0},
                    {"IDS ", 8, 0, 0, 0}, {"GONE", 1, 0, 0, 0},
-                   FG_GUARD_SLOTS, {NULL, 0, 0, 0, 0}};
+                   {"SMPI", 1, 0, 0, 0}, FG_GUARD_SLOTS, {NULL, 0, 0, 0, 0}};
     rc = fg_slots_read(r, t, NULL, NULL, "method 'ssd'");
     if (rc == FORGET_OK && t[0].data) {
         rc = fg_ssd_restore(s, t);
@@ -591,4 +731,5 @@ const forget_method fg_method_ssd = {
     .save = fg_ssd_save,
     .load = fg_ssd_load,
     .is_forgotten = fg_ssd_is_forgotten,
+    .set_comm = fg_ssd_set_comm,
 };

@@ -12,11 +12,13 @@
 #include <stdint.h>
 
 #include "data/idset.h"
+#include "data/idspread.h"
 #include "data/rows.h"
 #include "format/sections.h"
 #include "forget/backend.h"
 #include "la/la.h"
 #include "util/alloc.h"
+#include "util/comm.h"
 #include "util/error.h"
 #include "util/le.h"
 #include "util/number.h"

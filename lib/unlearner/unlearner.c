@@ -7,6 +7,7 @@
 
 #include "model/kit.h"
 #include "util/alloc.h"
+#include "util/comm.h"
 #include "util/error.h"
 #include "util/params.h"
 #include "unlearner/registry.h"
@@ -115,6 +116,7 @@ void forget_unlearner_free(forget_unlearner *u)
                                    freed already */
     fg_report_free(u->report);
     forget_dataset_free(u->heldout);
+    fg_free(u->comm);
     fg_free(u->params_text);
     fg_free(u);
     fg_object_destroyed();
@@ -158,7 +160,7 @@ int fg_run_step(forget_unlearner *u, const fg_step *st)
     }
     const char *stage = fg_stage_name(st->stage);
     forget_run run = {report, u->progress, u->progress_user, stage, 0,
-                      u->heldout};
+                      u->heldout, fg_unlearner_comm(u)};
     const forget_method *m = u->method;
     double t0 = fg_now();
     forget_set_error(FORGET_OK, "");
@@ -205,7 +207,8 @@ int forget_unlearner_forget(forget_unlearner *u, const forget_dataset *rows)
     int rc = fg_need_prepared(u, __func__);
     if (rc != FORGET_OK)
         return rc;
-    if (forget_dataset_rows(rows) == 0)
+    /* On many ranks a rank may hold none of a request's rows. */
+    if (forget_dataset_rows(rows) == 0 && !fg_comm_multi(fg_unlearner_comm(u)))
         return fg_error(FORGET_E_INVALID, "forget_unlearner_forget: the set "
                         "of rows to forget is empty");
     fg_step st = {FG_STAGE_FORGET, rows, NULL, 0, 0};
@@ -241,7 +244,7 @@ int forget_unlearner_learn(forget_unlearner *u, const forget_dataset *rows)
     if (u->method->learn == NULL)
         return fg_error(FORGET_E_UNSUPPORTED, "%s: method '%s' cannot learn "
                         "rows after prepare", __func__, u->method->name);
-    if (forget_dataset_rows(rows) == 0)
+    if (forget_dataset_rows(rows) == 0 && !fg_comm_multi(fg_unlearner_comm(u)))
         return fg_error(FORGET_E_INVALID, "%s: the set of rows is empty",
                         __func__);
     fg_step st = {FG_STAGE_LEARN, rows, NULL, 0, 0};

@@ -27,7 +27,13 @@ struct forget_unlearner {
     /* The host's held-out rows, a copy (forget_unlearner_set_heldout), or
      * NULL; handed to the method's calls through forget_run_heldout. */
     forget_dataset *heldout;
+    /* The attached communicator, a copy (forget_unlearner_set_comm), or
+     * NULL for the single-process one. */
+    forget_comm *comm;
 };
+
+/* The unlearner's communicator (never NULL). */
+const forget_comm *fg_unlearner_comm(const forget_unlearner *u);
 
 /* The backend steps. */
 typedef enum fg_stage {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util/alloc.h"
+#include "util/comm.h"
 #include "format/container.h"
 #include "util/error.h"
 #include "util/hmac.h"
@@ -474,6 +475,11 @@ int forget_unlearner_open_journal(forget_unlearner *u, const char *path,
     if (u->journal)
         return fg_error(FORGET_E_STATE, "%s: a journal is attached already "
                         "('%s')", __func__, u->journal->file->path);
+    if (fg_comm_multi(fg_unlearner_comm(u)))
+        return fg_error(FORGET_E_UNSUPPORTED, "%s: the journal of an "
+                        "unlearner on %d ranks is not implemented yet "
+                        "(docs/MPI.md)", __func__,
+                        (int)fg_unlearner_comm(u)->size);
     unsigned char d[FG_SHA256_SIZE];
     int drc = fg_udigest(u, d, __func__);
     if (drc != FORGET_OK)

@@ -118,6 +118,11 @@ const forget_dataset *forget_run_heldout(const forget_run *run)
     return run ? run->heldout : NULL;
 }
 
+const forget_comm *forget_run_comm(const forget_run *run)
+{
+    return run && run->comm ? run->comm : forget_comm_single();
+}
+
 int32_t forget_run_threads(const forget_run *run)
 {
     (void)run;

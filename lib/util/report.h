@@ -17,6 +17,8 @@ struct forget_run {
     /* The unlearner's held-out rows (forget_unlearner_set_heldout), or
      * NULL. */
     const forget_dataset *heldout;
+    /* The unlearner's communicator (never NULL). */
+    const forget_comm *comm;
 };
 
 /* The end of a successful call: report 1.0 if the method has not (the

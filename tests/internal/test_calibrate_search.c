@@ -71,7 +71,7 @@ static double acc_at(const forget_model *m, const forget_dataset *F,
     forget_model *c = NULL;
     ck_assert_int_eq(forget_model_clone(&c, m), FORGET_OK);
     knob_fn kk = *k;
-    forget_run run = {NULL, NULL, NULL, "forget", 0, NULL};
+    forget_run run = {NULL, NULL, NULL, "forget", 0, NULL, NULL};
     ck_assert_int_eq(apply(&kk, v, c, &run, 0, 0), FORGET_OK);
     double a = -1;
     ck_assert_int_eq(forget_eval_accuracy(c, F, &a), FORGET_OK);
@@ -85,7 +85,7 @@ static int search(const forget_model *m, const forget_dataset *F,
 {
     fg_target t = {FG_TARGET_FORGET_ACC, target, tol, trials};
     *rep = fg_report_new();
-    forget_run run = {*rep, NULL, NULL, "forget", 0, NULL};
+    forget_run run = {*rep, NULL, NULL, "forget", 0, NULL, NULL};
     forget_model *best = NULL;
     int rc = fg_calibrate(m, F, &t, knob, apply, k, &run, 0.0, 1.0, chosen,
                           &best);
@@ -219,7 +219,7 @@ START_TEST(refusals)
     /* cancel */
     int calls = 0;
     fg_target t = {FG_TARGET_FORGET_ACC, 0.5, 0.01, 12};
-    forget_run run = {NULL, cancel_second, &calls, "forget", 0, NULL};
+    forget_run run = {NULL, cancel_second, &calls, "forget", 0, NULL, NULL};
     ck_assert_int_eq(fg_calibrate(m, F, &t, &narrow, apply, &k, &run, 0, 1,
                                   &chosen, NULL), FORGET_E_CANCELED);
     ck_assert_double_eq(chosen, -7);
@@ -249,7 +249,7 @@ START_TEST(heldout_goal_from_the_model_before)
     fg_knob knob = {"v", 0.0, 1.0, 0, 1};
     fg_target t = {FG_TARGET_HELDOUT, 0, 1.0 / N, 24};
     forget_report *rep = fg_report_new();
-    forget_run run = {rep, NULL, NULL, "forget", 0, H};
+    forget_run run = {rep, NULL, NULL, "forget", 0, H, NULL};
     double chosen = -1, goal = -1, got = -1;
     ck_assert_int_eq(fg_calibrate(m, F, &t, &knob, apply, &k, &run, 0, 1,
                                   &chosen, NULL), FORGET_OK);

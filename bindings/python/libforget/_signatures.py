@@ -166,6 +166,7 @@ _TABLE = [
     ("forget_unlearner_learn", c_int, [_vp, _vp]),
     ("forget_unlearner_set_progress", c_int, [_vp, PROGRESS_FN, _vp]),
     ("forget_unlearner_set_heldout", c_int, [_vp, _vp]),
+    ("forget_unlearner_set_comm", c_int, [_vp, _vp]),
     ("forget_unlearner_method", _str, [_vp]),
     ("forget_unlearner_model", _vp, [_vp]),
     ("forget_unlearner_is_prepared", c_int, [_vp]),

@@ -49,8 +49,8 @@ pub const FORGET_JOURNAL_RECORD_ABORT: i32 = 4;
 pub const FORGET_LOCK_NOWAIT: i32 = 1;
 pub const FORGET_LOCK_SHARED: i32 = 2;
 pub const FORGET_BACKEND_ABI_MAJOR: i32 = 1;
-pub const FORGET_BACKEND_ABI_MINOR: i32 = 1;
-pub const FORGET_BACKEND_ABI_VERSION: i32 = 65537;
+pub const FORGET_BACKEND_ABI_MINOR: i32 = 2;
+pub const FORGET_BACKEND_ABI_VERSION: i32 = 65538;
 pub const FORGET_SECTION_REQUIRED: i32 = 1;
 extern "C" {
     pub fn forget_strerror(code: ::std::os::raw::c_int) -> *const ::std::os::raw::c_char;
@@ -1556,6 +1556,201 @@ pub struct forget_reader {
     _unused: [u8; 0],
 }
 #[repr(C)]
+pub struct forget_comm {
+    pub struct_size: usize,
+    pub user_data: *mut ::std::os::raw::c_void,
+    pub rank: i32,
+    pub size: i32,
+    pub barrier: ::std::option::Option<
+        unsafe extern "C" fn(user_data: *mut ::std::os::raw::c_void) -> ::std::os::raw::c_int,
+    >,
+    pub broadcast: ::std::option::Option<
+        unsafe extern "C" fn(
+            user_data: *mut ::std::os::raw::c_void,
+            data: *mut ::std::os::raw::c_void,
+            size: usize,
+            root: i32,
+        ) -> ::std::os::raw::c_int,
+    >,
+    pub allgather: ::std::option::Option<
+        unsafe extern "C" fn(
+            user_data: *mut ::std::os::raw::c_void,
+            send: *const ::std::os::raw::c_void,
+            send_size: usize,
+            recv: *mut ::std::os::raw::c_void,
+            recv_sizes: *const usize,
+        ) -> ::std::os::raw::c_int,
+    >,
+    pub allreduce_sum: ::std::option::Option<
+        unsafe extern "C" fn(
+            user_data: *mut ::std::os::raw::c_void,
+            data: *mut f64,
+            count: usize,
+        ) -> ::std::os::raw::c_int,
+    >,
+}
+#[test]
+fn bindgen_test_layout_forget_comm() {
+    assert_eq!(
+        ::std::mem::size_of::<forget_comm>(),
+        56usize,
+        concat!("Size of: ", stringify!(forget_comm))
+    );
+    assert_eq!(
+        ::std::mem::align_of::<forget_comm>(),
+        8usize,
+        concat!("Alignment of ", stringify!(forget_comm))
+    );
+    fn test_field_struct_size() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_comm>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).struct_size) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_comm),
+                "::",
+                stringify!(struct_size)
+            )
+        );
+    }
+    test_field_struct_size();
+    fn test_field_user_data() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_comm>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).user_data) as usize - ptr as usize
+            },
+            8usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_comm),
+                "::",
+                stringify!(user_data)
+            )
+        );
+    }
+    test_field_user_data();
+    fn test_field_rank() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_comm>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).rank) as usize - ptr as usize
+            },
+            16usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_comm),
+                "::",
+                stringify!(rank)
+            )
+        );
+    }
+    test_field_rank();
+    fn test_field_size() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_comm>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).size) as usize - ptr as usize
+            },
+            20usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_comm),
+                "::",
+                stringify!(size)
+            )
+        );
+    }
+    test_field_size();
+    fn test_field_barrier() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_comm>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).barrier) as usize - ptr as usize
+            },
+            24usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_comm),
+                "::",
+                stringify!(barrier)
+            )
+        );
+    }
+    test_field_barrier();
+    fn test_field_broadcast() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_comm>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).broadcast) as usize - ptr as usize
+            },
+            32usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_comm),
+                "::",
+                stringify!(broadcast)
+            )
+        );
+    }
+    test_field_broadcast();
+    fn test_field_allgather() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_comm>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).allgather) as usize - ptr as usize
+            },
+            40usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_comm),
+                "::",
+                stringify!(allgather)
+            )
+        );
+    }
+    test_field_allgather();
+    fn test_field_allreduce_sum() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_comm>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).allreduce_sum) as usize - ptr as usize
+            },
+            48usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_comm),
+                "::",
+                stringify!(allreduce_sum)
+            )
+        );
+    }
+    test_field_allreduce_sum();
+}
+extern "C" {
+    pub fn forget_comm_single() -> *const forget_comm;
+}
+extern "C" {
+    pub fn forget_unlearner_set_comm(
+        u: *mut forget_unlearner,
+        comm: *const forget_comm,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn forget_unlearner_comm(u: *const forget_unlearner) -> *const forget_comm;
+}
+#[repr(C)]
 pub struct forget_method {
     pub struct_size: usize,
     pub abi_version: u32,
@@ -1631,12 +1826,18 @@ pub struct forget_method {
             forgotten: *mut ::std::os::raw::c_int,
         ) -> ::std::os::raw::c_int,
     >,
+    pub set_comm: ::std::option::Option<
+        unsafe extern "C" fn(
+            state: *mut ::std::os::raw::c_void,
+            comm: *const forget_comm,
+        ) -> ::std::os::raw::c_int,
+    >,
 }
 #[test]
 fn bindgen_test_layout_forget_method() {
     assert_eq!(
         ::std::mem::size_of::<forget_method>(),
-        160usize,
+        168usize,
         concat!("Size of: ", stringify!(forget_method))
     );
     assert_eq!(
@@ -2001,6 +2202,23 @@ fn bindgen_test_layout_forget_method() {
         );
     }
     test_field_is_forgotten();
+    fn test_field_set_comm() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<forget_method>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).set_comm) as usize - ptr as usize
+            },
+            160usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(forget_method),
+                "::",
+                stringify!(set_comm)
+            )
+        );
+    }
+    test_field_set_comm();
 }
 extern "C" {
     pub fn forget_register_method(method: *const forget_method) -> ::std::os::raw::c_int;
@@ -2075,6 +2293,9 @@ extern "C" {
 }
 extern "C" {
     pub fn forget_run_threads(run: *const forget_run) -> i32;
+}
+extern "C" {
+    pub fn forget_run_comm(run: *const forget_run) -> *const forget_comm;
 }
 extern "C" {
     pub fn forget_writer_section(

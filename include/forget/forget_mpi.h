@@ -1,0 +1,70 @@
+/*
+ * libforget-mpi — the communicator table (forget/backend.h) over MPI.
+ *
+ * A separate library (libforget-mpi.so, pkg-config forget-mpi) built with
+ * the host's MPI: libforget itself never includes <mpi.h> nor links MPI.
+ * MPI_Comm is a pointer in OpenMPI and an int in MPICH, so this library is
+ * built against one of them, as the host is; forget_mpi_comm_fortran takes
+ * the communicator's Fortran handle (an integer in every MPI: mpi4py's
+ * comm.py2f()) for bindings that cannot name an MPI_Comm.
+ *
+ * Usage, on every rank (docs/MPI.md):
+ *     forget_comm *c;
+ *     forget_mpi_comm(&c, MPI_COMM_WORLD, 60.0);
+ *     forget_unlearner_set_comm(u, c);
+ *     ... prepare, forget, save on every rank ...
+ *     forget_unlearner_free(u);
+ *     forget_mpi_comm_free(c);
+ */
+#ifndef FORGET_MPI_H
+#define FORGET_MPI_H
+
+#include <mpi.h>
+#include <stdint.h>
+
+#include "backend.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifndef FORGET_MPI_API
+#if defined(__GNUC__) || defined(__clang__)
+#define FORGET_MPI_API __attribute__((visibility("default")))
+#else
+#define FORGET_MPI_API
+#endif
+#endif
+
+/* A communicator table over a duplicate of comm (MPI_Comm_dup: libforget's
+ * messages never mix with the host's), with MPI_ERRORS_RETURN on the
+ * duplicate so that MPI errors come back as FORGET_E_IO with MPI's text.
+ * timeout_seconds > 0 bounds every collective: past it the call returns
+ * FORGET_E_IO ("timed out") instead of waiting for a rank that died, and
+ * the table is broken from then on (every later collective fails at
+ * once: free it). 0 waits as long as MPI does. MPI must be initialised
+ * (MPI_THREAD_SINGLE or more: libforget calls MPI from the calling thread
+ * only). Collective over comm: every rank calls it. FORGET_E_INVALID for
+ * a NULL out, MPI_COMM_NULL, a NaN or negative timeout; FORGET_E_IO when
+ * MPI fails (out untouched). */
+FORGET_MPI_API int forget_mpi_comm(forget_comm **out, MPI_Comm comm,
+                                   double timeout_seconds);
+/* The same from comm's Fortran handle (MPI_Comm_c2f; mpi4py: py2f()). */
+FORGET_MPI_API int forget_mpi_comm_fortran(forget_comm **out,
+                                           int64_t fortran_handle,
+                                           double timeout_seconds);
+/* Free a table made by forget_mpi_comm (and MPI_Comm_free its duplicate;
+ * call it before MPI_Finalize, after the unlearners using it are freed).
+ * NULL: nothing. */
+FORGET_MPI_API void forget_mpi_comm_free(forget_comm *comm);
+/* Bytes this rank has sent through the table since it was made (payload
+ * only, as the collectives' algorithms are MPI's: an all-gather counts its
+ * own block once per other rank), for the cost model of docs/MPI.md. 0 for
+ * NULL. */
+FORGET_MPI_API uint64_t forget_mpi_comm_bytes_sent(const forget_comm *comm);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FORGET_MPI_H */

@@ -1,0 +1,25 @@
+/* A communicator table over P threads of one process (forget_comm,
+ * backend.h): what the comm suite runs the many-rank code paths on
+ * without MPI. Each thread is a rank; collectives meet at a barrier. */
+#ifndef FORGET_TEST_THREAD_COMM_H
+#define FORGET_TEST_THREAD_COMM_H
+
+#include <forget/backend.h>
+
+typedef struct thread_world thread_world;
+
+/* A world of p ranks (p <= 8); free it after the threads end. */
+thread_world *thread_world_new(int p);
+void thread_world_free(thread_world *w);
+/* Rank r's table (valid while the world lives). */
+const forget_comm *thread_world_comm(thread_world *w, int r);
+/* After n more collectives of rank r, its collectives fail with
+ * FORGET_E_IO, as a network that breaks would (n < 0: never). Each rank
+ * sets its own (from its thread) at the same point of its calls. */
+void thread_world_fail_after(thread_world *w, int r, int n);
+
+/* Run fn(rank, arg) on p threads (rank r on thread r) and wait for them. */
+void thread_world_run(thread_world *w, void (*fn)(int rank, void *arg),
+                      void *arg);
+
+#endif
