@@ -629,6 +629,12 @@ START_TEST(allocation_failures_change_nothing)
             forget_model_free(s.m);
             ck_assert_int_eq(forget_model_create(&s.m, "mlp", "layers=5-8-3 "
                                                  "seed=2"), FORGET_OK);
+            /* trained near a stationary point: the step on an untrained
+             * mlp raises the objective and is refused */
+            ck_assert_int_eq(forget_model_train(s.m, s.p.D, "epochs=300 "
+                                                "batch=300 lr=0.1 momentum=0.9 "
+                                                "weight_decay=0.01 "
+                                                "shuffle=false"), FORGET_OK);
             s.u = prepared("newton", s.m, s.p.D, "weight_decay=0.01");
         }
         size_t rows[5] = {7, 8, 9, 100, 200}, len0 = 0, len1 = 0;

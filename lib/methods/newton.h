@@ -21,6 +21,9 @@ typedef struct fg_newton_obj {
     size_t n, k, d, p;          /* rows, outputs, inputs, parameters */
     size_t woff, boff;          /* affine: offsets of W and b in theta */
     double lambda, damping;
+    double loss;   /* the sum of the rows' losses at the last gradient */
+    double obj;    /* J at the theta of the last fg_newton_grad (with the
+                      perturbation's b.theta/n after fg_newton_cert_grad) */
     int affine;
     double *prob;  /* affine classification: n x k softmax at theta */
     double *theta; /* theta in float64 (refreshed by each gradient) */
@@ -44,9 +47,10 @@ int fg_newton_obj_begin(fg_newton_obj *o, forget_model *m,
 void fg_newton_obj_end(fg_newton_obj *o);
 
 /* g (p doubles) = sum over the rows of ds of grad l_i at the model's
- * current theta (no mean, no regulariser). */
+ * current theta (no mean, no regulariser); o->loss = the sum of their
+ * losses. */
 int fg_newton_grad_sum(fg_newton_obj *o, const forget_dataset *ds, double *g);
-/* g = grad J at the model's current theta over o's rows. */
+/* g = grad J at the model's current theta over o's rows; o->obj = J. */
 int fg_newton_grad(fg_newton_obj *o, double *g);
 /* out = (H + delta I) v at the theta of begin: an fg_cg_op. */
 int fg_newton_hvp(void *o, const double *v, double *out);
@@ -109,12 +113,16 @@ int fg_newton_pc_save(const fg_newton_pc *pc, forget_writer *w);
 int fg_newton_pc_load(fg_newton_pc *pc, const fg_slot *t,
                       const forget_model *m, double shift);
 
-/* One step: s solves (H + delta I) s = g by conjugate gradients (c gives
- * the tolerance, cap and progress; its n, op, ctx and preconditioner are
- * set here: pc when it is usable, else the diagonal), then theta <-
- * theta - s in the model; the model is unchanged unless FORGET_OK. work:
- * 6 p doubles. */
-int fg_newton_step(fg_newton_obj *o, const double *g, fg_cg *c,
-                   fg_newton_pc *pc, double *s, double *work);
+/* The step: s solves (H + delta I) s = g by conjugate gradients (c
+ * gives the tolerance, cap and progress; its n, op, ctx and
+ * preconditioner are set here: pc when it is usable, else the
+ * diagonal). work: 5 p doubles. The model is not changed. */
+int fg_newton_solve(fg_newton_obj *o, const double *g, fg_cg *c,
+                    fg_newton_pc *pc, double *s, double *work);
+/* The model's theta <- base - t s in float32 (next: p floats of
+ * scratch); FORGET_E_NUMERIC, the model unchanged, when a parameter
+ * would not be finite. */
+int fg_newton_move(fg_newton_obj *o, const float *base, const double *s,
+                   double t, float *next);
 
 #endif

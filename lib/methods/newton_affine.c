@@ -42,8 +42,9 @@ static void fg_newton_back(fg_newton_obj *o, size_t c, double *acc)
             acc[o->boff + j] += o->zd[i * o->k + j];
 }
 
-/* z <- softmax(z) over k, in float64. */
-static void fg_newton_softmax(double *z, size_t k)
+/* z <- softmax(z) over k, in float64; returns ln sum_j e^(z_j) of the z
+ * given (so that a row's cross-entropy is that minus its label's z). */
+static double fg_newton_softmax(double *z, size_t k)
 {
     double mx = z[0], sum = 0.0;
     for (size_t j = 1; j < k; j++)
@@ -52,6 +53,7 @@ static void fg_newton_softmax(double *z, size_t k)
         sum += (z[j] = exp(z[j] - mx));
     for (size_t j = 0; j < k; j++)
         z[j] /= sum;
+    return mx + log(sum);
 }
 
 static int fg_newton_classes(const fg_newton_obj *o)
@@ -87,6 +89,7 @@ int fg_newton_affine_grad_sum(fg_newton_obj *o, const forget_dataset *ds,
     const int32_t *labels = forget_dataset_labels(ds);
     const float *targets = forget_dataset_targets(ds);
     int classes = fg_newton_classes(o);
+    double loss = 0.0;
     for (size_t b = 0; b < n; b += FG_NEWTON_CHUNK) {
         size_t e = n - b < FG_NEWTON_CHUNK ? n : b + FG_NEWTON_CHUNK;
         size_t c = fg_newton_load(o, ds, b, e);
@@ -94,16 +97,22 @@ int fg_newton_affine_grad_sum(fg_newton_obj *o, const forget_dataset *ds,
         for (size_t i = 0; i < c; i++) {
             double *zi = o->zd + i * k;
             if (classes) {
-                fg_newton_softmax(zi, k);
-                zi[labels[b + i]] -= 1.0;
+                int32_t y = labels[b + i];
+                double zy = zi[y];
+                loss += fg_newton_softmax(zi, k) - zy;
+                zi[y] -= 1.0;
             } else {
                 const float *ti = targets + (b + i) * k;
-                for (size_t j = 0; j < k; j++)
-                    zi[j] = 2.0 * (zi[j] - (double)ti[j]) / (double)k;
+                for (size_t j = 0; j < k; j++) {
+                    double r = zi[j] - (double)ti[j];
+                    loss += r * r / (double)k;
+                    zi[j] = 2.0 * r / (double)k;
+                }
             }
         }
         fg_newton_back(o, c, g);
     }
+    o->loss = loss;
     return FORGET_OK;
 }
 

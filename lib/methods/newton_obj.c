@@ -72,6 +72,7 @@ int fg_newton_grad(fg_newton_obj *o, double *g)
     double inv = o->n ? 1.0 / (double)o->n : 0.0;
     for (size_t i = 0; i < o->p; i++)
         g[i] = g[i] * inv + o->lambda * o->theta[i];
+    o->obj = o->loss * inv + 0.5 * o->lambda * fg_vdot(o->theta, o->theta, o->p);
     return FORGET_OK;
 }
 
@@ -107,8 +108,8 @@ int fg_newton_inv_diag(fg_newton_obj *o, double *inv)
     return 1;
 }
 
-int fg_newton_step(fg_newton_obj *o, const double *g, fg_cg *c,
-                   fg_newton_pc *pc, double *s, double *work)
+int fg_newton_solve(fg_newton_obj *o, const double *g, fg_cg *c,
+                    fg_newton_pc *pc, double *s, double *work)
 {
     double *inv = work + 4 * o->p;
     c->n = o->p;
@@ -120,17 +121,18 @@ int fg_newton_step(fg_newton_obj *o, const double *g, fg_cg *c,
     } else {
         c->inv_diag = fg_newton_inv_diag(o, inv) ? inv : NULL;
     }
-    int rc = fg_cg_solve(c, g, s, work);
-    if (rc != FORGET_OK)
-        return rc;
-    float *theta = fg_model_theta(o->m);
-    float *next = (float *)(work + 5 * o->p); /* p floats fit in p doubles */
+    return fg_cg_solve(c, g, s, work);
+}
+
+int fg_newton_move(fg_newton_obj *o, const float *base, const double *s,
+                   double t, float *next)
+{
     for (size_t i = 0; i < o->p; i++) {
-        next[i] = (float)((double)theta[i] - s[i]);
+        next[i] = (float)((double)base[i] - t * s[i]);
         if (!isfinite(next[i]))
             return fg_error(FORGET_E_NUMERIC, "method 'newton': the step "
                             "makes parameter %zu non-finite", i);
     }
-    memcpy(theta, next, o->p * sizeof *theta);
+    memcpy(fg_model_theta(o->m), next, o->p * sizeof *next);
     return FORGET_OK;
 }
