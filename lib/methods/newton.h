@@ -15,6 +15,15 @@
  * curvature H + delta I: for an affine model (fg_model_affine) the exact
  * Hessian, in float64; for others the Gauss-Newton matrix, products in
  * float32 through the kit. */
+/* One part of a pass over the rows (affine): a range of chunks, run on
+ * a thread of its own, with its scratch and its sums. */
+typedef struct fg_newton_part {
+    double *xd, *zd; /* a chunk of rows in float64, and its outputs */
+    float *fbuf;     /* the chunk as floats (byte storage) */
+    double *acc;     /* the part's sum (p doubles) */
+    double loss;     /* the part's sum of losses */
+} fg_newton_part;
+
 typedef struct fg_newton_obj {
     forget_model *m;
     const forget_dataset *rows; /* the rows the mean is over */
@@ -27,13 +36,17 @@ typedef struct fg_newton_obj {
     int affine;
     double *prob;  /* affine classification: n x k softmax at theta */
     double *theta; /* theta in float64 (refreshed by each gradient) */
-    double *xd, *zd; /* affine: a chunk of rows, and its outputs */
+    fg_newton_part *part; /* affine: the parts of a pass */
+    size_t parts;  /* affine: 1, or forget_get_threads() when the BLAS
+                      runs one thread (results depend on this count, and
+                      on nothing else) */
     float *fbuf;   /* a chunk of rows as floats (byte storage) */
     float *v32, *acc32; /* Gauss-Newton: a direction, a product */
     fg_workspace ws, tws, zws;
 } fg_newton_obj;
 
-/* Rows per chunk of the passes. */
+/* Rows per chunk of the passes (a part of a pass is a range of
+ * chunks). */
 #ifndef FG_NEWTON_CHUNK
 #define FG_NEWTON_CHUNK 256
 #endif
@@ -54,16 +67,16 @@ int fg_newton_grad_sum(fg_newton_obj *o, const forget_dataset *ds, double *g);
 int fg_newton_grad(fg_newton_obj *o, double *g);
 /* out = (H + delta I) v at the theta of begin: an fg_cg_op. */
 int fg_newton_hvp(void *o, const double *v, double *out);
-/* inv = 1 / diag(H + delta I) (affine only: returns 1 with inv filled, 0
- * when the model has no cheap diagonal). */
-int fg_newton_inv_diag(fg_newton_obj *o, double *inv);
+/* inv = 1 / diag(H + delta I) (affine only: *filled = 1; 0 when the
+ * model has no cheap diagonal). */
+int fg_newton_inv_diag(fg_newton_obj *o, double *inv, int *filled);
 
 /* The float64 path of affine models (newton_affine.c). */
 int fg_newton_affine_probs(fg_newton_obj *o);
 int fg_newton_affine_grad_sum(fg_newton_obj *o, const forget_dataset *ds,
                               double *g);
-void fg_newton_affine_hvp(fg_newton_obj *o, const double *v, double *out);
-void fg_newton_affine_diag(fg_newton_obj *o, double *diag);
+int fg_newton_affine_hvp(fg_newton_obj *o, const double *v, double *out);
+int fg_newton_affine_diag(fg_newton_obj *o, double *diag);
 /* The diagonal blocks of the data Hessian's sum, one per output: s_j +=
  * alpha sum over ds's rows of w_ij (x_i, 1)(x_i, 1)^T (upper triangles of
  * nb blocks of (d + 1)^2), w_ij = p_ij (1 - p_ij) with the softmax p_i
