@@ -692,10 +692,10 @@ static double mean_prob_gap(const forget_model *a, const forget_model *b,
 /* An mlp trained by full-batch descent to a stationary point, a random
  * 10% of its rows forgotten: the result is nearer the model retrained
  * (from the same start, the same way) without them than the original,
- * in parameters and, by more than 3x, in predicted probabilities on
- * held-out rows; with the default budget (a sample: the influence form
- * of the gradient) and with every row kept (the exact gradient), over 4
- * seeds. (With weight decay 0.01 instead of 0.05 the retrained model
+ * in parameters and, by more than 2.5x (measured 3.1-6.2x at the default
+ * damping 0.1), in predicted probabilities on held-out rows; with the
+ * default budget (a sample: the influence form of the gradient) and with
+ * every row kept (the exact gradient), over 4 seeds. (With weight decay 0.01 instead of 0.05 the retrained model
  * often lies in another valley, far in parameters and near in outputs:
  * the outputs still come 2x nearer, the parameters do not.) */
 START_TEST(mlp_moves_towards_retraining)
@@ -740,7 +740,7 @@ START_TEST(mlp_moves_towards_retraining)
                         g1, report(u, "residual_norm_before"),
                         report(u, "residual_norm"),
                         report(u, "cg_iterations"));
-            ck_assert_msg(d1 < 5 * d0, "seed %llu budget "
+            ck_assert_msg(d1 < d0 && g1 < g0 / 2.5, "seed %llu budget "
                           "'%s': parameters %.4g -> %.4g, outputs %.4g -> "
                           "%.4g", (unsigned long long)seed, budgets[bud], d0,
                           d1, g0, g1);

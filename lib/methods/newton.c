@@ -20,6 +20,9 @@
 #include <math.h>
 #include <string.h>
 
+/* The default damping of the Gauss-Newton curvature (mlp). */
+#define FG_NEWTON_MLP_DAMPING 0.1
+
 /* Halvings of the step the line search tries before a request is
  * refused: t = 1, 1/2, ..., 1/32. */
 #ifndef FG_NEWTON_HALVINGS
@@ -33,7 +36,9 @@ static const forget_param_def fg_newton_params[] = {
      "only for the value training used"},
     {"damping", FORGET_PARAM_DOUBLE, "-1", -1, 1e6, NULL,
      "added to the curvature's diagonal; below 0 (default): 0 for a linear "
-     "model (its Hessian is exact), 1e-3 for others (Gauss-Newton)"},
+     "model (its Hessian is exact), 0.1 for others (Gauss-Newton; smaller "
+     "values' steps are mostly refused or cut by the line search on "
+     "memorising mlps, docs/METHODS.md)"},
     {"retain_budget", FORGET_PARAM_DOUBLE, "0", 0, 1e15, NULL,
      "rows kept at prepare for the curvature: 0 (default): every row for a "
      "linear model (the exact retained objective), 0.1 for others; below 1 "
@@ -107,7 +112,7 @@ static int fg_newton_create(void **state, forget_model *model,
     forget_params_enum(p, "preconditioner", &pc_kind);
     int affine = fg_model_affine(model);
     if (s->damping < 0)
-        s->damping = affine ? 0.0 : 1e-3;
+        s->damping = affine ? 0.0 : FG_NEWTON_MLP_DAMPING;
     if (s->budget <= 0)
         s->budget = affine ? 1e15 : 0.1;
     s->max_iter = (size_t)iters;
