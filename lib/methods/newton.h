@@ -85,6 +85,11 @@ int fg_newton_affine_diag(fg_newton_obj *o, double *diag);
 void fg_newton_affine_blocks(fg_newton_obj *o, const forget_dataset *ds,
                              const double *theta, double alpha, double *s,
                              size_t nb, double *xs);
+/* The same with alpha = 1 over every row of ds, the blocks split over
+ * o's parts (threads; each block summed as above, so the result does not
+ * depend on their number). */
+int fg_newton_affine_blocks_all(fg_newton_obj *o, const forget_dataset *ds,
+                                const double *theta, double *s, size_t nb);
 
 /* The Gauss-Newton path (newton_gn.c). */
 int fg_newton_gn_grad_sum(fg_newton_obj *o, const forget_dataset *ds,

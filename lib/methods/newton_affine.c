@@ -243,13 +243,17 @@ int fg_newton_affine_diag(fg_newton_obj *o, double *diag)
     return fg_newton_pass(o, o->rows, fg_chunk_diag, NULL, diag, NULL);
 }
 
-void fg_newton_affine_blocks(fg_newton_obj *o, const forget_dataset *ds,
-                             const double *theta, double alpha, double *s,
-                             size_t nb, double *xs)
+/* The blocks j = j0, j0 + step, ... below nb over ds's rows, with part
+ * t's scratch: each block's sum is taken in chunk order, so it is the
+ * same whichever part takes it. */
+static void fg_newton_blocks_some(const fg_newton_obj *o, fg_newton_part *t,
+                                  const forget_dataset *ds,
+                                  const double *theta, double alpha,
+                                  double *s, size_t nb, double *xs,
+                                  size_t j0, size_t step)
 {
     size_t n = forget_dataset_rows(ds), k = o->k, d = o->d, d1 = d + 1;
     int classes = fg_newton_classes(o);
-    fg_newton_part *t = &o->part[0];
     for (size_t b = 0; b < n; b += FG_NEWTON_CHUNK) {
         size_t e = n - b < FG_NEWTON_CHUNK ? n : b + FG_NEWTON_CHUNK;
         size_t c = fg_newton_load(o, t, ds, b, e);
@@ -258,7 +262,7 @@ void fg_newton_affine_blocks(fg_newton_obj *o, const forget_dataset *ds,
             for (size_t i = 0; i < c; i++)
                 fg_newton_softmax(t->zd + i * k, k);
         }
-        for (size_t j = 0; j < nb; j++) {
+        for (size_t j = j0; j < nb; j += step) {
             /* xs = sqrt(weight) (x, 1), row by row */
             for (size_t i = 0; i < c; i++) {
                 double pj = classes ? t->zd[i * k + j] : 0.0;
@@ -270,4 +274,50 @@ void fg_newton_affine_blocks(fg_newton_obj *o, const forget_dataset *ds,
             fg_dsyrk(1, d1, c, alpha, xs, d1, 1.0, s + j * d1 * d1, d1);
         }
     }
+}
+
+void fg_newton_affine_blocks(fg_newton_obj *o, const forget_dataset *ds,
+                             const double *theta, double alpha, double *s,
+                             size_t nb, double *xs)
+{
+    fg_newton_blocks_some(o, &o->part[0], ds, theta, alpha, s, nb, xs, 0, 1);
+}
+
+typedef struct fg_blocks_job {
+    const fg_newton_obj *o;
+    const forget_dataset *ds;
+    const double *theta;
+    double *s, *xs; /* xs: one scratch per part */
+    size_t nb;
+} fg_blocks_job;
+
+static int fg_blocks_task(size_t i, void *ctx)
+{
+    const fg_blocks_job *jb = ctx;
+    const fg_newton_obj *o = jb->o;
+    size_t xs_len = FG_NEWTON_CHUNK * (o->d + 1);
+    fg_newton_blocks_some(o, &o->part[i], jb->ds, jb->theta, 1.0, jb->s,
+                          jb->nb, jb->xs + i * xs_len, i, o->parts);
+    return FORGET_OK;
+}
+
+int fg_newton_affine_blocks_all(fg_newton_obj *o, const forget_dataset *ds,
+                                const double *theta, double *s, size_t nb)
+{
+    size_t parts = o->parts < nb ? o->parts : nb;
+    double *xs = fg_malloc_array(parts ? parts : 1,
+                                 FG_NEWTON_CHUNK * (o->d + 1) * sizeof(double));
+    if (xs == NULL)
+        return fg_nomem("newton's block preconditioner");
+    size_t keep = o->parts;
+    o->parts = parts; /* the blocks' stride: one part per thread */
+    fg_blocks_job jb = {o, ds, theta, s, xs, nb};
+    int rc = FORGET_OK;
+    if (parts > 1)
+        rc = fg_parallel(parts, (int)parts, fg_blocks_task, &jb);
+    else
+        fg_blocks_task(0, &jb);
+    o->parts = keep;
+    fg_free(xs);
+    return rc;
 }
