@@ -629,6 +629,12 @@ START_TEST(allocation_failures_change_nothing)
             forget_model_free(s.m);
             ck_assert_int_eq(forget_model_create(&s.m, "mlp", "layers=5-8-3 "
                                                  "seed=2"), FORGET_OK);
+            /* trained near a stationary point: the step on an untrained
+             * mlp raises the objective and is refused */
+            ck_assert_int_eq(forget_model_train(s.m, s.p.D, "epochs=300 "
+                                                "batch=300 lr=0.1 momentum=0.9 "
+                                                "weight_decay=0.01 "
+                                                "shuffle=false"), FORGET_OK);
             s.u = prepared("newton", s.m, s.p.D, "weight_decay=0.01");
         }
         size_t rows[5] = {7, 8, 9, 100, 200}, len0 = 0, len1 = 0;
@@ -686,10 +692,10 @@ static double mean_prob_gap(const forget_model *a, const forget_model *b,
 /* An mlp trained by full-batch descent to a stationary point, a random
  * 10% of its rows forgotten: the result is nearer the model retrained
  * (from the same start, the same way) without them than the original,
- * in parameters and, by more than 3x, in predicted probabilities on
- * held-out rows; with the default budget (a sample: the influence form
- * of the gradient) and with every row kept (the exact gradient), over 4
- * seeds. (With weight decay 0.01 instead of 0.05 the retrained model
+ * in parameters and, by more than 2.5x (measured 3.1-6.2x at the default
+ * damping 0.1), in predicted probabilities on held-out rows; with the
+ * default budget (a sample: the influence form of the gradient) and with
+ * every row kept (the exact gradient), over 4 seeds. (With weight decay 0.01 instead of 0.05 the retrained model
  * often lies in another valley, far in parameters and near in outputs:
  * the outputs still come 2x nearer, the parameters do not.) */
 START_TEST(mlp_moves_towards_retraining)
@@ -734,7 +740,7 @@ START_TEST(mlp_moves_towards_retraining)
                         g1, report(u, "residual_norm_before"),
                         report(u, "residual_norm"),
                         report(u, "cg_iterations"));
-            ck_assert_msg(d1 < 5 * d0, "seed %llu budget "
+            ck_assert_msg(d1 < d0 && g1 < g0 / 2.5, "seed %llu budget "
                           "'%s': parameters %.4g -> %.4g, outputs %.4g -> "
                           "%.4g", (unsigned long long)seed, budgets[bud], d0,
                           d1, g0, g1);

@@ -309,6 +309,16 @@ START_TEST(what_is_not_certified_is_refused)
                           FORGET_E_PARAM);
     assert_create_refused(m, "certified=true retain_budget=0.5 train=\""
                           TRAIN "\"", FORGET_E_PARAM);
+    /* the block preconditioner asked for is refused, not ignored; the
+     * diagonal asked for, or nothing, is taken */
+    assert_create_refused(m, "certified=true preconditioner=block train=\""
+                          TRAIN "\"", FORGET_E_PARAM);
+    ck_assert(strstr(forget_last_error(), "preconditioner") != NULL);
+    forget_unlearner *ud = NULL;
+    ck_assert_int_eq(forget_unlearner_create(&ud, "newton", m, "certified=true "
+                                             "preconditioner=diagonal train=\""
+                                             TRAIN "\""), FORGET_OK);
+    forget_unlearner_free(ud);
     /* three classes, regression, an mlp */
     forget_model *k3 = NULL, *reg = NULL, *mlp = NULL;
     ck_assert_int_eq(forget_model_create(&k3, "linear", "inputs=3 outputs=3"),

@@ -16,7 +16,18 @@
 #include "methods/newton.h"
 #include "methods/newton_cert.h"
 
+#include <float.h>
+#include <math.h>
 #include <string.h>
+
+/* The default damping of the Gauss-Newton curvature (mlp). */
+#define FG_NEWTON_MLP_DAMPING 0.1
+
+/* Halvings of the step the line search tries before a request is
+ * refused: t = 1, 1/2, ..., 1/32. */
+#ifndef FG_NEWTON_HALVINGS
+#define FG_NEWTON_HALVINGS 5
+#endif
 
 static const forget_param_def fg_newton_params[] = {
     {"weight_decay", FORGET_PARAM_DOUBLE, "0", 0, 10, NULL,
@@ -25,7 +36,9 @@ static const forget_param_def fg_newton_params[] = {
      "only for the value training used"},
     {"damping", FORGET_PARAM_DOUBLE, "-1", -1, 1e6, NULL,
      "added to the curvature's diagonal; below 0 (default): 0 for a linear "
-     "model (its Hessian is exact), 1e-3 for others (Gauss-Newton)"},
+     "model (its Hessian is exact), 0.1 for others (Gauss-Newton; smaller "
+     "values' steps are mostly refused or cut by the line search on "
+     "memorising mlps, docs/METHODS.md)"},
     {"retain_budget", FORGET_PARAM_DOUBLE, "0", 0, 1e15, NULL,
      "rows kept at prepare for the curvature: 0 (default): every row for a "
      "linear model (the exact retained objective), 0.1 for others; below 1 "
@@ -56,7 +69,8 @@ static const forget_param_def fg_newton_params[] = {
      "of conjugate gradients, linear models: block (default; per output "
      "the Cholesky factor of its diagonal block of the Hessian, formed at "
      "prepare: outputs x (inputs+1)^2 doubles, twice in memory, once in the "
-     "state), or diagonal (Jacobi); ignored for mlp (plain CG)"},
+     "state), or diagonal (Jacobi); ignored for mlp (plain CG); certified "
+     "mode runs the diagonal and refuses an explicit block"},
 };
 #define FG_NEWTON_N_PARAMS (sizeof fg_newton_params / sizeof *fg_newton_params)
 
@@ -98,7 +112,7 @@ static int fg_newton_create(void **state, forget_model *model,
     forget_params_enum(p, "preconditioner", &pc_kind);
     int affine = fg_model_affine(model);
     if (s->damping < 0)
-        s->damping = affine ? 0.0 : 1e-3;
+        s->damping = affine ? 0.0 : FG_NEWTON_MLP_DAMPING;
     if (s->budget <= 0)
         s->budget = affine ? 1e15 : 0.1;
     s->max_iter = (size_t)iters;
@@ -111,7 +125,18 @@ static int fg_newton_create(void **state, forget_model *model,
                       "their defaults");
     /* the certificate's bound is spent after the step and a request may
      * still be refused then: the block preconditioner, downdated with
-     * the step, would not be as before (certified: the diagonal) */
+     * the step, would not be as before (certified: the diagonal, and a
+     * block asked for is refused rather than ignored) */
+    int pc_given = 0;
+    forget_params_given(p, "preconditioner", &pc_given);
+    if (rc == FORGET_OK && s->cert.on && pc_given && pc_kind == 0)
+        rc = fg_error(FORGET_E_PARAM, "method 'newton': certified=true "
+                      "runs conjugate gradients with the diagonal "
+                      "preconditioner (a certified request may be refused "
+                      "after its step, and the block preconditioner's "
+                      "downdate goes with the step): preconditioner=block "
+                      "cannot be honoured; leave it out or give "
+                      "preconditioner=diagonal");
     s->block = affine && pc_kind == 0 && !s->cert.on;
     if (rc != FORGET_OK) {
         fg_newton_destroy(s);
@@ -182,8 +207,9 @@ static int fg_newton_prepare(void *state, const forget_dataset *train,
 /* What a request computed, for its report. */
 typedef struct fg_newton_out {
     double before, after, step, bound;
+    double obj_before, obj_after, obj_full, t;
     fg_cg cg;
-    int exact, step_taken;
+    int exact, moved;
 } fg_newton_out;
 
 /* The report's figures made before the model changes (nothing can fail
@@ -192,7 +218,9 @@ static int fg_newton_reserve(forget_run *run)
 {
     static const char *const keys[] = {
         "rows", "retained_rows", "residual_norm", "residual_norm_before",
-        "cg_iterations", "cg_residual", "step_norm", "gradient_exact"};
+        "cg_iterations", "cg_residual", "step_norm", "gradient_exact",
+        "objective_before", "objective_after", "objective_full_step",
+        "step_fraction"};
     int rc = FORGET_OK;
     for (size_t i = 0; rc == FORGET_OK && i < sizeof keys / sizeof *keys; i++)
         rc = forget_run_report(run, keys[i], 0);
@@ -217,6 +245,45 @@ static int fg_newton_gradient(const fg_newton_cert *cert, fg_newton_obj *o,
     return FORGET_OK;
 }
 
+/* The line search on the step s from base (o->obj is J there): theta =
+ * base - t s for t = 1, 1/2, ... down to 2^-FG_NEWTON_HALVINGS, the
+ * first whose J over o's rows is not above J(base) (up to the float32
+ * parameters' rounding, FLT_EPSILON |J|); none is FORGET_E_NUMERIC.
+ * g1 is the gradient at the theta left in the model (on failure, the
+ * last one tried: the caller restores base). */
+static int fg_newton_search(const fg_newton *s, fg_newton_obj *o,
+                            const float *base, const double *step,
+                            double *g1, float *next, fg_newton_out *out)
+{
+    double j0 = o->obj, tol = FLT_EPSILON * fabs(j0);
+    out->obj_before = j0;
+    for (int h = 0;; h++) {
+        out->t = ldexp(1.0, -h);
+        int rc = fg_newton_move(o, base, step, out->t, next);
+        out->moved |= rc == FORGET_OK;
+        if (rc == FORGET_OK)
+            rc = fg_newton_cert_grad(&s->cert, o, g1);
+        if (rc != FORGET_OK)
+            return rc;
+        if (h == 0)
+            out->obj_full = o->obj;
+        out->obj_after = o->obj;
+        if (o->obj <= j0 + tol)
+            return FORGET_OK;
+        if (h == FG_NEWTON_HALVINGS)
+            return fg_error(FORGET_E_NUMERIC, "method 'newton': the step "
+                            "raises the retained objective (loss + "
+                            "weight_decay term over the %zu %s rows): %.9g "
+                            "before, %.9g after the full step, %.9g after "
+                            "1/%.0f of it; the model is not where the step's "
+                            "quadratic model holds (far from an optimum of "
+                            "the objective, or a removal too large for one "
+                            "step); the model is unchanged", o->n,
+                            out->exact ? "retained" : "budget", j0,
+                            out->obj_full, o->obj, 1.0 / out->t);
+    }
+}
+
 /* The step on the retained rows R for the forget rows F; the model
  * changes only on success. */
 static int fg_newton_apply(fg_newton *s, const forget_dataset *retain,
@@ -231,14 +298,17 @@ static int fg_newton_apply(fg_newton *s, const forget_dataset *retain,
     int rc = buf && backup ? FORGET_OK : fg_nomem("the newton step");
     if (rc == FORGET_OK)
         rc = fg_newton_obj_begin(&o, s->model, retain, s->lambda, s->damping);
-    double *g = buf, *s_vec = buf + p, *work = buf + 2 * p;
+    /* g, s, the solve's 5 p, the gradient after, p floats of scratch */
+    double *g = buf, *s_vec = buf + p, *work = buf + 2 * p, *g1 = buf + 7 * p;
+    float *next = (float *)(buf + 8 * p);
     out->exact = forget_dataset_rows(retain) == n_after;
     if (rc == FORGET_OK)
         rc = fg_newton_gradient(&s->cert, &o, f, n_after, out->exact, g);
     if (rc == FORGET_OK && !out->exact) {
-        /* the gradient over the budget, for the report's before */
-        rc = fg_newton_grad(&o, s_vec);
-        out->before = fg_vnorm(s_vec, p);
+        /* the gradient over the budget, for the report's before (and
+         * the objective there, for the line search) */
+        rc = fg_newton_grad(&o, g1);
+        out->before = fg_vnorm(g1, p);
     } else if (rc == FORGET_OK) {
         out->before = fg_vnorm(g, p);
     }
@@ -249,20 +319,22 @@ static int fg_newton_apply(fg_newton *s, const forget_dataset *retain,
     out->cg.p0 = 0.05;
     out->cg.p1 = 0.9;
     out->cg.owner = "method 'newton'";
+    double j0 = o.obj;
+    if (rc == FORGET_OK)
+        rc = fg_newton_solve(&o, g, &out->cg, &s->pc, s_vec, work);
     if (rc == FORGET_OK) {
         memcpy(backup, fg_model_theta_const(s->model), p * sizeof(float));
-        rc = fg_newton_step(&o, g, &out->cg, &s->pc, s_vec, work);
-        out->step_taken = rc == FORGET_OK;
+        o.obj = j0;
+        rc = fg_newton_search(s, &o, backup, s_vec, g1, next, out);
     }
     if (rc == FORGET_OK && s->cert.on) /* g is still the gradient before */
         rc = fg_newton_cert_bound(&s->cert, &o, g, backup,
                                   fg_model_theta_const(s->model), &out->bound);
     if (rc == FORGET_OK) {
-        out->step = fg_vnorm(s_vec, p);
-        rc = fg_newton_cert_grad(&s->cert, &o, g); /* at the new theta */
-        out->after = fg_vnorm(g, p);
+        out->step = out->t * fg_vnorm(s_vec, p);
+        out->after = fg_vnorm(g1, p);
     }
-    if (rc != FORGET_OK && out->step_taken)
+    if (rc != FORGET_OK && out->moved)
         memcpy(fg_model_theta(s->model), backup, p * sizeof(float));
     if (rc == FORGET_OK) /* the rows' terms leave the preconditioner */
         fg_newton_pc_remove(&s->pc, &o, f);
@@ -365,6 +437,10 @@ static int fg_newton_forget(void *state, const forget_dataset *rows,
     forget_run_report(run, "cg_residual", out.cg.rel_residual);
     forget_run_report(run, "step_norm", out.step);
     forget_run_report(run, "gradient_exact", out.exact);
+    forget_run_report(run, "objective_before", out.obj_before);
+    forget_run_report(run, "objective_after", out.obj_after);
+    forget_run_report(run, "objective_full_step", out.obj_full);
+    forget_run_report(run, "step_fraction", out.t);
     if (s->cert.on) {
         s->cert.spent = spent;
         s->cert.steps += !retrained;

@@ -15,22 +15,38 @@
  * curvature H + delta I: for an affine model (fg_model_affine) the exact
  * Hessian, in float64; for others the Gauss-Newton matrix, products in
  * float32 through the kit. */
+/* One part of a pass over the rows (affine): a range of chunks, run on
+ * a thread of its own, with its scratch and its sums. */
+typedef struct fg_newton_part {
+    double *xd, *zd; /* a chunk of rows in float64, and its outputs */
+    float *fbuf;     /* the chunk as floats (byte storage) */
+    double *acc;     /* the part's sum (p doubles) */
+    double loss;     /* the part's sum of losses */
+} fg_newton_part;
+
 typedef struct fg_newton_obj {
     forget_model *m;
     const forget_dataset *rows; /* the rows the mean is over */
     size_t n, k, d, p;          /* rows, outputs, inputs, parameters */
     size_t woff, boff;          /* affine: offsets of W and b in theta */
     double lambda, damping;
+    double loss;   /* the sum of the rows' losses at the last gradient */
+    double obj;    /* J at the theta of the last fg_newton_grad (with the
+                      perturbation's b.theta/n after fg_newton_cert_grad) */
     int affine;
     double *prob;  /* affine classification: n x k softmax at theta */
     double *theta; /* theta in float64 (refreshed by each gradient) */
-    double *xd, *zd; /* affine: a chunk of rows, and its outputs */
+    fg_newton_part *part; /* affine: the parts of a pass */
+    size_t parts;  /* affine: 1, or forget_get_threads() when the BLAS
+                      runs one thread (results depend on this count, and
+                      on nothing else) */
     float *fbuf;   /* a chunk of rows as floats (byte storage) */
     float *v32, *acc32; /* Gauss-Newton: a direction, a product */
     fg_workspace ws, tws, zws;
 } fg_newton_obj;
 
-/* Rows per chunk of the passes. */
+/* Rows per chunk of the passes (a part of a pass is a range of
+ * chunks). */
 #ifndef FG_NEWTON_CHUNK
 #define FG_NEWTON_CHUNK 256
 #endif
@@ -44,22 +60,23 @@ int fg_newton_obj_begin(fg_newton_obj *o, forget_model *m,
 void fg_newton_obj_end(fg_newton_obj *o);
 
 /* g (p doubles) = sum over the rows of ds of grad l_i at the model's
- * current theta (no mean, no regulariser). */
+ * current theta (no mean, no regulariser); o->loss = the sum of their
+ * losses. */
 int fg_newton_grad_sum(fg_newton_obj *o, const forget_dataset *ds, double *g);
-/* g = grad J at the model's current theta over o's rows. */
+/* g = grad J at the model's current theta over o's rows; o->obj = J. */
 int fg_newton_grad(fg_newton_obj *o, double *g);
 /* out = (H + delta I) v at the theta of begin: an fg_cg_op. */
 int fg_newton_hvp(void *o, const double *v, double *out);
-/* inv = 1 / diag(H + delta I) (affine only: returns 1 with inv filled, 0
- * when the model has no cheap diagonal). */
-int fg_newton_inv_diag(fg_newton_obj *o, double *inv);
+/* inv = 1 / diag(H + delta I) (affine only: *filled = 1; 0 when the
+ * model has no cheap diagonal). */
+int fg_newton_inv_diag(fg_newton_obj *o, double *inv, int *filled);
 
 /* The float64 path of affine models (newton_affine.c). */
 int fg_newton_affine_probs(fg_newton_obj *o);
 int fg_newton_affine_grad_sum(fg_newton_obj *o, const forget_dataset *ds,
                               double *g);
-void fg_newton_affine_hvp(fg_newton_obj *o, const double *v, double *out);
-void fg_newton_affine_diag(fg_newton_obj *o, double *diag);
+int fg_newton_affine_hvp(fg_newton_obj *o, const double *v, double *out);
+int fg_newton_affine_diag(fg_newton_obj *o, double *diag);
 /* The diagonal blocks of the data Hessian's sum, one per output: s_j +=
  * alpha sum over ds's rows of w_ij (x_i, 1)(x_i, 1)^T (upper triangles of
  * nb blocks of (d + 1)^2), w_ij = p_ij (1 - p_ij) with the softmax p_i
@@ -68,6 +85,11 @@ void fg_newton_affine_diag(fg_newton_obj *o, double *diag);
 void fg_newton_affine_blocks(fg_newton_obj *o, const forget_dataset *ds,
                              const double *theta, double alpha, double *s,
                              size_t nb, double *xs);
+/* The same with alpha = 1 over every row of ds, the blocks split over
+ * o's parts (threads; each block summed as above, so the result does not
+ * depend on their number). */
+int fg_newton_affine_blocks_all(fg_newton_obj *o, const forget_dataset *ds,
+                                const double *theta, double *s, size_t nb);
 
 /* The Gauss-Newton path (newton_gn.c). */
 int fg_newton_gn_grad_sum(fg_newton_obj *o, const forget_dataset *ds,
@@ -109,12 +131,16 @@ int fg_newton_pc_save(const fg_newton_pc *pc, forget_writer *w);
 int fg_newton_pc_load(fg_newton_pc *pc, const fg_slot *t,
                       const forget_model *m, double shift);
 
-/* One step: s solves (H + delta I) s = g by conjugate gradients (c gives
- * the tolerance, cap and progress; its n, op, ctx and preconditioner are
- * set here: pc when it is usable, else the diagonal), then theta <-
- * theta - s in the model; the model is unchanged unless FORGET_OK. work:
- * 6 p doubles. */
-int fg_newton_step(fg_newton_obj *o, const double *g, fg_cg *c,
-                   fg_newton_pc *pc, double *s, double *work);
+/* The step: s solves (H + delta I) s = g by conjugate gradients (c
+ * gives the tolerance, cap and progress; its n, op, ctx and
+ * preconditioner are set here: pc when it is usable, else the
+ * diagonal). work: 5 p doubles. The model is not changed. */
+int fg_newton_solve(fg_newton_obj *o, const double *g, fg_cg *c,
+                    fg_newton_pc *pc, double *s, double *work);
+/* The model's theta <- base - t s in float32 (next: p floats of
+ * scratch); FORGET_E_NUMERIC, the model unchanged, when a parameter
+ * would not be finite. */
+int fg_newton_move(fg_newton_obj *o, const float *base, const double *s,
+                   double t, float *next);
 
 #endif

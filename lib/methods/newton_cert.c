@@ -79,6 +79,7 @@ int fg_newton_cert_grad(const fg_newton_cert *c, fg_newton_obj *o, double *g)
     double inv = 1.0 / (double)o->n;
     for (size_t i = 0; i < o->p; i++)
         g[i] += c->b[i] * inv;
+    o->obj += fg_vdot(c->b, o->theta, o->p) * inv;
     return FORGET_OK;
 }
 

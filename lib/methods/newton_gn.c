@@ -8,21 +8,24 @@
 
 #include <string.h>
 
-/* g += the float32 sums of each chunk of ds's rows. */
+/* g += the float32 sums of each chunk of ds's rows; o->loss = the sum of
+ * their losses. */
 int fg_newton_gn_grad_sum(fg_newton_obj *o, const forget_dataset *ds,
                           double *g)
 {
     size_t n = forget_dataset_rows(ds);
+    double loss = 0.0;
     for (size_t b = 0; b < n; b += FG_NEWTON_CHUNK) {
         size_t e = n - b < FG_NEWTON_CHUNK ? n : b + FG_NEWTON_CHUNK;
         memset(o->acc32, 0, o->p * sizeof(float));
         int rc = fg_model_accumulate(o->m, &o->ws, ds, b, e, FG_OBJ_LOSS,
-                                     FG_ACC_GRAD, 1.0f, o->acc32, NULL);
+                                     FG_ACC_GRAD, 1.0f, o->acc32, &loss);
         if (rc != FORGET_OK)
             return rc;
         for (size_t i = 0; i < o->p; i++)
             g[i] += (double)o->acc32[i];
     }
+    o->loss = loss;
     return FORGET_OK;
 }
 

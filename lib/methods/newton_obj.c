@@ -32,10 +32,24 @@ int fg_newton_obj_begin(fg_newton_obj *o, forget_model *m,
     const fg_block *b = fg_model_blocks(m, &nb);
     o->woff = b[0].offset;
     o->boff = b[1].offset;
-    o->xd = fg_malloc_array(FG_NEWTON_CHUNK, o->d * sizeof(double));
-    o->zd = fg_malloc_array(FG_NEWTON_CHUNK, o->k * sizeof(double));
-    if (o->xd == NULL || o->zd == NULL)
+    /* the passes split over threads when the BLAS runs one (a BLAS on
+     * several threads already splits each product) */
+    int threads = forget_get_threads();
+    size_t chunks = (o->n + FG_NEWTON_CHUNK - 1) / FG_NEWTON_CHUNK;
+    o->parts = fg_blas_threads() == 1 && threads > 1 ? (size_t)threads : 1;
+    o->parts = o->parts < chunks ? o->parts : chunks ? chunks : 1;
+    o->part = fg_calloc(o->parts, sizeof *o->part);
+    if (o->part == NULL)
         return fg_nomem("the newton step");
+    for (size_t i = 0; i < o->parts; i++) {
+        fg_newton_part *t = &o->part[i];
+        t->xd = fg_malloc_array(FG_NEWTON_CHUNK, o->d * sizeof(double));
+        t->zd = fg_malloc_array(FG_NEWTON_CHUNK, o->k * sizeof(double));
+        t->fbuf = fg_malloc_array(FG_NEWTON_CHUNK, o->d * sizeof(float));
+        t->acc = fg_malloc_array(o->p, sizeof(double));
+        if (!t->xd || !t->zd || !t->fbuf || !t->acc)
+            return fg_nomem("the newton step");
+    }
     return fg_newton_affine_probs(o);
 }
 
@@ -43,8 +57,13 @@ void fg_newton_obj_end(fg_newton_obj *o)
 {
     fg_free(o->prob);
     fg_free(o->theta);
-    fg_free(o->xd);
-    fg_free(o->zd);
+    for (size_t i = 0; o->part != NULL && i < o->parts; i++) {
+        fg_free(o->part[i].xd);
+        fg_free(o->part[i].zd);
+        fg_free(o->part[i].fbuf);
+        fg_free(o->part[i].acc);
+    }
+    fg_free(o->part);
     fg_free(o->fbuf);
     fg_free(o->v32);
     fg_free(o->acc32);
@@ -72,6 +91,7 @@ int fg_newton_grad(fg_newton_obj *o, double *g)
     double inv = o->n ? 1.0 / (double)o->n : 0.0;
     for (size_t i = 0; i < o->p; i++)
         g[i] = g[i] * inv + o->lambda * o->theta[i];
+    o->obj = o->loss * inv + 0.5 * o->lambda * fg_vdot(o->theta, o->theta, o->p);
     return FORGET_OK;
 }
 
@@ -79,36 +99,37 @@ int fg_newton_hvp(void *ctx, const double *v, double *out)
 {
     fg_newton_obj *o = ctx;
     memset(out, 0, o->p * sizeof *out);
-    if (o->affine)
-        fg_newton_affine_hvp(o, v, out);
-    else {
-        int rc = fg_newton_gn_hvp(o, v, out);
-        if (rc != FORGET_OK)
-            return rc;
-    }
+    int rc = o->affine ? fg_newton_affine_hvp(o, v, out)
+                       : fg_newton_gn_hvp(o, v, out);
+    if (rc != FORGET_OK)
+        return rc;
     double inv = o->n ? 1.0 / (double)o->n : 0.0, shift = o->lambda + o->damping;
     for (size_t i = 0; i < o->p; i++)
         out[i] = out[i] * inv + shift * v[i];
     return FORGET_OK;
 }
 
-int fg_newton_inv_diag(fg_newton_obj *o, double *inv)
+int fg_newton_inv_diag(fg_newton_obj *o, double *inv, int *filled)
 {
+    *filled = 0;
     if (!o->affine)
-        return 0;
+        return FORGET_OK;
     memset(inv, 0, o->p * sizeof *inv);
-    fg_newton_affine_diag(o, inv);
+    int rc = fg_newton_affine_diag(o, inv);
+    if (rc != FORGET_OK)
+        return rc;
     double scale = o->n ? 1.0 / (double)o->n : 0.0;
     double shift = o->lambda + o->damping;
     for (size_t i = 0; i < o->p; i++) {
         double dg = inv[i] * scale + shift;
         inv[i] = dg > 0.0 ? 1.0 / dg : 1.0;
     }
-    return 1;
+    *filled = 1;
+    return FORGET_OK;
 }
 
-int fg_newton_step(fg_newton_obj *o, const double *g, fg_cg *c,
-                   fg_newton_pc *pc, double *s, double *work)
+int fg_newton_solve(fg_newton_obj *o, const double *g, fg_cg *c,
+                    fg_newton_pc *pc, double *s, double *work)
 {
     double *inv = work + 4 * o->p;
     c->n = o->p;
@@ -118,19 +139,23 @@ int fg_newton_step(fg_newton_obj *o, const double *g, fg_cg *c,
         c->precond = fg_newton_pc_apply;
         c->precond_ctx = pc;
     } else {
-        c->inv_diag = fg_newton_inv_diag(o, inv) ? inv : NULL;
+        int filled = 0, rc = fg_newton_inv_diag(o, inv, &filled);
+        if (rc != FORGET_OK)
+            return rc;
+        c->inv_diag = filled ? inv : NULL;
     }
-    int rc = fg_cg_solve(c, g, s, work);
-    if (rc != FORGET_OK)
-        return rc;
-    float *theta = fg_model_theta(o->m);
-    float *next = (float *)(work + 5 * o->p); /* p floats fit in p doubles */
+    return fg_cg_solve(c, g, s, work);
+}
+
+int fg_newton_move(fg_newton_obj *o, const float *base, const double *s,
+                   double t, float *next)
+{
     for (size_t i = 0; i < o->p; i++) {
-        next[i] = (float)((double)theta[i] - s[i]);
+        next[i] = (float)((double)base[i] - t * s[i]);
         if (!isfinite(next[i]))
             return fg_error(FORGET_E_NUMERIC, "method 'newton': the step "
                             "makes parameter %zu non-finite", i);
     }
-    memcpy(theta, next, o->p * sizeof *theta);
+    memcpy(fg_model_theta(o->m), next, o->p * sizeof *next);
     return FORGET_OK;
 }

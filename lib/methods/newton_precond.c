@@ -101,8 +101,11 @@ int fg_newton_pc_build(fg_newton_pc *pc, fg_newton_obj *o,
     }
     memcpy(pc->theta, o->theta, pc->p * sizeof(double));
     pc->rows = (double)forget_dataset_rows(rows);
-    fg_newton_affine_blocks(o, rows, pc->theta, 1.0, pc->s, pc->nb,
-                            pc->work);
+    rc = fg_newton_affine_blocks_all(o, rows, pc->theta, pc->s, pc->nb);
+    if (rc != FORGET_OK) {
+        fg_newton_pc_free(pc);
+        return rc;
+    }
     fg_newton_pc_factor(pc);
     return FORGET_OK;
 }

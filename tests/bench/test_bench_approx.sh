@@ -50,8 +50,12 @@ for spec, c in cases.items():
         check(ssd["time_vs_retrain"] > 0 and ssd["prepare_seconds"] >= 0,
               spec + ": times")
     check("ssd target=" + c["target"] in runs, spec + ": a calibrated ssd run")
-    check(runs.get("newton", {}).get("status") in ("skipped", "ran"),
-          spec + ": a method missing from the build is skipped, not fatal")
+    nt = runs.get("newton", {})
+    check(nt.get("status") in ("skipped", "ran") or
+          (nt.get("status") == "refused" and
+           "raises the retained objective" in nt.get("note", "")),
+          spec + ": a method missing from the build is skipped, and newton's "
+          "refused step (its line search) is not fatal")
 check(ssd_ran >= 3, "ssd ran on most cases (%d of 5)" % ssd_ran)
 c = cases["class:0"]
 check(c["forget_rows"] == 100 and c["retrained"]["forget_acc"] == 0,

@@ -10,6 +10,7 @@
  * removal >= 100x faster than retraining with scikit-learn"). One JSON
  * line on stdout (bench.py makes the tables), progress on stderr.
  *   build/bench/bench_newton [--data DIR | --synthetic] [--quick] ... */
+#include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,8 @@
 typedef struct options {
     const char *data, *recipe, *script, *python, *dir;
     const char *newton[8];
+    int newton_blas[8]; /* OpenBLAS threads during that run (0: as is) */
+    int blas_next;
     size_t n_newton;
     int reps;
     double lambda, sk_tol;
@@ -52,6 +55,10 @@ static void usage(FILE *f)
         "  --newton P        newton's parameters, weight_decay added; "
         "repeat for\n"
         "                    more runs (default: one run, the defaults)\n"
+        "  --newton-blas N   the --newton runs after it with OpenBLAS on N "
+        "threads\n"
+        "                    (openblas_set_num_threads, restored after; "
+        "0: as is)\n"
         "  --reps N          forget timed N times (a loaded copy each), "
         "median (3)\n"
         "  --polish N        Newton steps after the recipe, at most (6)\n"
@@ -108,8 +115,11 @@ static int parse(options *o, int argc, char **argv)
             o->lambda = atof(v);
         else if (!strcmp(a, "--recipe"))
             o->recipe = v;
-        else if (!strcmp(a, "--newton") && o->n_newton < 8)
+        else if (!strcmp(a, "--newton") && o->n_newton < 8) {
+            o->newton_blas[o->n_newton] = o->blas_next;
             o->newton[o->n_newton++] = v;
+        } else if (!strcmp(a, "--newton-blas"))
+            o->blas_next = atoi(v);
         else if (!strcmp(a, "--reps"))
             o->reps = atoi(v);
         else if (!strcmp(a, "--polish"))
@@ -451,11 +461,28 @@ static void json_dist(FILE *f, const char *name, const forget_model *a,
  * o->reps requests of the rows f, each on a fresh clone with the prepared
  * state loaded from a buffer (the load is not timed); the median time.
  * The last clone is returned in *out with its unlearner's figures. */
-static void newton_run(FILE *out, const options *o, const char *extra,
-                       const forget_dataset *train, const forget_dataset *f,
-                       const forget_model *orig, forget_model **model,
-                       forget_unlearner **unl)
+/* OpenBLAS's thread count (the host's call: the library never makes
+ * it); returns the count before, 0 where OpenBLAS is not loaded. */
+static int blas_threads_set(int n)
 {
+    int (*get)(void) = (int (*)(void))dlsym(RTLD_DEFAULT,
+                                            "openblas_get_num_threads");
+    void (*set)(int) = (void (*)(int))dlsym(RTLD_DEFAULT,
+                                            "openblas_set_num_threads");
+    if (get == NULL || set == NULL)
+        return 0;
+    int before = get();
+    if (n > 0)
+        set(n);
+    return before;
+}
+
+static void newton_run(FILE *out, const options *o, const char *extra,
+                       int blas, const forget_dataset *train,
+                       const forget_dataset *f, const forget_model *orig,
+                       forget_model **model, forget_unlearner **unl)
+{
+    int blas_before = blas > 0 ? blas_threads_set(blas) : 0;
     char params[512];
     snprintf(params, sizeof params, "weight_decay=%.17g %s", o->lambda,
              extra);
@@ -487,8 +514,11 @@ static void newton_run(FILE *out, const options *o, const char *extra,
         }
     }
     free(buf);
-    fprintf(out, "\"params\":\"%s\",\"prepare_seconds\":%.6f,"
-            "\"forget_seconds_all\":[", extra, t_prep);
+    if (blas_before > 0)
+        blas_threads_set(blas_before);
+    fprintf(out, "\"params\":\"%s\",\"blas_threads\":%d,\"threads\":%d,"
+            "\"prepare_seconds\":%.6f,\"forget_seconds_all\":[", extra,
+            blas, (int)forget_get_threads(), t_prep);
     for (int r = 0; r < reps; r++)
         fprintf(out, "%s%.6f", r ? "," : "", times[r]);
     qsort(times, (size_t)reps, sizeof *times, bench_cmp_double);
@@ -545,7 +575,8 @@ static void removal(const options *o, FILE *out, int first, size_t m,
         forget_model *nm = NULL;
         forget_unlearner *u = NULL;
         fprintf(out, "%s{", c ? "," : "");
-        newton_run(out, o, o->newton[c], train, f, orig, &nm, &u);
+        newton_run(out, o, o->newton[c], o->newton_blas[c], train, f, orig,
+                   &nm, &u);
         fprintf(out, ",\"residual_norm\":%.6g,\"residual_norm_before\":%.6g,"
                 "\"cg_iterations\":%.0f,\"cg_residual\":%.3g,\"step_norm\":"
                 "%.6g,\"test_acc\":%.6f", report_get(u, "residual_norm"),
