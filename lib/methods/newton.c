@@ -12,6 +12,7 @@
  * refused, model unchanged, when the solve does not converge.
  * Approximate (docs/METHODS.md). */
 #include "forget/backend.h"
+#include "approx/guard.h"
 #include "approx/retain.h"
 #include "methods/newton.h"
 #include "methods/newton_cert.h"
@@ -71,6 +72,7 @@ static const forget_param_def fg_newton_params[] = {
      "prepare: outputs x (inputs+1)^2 doubles, twice in memory, once in the "
      "state), or diagonal (Jacobi); ignored for mlp (plain CG); certified "
      "mode runs the diagonal and refuses an explicit block"},
+    FG_GUARD_PARAM_DEFS,
 };
 #define FG_NEWTON_N_PARAMS (sizeof fg_newton_params / sizeof *fg_newton_params)
 
@@ -81,6 +83,7 @@ typedef struct fg_newton {
     uint64_t seed;
     int prepared, block;
     fg_retain r;
+    fg_guard guard; /* the retained-accuracy guard (approx/guard.h) */
     fg_newton_cert cert;
     fg_newton_pc pc; /* affine, block: empty otherwise */
 } fg_newton;
@@ -110,6 +113,7 @@ static int fg_newton_create(void **state, forget_model *model,
     forget_params_int(p, "cg_max_iter", &iters);
     forget_params_int(p, "seed", &seed);
     forget_params_enum(p, "preconditioner", &pc_kind);
+    fg_guard_config(&s->guard, p);
     int affine = fg_model_affine(model);
     if (s->damping < 0)
         s->damping = affine ? 0.0 : FG_NEWTON_MLP_DAMPING;
@@ -152,6 +156,7 @@ static void fg_newton_destroy(void *state)
     if (s == NULL)
         return;
     fg_retain_free(&s->r);
+    fg_guard_free(&s->guard);
     fg_newton_cert_free(&s->cert);
     fg_newton_pc_free(&s->pc);
     fg_free(s);
@@ -187,13 +192,26 @@ static int fg_newton_prepare(void *state, const forget_dataset *train,
                                     &gram, &spent, run);
     if (rc == FORGET_OK && s->block)
         rc = fg_newton_begin_pc(s, train, &pc);
+    fg_guard guard = {NULL, NULL, 0.0, 0};
+    if (rc == FORGET_OK)
+        rc = fg_model_check_data(s->model, train, "method 'newton'");
+    if (rc == FORGET_OK)
+        rc = fg_guard_prepare(&s->guard, &guard, train, s->seed);
     if (rc == FORGET_OK)
         rc = fg_retain_prepare_run(&s->r, s->model, train, s->budget,
                                    s->seed, "method 'newton'", run);
+    if (rc == FORGET_OK)
+        rc = forget_run_report(run, "guard_rows",
+                               guard.rows ? (double)forget_dataset_rows(
+                                                guard.rows)
+                                          : 0.0);
     if (rc != FORGET_OK) {
+        fg_guard_free(&guard);
         fg_newton_pc_free(&pc);
         return rc;
     }
+    fg_guard_free(&s->guard);
+    s->guard = guard;
     fg_newton_pc_free(&s->pc);
     s->pc = pc;
     s->prepared = 1;
@@ -207,7 +225,7 @@ static int fg_newton_prepare(void *state, const forget_dataset *train,
 /* What a request computed, for its report. */
 typedef struct fg_newton_out {
     double before, after, step, bound;
-    double obj_before, obj_after, obj_full, t;
+    double obj_before, obj_after, obj_full, t, guard_cost;
     fg_cg cg;
     int exact, moved;
 } fg_newton_out;
@@ -220,7 +238,7 @@ static int fg_newton_reserve(forget_run *run)
         "rows", "retained_rows", "residual_norm", "residual_norm_before",
         "cg_iterations", "cg_residual", "step_norm", "gradient_exact",
         "objective_before", "objective_after", "objective_full_step",
-        "step_fraction"};
+        "step_fraction", "guard_rows", "guard_cost"};
     int rc = FORGET_OK;
     for (size_t i = 0; rc == FORGET_OK && i < sizeof keys / sizeof *keys; i++)
         rc = forget_run_report(run, keys[i], 0);
@@ -288,7 +306,8 @@ static int fg_newton_search(const fg_newton *s, fg_newton_obj *o,
  * changes only on success. */
 static int fg_newton_apply(fg_newton *s, const forget_dataset *retain,
                            const forget_dataset *f, size_t n_after,
-                           forget_run *run, fg_newton_out *out)
+                           const fg_guard_plan *gp, forget_run *run,
+                           fg_newton_out *out)
 {
     fg_newton_obj o;
     memset(&o, 0, sizeof o);
@@ -327,6 +346,9 @@ static int fg_newton_apply(fg_newton *s, const forget_dataset *retain,
         o.obj = j0;
         rc = fg_newton_search(s, &o, backup, s_vec, g1, next, out);
     }
+    if (rc == FORGET_OK) /* the step taken, judged on the guard's rows */
+        rc = fg_guard_judge(&s->guard, gp, s->model, "method 'newton'",
+                            &out->guard_cost);
     if (rc == FORGET_OK && s->cert.on) /* g is still the gradient before */
         rc = fg_newton_cert_bound(&s->cert, &o, g, backup,
                                   fg_model_theta_const(s->model), &out->bound);
@@ -401,6 +423,8 @@ static int fg_newton_forget(void *state, const forget_dataset *rows,
     size_t n_after = fg_idset_remembered(&s->r.ids) - plan.n;
     fg_newton_out out;
     memset(&out, 0, sizeof out);
+    fg_guard_plan gp;
+    memset(&gp, 0, sizeof gp);
     if (n_after == 0 || forget_dataset_rows(retain) == 0)
         rc = fg_error(FORGET_E_INVALID, "method 'newton': the request would "
                       "leave no retained rows");
@@ -408,6 +432,9 @@ static int fg_newton_forget(void *state, const forget_dataset *rows,
         rc = fg_newton_reserve(run);
     if (rc == FORGET_OK && s->cert.on)
         rc = fg_newton_cert_reserve(run);
+    if (rc == FORGET_OK) /* its rows after the request, measured before */
+        rc = fg_guard_plan_request(&s->guard, plan.slot, plan.n, s->r.ids.n,
+                                   s->model, &gp);
     size_t p = forget_model_param_count(s->model);
     float *old = NULL;
     if (rc == FORGET_OK && s->cert.on) {
@@ -418,17 +445,22 @@ static int fg_newton_forget(void *state, const forget_dataset *rows,
     }
     if (rc == FORGET_OK)
         rc = fg_newton_apply(s, retain, fg_retain_live(&plan, rows), n_after,
-                             run, &out);
+                             &gp, run, &out);
     double spent = 0.0;
     int retrained = 0;
     if (rc == FORGET_OK && s->cert.on)
         rc = fg_newton_certify(s, retain, old, &out, &spent, &retrained);
     fg_free(old);
     if (rc != FORGET_OK) {
+        fg_guard_plan_free(&gp);
         fg_retain_plan_free(&plan);
         return rc;
     }
     /* Past this point nothing fails: the model has changed. */
+    const forget_dataset *guarded = fg_guard_rows(&s->guard, &gp);
+    forget_run_report(run, "guard_rows",
+                      guarded ? (double)forget_dataset_rows(guarded) : 0.0);
+    forget_run_report(run, "guard_cost", out.guard_cost);
     forget_run_report(run, "rows", (double)plan.n);
     forget_run_report(run, "retained_rows", (double)forget_dataset_rows(retain));
     forget_run_report(run, "residual_norm", out.after);
@@ -448,6 +480,7 @@ static int fg_newton_forget(void *state, const forget_dataset *rows,
         fg_newton_cert_report(&s->cert, run, out.bound, retrained);
     }
     fg_retain_commit(&s->r, &plan);
+    fg_guard_commit(&s->guard, &gp, s->r.ids.gone);
     return FORGET_OK;
 }
 
@@ -457,7 +490,9 @@ static int fg_newton_save(void *state, forget_writer *w)
     int rc = s->prepared ? fg_retain_save(&s->r, w) : FORGET_OK;
     if (rc == FORGET_OK && s->prepared)
         rc = fg_newton_cert_save(&s->cert, w);
-    return rc == FORGET_OK && s->prepared ? fg_newton_pc_save(&s->pc, w) : rc;
+    if (rc == FORGET_OK && s->prepared)
+        rc = fg_newton_pc_save(&s->pc, w);
+    return rc == FORGET_OK && s->prepared ? fg_guard_save(&s->guard, w) : rc;
 }
 
 static int fg_newton_load(void **state, forget_model *model,
@@ -470,7 +505,7 @@ static int fg_newton_load(void **state, forget_model *model,
         return rc;
     fg_newton *s = made;
     fg_slot t[] = {FG_RETAIN_SLOTS, FG_CERT_SLOT, FG_NEWTON_PC_SLOTS,
-                   {NULL, 0, 0, 0, 0}};
+                   FG_GUARD_SLOTS, {NULL, 0, 0, 0, 0}};
     rc = fg_slots_read(r, t, NULL, NULL, "method 'newton'");
     int any = 0;
     for (size_t i = 0; i < FG_RETAIN_N_SLOTS; i++)
@@ -479,6 +514,8 @@ static int fg_newton_load(void **state, forget_model *model,
         rc = fg_retain_load(&s->r, t, model, "newton");
         if (rc == FORGET_OK && s->block)
             rc = fg_newton_pc_load(&s->pc, t, model, s->lambda + s->damping);
+        if (rc == FORGET_OK)
+            rc = fg_guard_load(&s->guard, t, &s->r.ids, model, "newton");
         s->prepared = rc == FORGET_OK;
     }
     if (rc == FORGET_OK)
