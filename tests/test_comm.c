@@ -521,6 +521,71 @@ START_TEST(one_ranks_failure_is_every_ranks)
 }
 END_TEST
 
+/* ---- one rank's bad rows at prepare: refused on every rank ---- */
+
+typedef struct bad_job {
+    thread_world *w;
+    const forget_dataset *all;
+    const char *method;
+    int rc[MAXP];
+} bad_job;
+
+/* rank 1 prepares on rows of 5 features (the model takes 6): it fails
+ * at once, the others after their own steps; every rank must return the
+ * same error, and none may wait for ever in a collective it skipped. */
+static void bad_prepare_rank(int r, void *arg)
+{
+    bad_job *j = arg;
+    const forget_comm *c = thread_world_comm(j->w, r);
+    forget_model *m = NULL, *t = NULL;
+    forget_unlearner *u = NULL;
+    if (!strcmp(j->method, "analytic"))
+        forget_model_create(&m, "analytic", MODEL);
+    else {
+        forget_model_create(&m, "linear", "inputs=6 outputs=3 seed=2");
+        forget_model_train(m, j->all, "epochs=2 seed=1");
+    }
+    if (!strcmp(j->method, "sisa")) {
+        t = m;
+        m = NULL;
+        forget_unlearner_create(&u, "sisa", t, SISA);
+    } else {
+        forget_unlearner_create(&u, j->method, m, "");
+    }
+    forget_unlearner_set_comm(u, c);
+    forget_dataset *mine = part(j->all, NULL, 0, r, c->size);
+    if (r == 1) {
+        forget_dataset *narrow = make_blobs(20, 5, 3, 3, 9000);
+        forget_dataset_free(mine);
+        mine = narrow;
+    }
+    j->rc[r] = forget_unlearner_prepare(u, mine);
+    forget_dataset_free(mine);
+    forget_unlearner_free(u);
+    forget_model_free(m);
+    forget_model_free(t);
+}
+
+START_TEST(one_ranks_bad_prepare_is_every_ranks)
+{
+    forget_dataset *all = make_blobs(150, 6, 3, 17, 700);
+    const char *methods[3] = {"analytic", "ssd", "sisa"};
+    for (int k = 0; k < 3; k++) {
+        bad_job *j = calloc(1, sizeof *j);
+        j->w = thread_world_new(3);
+        j->all = all;
+        j->method = methods[k];
+        thread_world_run(j->w, bad_prepare_rank, j);
+        for (int r = 0; r < 3; r++)
+            ck_assert_msg(j->rc[r] == FORGET_E_INVALID, "%s rank %d: %d",
+                          methods[k], r, j->rc[r]);
+        thread_world_free(j->w);
+        free(j);
+    }
+    forget_dataset_free(all);
+}
+END_TEST
+
 Suite *suite_comm(void)
 {
     Suite *s = suite_create("comm");
@@ -531,6 +596,7 @@ Suite *suite_comm(void)
     tcase_add_test(tc, analytic_on_threads_equals_one_process);
     tcase_add_test(tc, sisa_on_threads_equals_one_process);
     tcase_add_test(tc, one_ranks_failure_is_every_ranks);
+    tcase_add_test(tc, one_ranks_bad_prepare_is_every_ranks);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -149,8 +149,13 @@ static int fg_am_prepare(void *state, const forget_dataset *train,
 {
     fg_am *s = state;
     int rc = fg_model_check_data(s->model, train, "method 'analytic'");
-    if (rc != FORGET_OK) /* on many ranks, every rank fails with it */
-        return fg_comm_agree(fg_am_comm(s), rc);
+    if (rc != FORGET_OK) {
+        /* on many ranks every rank fails with it: this rank makes the two
+         * agreements the others make (fg_am_ranks_prepare's, the last) */
+        const forget_comm *c = fg_am_comm(s);
+        rc = fg_comm_agree(c, rc);
+        return fg_comm_multi(c) ? fg_comm_agree(c, rc) : rc;
+    }
     size_t d = s->d, k = s->k, rows = forget_dataset_rows(train);
     fg_am n;
     rc = fg_am_alloc(s, &n, rows);

@@ -428,6 +428,8 @@ static int fg_sisa_prepare(void *state, const forget_dataset *train,
         rc = fg_nomem("the shards");
     if (rc == FORGET_OK)
         rc = fg_sisa_train_all(&n, jobs, run);
+    else /* the agreement the others make when they share (many ranks) */
+        rc = fg_sisa_share(s, jobs, 0, rc);
     double passes = 0;
     for (size_t i = 0; rc == FORGET_OK && i < s->S; i++)
         passes += jobs[i].passes;

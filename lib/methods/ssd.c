@@ -238,9 +238,11 @@ static int fg_ssd_prepare(void *state, const forget_dataset *train,
     fg_ssd *s = state;
     const forget_comm *c = fg_ssd_comm(s);
     int rc = fg_ssd_check_data(s, train);
-    if (rc != FORGET_OK) /* on many ranks, every rank fails with it */
-        return fg_comm_agree(c, rc);
-    size_t n = forget_dataset_rows(train);
+    /* on many ranks a failing rank goes on to the agreements the others
+     * make (every rank fails with it there); on one, it stops here */
+    if (rc != FORGET_OK && !fg_comm_multi(c))
+        return rc;
+    size_t n = rc == FORGET_OK ? forget_dataset_rows(train) : 0;
     size_t P = forget_model_param_count(s->model);
     if (n == 0 && !fg_comm_multi(c))
         return fg_error(FORGET_E_INVALID, "method 'ssd': the training data "
@@ -249,8 +251,9 @@ static int fg_ssd_prepare(void *state, const forget_dataset *train,
     fg_idset ids;
     memset(&ids, 0, sizeof ids);
     size_t units = 0;
-    rc = imp ? forget_run_report(run, "rows", (double)n)
-             : fg_nomem("importances");
+    if (rc == FORGET_OK)
+        rc = imp ? forget_run_report(run, "rows", (double)n)
+                 : fg_nomem("importances");
     if (rc == FORGET_OK)
         rc = fg_idset_from(&ids, train);
     if (rc == FORGET_OK)
@@ -486,10 +489,14 @@ static int fg_ssd_guard(const fg_ssd *s, const fg_guard_plan *gp,
     rc = fg_comm_sum(c, rc, v, 4, "the guard's figures");
     *cost = 0.0;
     *n = (size_t)v[0];
-    if (rc != FORGET_OK || v[0] == 0.0)
+    if (rc != FORGET_OK)
         return rc;
-    return fg_guard_decide(&s->guard, s->model, *n, v[1] / v[0], v[2] / v[0],
-                           v[3] / v[0], "method 'ssd'", cost);
+    if (v[0] > 0.0)
+        rc = fg_guard_decide(&s->guard, s->model, *n, v[1] / v[0],
+                             v[2] / v[0], v[3] / v[0], "method 'ssd'", cost);
+    /* the same figures everywhere, but a rank given another guard= would
+     * decide otherwise: one refusal refuses on every rank */
+    return fg_comm_agree(c, rc);
 }
 
 /* Forget rows that are all remembered now (rows NULL: none on this rank;

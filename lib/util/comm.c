@@ -152,8 +152,13 @@ int fg_comm_allgatherv(const forget_comm *c, const void *send,
     if (rc == FORGET_OK && sz[c->rank] != send_size)
         rc = fg_error(FORGET_E_INTERNAL, "all-gather of %s: the communicator "
                       "returned a wrong size for this rank", what);
+    int sized = rc == FORGET_OK; /* this rank took part in the sizes */
     if (rc == FORGET_OK && (buf = fg_malloc(sum ? sum : 1)) == NULL)
         rc = fg_nomem("an all-gather");
+    /* the blocks can be large: a rank without room for them says so
+     * before the gather, or the others would wait in it for ever */
+    if (sized)
+        rc = fg_comm_agree(c, rc);
     if (rc == FORGET_OK)
         rc = fg_comm_gather(c, send, send_size, buf, sz, what);
     fg_free(n64);
