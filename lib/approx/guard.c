@@ -34,15 +34,24 @@ void fg_guard_free(fg_guard *g)
 }
 
 int fg_guard_prepare(const fg_guard *g, fg_guard *fresh,
-                     const forget_dataset *train, uint64_t seed)
+                     const forget_dataset *train, uint64_t seed,
+                     forget_run *run)
 {
     *fresh = *g;
     fresh->rows = NULL;
     fresh->slot = NULL;
-    if (g->want == 0)
-        return FORGET_OK;
-    return fg_rows_draw(train, g->want, fg_mix64(seed ^ FG_GUARD_SALT),
-                        &fresh->rows, &fresh->slot);
+    int rc = g->want == 0
+                 ? FORGET_OK
+                 : fg_rows_draw(train, g->want, fg_mix64(seed ^ FG_GUARD_SALT),
+                                &fresh->rows, &fresh->slot);
+    if (rc == FORGET_OK)
+        rc = forget_run_report(run, "guard_rows",
+                               fresh->rows ? (double)forget_dataset_rows(
+                                                 fresh->rows)
+                                           : 0.0);
+    if (rc != FORGET_OK)
+        fg_guard_free(fresh);
+    return rc;
 }
 
 void fg_guard_plan_free(fg_guard_plan *gp)
@@ -150,6 +159,15 @@ int fg_guard_judge(const fg_guard *g, const fg_guard_plan *gp,
     return rc != FORGET_OK ? rc
                            : fg_guard_decide(g, m, n, gp->before, after,
                                              gp->variance, owner, cost);
+}
+
+void fg_guard_report(const fg_guard *g, const fg_guard_plan *gp,
+                     double cost, forget_run *run)
+{
+    const forget_dataset *rows = fg_guard_rows(g, gp);
+    forget_run_report(run, "guard_rows",
+                      rows ? (double)forget_dataset_rows(rows) : 0.0);
+    forget_run_report(run, "guard_cost", cost);
 }
 
 void fg_guard_commit(fg_guard *g, fg_guard_plan *gp,

@@ -42,9 +42,11 @@ typedef struct fg_guard_plan {
 
 /* Read guard and guard_rows. */
 void fg_guard_config(fg_guard *g, const forget_params *p);
-/* Draw g->want rows of train with seed into fresh (configured as g). */
+/* Draw g->want rows of train with seed into fresh (configured as g) and
+ * report how many (guard_rows) to run; fresh holds nothing on failure. */
 int fg_guard_prepare(const fg_guard *g, fg_guard *fresh,
-                     const forget_dataset *train, uint64_t seed);
+                     const forget_dataset *train, uint64_t seed,
+                     forget_run *run);
 void fg_guard_free(fg_guard *g);
 
 /* The guard's rows after a request that forgets the id set's slots
@@ -71,6 +73,10 @@ int fg_guard_after(const fg_guard *g, const fg_guard_plan *gp,
 int fg_guard_decide(const fg_guard *g, const forget_model *m, size_t n,
                     double before, double after, double variance,
                     const char *owner, double *cost);
+/* Report guard_rows (the rows judged) and guard_cost of an accepted
+ * request (the keys reserved before: cannot fail). */
+void fg_guard_report(const fg_guard *g, const fg_guard_plan *gp,
+                     double cost, forget_run *run);
 /* Record the request (after the id set marked its slots; cannot fail)
  * and free the plan. */
 void fg_guard_commit(fg_guard *g, fg_guard_plan *gp,

@@ -143,16 +143,11 @@ int fg_tuner_prepare(void *state, const forget_dataset *train,
     fg_guard guard;
     int rc = fg_model_check_data(s->model, train, owner);
     if (rc == FORGET_OK)
-        rc = fg_guard_prepare(&s->guard, &guard, train, s->seed);
+        rc = fg_guard_prepare(&s->guard, &guard, train, s->seed, run);
     if (rc != FORGET_OK)
         return rc;
     rc = fg_retain_prepare_run(&s->r, s->model, train, s->budget, s->seed,
                                owner, run);
-    if (rc == FORGET_OK)
-        rc = forget_run_report(run, "guard_rows",
-                               guard.rows ? (double)forget_dataset_rows(
-                                                guard.rows)
-                                          : 0.0);
     if (rc != FORGET_OK) {
         fg_guard_free(&guard);
         return rc;
@@ -354,7 +349,6 @@ int fg_tuner_forget(void *state, const forget_dataset *rows, forget_run *run)
         return rc;
     }
     /* Past this point nothing fails: the model has changed. */
-    const forget_dataset *guarded = fg_guard_rows(&s->guard, &gp);
     forget_run_report(run, "rows", (double)plan.n);
     forget_run_report(run, "steps", (double)st.steps);
     forget_run_report(run, "clipped_steps", (double)st.clipped);
@@ -362,9 +356,7 @@ int fg_tuner_forget(void *state, const forget_dataset *rows, forget_run *run)
     forget_run_report(run, "retained_rows",
                       (double)forget_dataset_rows(q.retain));
     forget_run_report(run, "retained_dropped", (double)plan.dropped);
-    forget_run_report(run, "guard_rows",
-                      guarded ? (double)forget_dataset_rows(guarded) : 0.0);
-    forget_run_report(run, "guard_cost", cost);
+    fg_guard_report(&s->guard, &gp, cost, run);
     forget_run_report(run, s->kind->knob.name, used);
     fg_retain_commit(&s->r, &plan);
     fg_guard_commit(&s->guard, &gp, s->r.ids.gone);

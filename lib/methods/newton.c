@@ -196,15 +196,10 @@ static int fg_newton_prepare(void *state, const forget_dataset *train,
     if (rc == FORGET_OK)
         rc = fg_model_check_data(s->model, train, "method 'newton'");
     if (rc == FORGET_OK)
-        rc = fg_guard_prepare(&s->guard, &guard, train, s->seed);
+        rc = fg_guard_prepare(&s->guard, &guard, train, s->seed, run);
     if (rc == FORGET_OK)
         rc = fg_retain_prepare_run(&s->r, s->model, train, s->budget,
                                    s->seed, "method 'newton'", run);
-    if (rc == FORGET_OK)
-        rc = forget_run_report(run, "guard_rows",
-                               guard.rows ? (double)forget_dataset_rows(
-                                                guard.rows)
-                                          : 0.0);
     if (rc != FORGET_OK) {
         fg_guard_free(&guard);
         fg_newton_pc_free(&pc);
@@ -457,10 +452,7 @@ static int fg_newton_forget(void *state, const forget_dataset *rows,
         return rc;
     }
     /* Past this point nothing fails: the model has changed. */
-    const forget_dataset *guarded = fg_guard_rows(&s->guard, &gp);
-    forget_run_report(run, "guard_rows",
-                      guarded ? (double)forget_dataset_rows(guarded) : 0.0);
-    forget_run_report(run, "guard_cost", out.guard_cost);
+    fg_guard_report(&s->guard, &gp, out.guard_cost, run);
     forget_run_report(run, "rows", (double)plan.n);
     forget_run_report(run, "retained_rows", (double)forget_dataset_rows(retain));
     forget_run_report(run, "residual_norm", out.after);

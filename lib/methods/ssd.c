@@ -261,12 +261,8 @@ static int fg_ssd_prepare(void *state, const forget_dataset *train,
     /* the guard's rows: on many ranks each rank's own */
     fg_guard guard = {NULL, NULL, 0.0, 0};
     if (rc == FORGET_OK)
-        rc = fg_guard_prepare(&s->guard, &guard, train, FG_SSD_GUARD_SEED);
-    if (rc == FORGET_OK)
-        rc = forget_run_report(run, "guard_rows",
-                               guard.rows ? (double)forget_dataset_rows(
-                                                guard.rows)
-                                          : 0.0);
+        rc = fg_guard_prepare(&s->guard, &guard, train, FG_SSD_GUARD_SEED,
+                              run);
     if (fg_comm_multi(c)) { /* the sums over every rank's rows */
         unsigned char digest[32];
         double total = (double)units;
