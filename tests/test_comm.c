@@ -131,6 +131,7 @@ END_TEST
 
 typedef struct rank_out {
     int rc_prepare, rc_rows, rc_ids, rc_unknown, rc_fail[8], rc_after;
+    int rc_broken[8];
     size_t unknown_changed, fail_changed;
     double *head;
     size_t head_n;
@@ -200,6 +201,43 @@ static int same_digest(const forget_unlearner *u, const unsigned char *d)
     return !memcmp(now, d, 32);
 }
 
+/* A copy of u's state on model m, attached to c (collective): a
+ * collective that fails breaks the unlearner it ran for, so each failure
+ * below runs on a twin of its own. */
+static forget_unlearner *twin(const forget_unlearner *u, forget_model *m,
+                              const forget_comm *c)
+{
+    size_t size = 0;
+    forget_unlearner_save_buffer(u, NULL, 0, &size);
+    void *buf = malloc(size);
+    forget_unlearner *t = NULL;
+    if (buf && forget_unlearner_save_buffer(u, buf, size, &size) == FORGET_OK)
+        forget_unlearner_load_buffer(&t, m, buf, size);
+    free(buf);
+    if (t)
+        forget_unlearner_set_comm(t, c);
+    return t;
+}
+
+/* Run a failing request on a twin: its code; *changed when the model
+ * moved; *after the code of the next request (refused once broken). */
+static int fail_on_twin(forget_unlearner *u, forget_model *m,
+                        thread_world *w, int r, int f, uint64_t id,
+                        const unsigned char *before, size_t *changed,
+                        int *after)
+{
+    forget_unlearner *t = twin(u, m, thread_world_comm(w, r));
+    if (t == NULL)
+        return -1000;
+    thread_world_fail_after(w, r, f);
+    int rc = forget_unlearner_forget_ids(t, &id, 1);
+    thread_world_fail_after(w, r, -1);
+    *changed += !same_digest(t, before);
+    *after = forget_unlearner_forget_ids(t, &id, 1);
+    forget_unlearner_free(t);
+    return rc;
+}
+
 static void rank_main(int r, void *arg)
 {
     world_job *j = arg;
@@ -222,14 +260,11 @@ static void rank_main(int r, void *arg)
     o->rc_unknown = forget_unlearner_forget_ids(u, unknown, 2);
     o->unknown_changed = !same_digest(u, before);
     /* collectives that fail at each point of a request: refused on every
-     * rank, nothing changed */
+     * rank, nothing changed, and the unlearner takes nothing more */
     uint64_t next = j->by_ids[0] + 7;
-    for (int f = 0; f < j->fail_rounds; f++) {
-        thread_world_fail_after(j->w, r, f);
-        o->rc_fail[f] = forget_unlearner_forget_ids(u, &next, 1);
-        o->fail_changed += !same_digest(u, before);
-    }
-    thread_world_fail_after(j->w, r, -1);
+    for (int f = 0; f < j->fail_rounds; f++)
+        o->rc_fail[f] = fail_on_twin(u, m, j->w, r, f, next, before,
+                                     &o->fail_changed, &o->rc_broken[f]);
     o->rc_after = forget_unlearner_forget_ids(u, &next, 1);
     o->head = head_of(forget_unlearner_model(u), &o->head_n);
     forget_model_digest(forget_unlearner_model(u), o->digest);
@@ -279,8 +314,12 @@ static void on_threads(int p)
         ck_assert_int_eq(o->rc_ids, FORGET_OK);
         ck_assert_int_eq(o->rc_unknown, FORGET_E_NOT_FOUND);
         ck_assert_int_eq(o->unknown_changed, 0);
-        for (int f = 0; f < j->fail_rounds; f++) /* the same on all ranks */
+        for (int f = 0; f < j->fail_rounds; f++) { /* the same on all ranks */
             ck_assert_int_eq(o->rc_fail[f], j->out[0].rc_fail[f]);
+            ck_assert_int_eq(o->rc_broken[f], o->rc_fail[f] == FORGET_E_IO
+                                                  ? FORGET_E_STATE
+                                                  : FORGET_OK);
+        }
         ck_assert_int_eq(o->fail_changed, 0);
         ck_assert_int_eq(o->rc_after, FORGET_OK);
         ck_assert_uint_eq(o->head_n, n);
@@ -318,7 +357,7 @@ END_TEST
 /* ---- sisa on P threads: the same ensemble as one process ---- */
 
 typedef struct sisa_out {
-    int rc[5], fail_rc[4];
+    int rc[5], fail_rc[4], broken_rc[4];
     size_t fail_changed;
     unsigned char digest[2][32];
 } sisa_out;
@@ -355,12 +394,9 @@ static void sisa_rank(int r, void *arg)
      * agreement and all-gather of the constituents, the agreement before
      * the commit): nothing changes */
     uint64_t next = j->ids[0] + 1;
-    for (int f = 0; f < 4; f++) {
-        thread_world_fail_after(j->w, r, f);
-        o->fail_rc[f] = forget_unlearner_forget_ids(u, &next, 1);
-        o->fail_changed += !same_digest(u, before);
-    }
-    thread_world_fail_after(j->w, r, -1);
+    for (int f = 0; f < 4; f++)
+        o->fail_rc[f] = fail_on_twin(u, t, j->w, r, f, next, before,
+                                     &o->fail_changed, &o->broken_rc[f]);
     forget_model_digest(forget_unlearner_model(u), o->digest[1]);
     o->rc[4] = forget_unlearner_forget_ids(u, &next, 1);
     size_t size = 0;
@@ -402,8 +438,10 @@ START_TEST(sisa_on_threads_equals_one_process)
             for (int k = 0; k < 3; k++)
                 ck_assert_int_eq(o->rc[k], FORGET_OK);
             ck_assert_int_eq(o->rc[3], FORGET_OK); /* a part saves */
-            for (int f = 0; f < 4; f++)
+            for (int f = 0; f < 4; f++) {
                 ck_assert_int_eq(o->fail_rc[f], FORGET_E_IO);
+                ck_assert_int_eq(o->broken_rc[f], FORGET_E_STATE);
+            }
             ck_assert_int_eq(o->rc[4], FORGET_OK);
             ck_assert_int_eq(o->fail_changed, 0);
             ck_assert(!memcmp(o->digest[0], want[0], 32));

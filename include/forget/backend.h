@@ -93,7 +93,15 @@ FORGET_API const forget_comm *forget_comm_single(void);
  * entry); on any error nothing changes. Attaching a table of more than
  * one rank to a prepared or loaded unlearner is collective: the ranks
  * check that their states are parts of one (the models they present are
- * the same), FORGET_E_STATE on every rank otherwise. */
+ * the same), FORGET_E_STATE on every rank otherwise. A journal is
+ * opened after the table is attached: while one is attached, a table of
+ * more than one rank is FORGET_E_STATE. Once a collective has failed on
+ * this rank (the host's entry returned an error, as libforget-mpi's does
+ * after a timeout), the unlearner takes nothing more - requests, saves,
+ * tables, journals, is_forgotten are FORGET_E_STATE - since what the
+ * other ranks did is unknown (docs/MPI.md, "Failures"). The table the
+ * unlearner hands its method (forget_unlearner_comm) is its own copy,
+ * whose entries call the host's. */
 FORGET_API int forget_unlearner_set_comm(forget_unlearner *u,
                                          const forget_comm *comm);
 /* The table attached to u (forget_comm_single() by default); NULL for

@@ -739,7 +739,23 @@ FORGET_API const forget_report *forget_unlearner_report(
  * attached. The
  * report (forget_unlearner_report) then holds journal_requests,
  * journal_redone, journal_pending and journal_dropped_bytes; journaled
- * calls add journal_seq, their request's number. */
+ * calls add journal_seq, their request's number.
+ *
+ * On many ranks (a communicator of P > 1 attached first,
+ * forget_unlearner_set_comm): each rank opens its own journal file, and
+ * opening is collective. Every rank records each request with the same
+ * ids (every rank's rows' ids, or the list of ids every rank was given),
+ * so the journals hold the same requests under the same numbers. A call
+ * returns FORGET_OK on a rank only once every rank has applied and
+ * recorded the request. After a failed collective (a timeout) the
+ * outcome on the other ranks is unknown: the request stays open in the
+ * journal and the unlearner refuses everything (FORGET_E_STATE) until the
+ * ranks restart from parts saved at the same request and open their
+ * journals again; opening then finishes every request that took effect
+ * on some rank on every rank, and ends on every rank a request that took
+ * effect on none (docs/MPI.md, "The journal on many ranks"). Journals
+ * that are not one run's, or parts saved after different requests, are
+ * FORGET_E_STATE on every rank. */
 #define FORGET_JOURNAL_REPAIR 1u /* flags: drop a cut-short last append */
 #define FORGET_JOURNAL_NEW 2u    /* flags: start a new journal on purpose */
 #define FORGET_JOURNAL_FORGET 1  /* request kinds */

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "forget/backend.h"
 #include "forget/forget.h"
 #include "util/sha256.h"
 
@@ -164,5 +165,39 @@ int fg_journal_done(fg_journal *j, uint64_t seq,
                     const unsigned char after[FG_SHA256_SIZE],
                     const forget_report *report);
 int fg_journal_abort(fg_journal *j, uint64_t seq, int status);
+
+/* Per request number (1-based) of a log: its REQUEST record (NULL for a
+ * request filled in from another rank's journal, journal_ranks.c) and
+ * how it ended (0 open, FG_JREC_DONE, FG_JREC_ABORT). */
+typedef struct fg_jreq {
+    const fg_jrecord *rec;
+    uint32_t end;
+} fg_jreq;
+
+/* ---- the journals of an unlearner on many ranks (journal_ranks.c) ---- */
+
+/* The ids a request on many ranks journals, the same on every rank
+ * (collective): for a request by ids, the list every rank was given
+ * (fg_idspread_same_list: another list on one rank is FORGET_E_INVALID
+ * on all, naming method); for one by rows, every rank's ids in rank
+ * order (*owned is then the allocation to free). */
+int fg_jranks_ids(const forget_comm *c, const char *method,
+                  const uint64_t *ids, size_t n, int by_ids,
+                  const uint64_t **all, size_t *n_all, uint64_t **owned);
+
+/* Opening the ranks' journals (collective, after each rank found its
+ * anchor k and indexed its requests 1..*last in *req): the ranks compare
+ * what their journals hold and make them agree, then each request after
+ * k gets the end every rank must act on: DONE when it took effect on
+ * some rank (to be redone everywhere), ABORT when it was refused on some
+ * rank or is missing on some (it took effect nowhere: an open one is
+ * ended, a missing one is written from the rank that has it, so the
+ * journals go on with the same numbers), 0 when it is open everywhere.
+ * FORGET_E_STATE when the parts were not saved at the same request or
+ * the journals are not one run's. *req may be reallocated and *last
+ * raised. */
+int fg_jranks_reconcile(const forget_comm *c, fg_journal *file,
+                        const unsigned char digest[FG_SHA256_SIZE],
+                        uint64_t k, fg_jreq **req, uint64_t *last);
 
 #endif

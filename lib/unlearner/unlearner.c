@@ -116,7 +116,7 @@ void forget_unlearner_free(forget_unlearner *u)
                                    freed already */
     fg_report_free(u->report);
     forget_dataset_free(u->heldout);
-    fg_free(u->comm);
+    fg_comm_box_free(u->comm);
     fg_free(u->params_text);
     fg_free(u);
     fg_object_destroyed();
@@ -180,13 +180,16 @@ int forget_unlearner_prepare(forget_unlearner *u, const forget_dataset *train)
 {
     FG_CHECK_ARG(u);
     FG_CHECK_ARG(train);
+    int rc = fg_unlearner_whole(u, __func__);
+    if (rc != FORGET_OK)
+        return rc;
     if (u->journal)
         return fg_error(FORGET_E_STATE, "%s: a deletion journal is attached; "
                         "preparing again would replace the state it "
                         "describes (use a new unlearner and journal)",
                         __func__);
     fg_step st = {FG_STAGE_PREPARE, train, NULL, 0, 0};
-    int rc = fg_run_step(u, &st);
+    rc = fg_run_step(u, &st);
     if (rc == FORGET_OK)
         u->prepared = 1;
     return rc;
@@ -194,6 +197,9 @@ int forget_unlearner_prepare(forget_unlearner *u, const forget_dataset *train)
 
 static int fg_need_prepared(const forget_unlearner *u, const char *caller)
 {
+    int rc = fg_unlearner_whole(u, caller);
+    if (rc != FORGET_OK)
+        return rc;
     if (!u->prepared)
         return fg_error(FORGET_E_STATE, "%s: call forget_unlearner_prepare "
                         "first", caller);

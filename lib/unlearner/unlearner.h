@@ -3,6 +3,7 @@
 #define FG_UNLEARNER_UNLEARNER_H
 
 #include "forget/backend.h"
+#include "util/comm.h"
 
 typedef struct fg_ujournal fg_ujournal; /* lib/unlearner/unlearner_journal.c */
 
@@ -27,13 +28,19 @@ struct forget_unlearner {
     /* The host's held-out rows, a copy (forget_unlearner_set_heldout), or
      * NULL; handed to the method's calls through forget_run_heldout. */
     forget_dataset *heldout;
-    /* The attached communicator, a copy (forget_unlearner_set_comm), or
-     * NULL for the single-process one. */
-    forget_comm *comm;
+    /* The attached communicator, a copy in a box that notices a failed
+     * collective (forget_unlearner_set_comm), or NULL for the
+     * single-process one. */
+    fg_comm_box *comm;
 };
 
 /* The unlearner's communicator (never NULL). */
 const forget_comm *fg_unlearner_comm(const forget_unlearner *u);
+/* FORGET_E_STATE when a collective failed on this rank: the ranks may
+ * hold different outcomes of the request it was part of, so the unlearner
+ * takes no more requests, attachments or saves (docs/MPI.md,
+ * "Failures"). caller names the call. */
+int fg_unlearner_whole(const forget_unlearner *u, const char *caller);
 
 /* The backend steps. */
 typedef enum fg_stage {

@@ -18,6 +18,9 @@ static int fg_unlearner_serialise(const forget_unlearner *u,
                                   forget_writer *fw, const char *caller)
 {
     const forget_method *m = u->method;
+    int rc = fg_unlearner_whole(u, caller);
+    if (rc != FORGET_OK)
+        return rc;
     if (m->save == NULL)
         return fg_error(FORGET_E_UNSUPPORTED, "%s: method '%s' cannot save "
                         "its state", caller, m->name);
@@ -40,7 +43,7 @@ static int fg_unlearner_serialise(const forget_unlearner *u,
     if (u->model != NULL && forget_model_digest(u->model, digest) == FORGET_OK)
         fg_writer_section(w, "_MDG", 0, digest, sizeof digest);
     forget_set_error(FORGET_OK, "");
-    int rc = w->failed ? fg_nomem("a state file")
+    rc = w->failed ? fg_nomem("a state file")
                        : fg_backend_status(m, "save", m->save(u->state, fw));
     return fg_writer_end(w, rc);
 }

@@ -143,63 +143,158 @@ static int fg_check_pending(const fg_ujournal *uj, int kind,
     return FORGET_OK;
 }
 
+/* The message of the failure at hand, kept across the calls that write
+ * the journal's records. */
+typedef struct fg_jmsg {
+    char text[1024];
+} fg_jmsg;
+
+static void fg_jmsg_keep(fg_jmsg *m)
+{
+    snprintf(m->text, sizeof m->text, "%s", forget_last_error());
+}
+
+/* The journal cannot take requests until it is opened again (an end
+ * record is missing, or the ranks' journals differ). */
+static void fg_jfail(fg_ujournal *uj, uint64_t seq)
+{
+    uj->failed = 1;
+    uj->failed_seq = seq;
+}
+
+/* Log request seq (0: a new one, numbered here) before its step. On many
+ * ranks the ranks agree before and after writing it: they all write it
+ * or, when one could not, the others end it and every journal waits to
+ * be opened again (their numbers would differ from here). */
+static int fg_journal_begin(forget_unlearner *u, int kind,
+                            const uint64_t *ids, size_t n, uint64_t *seq,
+                            int *fresh)
+{
+    *fresh = 0;
+    fg_ujournal *uj = u->journal;
+    const forget_comm *c = fg_unlearner_comm(u);
+    uint64_t redo = *seq;
+    int rc = FORGET_OK;
+    if (redo == 0)
+        rc = fg_check_pending(uj, kind, ids, n, &redo);
+    if (rc == FORGET_OK)
+        rc = fg_idstate_reserve(&uj->forgotten, n);
+    unsigned char digest[FG_SHA256_SIZE];
+    if (rc == FORGET_OK)
+        rc = fg_udigest(u, digest, "the journal");
+    if ((rc = fg_comm_agree(c, rc)) != FORGET_OK || redo != 0) {
+        *seq = redo;
+        return rc;
+    }
+    rc = fg_journal_request(uj->file, (uint32_t)kind, ids, n, digest, seq);
+    *fresh = rc == FORGET_OK;
+    if (!fg_comm_multi(c))
+        return rc;
+    int wrote = rc == FORGET_OK;
+    rc = fg_comm_agree(c, rc);
+    if (rc != FORGET_OK) {
+        fg_jmsg m;
+        fg_jmsg_keep(&m);
+        uint64_t at = wrote ? *seq : uj->file->last_seq + 1;
+        if (wrote)
+            (void)fg_journal_abort(uj->file, *seq, rc);
+        fg_jfail(uj, at);
+        return fg_error(rc, "%s; the ranks' journals differ at request %llu "
+                        "now: free the unlearners, load them and open the "
+                        "journals again", m.text, (unsigned long long)at);
+    }
+    return FORGET_OK;
+}
+
 /* Run a step as request seq (0: log a new request first). */
 static int fg_journal_run(forget_unlearner *u, fg_step *st, uint64_t seq)
 {
     fg_ujournal *uj = u->journal;
+    const forget_comm *c = fg_unlearner_comm(u);
+    int multi = fg_comm_multi(c);
+    int rc = FORGET_OK;
     if (uj->failed)
-        return fg_error(FORGET_E_IO, "journal '%s' could not record the end "
-                        "of request %llu; free the unlearner, load it and "
-                        "open the journal again to finish it",
-                        uj->file->path, (unsigned long long)uj->failed_seq);
+        rc = fg_error(FORGET_E_IO, "journal '%s' could not record the end "
+                      "of request %llu; free the unlearner, load it and "
+                      "open the journal again to finish it",
+                      uj->file->path, (unsigned long long)uj->failed_seq);
+    if ((rc = fg_comm_agree(c, rc)) != FORGET_OK)
+        return rc;
     int kind;
     const uint64_t *ids;
     size_t n;
     fg_step_ids(st, &kind, &ids, &n);
-    int rc = FORGET_OK;
-    uint64_t redo = seq;
-    if (redo == 0 && (rc = fg_check_pending(uj, kind, ids, n, &redo)))
+    uint64_t *owned = NULL; /* on many ranks: every rank's ids */
+    if (multi && seq == 0 &&
+        (rc = fg_jranks_ids(c, u->method->name, ids, n, st->ids != NULL,
+                            &ids, &n, &owned)) != FORGET_OK)
         return rc;
-    if ((rc = fg_idstate_reserve(&uj->forgotten, n)) != FORGET_OK)
+    int fresh; /* a new request, logged here */
+    rc = fg_journal_begin(u, kind, ids, n, &seq, &fresh);
+    if (rc != FORGET_OK) {
+        fg_free(owned);
         return rc;
-    unsigned char digest[FG_SHA256_SIZE];
-    if ((rc = fg_udigest(u, digest, "the journal")) != FORGET_OK)
-        return rc;
-    seq = redo;
-    if (seq == 0 &&
-        (rc = fg_journal_request(uj->file, (uint32_t)kind, ids, n, digest,
-                                 &seq)) != FORGET_OK)
-        return rc;
+    }
     st->journal_seq = seq;
     rc = fg_run_step(u, st);
     if (rc != FORGET_OK) {
-        if (redo == 0) { /* a new request that changed nothing */
-            char msg[1024];
-            snprintf(msg, sizeof msg, "%s", forget_last_error());
-            if (fg_journal_abort(uj->file, seq, rc) != FORGET_OK) {
-                uj->failed = 1;
-                uj->failed_seq = seq;
-            }
-            forget_set_error(rc, msg);
+        fg_jmsg m;
+        fg_jmsg_keep(&m);
+        if (fg_comm_broken(c)) {
+            /* the others may have gone on to commit: the request stays
+             * open, to be finished everywhere or nowhere on opening */
+            fg_jfail(uj, seq);
+            rc = fg_error(rc, "%s; request %llu is left open in the "
+                          "journal: whether other ranks finished it is "
+                          "unknown (docs/MPI.md, \"Failures\")", m.text,
+                          (unsigned long long)seq);
+        } else if (fresh) { /* a new request that changed nothing */
+            if (fg_journal_abort(uj->file, seq, rc) != FORGET_OK)
+                fg_jfail(uj, seq);
+            forget_set_error(rc, m.text);
         }
+        fg_free(owned);
         return rc;
     }
+    unsigned char digest[FG_SHA256_SIZE];
     rc = fg_udigest(u, digest, "the journal"); /* a model was there before */
     if (rc == FORGET_OK)
         rc = fg_journal_done(uj->file, seq, digest, u->report);
     if (rc != FORGET_OK) {
-        char msg[1024];
-        snprintf(msg, sizeof msg, "%s", forget_last_error());
-        uj->failed = 1;
-        uj->failed_seq = seq;
-        return fg_error(rc, "%s; request %llu took effect but its end could "
-                        "not be recorded: the journal keeps it as open and "
-                        "finishes it when opened again", msg,
-                        (unsigned long long)seq);
+        fg_jmsg m;
+        fg_jmsg_keep(&m);
+        fg_jfail(uj, seq);
+        rc = fg_error(rc, "%s; request %llu took effect but its end could "
+                      "not be recorded: the journal keeps it as open and "
+                      "finishes it when opened again", m.text,
+                      (unsigned long long)seq);
+    }
+    if (multi) {
+        /* every rank has committed and recorded it before any says so */
+        int mine = rc;
+        rc = fg_comm_agree(c, rc);
+        if (rc != FORGET_OK && mine == FORGET_OK) {
+            fg_jmsg m;
+            fg_jmsg_keep(&m);
+            fg_jfail(uj, seq);
+            rc = fg_error(rc, "%s; request %llu took effect on this rank, "
+                          "%s: free the unlearners, load them and open the "
+                          "journals again to finish it everywhere", m.text,
+                          (unsigned long long)seq,
+                          fg_comm_broken(c) ? "whether on every rank is "
+                                              "unknown"
+                                            : "and on every rank, but "
+                                              "another could not record it");
+        }
+    }
+    if (rc != FORGET_OK) {
+        fg_free(owned);
+        return rc;
     }
     for (size_t i = 0; i < n; i++)
         fg_idstate_set(&uj->forgotten, ids[i],
                        kind == FORGET_JOURNAL_FORGET);
+    fg_free(owned);
     u->journal_id = uj->file->id;
     u->journal_seq = seq;
     u->journal_known = 1;
@@ -218,13 +313,6 @@ int fg_journal_step(forget_unlearner *u, fg_step *st)
 }
 
 /* ---- opening and recovery ---- */
-
-/* Per request number (1-based), from the log: its REQUEST record and
- * whether it ended (0 open, FG_JREC_DONE, FG_JREC_ABORT). */
-typedef struct fg_jreq {
-    const fg_jrecord *rec;
-    uint32_t end;
-} fg_jreq;
 
 /* The latest recorded state whose digest is d ("after request *k"); 0 if
  * none. */
@@ -339,11 +427,13 @@ static int fg_build_forgotten(fg_ujournal *uj, const fg_jreq *req,
 }
 
 /* Is a failure of a redo the request's own (it would fail again), rather
- * than the moment's (memory, disk, a cancel)? */
+ * than the moment's (memory, disk, a cancel) or the unlearner's (a state
+ * not ready for it: a part of many ranks without its table)? */
 static int fg_permanent(int rc)
 {
     return rc != FORGET_E_NOMEM && rc != FORGET_E_IO &&
-           rc != FORGET_E_CANCELED && rc != FORGET_E_INTERNAL;
+           rc != FORGET_E_CANCELED && rc != FORGET_E_INTERNAL &&
+           rc != FORGET_E_STATE;
 }
 
 /* Finish requests k+1.. in order: by ids where the method can, else they
@@ -352,6 +442,8 @@ static int fg_redo(forget_unlearner *u, const fg_jreq *req, uint64_t k,
                    uint64_t last, size_t *redone)
 {
     fg_ujournal *uj = u->journal;
+    const forget_comm *c = fg_unlearner_comm(u); /* on many ranks every
+                                                    rank decides alike */
     uint64_t s = k + 1;
     for (; s <= last; s++) {
         const fg_jrecord *r = req[s - 1].rec;
@@ -359,10 +451,12 @@ static int fg_redo(forget_unlearner *u, const fg_jreq *req, uint64_t k,
             continue;
         if (r->kind != FORGET_JOURNAL_FORGET || u->method->forget_ids == NULL)
             break;
-        uint64_t *ids;
-        int rc = fg_ids_of(r, &ids);
-        if (rc != FORGET_OK)
+        uint64_t *ids = NULL;
+        int rc = fg_comm_agree(c, fg_ids_of(r, &ids));
+        if (rc != FORGET_OK) {
+            fg_free(ids);
             return rc;
+        }
         fg_step st = {FG_STAGE_FORGET, NULL, ids, r->n_ids, 0};
         rc = fg_journal_run(u, &st, s);
         fg_free(ids);
@@ -370,7 +464,8 @@ static int fg_redo(forget_unlearner *u, const fg_jreq *req, uint64_t k,
             break; /* needs its rows (analytic without keep_rows) */
         if (rc != FORGET_OK && req[s - 1].end == 0 && fg_permanent(rc)) {
             /* never acknowledged, and it fails on its own: end it */
-            if ((rc = fg_journal_abort(uj->file, s, rc)) != FORGET_OK)
+            rc = fg_comm_agree(c, fg_journal_abort(uj->file, s, rc));
+            if (rc != FORGET_OK)
                 return rc;
             continue;
         }
@@ -410,10 +505,31 @@ static int fg_recover(forget_unlearner *u, const fg_jlog *log,
                       const unsigned char d[FG_SHA256_SIZE])
 {
     fg_ujournal *uj = u->journal;
+    const forget_comm *c = fg_unlearner_comm(u);
     uint64_t last = uj->file->last_seq, k = 0;
     int rc = log->n ? fg_find_anchor(u, log, d, &k) : FORGET_OK;
-    if (rc != FORGET_OK)
+    fg_jreq *req = NULL;
+    if (rc == FORGET_OK &&
+        (req = fg_calloc(last ? last : 1, sizeof *req)) == NULL)
+        rc = fg_nomem("the journal's request index");
+    for (size_t i = 0; rc == FORGET_OK && i < log->n; i++) {
+        const fg_jrecord *r = &log->recs[i];
+        if (r->type == FG_JREC_REQUEST)
+            req[r->seq - 1].rec = r;
+        else if (r->type == FG_JREC_DONE || r->type == FG_JREC_ABORT)
+            req[r->seq - 1].end = r->type;
+    }
+    /* on many ranks the journals are opened together: every rank found
+     * its place, then they make their journals agree */
+    if (fg_comm_multi(c)) {
+        rc = fg_comm_agree(c, rc);
+        if (rc == FORGET_OK)
+            rc = fg_jranks_reconcile(c, uj->file, d, k, &req, &last);
+    }
+    if (rc != FORGET_OK) {
+        fg_free(req);
         return rc;
+    }
     /* from here the state is "after request k" of this journal; each
      * request finished again moves it on */
     uint64_t id0 = u->journal_id, seq0 = u->journal_seq;
@@ -421,18 +537,8 @@ static int fg_recover(forget_unlearner *u, const fg_jlog *log,
     u->journal_id = uj->file->id;
     u->journal_seq = k;
     u->journal_known = 1;
-    fg_jreq *req = fg_calloc(last ? last : 1, sizeof *req);
-    if (req == NULL)
-        return fg_nomem("the journal's request index");
-    for (size_t i = 0; i < log->n; i++) {
-        const fg_jrecord *r = &log->recs[i];
-        if (r->type == FG_JREC_REQUEST)
-            req[r->seq - 1].rec = r;
-        else if (r->type == FG_JREC_DONE || r->type == FG_JREC_ABORT)
-            req[r->seq - 1].end = r->type;
-    }
     size_t redone = 0;
-    rc = fg_build_forgotten(uj, req, k);
+    rc = fg_comm_agree(c, fg_build_forgotten(uj, req, k));
     if (rc == FORGET_OK)
         rc = fg_redo(u, req, k, last, &redone);
     fg_free(req);
@@ -460,30 +566,11 @@ static int fg_recover(forget_unlearner *u, const fg_jlog *log,
     return FORGET_OK;
 }
 
-int forget_unlearner_open_journal(forget_unlearner *u, const char *path,
-                                  uint32_t flags)
+/* Open the file and read it (rank-local): *uj and *log on success. */
+static int fg_open_file(forget_unlearner *u, const char *path, uint32_t flags,
+                        const unsigned char d[FG_SHA256_SIZE],
+                        fg_ujournal **out, fg_jlog *log)
 {
-    FG_CHECK_ARG(u);
-    FG_CHECK_ARG(path);
-    const uint32_t known = FORGET_JOURNAL_REPAIR | FORGET_JOURNAL_NEW;
-    if (flags & ~known)
-        return fg_error(FORGET_E_INVALID, "%s: unknown flags 0x%x", __func__,
-                        (unsigned)(flags & ~known));
-    if (!u->prepared)
-        return fg_error(FORGET_E_STATE, "%s: call forget_unlearner_prepare "
-                        "(or load a saved state) first", __func__);
-    if (u->journal)
-        return fg_error(FORGET_E_STATE, "%s: a journal is attached already "
-                        "('%s')", __func__, u->journal->file->path);
-    if (fg_comm_multi(fg_unlearner_comm(u)))
-        return fg_error(FORGET_E_UNSUPPORTED, "%s: the journal of an "
-                        "unlearner on %d ranks is not implemented yet "
-                        "(docs/MPI.md)", __func__,
-                        (int)fg_unlearner_comm(u)->size);
-    unsigned char d[FG_SHA256_SIZE];
-    int drc = fg_udigest(u, d, __func__);
-    if (drc != FORGET_OK)
-        return drc;
     fg_ujournal *uj = fg_calloc(1, sizeof *uj);
     if (uj == NULL)
         return fg_nomem("a journal");
@@ -493,16 +580,55 @@ int forget_unlearner_open_journal(forget_unlearner *u, const char *path,
                     !u->journal_known || (flags & FORGET_JOURNAL_NEW) != 0,
                     u->journal_known, u->journal_id, u->journal_seq,
                     u->journal_key, u->journal_key_len};
-    fg_jlog log;
-    int rc = fg_journal_open(&uj->file, path, u->method->name, d, &how,
-                             &log);
+    int rc = fg_journal_open(&uj->file, path, u->method->name, d, &how, log);
     if (rc != FORGET_OK) {
         fg_free(uj);
+        return rc;
+    }
+    *out = uj;
+    return FORGET_OK;
+}
+
+int forget_unlearner_open_journal(forget_unlearner *u, const char *path,
+                                  uint32_t flags)
+{
+    FG_CHECK_ARG(u);
+    FG_CHECK_ARG(path);
+    const uint32_t known = FORGET_JOURNAL_REPAIR | FORGET_JOURNAL_NEW;
+    const forget_comm *c = fg_unlearner_comm(u);
+    int rc = fg_unlearner_whole(u, __func__);
+    if (rc != FORGET_OK) /* its collectives would fail at once */
+        return rc;
+    if (flags & ~known)
+        rc = fg_error(FORGET_E_INVALID, "%s: unknown flags 0x%x", __func__,
+                      (unsigned)(flags & ~known));
+    else if (!u->prepared)
+        rc = fg_error(FORGET_E_STATE, "%s: call forget_unlearner_prepare "
+                      "(or load a saved state) first", __func__);
+    else if (u->journal)
+        rc = fg_error(FORGET_E_STATE, "%s: a journal is attached already "
+                      "('%s')", __func__, u->journal->file->path);
+    unsigned char d[FG_SHA256_SIZE];
+    if (rc == FORGET_OK)
+        rc = fg_udigest(u, d, __func__);
+    fg_ujournal *uj = NULL;
+    fg_jlog log;
+    if (rc == FORGET_OK)
+        rc = fg_open_file(u, path, flags, d, &uj, &log);
+    /* on many ranks, opening is collective: every rank opened its file
+     * or none goes on (a file refused on one rank is refused on all) */
+    if ((rc = fg_comm_agree(c, rc)) != FORGET_OK) {
+        if (uj) {
+            fg_jlog_free(&log);
+            fg_ujournal_free(uj);
+        }
         return rc;
     }
     u->journal = uj;
     rc = fg_recover(u, &log, d);
     fg_jlog_free(&log);
+    if (fg_comm_multi(c))
+        rc = fg_comm_agree(c, rc); /* attached on every rank or none */
     if (rc != FORGET_OK) {
         fg_ujournal_free(u->journal);
         u->journal = NULL;
@@ -542,6 +668,9 @@ int forget_unlearner_is_forgotten(const forget_unlearner *u, uint64_t id,
 {
     FG_CHECK_ARG(u);
     FG_CHECK_ARG(forgotten);
+    int rc = fg_unlearner_whole(u, __func__);
+    if (rc != FORGET_OK)
+        return rc;
     if (u->journal == NULL)
         return fg_error(FORGET_E_STATE, "%s: no journal is attached "
                         "(forget_unlearner_open_journal)", __func__);
@@ -550,7 +679,7 @@ int forget_unlearner_is_forgotten(const forget_unlearner *u, uint64_t id,
      * lists none of them); the journal answers for the ids it does not
      * know, or for methods that keep none */
     int f = 0;
-    int rc = u->method->is_forgotten
+    rc = u->method->is_forgotten
                  ? u->method->is_forgotten(u->state, id, &f)
                  : FORGET_E_NOT_FOUND;
     if (rc == FORGET_E_NOT_FOUND)

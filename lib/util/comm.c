@@ -124,24 +124,67 @@ static int fg_comm_gather(const forget_comm *c, const void *send,
                           "all-gather", what);
 }
 
+/* P entries of scratch: the box's when c is a box's table, else
+ * allocated (*own set: free them). */
+static int fg_comm_take(const forget_comm *c, int32_t **codes, size_t **sizes,
+                        uint64_t **u64, int *own)
+{
+    *own = !fg_comm_scratch(c, codes, sizes, u64);
+    if (!*own)
+        return FORGET_OK;
+    size_t p = (size_t)c->size;
+    *codes = fg_malloc_array(p, sizeof **codes);
+    *sizes = fg_malloc_array(p, sizeof **sizes);
+    *u64 = fg_malloc_array(p, sizeof **u64);
+    if (*codes && *sizes && *u64)
+        return FORGET_OK;
+    fg_free(*codes);
+    fg_free(*sizes);
+    fg_free(*u64);
+    return fg_nomem("a collective's scratch");
+}
+
+static void fg_comm_drop(int32_t *codes, size_t *sizes, uint64_t *u64, int own)
+{
+    if (!own)
+        return;
+    fg_free(codes);
+    fg_free(sizes);
+    fg_free(u64);
+}
+
+/* A block size that says "this rank has no room for the sizes". */
+#define FG_COMM_NO_ROOM UINT64_MAX
+
 int fg_comm_allgatherv(const forget_comm *c, const void *send,
                        size_t send_size, void **recv, size_t **sizes,
                        size_t *total, const char *what)
 {
     size_t p = (size_t)c->size;
-    unsigned char *buf = NULL;
-    uint64_t *n64 = fg_malloc_array(p, sizeof *n64);
+    int32_t *codes;
+    size_t *eight;
+    uint64_t *n64;
+    int own;
+    int rc = fg_comm_take(c, &codes, &eight, &n64, &own);
+    if (rc != FORGET_OK)
+        return rc;
+    /* a rank without room for the sizes still takes part, saying so */
     size_t *sz = fg_malloc_array(p, sizeof *sz);
-    size_t *eight = fg_malloc_array(p, sizeof *eight);
-    int rc = n64 && sz && eight ? FORGET_OK : fg_nomem("an all-gather");
-    uint64_t mine = send_size;
-    for (size_t r = 0; rc == FORGET_OK && r < p; r++)
+    uint64_t mine = sz ? (uint64_t)send_size : FG_COMM_NO_ROOM;
+    for (size_t r = 0; r < p; r++)
         eight[r] = sizeof(uint64_t);
-    if (rc == FORGET_OK)
-        rc = fg_comm_gather(c, &mine, sizeof mine, n64, eight, what);
+    rc = fg_comm_gather(c, &mine, sizeof mine, n64, eight, what);
+    if (rc != FORGET_OK) {
+        fg_comm_drop(codes, eight, n64, own);
+        fg_free(sz);
+        return rc;
+    }
     size_t sum = 0;
     for (size_t r = 0; rc == FORGET_OK && r < p; r++) {
-        if (n64[r] > SIZE_MAX - sum)
+        if (n64[r] == FG_COMM_NO_ROOM)
+            rc = fg_error(FORGET_E_NOMEM, "all-gather of %s: rank %zu is out "
+                          "of memory", what, r);
+        else if (n64[r] > SIZE_MAX - sum)
             rc = fg_error(FORGET_E_NOMEM, "all-gather of %s: the blocks "
                           "exceed the address space", what);
         else {
@@ -152,17 +195,15 @@ int fg_comm_allgatherv(const forget_comm *c, const void *send,
     if (rc == FORGET_OK && sz[c->rank] != send_size)
         rc = fg_error(FORGET_E_INTERNAL, "all-gather of %s: the communicator "
                       "returned a wrong size for this rank", what);
-    int sized = rc == FORGET_OK; /* this rank took part in the sizes */
+    unsigned char *buf = NULL;
     if (rc == FORGET_OK && (buf = fg_malloc(sum ? sum : 1)) == NULL)
         rc = fg_nomem("an all-gather");
+    fg_comm_drop(codes, eight, n64, own);
     /* the blocks can be large: a rank without room for them says so
      * before the gather, or the others would wait in it for ever */
-    if (sized)
-        rc = fg_comm_agree(c, rc);
+    rc = fg_comm_agree(c, rc);
     if (rc == FORGET_OK)
         rc = fg_comm_gather(c, send, send_size, buf, sz, what);
-    fg_free(n64);
-    fg_free(eight);
     if (rc != FORGET_OK) {
         fg_free(buf);
         fg_free(sz);
@@ -194,24 +235,22 @@ int fg_comm_agree(const forget_comm *c, int rc)
         mine_msg[len] = '\0';
     }
     size_t p = (size_t)c->size;
-    int32_t *codes = fg_malloc_array(p, sizeof *codes);
-    size_t *four = fg_malloc_array(p, sizeof *four);
-    /* Without room for the codes this rank cannot agree: it fails, and
-     * the others block in the gather it never joins. An allocation of a
-     * few bytes per rank; the same holds for every collective. */
-    if (codes == NULL || four == NULL) {
-        fg_free(codes);
-        fg_free(four);
-        return fg_nomem("an agreement between ranks");
-    }
+    int32_t *codes;
+    size_t *four;
+    uint64_t *u64;
+    int own;
+    /* a box's table (every unlearner's) has the scratch: only a bare
+     * table can fail here, alone */
+    int trc = fg_comm_take(c, &codes, &four, &u64, &own);
+    if (trc != FORGET_OK)
+        return trc;
     for (size_t r = 0; r < p; r++)
         four[r] = sizeof(int32_t);
     int32_t code = rc;
     int grc = fg_comm_gather(c, &code, sizeof code, codes, four,
                              "the ranks' statuses");
-    fg_free(four);
     if (grc != FORGET_OK) {
-        fg_free(codes);
+        fg_comm_drop(codes, four, u64, own);
         return grc;
     }
     int32_t first = -1;
@@ -219,7 +258,7 @@ int fg_comm_agree(const forget_comm *c, int rc)
         if (codes[r] != FORGET_OK)
             first = (int32_t)r;
     int agreed = first < 0 ? FORGET_OK : codes[first];
-    fg_free(codes);
+    fg_comm_drop(codes, four, u64, own);
     if (first < 0)
         return FORGET_OK;
     char msg[FG_COMM_MSG];

@@ -18,6 +18,24 @@
  * wrong. */
 int fg_comm_copy(forget_comm *out, const forget_comm *comm);
 
+/* A host's table as an unlearner holds it (comm_box.c): a checked copy
+ * behind trampolines. On more than one rank the first collective whose
+ * status is a failure breaks the box: every later collective fails at
+ * once with FORGET_E_IO (nothing new is started that could meet a stale
+ * one), and fg_comm_broken says so. The box also holds the per-rank
+ * scratch of the agreements and all-gathers (P entries), so that these
+ * allocate nothing a rank could fail alone. */
+typedef struct fg_comm_box fg_comm_box;
+int fg_comm_box_new(fg_comm_box **out, const forget_comm *host);
+void fg_comm_box_free(fg_comm_box *b);
+const forget_comm *fg_comm_box_table(const fg_comm_box *b);
+int fg_comm_box_broken(const fg_comm_box *b); /* 0 for NULL */
+/* Has a collective failed on c (a box's table; 0 for other tables)? */
+int fg_comm_broken(const forget_comm *c);
+/* A box's scratch (c->size entries each); 0 when c is not a box's. */
+int fg_comm_scratch(const forget_comm *c, int32_t **codes, size_t **sizes,
+                    uint64_t **u64);
+
 /* 1 when comm has more than one rank. */
 int fg_comm_multi(const forget_comm *comm);
 

@@ -38,12 +38,16 @@ int forget_last_error_code(void) { return fg_errcode; }
 
 int fg_error(int code, const char *fmt, ...)
 {
+    /* formatted apart: an argument may be the message itself (a failure
+     * rewritten with more context), which vsnprintf must not overlap */
+    char msg[sizeof fg_errbuf];
     va_list ap;
     va_start(ap, fmt);
     fg_c_locale_begin();
-    vsnprintf(fg_errbuf, sizeof fg_errbuf, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     fg_c_locale_end();
     va_end(ap);
+    memcpy(fg_errbuf, msg, sizeof msg);
     fg_errcode = code;
     return code;
 }

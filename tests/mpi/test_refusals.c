@@ -3,6 +3,7 @@
  * learned twice, malformed tables. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <forget/backend.h>
 
@@ -37,8 +38,17 @@ void test_refusals(void)
         CHECK(forget_unlearner_comm(a)->size == g_size);
         /* rows this rank learned already */
         CHECK(forget_unlearner_learn(a, mine) == FORGET_E_INVALID);
-        CHECK(forget_unlearner_open_journal(a, "/nonexistent/j", 0) ==
-              FORGET_E_UNSUPPORTED);
+        /* a journal that rank 1 cannot open is refused on every rank,
+         * and none is attached (the journals on many ranks:
+         * tests/test_comm_journal.c, fault/) */
+        char jp[64];
+        snprintf(jp, sizeof jp, "/tmp/fg_refusals_%d_%d.fgj", (int)getpid(),
+                 g_rank);
+        CHECK(forget_unlearner_open_journal(
+                  a, g_rank == 1 ? "/nonexistent/j" : jp, 0) == FORGET_E_IO);
+        int f = 0;
+        CHECK(forget_unlearner_is_forgotten(a, 1, &f) == FORGET_E_STATE);
+        remove(jp);
     }
     /* a malformed table: nothing changes */
     forget_comm bad = *c;

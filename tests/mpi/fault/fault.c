@@ -1,14 +1,18 @@
 /* The fault test of libforget-mpi (tests/mpi/fault/fault.sh runs it):
- *   fault DIR crash    every rank prepares analytic on its rows and saves
- *                      its part; then the last rank is killed (SIGKILL)
- *                      as a request begins. The survivors' request must
- *                      fail with FORGET_E_IO within the table's timeout,
- *                      their model unchanged; each writes DIR/result.R:
+ *   fault DIR crash    every rank prepares analytic on its rows, opens its
+ *                      journal and saves its part; then the last rank is
+ *                      killed (SIGKILL) in the middle of a request (from
+ *                      its progress callback, after every rank recorded
+ *                      the request). The survivors' request must fail
+ *                      with FORGET_E_IO within the table's timeout, their
+ *                      model unchanged, and their unlearner must refuse
+ *                      what follows; each writes DIR/result.R:
  *                      "rc unchanged seconds".
  *   fault DIR restart  every rank loads its saved part, attaches the table
- *                      (the parts are checked to be of one state), redoes
- *                      the request, and must end equal to one process on
- *                      all the rows (1e-12) and the same on every rank.
+ *                      (the parts are checked to be of one state) and
+ *                      opens its journal, which finishes the request on
+ *                      every rank; the model must equal one process's on
+ *                      all the rows (1e-12) and be the same on every rank.
  * Run under mpirun --enable-recovery (OpenMPI), so that the survivors are
  * not killed with the dead rank. */
 #include <mpi.h>
@@ -40,6 +44,16 @@ static void request_ids(uint64_t *ids, size_t n)
         ids[j] = 1000 + 7 * (2 + 9 * j);
 }
 
+/* The last rank's progress callback: it dies as the request's update is
+ * planned, just before the ranks' last agreement. */
+static int die_midway(double fraction, const char *stage, void *ud)
+{
+    (void)ud;
+    if (!strcmp(stage, "forget") && fraction >= 0.9)
+        raise(SIGKILL);
+    return 0;
+}
+
 static int crash(const char *dir, forget_comm *c, const forget_dataset *all)
 {
     forget_model *m = NULL;
@@ -49,13 +63,14 @@ static int crash(const char *dir, forget_comm *c, const forget_dataset *all)
     CHECK_OK(forget_unlearner_set_comm(u, c));
     forget_dataset *mine = my_rows(all);
     CHECK_OK(forget_unlearner_prepare(u, mine));
+    CHECK_OK(forget_unlearner_open_journal(u, path_of(dir, "journal"), 0));
     CHECK_OK(forget_unlearner_save(u, path_of(dir, "state")));
     CHECK_OK(forget_model_save(m, path_of(dir, "model")));
     unsigned char before[32], after[32];
     CHECK_OK(forget_model_digest(m, before));
     CHECK_OK(c->barrier(c->user_data));
     if (g_rank == g_size - 1)
-        raise(SIGKILL); /* dies as the request begins */
+        CHECK_OK(forget_unlearner_set_progress(u, die_midway, NULL));
     uint64_t ids[20];
     request_ids(ids, 20);
     struct timespec t0, t1;
@@ -63,6 +78,9 @@ static int crash(const char *dir, forget_comm *c, const forget_dataset *all)
     int rc = forget_unlearner_forget_ids(u, ids, 20);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     CHECK_OK(forget_model_digest(m, after));
+    /* the outcome elsewhere is unknown: this unlearner takes nothing more */
+    CHECK(forget_unlearner_forget_ids(u, ids, 1) == FORGET_E_STATE);
+    CHECK(forget_unlearner_save(u, path_of(dir, "late")) == FORGET_E_STATE);
     double dt = (double)(t1.tv_sec - t0.tv_sec) +
                 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     FILE *f = fopen(path_of(dir, "result"), "w");
@@ -84,7 +102,17 @@ static void restart(const char *dir, forget_comm *c, const forget_dataset *all)
     CHECK_OK(forget_unlearner_set_comm(u, c));
     uint64_t ids[20];
     request_ids(ids, 20);
-    CHECK_OK(forget_unlearner_forget_ids(u, ids, 20));
+    /* the journals finish the request every rank recorded */
+    CHECK_OK(forget_unlearner_open_journal(u, path_of(dir, "journal"), 0));
+    double redone = -1;
+    CHECK_OK(forget_report_get(forget_unlearner_report(u), "journal_redone",
+                               &redone));
+    CHECK(redone == 1);
+    for (size_t j = 0; j < 20; j++) {
+        int f = 0;
+        CHECK_OK(forget_unlearner_is_forgotten(u, ids[j], &f));
+        CHECK(f == 1);
+    }
     CHECK_OK(forget_model_create(&ref_m, "analytic", MODEL));
     CHECK_OK(forget_unlearner_create(&ref, "analytic", ref_m,
                                      "keep_rows=true"));
@@ -126,7 +154,8 @@ int main(int argc, char **argv)
     MPI_Allreduce(&g_failures, &total, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
     forget_shutdown();
     if (g_rank == 0)
-        printf("  fault   restarted on %d ranks: %s\n", g_size,
+        printf("  fault   restarted on %d ranks, the journals redid the "
+               "request: %s\n", g_size,
                total ? "FAILED" : "equal to one process, the same on every "
                                   "rank");
     MPI_Finalize();

@@ -1,9 +1,9 @@
 #!/bin/sh
-# The fault test (make check-mpi): one rank of three killed as a request
-# begins; the survivors must return FORGET_E_IO (-3) within the
+# The fault test (make check-mpi): one rank of three killed in the middle
+# of a request; the survivors must return FORGET_E_IO (-3) within the
 # communicator's timeout with their model unchanged; then all three ranks
-# restarted from their saved parts redo the request and must equal one
-# process. Usage: fault.sh PROGRAM DIR MPIRUN [MPIRUN FLAGS...]
+# restarted from their saved parts open their journals, which redo the
+# request, and must equal one process. Usage: fault.sh PROGRAM DIR MPIRUN [MPIRUN FLAGS...]
 set -u
 prog=$1 dir=$2
 shift 2
@@ -20,6 +20,6 @@ for r in 0 1; do
         echo "fault: rank $r: request returned $rc, model unchanged=$unchanged"
         cat "$dir/crash.log"; exit 1
     fi
-    echo "  fault   rank $r of 3 survived rank 2's death: FORGET_E_IO after $secs s, model unchanged"
+    echo "  fault   rank $r of 3 survived rank 2's death mid-request: FORGET_E_IO after $secs s, model unchanged"
 done
 timeout 120 "$@" -np 3 "$prog" "$dir" restart || exit 1
