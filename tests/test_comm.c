@@ -111,15 +111,10 @@ START_TEST(bad_tables_and_one_rank_methods_refused)
     ck_assert_int_eq(forget_unlearner_set_comm(u, &two), FORGET_E_UNSUPPORTED);
     ck_assert_ptr_nonnull(strstr(forget_last_error(), "finetune"));
     ck_assert_int_eq(forget_unlearner_comm(u)->size, 1);
-    ck_assert_int_eq(forget_unlearner_create(&b, "ssd", lin,
-                                             "importance=batch"), FORGET_OK);
-    ck_assert_int_eq(forget_unlearner_set_comm(b, &two), FORGET_E_UNSUPPORTED);
-    ck_assert_ptr_nonnull(strstr(forget_last_error(), "importance=sample"));
-    forget_unlearner_free(b);
-    /* analytic keeps a table before prepare (nothing is called) */
-    ck_assert_int_eq(forget_unlearner_set_comm(a, &two), FORGET_OK);
-    ck_assert_int_eq(forget_unlearner_comm(a)->rank, 1);
-    ck_assert_int_eq(forget_unlearner_set_comm(a, NULL), FORGET_OK);
+    (void)b; /* ssd's batch mode: attaching_is_collective_... below */
+    /* attaching a table of many ranks is collective even before prepare
+     * (the ranks check that they are all unprepared): on two thread ranks
+     * below, and here ssd's refusal above called nothing */
     forget_unlearner_free(u);
     forget_unlearner_free(a);
     forget_model_free(lin);
@@ -624,6 +619,65 @@ START_TEST(one_ranks_bad_prepare_is_every_ranks)
 }
 END_TEST
 
+/* Rank 1's load failed and it attaches a fresh unlearner while rank 0
+ * attaches its prepared one: both refuse, neither waits for ever; two
+ * fresh ones attach. */
+typedef struct mixed_job {
+    thread_world *w;
+    const forget_dataset *all;
+    int fresh_everywhere;
+    int rc[2], size[2], rc_batch[2], batch_named[2];
+} mixed_job;
+
+static void mixed_attach_rank(int r, void *arg)
+{
+    mixed_job *j = arg;
+    const forget_comm *c = thread_world_comm(j->w, r);
+    forget_model *m = NULL;
+    forget_unlearner *u = NULL;
+    forget_model_create(&m, "analytic", MODEL);
+    forget_unlearner_create(&u, "analytic", m, "");
+    if (r == 0 && !j->fresh_everywhere) /* one process's, then attached */
+        forget_unlearner_prepare(u, j->all);
+    j->rc[r] = forget_unlearner_set_comm(u, c);
+    /* a method's own refusal is agreed on too: ssd's batch mode (its
+     * importances are not sums) */
+    forget_model *lin = NULL;
+    forget_unlearner *b = NULL;
+    forget_model_create(&lin, "linear", "inputs=4 outputs=2");
+    forget_unlearner_create(&b, "ssd", lin, "importance=batch");
+    j->rc_batch[r] = forget_unlearner_set_comm(b, c);
+    j->batch_named[r] =
+        strstr(forget_last_error(), "importance=sample") != NULL;
+    forget_unlearner_free(b);
+    forget_model_free(lin);
+    j->size[r] = forget_unlearner_comm(u)->size;
+    forget_unlearner_free(u);
+    forget_model_free(m);
+}
+
+START_TEST(attaching_is_collective_whatever_each_rank_holds)
+{
+    forget_dataset *all = make_blobs(60, 6, 3, 5, 100);
+    for (int fresh = 0; fresh <= 1; fresh++) {
+        mixed_job j;
+        memset(&j, 0, sizeof j);
+        j.w = thread_world_new(2);
+        j.all = all;
+        j.fresh_everywhere = fresh;
+        thread_world_run(j.w, mixed_attach_rank, &j);
+        thread_world_free(j.w);
+        for (int r = 0; r < 2; r++) {
+            ck_assert_int_eq(j.rc[r], fresh ? FORGET_OK : FORGET_E_STATE);
+            ck_assert_int_eq(j.size[r], fresh ? 2 : 1);
+            ck_assert_int_eq(j.rc_batch[r], FORGET_E_UNSUPPORTED);
+            ck_assert(j.batch_named[r]);
+        }
+    }
+    forget_dataset_free(all);
+}
+END_TEST
+
 Suite *suite_comm(void)
 {
     Suite *s = suite_create("comm");
@@ -635,6 +689,7 @@ Suite *suite_comm(void)
     tcase_add_test(tc, sisa_on_threads_equals_one_process);
     tcase_add_test(tc, one_ranks_failure_is_every_ranks);
     tcase_add_test(tc, one_ranks_bad_prepare_is_every_ranks);
+    tcase_add_test(tc, attaching_is_collective_whatever_each_rank_holds);
     suite_add_tcase(s, tc);
     return s;
 }

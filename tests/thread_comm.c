@@ -24,6 +24,7 @@ struct thread_world {
     int p;
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    pthread_barrier_t sync; /* thread_world_sync: outside the table */
     int arrived;
     unsigned long gen;
     int dead;        /* a rank timed out: every collective fails */
@@ -203,6 +204,7 @@ thread_world *thread_world_new(int p)
     w->p = p;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
+    pthread_barrier_init(&w->sync, NULL, (unsigned)p);
     for (int r = 0; r < p; r++) {
         w->fail_after[r] = -1;
         w->ranks[r].w = w;
@@ -226,6 +228,7 @@ void thread_world_free(thread_world *w)
         return;
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
+    pthread_barrier_destroy(&w->sync);
     free(w);
 }
 
@@ -254,6 +257,8 @@ void thread_world_set_timeout(thread_world *w, double seconds)
 {
     w->timeout = seconds;
 }
+
+void thread_world_sync(thread_world *w) { pthread_barrier_wait(&w->sync); }
 
 typedef struct tw_job {
     void (*fn)(int rank, void *arg);

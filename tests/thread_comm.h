@@ -28,6 +28,9 @@ int thread_world_calls(const thread_world *w, int r);
  * gives up (FORGET_E_IO), and the world is dead: every collective of
  * every rank fails from then on. 0 (the default): wait for ever. */
 void thread_world_set_timeout(thread_world *w, double seconds);
+/* Wait until every rank's thread calls it (no timeout, not a collective
+ * of the table: no call is counted or failed). */
+void thread_world_sync(thread_world *w);
 
 /* Run fn(rank, arg) on p threads (rank r on thread r) and wait for them. */
 void thread_world_run(thread_world *w, void (*fn)(int rank, void *arg),

@@ -44,6 +44,8 @@ int forget_unlearner_set_comm(forget_unlearner *u, const forget_comm *comm)
         return rc;
     const forget_comm *c = fg_comm_box_table(box);
     const forget_method *m = u->method;
+    /* refusals every rank makes alike (the same method, journals opened
+     * together), before any collective */
     if (fg_comm_multi(c) && m->set_comm == NULL)
         rc = fg_error(FORGET_E_UNSUPPORTED, "%s: method '%s' runs on one "
                       "rank only, not on %d", __func__, m->name,
@@ -53,22 +55,30 @@ int forget_unlearner_set_comm(forget_unlearner *u, const forget_comm *comm)
         rc = fg_error(FORGET_E_STATE, "%s: a journal is attached; attach "
                       "the communicator first, then open the journal "
                       "(docs/MPI.md)", __func__);
+    if (rc != FORGET_OK) {
+        fg_comm_box_free(box);
+        return rc;
+    }
     int kept = 0; /* the method took c */
     if (rc == FORGET_OK && m->set_comm) {
         forget_set_error(FORGET_OK, "");
         rc = fg_backend_status(m, "set_comm", m->set_comm(u->state, c));
         kept = rc == FORGET_OK;
     }
-    /* A prepared (or loaded) state on many ranks: the ranks check that
-     * they hold parts of one state, by the model every part presents
-     * (collective: every rank attaches its table). */
-    if (u->prepared && fg_comm_multi(c)) {
-        unsigned char d[32];
-        if (rc == FORGET_OK)
-            rc = forget_model_digest(forget_unlearner_model(u), d);
+    /* Attaching a table of many ranks is collective, whatever each
+     * rank's own state: the ranks check that they hold parts of one
+     * state (every rank prepared or loaded, presenting the same model)
+     * or are all still unprepared. */
+    if (fg_comm_multi(c)) {
+        unsigned char d[1 + 32];
+        memset(d, 0, sizeof d);
+        d[0] = (unsigned char)(u->prepared != 0);
+        if (rc == FORGET_OK && u->prepared)
+            rc = forget_model_digest(forget_unlearner_model(u), d + 1);
         rc = fg_comm_agree(c, rc); /* every rank compares, or none */
         if (rc == FORGET_OK &&
-            (rc = fg_comm_same(c, d, sizeof d, "model")) == FORGET_E_INVALID)
+            (rc = fg_comm_same(c, d, sizeof d, "state (prepared or not, "
+                               "and its model)")) == FORGET_E_INVALID)
             rc = fg_error(FORGET_E_STATE, "%s: the ranks' states are not "
                           "parts of one state (%s)", __func__,
                           forget_last_error());
