@@ -180,11 +180,12 @@ int fg_comm_allgatherv(const forget_comm *c, const void *send,
         return rc;
     }
     size_t sum = 0;
-    for (size_t r = 0; rc == FORGET_OK && r < p; r++) {
+    for (size_t r = 0; rc == FORGET_OK && r < p; r++) /* sz may be NULL */
         if (n64[r] == FG_COMM_NO_ROOM)
             rc = fg_error(FORGET_E_NOMEM, "all-gather of %s: rank %zu is out "
                           "of memory", what, r);
-        else if (n64[r] > SIZE_MAX - sum)
+    for (size_t r = 0; rc == FORGET_OK && r < p; r++) {
+        if (n64[r] > SIZE_MAX - sum)
             rc = fg_error(FORGET_E_NOMEM, "all-gather of %s: the blocks "
                           "exceed the address space", what);
         else {
