@@ -126,8 +126,9 @@ check-mpi: $(MPI_TEST) $(MPI_FAULT) $(MPI_EXAMPLE) $(MPI_HOOKED)
 	    $(B)/mpi-fault $(MPIRUN) $(MPIRUN_FLAGS)
 
 # bench_mpi: analytic's fit and sisa on 1, 2 and 4 ranks against one
-# process (figures for docs/BENCHMARKS.md; run it with env -u
-# OPENBLAS_CORETYPE on this VM).
+# process, and on 2 ranks with a timeout (the staging area's copies)
+# (figures for docs/BENCHMARKS.md; run it with env -u OPENBLAS_CORETYPE
+# on this VM).
 MPI_BENCH := $(B)/bench/bench_mpi
 $(MPI_BENCH): tools/bench/mpi/bench_mpi.c tools/bench/bench_common.h \
     include/forget/forget_mpi.h $(HEADERS) $(B)/libforget-mpi.so
@@ -136,8 +137,16 @@ $(MPI_BENCH): tools/bench/mpi/bench_mpi.c tools/bench/bench_common.h \
 	    $(ALL_CFLAGS) -o $@ $< -L$(B) -lforget-mpi -lforget \
 	    -Wl,-rpath,'$$ORIGIN/..' -lm
 
+MPI_BENCH_STAGING := $(B)/bench/bench_staging
+$(MPI_BENCH_STAGING): tools/bench/mpi/bench_staging.c tools/bench/bench_common.h \
+    include/forget/forget_mpi.h $(HEADERS) $(B)/libforget-mpi.so
+	$(Q)mkdir -p $(@D)
+	$(Q)OMPI_CC=$(CC) MPICH_CC=$(CC) $(MPICC) -Iinclude -D_GNU_SOURCE \
+	    $(ALL_CFLAGS) -o $@ $< -L$(B) -lforget-mpi -lforget \
+	    -Wl,-rpath,'$$ORIGIN/..' -lm
+
 .PHONY: bench-mpi
-bench-mpi: $(MPI_BENCH)
+bench-mpi: $(MPI_BENCH) $(MPI_BENCH_STAGING)
 	$(Q)sh tools/deps.sh bench
 	@echo '| run | ranks | threads per rank | analytic fit s | its MB sent per rank | analytic 100-row request ms | its MB sent per rank | sisa prepare s | its MB sent per rank | sisa 100-id request s | shards retrained | its MB sent per rank | sisa digest |'
 	@echo '|---|---|---|---|---|---|---|---|---|---|---|---|---|'
@@ -145,6 +154,13 @@ bench-mpi: $(MPI_BENCH)
 	$(Q)OPENBLAS_NUM_THREADS=1 $(MPIRUN) $(MPIRUN_FLAGS) -np 1 $(MPI_BENCH) --single --threads 1
 	$(Q)for np in 1 2 4; do OPENBLAS_NUM_THREADS=1 \
 	    $(MPIRUN) $(MPIRUN_FLAGS) -np $$np $(MPI_BENCH) --threads 1 || exit 1; done
+	$(Q)OPENBLAS_NUM_THREADS=1 $(MPIRUN) $(MPIRUN_FLAGS) -np 2 $(MPI_BENCH) \
+	    --threads 1 --timeout 600
+	@echo
+	@echo '| collective | ranks | repeats | no timeout: best ms | median ms | timeout (staged): best ms | median ms | median change |'
+	@echo '|---|---|---|---|---|---|---|---|'
+	$(Q)for np in 2 4; do \
+	    $(MPIRUN) $(MPIRUN_FLAGS) -np $$np $(MPI_BENCH_STAGING) || exit 1; done
 
 # examples/mpi, built with mpicc and run on two ranks.
 MPI_EXAMPLE := $(B)/examples/forget_ranks
