@@ -68,11 +68,12 @@ FORGET_MPI_API int forget_mpi_comm_fortran(forget_comm **out,
                                            double timeout_seconds);
 /* Free a table made by forget_mpi_comm (and MPI_Comm_free its duplicate;
  * call it before MPI_Finalize, after the unlearners using it are freed).
- * A broken table (a collective timed out) is freed except for what its
- * pending collective may still be completed into: its staging area and
- * its duplicate communicator are left to MPI on purpose (at most 18 MiB
- * per broken table, kept reachable until the process ends; MPI_Finalize
- * ends the communicator). NULL: nothing. */
+ * A broken table (a collective timed out) whose collective has completed
+ * since (the late rank came) is freed whole; while it is still pending,
+ * what MPI may complete it into is not freed: the staging area and the
+ * duplicate communicator are left to MPI on purpose (at most 18 MiB per
+ * such table, kept reachable until the process ends; OpenMPI loses the
+ * communicator's own memory at MPI_Finalize). NULL: nothing. */
 FORGET_MPI_API void forget_mpi_comm_free(forget_comm *comm);
 /* Bytes this rank has sent through the table since it was made (payload
  * only, as the collectives' algorithms are MPI's: an all-gather counts its

@@ -17,8 +17,9 @@
  * after it completed. A collective that times out is still pending in
  * MPI, which may complete it later; it completes into the staging area,
  * which then stays MPI's: the table is broken, makes no more MPI calls
- * (a new collective could match the stale one), and freeing it leaves
- * the staging area allocated on purpose (fg_mpi_park). */
+ * (a new collective could match the stale one), and freeing it while the
+ * collective is still pending leaves the staging area allocated on
+ * purpose (fg_mpi_park). */
 #include "forget/forget_mpi.h"
 
 #include <limits.h>
@@ -505,16 +506,19 @@ void forget_mpi_comm_free(forget_comm *comm)
     free(comm);
     if (m == NULL)
         return;
-    if (m->broken) {
-        /* a collective is pending on the duplicate and the staging area:
-         * MPI may still complete it into them, so neither is freed (nor
-         * the communicator, whose free could wait for it); MPI_Finalize
-         * ends them */
+    int fin = 0, done = 0;
+    MPI_Finalized(&fin);
+    /* a broken table's collective may have completed since (the late
+     * rank came): then nothing is MPI's any more */
+    if (m->broken && !fin &&
+        (MPI_Test(&m->pending, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS ||
+         !done)) {
+        /* still pending on the duplicate and the staging area: MPI may
+         * complete it into them, so neither is freed (nor the
+         * communicator, whose free could wait for it) */
         fg_mpi_park(m);
         return;
     }
-    int fin = 0;
-    MPI_Finalized(&fin);
     if (!fin)
         MPI_Comm_free(&m->comm);
     fg_mpi_release(NULL, m);
