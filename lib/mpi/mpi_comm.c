@@ -73,15 +73,15 @@ typedef struct fg_mpi {
     unsigned char *gather; /* size x piece: the staging area */
     unsigned char *send;   /* piece bytes, with a timeout: what is sent */
     /* a collective timed out: its request, and the buffers above, are
-     * MPI's for as long as the process lives */
+     * MPI's until it completes (perhaps never: a rank died) */
     int broken;
     MPI_Request pending;
     char why[224];
     struct fg_mpi *parked_next;
 } fg_mpi;
 
-/* Broken tables that were freed: still reachable (not a leak a checker
- * reports as lost), never freed. */
+/* Broken tables freed while their collective was pending: kept
+ * reachable (not a leak a checker reports as lost), never freed. */
 static fg_mpi *_Atomic fg_mpi_parked;
 
 static void fg_mpi_park(fg_mpi *m)
