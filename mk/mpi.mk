@@ -68,9 +68,31 @@ $(MPI_TEST): $(MPI_TEST_SRCS) tests/mpi/mpi_test.h include/forget/forget_mpi.h $
 	    $(ALL_CFLAGS) -o $@ $(MPI_TEST_SRCS) -L$(B) -lforget-mpi -lforget \
 	    -Wl,-rpath,'$$ORIGIN/../..' -lm
 
+# tests/mpi/hooked: libforget-mpi's failure paths, with lib/mpi compiled
+# in under FG_MPI_TEST_HOOKS (a rank's allocations can be made to fail,
+# the staging area shrunk); the shipped library has no hooks.
+MPI_HOOKED := $(B)/tests/mpi/hooked
+MPI_HOOKED_SRCS := $(sort $(wildcard tests/mpi/hooked/*.c))
+$(MPI_HOOKED): $(MPI_HOOKED_SRCS) tests/mpi/hooked/hooked.h lib/mpi/mpi_comm.c \
+    tests/mpi/helpers.c tests/mpi/mpi_test.h include/forget/forget_mpi.h \
+    $(HEADERS) $(B)/libforget.so | $(MPI_STAMP)
+	$(Q)mkdir -p $(@D)
+	$(Q)OMPI_CC=$(CC) MPICH_CC=$(CC) $(MPICC) -Iinclude -D_GNU_SOURCE \
+	    -DFG_MPI_TEST_HOOKS $(ALL_CFLAGS) -o $@ $(MPI_HOOKED_SRCS) \
+	    tests/mpi/helpers.c lib/mpi/mpi_comm.c -L$(B) -lforget \
+	    -Wl,-rpath,'$$ORIGIN/../..' -lm
+# The survivor of a timed-out collective under valgrind (the late rank
+# not): nothing may write into the buffers it freed, and a broken table
+# whose collective completed before it was freed leaks nothing (OpenMPI's
+# own losses are suppressed).
+MPI_VALGRIND = valgrind -q --error-exitcode=1 --num-callers=50 \
+    --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
+    $(patsubst %,--suppressions=%,$(wildcard /usr/share/openmpi/openmpi-valgrind.supp)) \
+    --suppressions=tests/mpi/hooked/valgrind.supp
+
 # The header alone (C99, C11, C++11), then each test on 1, 2, 3 and 4
 # ranks.
-check-mpi: $(MPI_TEST) $(MPI_FAULT) $(MPI_EXAMPLE)
+check-mpi: $(MPI_TEST) $(MPI_FAULT) $(MPI_EXAMPLE) $(MPI_HOOKED)
 	$(Q)sh tools/deps.sh mpi-check
 	$(Q)mkdir -p $(B)/headertest
 	$(Q)printf '#include <forget/forget_mpi.h>\nint main(void) { return 0; }\n' \
@@ -88,6 +110,14 @@ check-mpi: $(MPI_TEST) $(MPI_FAULT) $(MPI_EXAMPLE)
 	$(Q)for np in $(MPI_RANKS); do OPENBLAS_NUM_THREADS=1 \
 	    $(MPIRUN) $(MPIRUN_FLAGS) -np $$np $(MPI_TEST) || exit 1; \
 	done
+	@echo '== libforget-mpi: failure paths (tests/mpi/hooked) under $(MPIRUN) -np 1 2 3'
+	$(Q)for np in 1 2 3; do OPENBLAS_NUM_THREADS=1 timeout 120 \
+	    $(MPIRUN) $(MPIRUN_FLAGS) -np $$np $(MPI_HOOKED) || exit 1; \
+	done
+	@echo '== libforget-mpi: a collective times out; the survivor under valgrind'
+	$(Q)sh tools/deps.sh valgrind
+	$(Q)OPENBLAS_NUM_THREADS=1 timeout 120 $(MPIRUN) $(MPIRUN_FLAGS) \
+	    -np 1 $(MPI_VALGRIND) $(MPI_HOOKED) --free : -np 1 $(MPI_HOOKED) --free
 	@echo '== libforget.mpi (Python, mpi4py) under $(MPIRUN) -np 1 2 3'
 	$(Q)for np in 1 2 3; do OPENBLAS_NUM_THREADS=1 \
 	    PYTHONPATH=bindings/python LIBFORGET=$(SHLIB) \
@@ -99,8 +129,9 @@ check-mpi: $(MPI_TEST) $(MPI_FAULT) $(MPI_EXAMPLE)
 	    $(B)/mpi-fault $(MPIRUN) $(MPIRUN_FLAGS)
 
 # bench_mpi: analytic's fit and sisa on 1, 2 and 4 ranks against one
-# process (figures for docs/BENCHMARKS.md; run it with env -u
-# OPENBLAS_CORETYPE on this VM).
+# process, and on 2 ranks with a timeout (the staging area's copies)
+# (figures for docs/BENCHMARKS.md; run it with env -u OPENBLAS_CORETYPE
+# on this VM).
 MPI_BENCH := $(B)/bench/bench_mpi
 $(MPI_BENCH): tools/bench/mpi/bench_mpi.c tools/bench/bench_common.h \
     include/forget/forget_mpi.h $(HEADERS) $(B)/libforget-mpi.so
@@ -109,8 +140,16 @@ $(MPI_BENCH): tools/bench/mpi/bench_mpi.c tools/bench/bench_common.h \
 	    $(ALL_CFLAGS) -o $@ $< -L$(B) -lforget-mpi -lforget \
 	    -Wl,-rpath,'$$ORIGIN/..' -lm
 
+MPI_BENCH_STAGING := $(B)/bench/bench_staging
+$(MPI_BENCH_STAGING): tools/bench/mpi/bench_staging.c tools/bench/bench_common.h \
+    include/forget/forget_mpi.h $(HEADERS) $(B)/libforget-mpi.so
+	$(Q)mkdir -p $(@D)
+	$(Q)OMPI_CC=$(CC) MPICH_CC=$(CC) $(MPICC) -Iinclude -D_GNU_SOURCE \
+	    $(ALL_CFLAGS) -o $@ $< -L$(B) -lforget-mpi -lforget \
+	    -Wl,-rpath,'$$ORIGIN/..' -lm
+
 .PHONY: bench-mpi
-bench-mpi: $(MPI_BENCH)
+bench-mpi: $(MPI_BENCH) $(MPI_BENCH_STAGING)
 	$(Q)sh tools/deps.sh bench
 	@echo '| run | ranks | threads per rank | analytic fit s | its MB sent per rank | analytic 100-row request ms | its MB sent per rank | sisa prepare s | its MB sent per rank | sisa 100-id request s | shards retrained | its MB sent per rank | sisa digest |'
 	@echo '|---|---|---|---|---|---|---|---|---|---|---|---|---|'
@@ -118,6 +157,13 @@ bench-mpi: $(MPI_BENCH)
 	$(Q)OPENBLAS_NUM_THREADS=1 $(MPIRUN) $(MPIRUN_FLAGS) -np 1 $(MPI_BENCH) --single --threads 1
 	$(Q)for np in 1 2 4; do OPENBLAS_NUM_THREADS=1 \
 	    $(MPIRUN) $(MPIRUN_FLAGS) -np $$np $(MPI_BENCH) --threads 1 || exit 1; done
+	$(Q)OPENBLAS_NUM_THREADS=1 $(MPIRUN) $(MPIRUN_FLAGS) -np 2 $(MPI_BENCH) \
+	    --threads 1 --timeout 600
+	@echo
+	@echo '| collective | ranks | repeats | no timeout: best ms | median ms | timeout (staged): best ms | median ms | median change |'
+	@echo '|---|---|---|---|---|---|---|---|'
+	$(Q)for np in 2 4; do \
+	    $(MPIRUN) $(MPIRUN_FLAGS) -np $$np $(MPI_BENCH_STAGING) || exit 1; done
 
 # examples/mpi, built with mpicc and run on two ranks.
 MPI_EXAMPLE := $(B)/examples/forget_ranks

@@ -39,14 +39,27 @@ extern "C" {
 /* A communicator table over a duplicate of comm (MPI_Comm_dup: libforget's
  * messages never mix with the host's), with MPI_ERRORS_RETURN on the
  * duplicate so that MPI errors come back as FORGET_E_IO with MPI's text.
- * timeout_seconds > 0 bounds every collective: past it the call returns
- * FORGET_E_IO ("timed out") instead of waiting for a rank that died, and
- * the table is broken from then on (every later collective fails at
- * once: free it). 0 waits as long as MPI does. MPI must be initialised
- * (MPI_THREAD_SINGLE or more: libforget calls MPI from the calling thread
- * only). Collective over comm: every rank calls it. FORGET_E_INVALID for
- * a NULL out, MPI_COMM_NULL, a NaN or negative timeout; FORGET_E_IO when
- * MPI fails (out untouched). */
+ * Collective over comm: every rank calls it, the duplicate is made first,
+ * then each rank allocates its table, then the ranks agree (one blocking
+ * MPI_Allreduce on the duplicate): when any rank fails, every rank frees
+ * what it made and returns the same code (FORGET_E_NOMEM for memory),
+ * out untouched. The table allocates here everything its collectives
+ * need, so that no collective allocates: with P > 1 ranks, a staging
+ * area of P pieces of min(2 MiB, 16 MiB / P) bytes (the all-reduce's
+ * scratch; at most 16 MiB), one more piece with a timeout, and 8 bytes
+ * per rank.
+ * timeout_seconds > 0 bounds every collective: each is non-blocking and
+ * runs on the table's staging area only (the caller's bytes are copied
+ * in before and out after it completes, in pieces); past the timeout the
+ * call returns FORGET_E_IO ("timed out") instead of waiting for a rank
+ * that died, and the table is broken from then on: the collective that
+ * timed out stays pending in MPI with the staging area (never with the
+ * caller's buffers), and every later call fails at once with FORGET_E_IO
+ * naming it, without calling MPI (free the table). 0 waits as long as MPI
+ * does, with MPI's blocking calls on the caller's buffers (no copies).
+ * MPI must be initialised (MPI_THREAD_SINGLE or more: libforget calls MPI
+ * from the calling thread only). FORGET_E_INVALID for a NULL out,
+ * MPI_COMM_NULL, a NaN or negative timeout; FORGET_E_IO when MPI fails. */
 FORGET_MPI_API int forget_mpi_comm(forget_comm **out, MPI_Comm comm,
                                    double timeout_seconds);
 /* The same from comm's Fortran handle (MPI_Comm_c2f; mpi4py: py2f()). */
@@ -55,7 +68,12 @@ FORGET_MPI_API int forget_mpi_comm_fortran(forget_comm **out,
                                            double timeout_seconds);
 /* Free a table made by forget_mpi_comm (and MPI_Comm_free its duplicate;
  * call it before MPI_Finalize, after the unlearners using it are freed).
- * NULL: nothing. */
+ * A broken table (a collective timed out) whose collective has completed
+ * since (the late rank came) is freed whole; while it is still pending,
+ * what MPI may complete it into is not freed: the staging area and the
+ * duplicate communicator are left to MPI on purpose (at most 18 MiB per
+ * such table, kept reachable until the process ends; OpenMPI loses the
+ * communicator's own memory at MPI_Finalize). NULL: nothing. */
 FORGET_MPI_API void forget_mpi_comm_free(forget_comm *comm);
 /* Bytes this rank has sent through the table since it was made (payload
  * only, as the collectives' algorithms are MPI's: an all-gather counts its

@@ -7,6 +7,30 @@
 
 int g_rank, g_size, g_checks, g_failures;
 
+void mpi_test_begin(int *argc, char ***argv)
+{
+    MPI_Init(argc, argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &g_size);
+    forget_set_threads(1);
+    if (forget_init() != FORGET_OK) {
+        fprintf(stderr, "forget_init failed\n");
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+}
+
+int mpi_test_end(const char *what)
+{
+    int sums[2] = {g_checks, g_failures}, total[2];
+    MPI_Allreduce(sums, total, 2, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+    forget_shutdown();
+    if (g_rank == 0)
+        printf("  %-7s %d rank%s: %d checks, %d failures\n", what, g_size,
+               g_size > 1 ? "s" : "", total[0], total[1]);
+    MPI_Finalize();
+    return total[1] == 0 ? 0 : 1;
+}
+
 forget_comm *world_comm(void)
 {
     forget_comm *c = NULL;

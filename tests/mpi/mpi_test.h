@@ -25,6 +25,13 @@ extern int g_rank, g_size, g_checks, g_failures;
     } while (0)
 #define CHECK_OK(call) CHECK((call) == FORGET_OK)
 
+/* A test program's start (MPI_Init, g_rank and g_size, one thread,
+ * forget_init) and end (the checks summed over the ranks and printed on
+ * rank 0 after what, forget_shutdown, MPI_Finalize; returns main's exit
+ * status). */
+void mpi_test_begin(int *argc, char ***argv);
+int mpi_test_end(const char *what);
+
 /* A communicator table over MPI_COMM_WORLD (timeout 60 s). */
 forget_comm *world_comm(void);
 /* 1 when every rank holds the same n bytes at p. */

@@ -1,5 +1,6 @@
 /* The communicator table over MPI: each collective against what it must
  * give, computed here from what every rank sent. */
+#include <mpi.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,9 +34,12 @@ static void test_allreduce(const forget_comm *c, size_t count)
     free(v);
 }
 
-void test_comm(void)
+/* Every collective on one table: with a timeout (through the table's
+ * staging area) or without (MPI's blocking calls on these buffers). */
+static void test_table(double timeout)
 {
-    forget_comm *c = world_comm();
+    forget_comm *c = NULL;
+    CHECK_OK(forget_mpi_comm(&c, MPI_COMM_WORLD, timeout));
     if (c == NULL)
         return;
     CHECK(c->struct_size == sizeof(forget_comm));
@@ -86,12 +90,18 @@ void test_comm(void)
     CHECK(one == (double)g_size);
     CHECK(forget_mpi_comm_bytes_sent(c) - before ==
           (uint64_t)(g_size > 1 ? 8 * (g_size - 1) : 0));
+    forget_mpi_comm_free(c);
+}
 
-    /* the table through the unlearner API: kept as a copy */
+void test_comm(void)
+{
+    test_table(60.0);
+    test_table(0.0);
+
+    /* bad arguments: refused, out untouched */
     CHECK(forget_mpi_comm(NULL, MPI_COMM_WORLD, 1.0) == FORGET_E_INVALID);
     forget_comm *bad = NULL;
     CHECK(forget_mpi_comm(&bad, MPI_COMM_WORLD, -1.0) == FORGET_E_INVALID);
     CHECK(bad == NULL);
-    forget_mpi_comm_free(c);
     forget_mpi_comm_free(NULL);
 }

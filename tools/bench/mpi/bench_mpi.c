@@ -10,7 +10,10 @@
  * are what one rank sends through the communicator (the most any rank
  * sends), forget_mpi_comm_bytes_sent. --threads T: libforget's threads
  * per rank (the BLAS's: OPENBLAS_NUM_THREADS). --single: no
- * communicator (the library as one process uses it), on one rank. */
+ * communicator (the library as one process uses it), on one rank.
+ * --timeout S: the table's timeout (default 0: MPI's blocking calls on
+ * the library's buffers; S > 0: non-blocking calls on the table's staging
+ * area, the cost of copying measured against 0). */
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,10 +94,13 @@ int main(int argc, char **argv)
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     const char *dir = "/usr/share/datasets/fashion-mnist";
     int threads = 1, single = 0;
+    double timeout = 0;
     size_t sisa_rows = 20000;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--threads") && i + 1 < argc)
             threads = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--timeout") && i + 1 < argc)
+            timeout = atof(argv[++i]);
         else if (!strcmp(argv[i], "--single"))
             single = 1;
         else if (!strcmp(argv[i], "--sisa-rows") && i + 1 < argc)
@@ -108,7 +114,7 @@ int main(int argc, char **argv)
     bench_load(dir, &train, &test, "normalize=true");
     forget_comm *c = NULL;
     if (!single)
-        BENCH_CHECK(forget_mpi_comm(&c, MPI_COMM_WORLD, 0));
+        BENCH_CHECK(forget_mpi_comm(&c, MPI_COMM_WORLD, timeout));
     int all = single;
     uint64_t ids[100];
 
@@ -170,7 +176,9 @@ int main(int argc, char **argv)
     if (rank == 0) {
         printf("| %s | %d | %d | %.2f | %.1f | %.1f | %.2f | %.2f | %.1f | "
                "%.2f | %.0f | %.2f | %02x%02x%02x%02x |\n",
-               single ? "one process, no communicator" : "ranks", size,
+               single ? "one process, no communicator"
+                      : timeout > 0 ? "ranks, timeout (staged)" : "ranks",
+               size,
                threads, a_fit, a_fit_bytes / 1e6, 1e3 * a_req,
                a_bytes / 1e6, s_prep,
                s_prep_bytes / 1e6, s_req, shards, s_bytes / 1e6, d[0], d[1],
