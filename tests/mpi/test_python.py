@@ -1,7 +1,10 @@
 """libforget.mpi under mpirun (make check-mpi): sisa and analytic on the
 ranks mpirun gives, through mpi4py, against one process on all the rows.
 Prints one line on rank 0; exits 1 on any rank's failure."""
+import os
+import shutil
 import sys
+import tempfile
 
 import numpy as np
 from mpi4py import MPI
@@ -53,8 +56,17 @@ ra_u = libforget.Unlearner("analytic", ra, keep_rows=True)
 comm.attach(ua)
 ua.prepare(part)
 ra_u.prepare(every)
+# each rank its own journal, opened together after attaching
+jdir = world.bcast(tempfile.mkdtemp(prefix="fg_mpi_py_") if rank == 0
+                   else None)
+ua.open_journal(os.path.join(jdir, f"journal.{rank}"))
 ua.forget_ids(forget)
 ra_u.forget_ids(forget)
+# every rank answers for every id, its own or another rank's
+if not all(ua.is_forgotten(int(i)) for i in forget):
+    failures.append("analytic: a forgotten id not reported forgotten")
+if ua.is_forgotten(int(ids[1])):
+    failures.append("analytic: a kept id reported forgotten")
 p, q = a.predict_proba(x), ra.predict_proba(x)
 if not np.allclose(p, q, rtol=0, atol=1e-5):
     failures.append("analytic: not the single-process head")
@@ -75,6 +87,9 @@ except libforget.StateError:
 for obj in (u, ref, ua, ra_u, t, rt, a, ra, part, every):
     obj.close()
 comm.close()
+world.barrier()
+if rank == 0:
+    shutil.rmtree(jdir, ignore_errors=True)
 
 bad = world.allgather(failures)
 if rank == 0:
