@@ -422,6 +422,24 @@ START_TEST(a_request_one_journal_lacks_is_written_in)
 }
 END_TEST
 
+START_TEST(journals_two_requests_apart_are_refused)
+{
+    jworld j;
+    jworld_init(&j, "japart", 0);
+    j.fault_at = 1; /* the request, twice (the second finds them gone) */
+    run_world(&j, rank_one_request, 0);
+    run_world(&j, rank_one_request, 0);
+    for (int r = 0; r < P; r++)
+        ck_assert_int_eq(j.rc[r], FORGET_OK);
+    /* rank 1's journal as it was before both: no failure leaves that */
+    write_file(j.path[1], j.journal[1], j.journal_len[1]);
+    run_world(&j, rank_restart, 0);
+    for (int r = 0; r < P; r++)
+        ck_assert_int_eq(j.rc_open[r], FORGET_E_STATE);
+    jworld_free(&j);
+}
+END_TEST
+
 /* Open the journals, make the request, save the parts after it. */
 static void rank_save_after(int r, void *arg)
 {
@@ -489,6 +507,7 @@ Suite *suite_comm_journal(void)
     tcase_add_test(t, a_fault_anywhere_is_done_everywhere_or_nowhere_by_rows);
     tcase_add_test(t, a_request_one_journal_lacks_is_written_in);
     tcase_add_test(t, parts_saved_at_different_requests_are_refused);
+    tcase_add_test(t, journals_two_requests_apart_are_refused);
     suite_add_tcase(s, t);
     return s;
 }

@@ -129,6 +129,17 @@ static int fg_jr_check(const fg_jr_all *a, const char *path, uint64_t *min,
                         "than the one request a failure can leave on some "
                         "ranks only: they are not one run's journals", path,
                         (unsigned long long)lo, (unsigned long long)hi);
+    /* a rank goes on to a request only after every rank ended the one
+     * before: a journal that stops at an open request while another's
+     * holds the next is not of the same run */
+    for (size_t r = 0; lo < hi && lo > k && r < a->p; r++)
+        if (fg_jr_last(a, r) == lo &&
+            fg_get_u32(fg_jr_item(a, r, k, lo) + 4) == 0)
+            return fg_error(FORGET_E_STATE, "journal '%s': rank %zu's "
+                            "request %llu is open while another rank's "
+                            "journal went on to request %llu: the journals "
+                            "are not one run's", path, r,
+                            (unsigned long long)lo, (unsigned long long)hi);
     for (uint64_t s = k + 1; s <= hi; s++) {
         const unsigned char *first = NULL;
         int done = 0, aborted = 0, missing = 0;
